@@ -1,0 +1,73 @@
+"""The application factory: routes, middleware, error handlers and the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
+
+from backend import docs
+from backend.health import routes as health
+from backend.kit import http
+from backend.kit.api import API, openapi
+from backend.kit.config import Settings
+from backend.kit.resources import Resources, opened
+from backend.static import PWAFiles
+
+log = logging.getLogger("yiwang.app")
+VERSION = "0.1.0"
+
+
+class State(TypedDict):
+    resources: Resources
+
+
+def api_v1() -> API:
+    """Every /api/v1 operation, gathered from the domains."""
+    return API(prefix="/api/v1")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    apis = [health.api, api_v1()]
+    document = openapi(
+        apis,
+        title="一网 Yiwang API",
+        version=VERSION,
+        description="一网通办: government errands from a phone. Errors are RFC 9457 problem+json with a stable `code`.",
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        async with opened(settings) as resources:
+            log.info("started", extra={"database": settings.database_url.split(":", 1)[0], "broker": "redis" if settings.redis_url else "in-process"})
+            yield {"resources": resources}
+
+    routes: list[Route | Mount] = [
+        Route("/api/openapi.json", docs.openapi_endpoint(document), methods=["GET"]),
+        Route("/api/docs", docs.docs_page, methods=["GET"]),
+        *(route for api in apis for route in api.mount()),
+    ]
+    if (settings.pwa_dir / "index.html").is_file():
+        routes.append(Mount("/", app=PWAFiles(directory=settings.pwa_dir, html=True)))
+    else:
+        async def no_pwa(request):
+            return PlainTextResponse("PWA not built: run `make run` (npm ci && npm run build in pwa/).", status_code=503)
+
+        routes.append(Route("/", no_pwa))
+
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(http.RequestContextMiddleware),
+            Middleware(http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers=http.exception_handlers(),
+        lifespan=lifespan,
+    )

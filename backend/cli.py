@@ -1,0 +1,153 @@
+"""The ``yiwang`` command: serve, migrate, seed-demo, createuser, audit verify, keygen."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from backend.kit import logs
+from backend.kit.config import ConfigError, Settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _with_resources(work: Callable[[argparse.Namespace, Settings], Awaitable[int]]) -> Callable[[argparse.Namespace, Settings], int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from backend.kit.resources import opened
+
+        async def main() -> int:
+            async with opened(settings):
+                return await work(args, settings)
+
+        return asyncio.run(main())
+
+    return run
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.kit import db
+
+    async def main() -> None:
+        db.ensure_sqlite_dir(settings.database_url)
+        await db.migrate(settings.database_url)
+        await db.close()
+
+    asyncio.run(main())
+    print("migrations applied", file=sys.stderr)
+    return 0
+
+
+@_with_resources
+async def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from backend import demo
+
+    summary = await demo.seed()
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+@_with_resources
+async def _createuser(args: argparse.Namespace, settings: Settings) -> int:
+    from auth import service as identity
+
+    person = await identity.find_by_phone(phone=args.phone)
+    if person is None:
+        person = await identity.create_person(name=args.name, phone=args.phone, actor="cli")
+    grant = await identity.grant_role(person=person, role=args.role, scope=args.scope, actor="cli")
+    print(json.dumps({"person_id": person.id, "role": grant.role, "scope": grant.scope}))
+    return 0
+
+
+@_with_resources
+async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.kit import audit
+
+    report = await audit.verify()
+    print(json.dumps({"ok": report.ok, "rows": report.rows, "head_seq": report.head_seq, "head_hash": report.head_hash, "problems": report.problems}, ensure_ascii=False, indent=2))
+    return 0 if report.ok else 1
+
+
+def _keygen(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.kit.pii import generate_key
+
+    print(f"YIWANG_DATA_KEY=k1:{generate_key()}")
+    print(f"YIWANG_INDEX_KEY={generate_key()}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="yiwang", description="一网 Yiwang — government errands from a phone")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server (uvicorn, uvloop, httptools)")
+    serve.add_argument("--host", help="default: YIWANG_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: YIWANG_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve, needs_keys=True)
+
+    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=_migrate, needs_keys=False)
+    sub.add_parser("seed-demo", help="load demo data (safe to run again)").set_defaults(run=_seed_demo, needs_keys=True)
+
+    cu = sub.add_parser("createuser", help="create a person (or find them by phone) and grant a role")
+    cu.add_argument("--role", required=True, choices=["resident", "staff", "approver", "courier", "admin"])
+    cu.add_argument("--name", required=True)
+    cu.add_argument("--phone", required=True)
+    cu.add_argument("--scope", default="", help="e.g. hall:1, township:3, department:market, carrier:ems")
+    cu.set_defaults(run=_createuser, needs_keys=True)
+
+    au = sub.add_parser("audit", help="audit log tools")
+    au_sub = au.add_subparsers(dest="audit_command", required=True)
+    au_sub.add_parser("verify", help="check the hash chain; exit 1 if any row was edited, inserted or deleted").set_defaults(
+        run=_audit_verify, needs_keys=True
+    )
+
+    sub.add_parser("keygen", help="print fresh YIWANG_DATA_KEY and YIWANG_INDEX_KEY lines").set_defaults(run=_keygen, needs_keys=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logs.configure(settings.log_level)
+        if args.needs_keys:
+            from backend.kit.pii import Keyring
+
+            Keyring.parse(settings.data_key, settings.index_key)
+        return args.run(args, settings)
+    except ConfigError as exc:
+        print(f"yiwang: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a typed service error from a command: say it plainly
+        from backend.kit.errors import ServiceError
+
+        if isinstance(exc, ServiceError):
+            print(f"yiwang: {exc.code}: {exc.problem(english=False)['detail']}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Demo data for `make run` (idempotent): an administrator and a hall clerk to look around with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auth import service as identity
+
+DEMO_PEOPLE = (
+    {"name": "王管理", "phone": "13800000001", "role": "admin", "scope": ""},
+    {"name": "李窗口", "phone": "13800000002", "role": "staff", "scope": "hall:1"},
+)
+
+
+async def seed() -> dict[str, Any]:
+    created = 0
+    for entry in DEMO_PEOPLE:
+        person = await identity.find_by_phone(phone=entry["phone"])
+        if person is None:
+            person = await identity.create_person(name=entry["name"], phone=entry["phone"], actor="seed-demo")
+            created += 1
+        await identity.grant_role(person=person, role=entry["role"], scope=entry["scope"], actor="seed-demo")
+    return {"people": len(DEMO_PEOPLE), "created": created}

@@ -1,0 +1,75 @@
+"""Liveness and readiness probes for the load balancer and the operator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from backend.kit import db, errors
+from backend.kit.api import API
+from backend.kit.resources import current
+
+api = API()
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    broker: str
+    migrations: str
+
+
+class NotReady(errors.ServiceError):
+    code = "not_ready"
+    status = 503
+    title_zh = "服务尚未就绪"
+    title_en = "Not ready"
+
+
+_migrations_current = False
+
+
+async def _check_migrations() -> str:
+    global _migrations_current
+    if _migrations_current:  # applied migrations never disappear while the process runs
+        return "ok"
+    pending = await db.pending_migrations(current().settings.database_url)
+    if pending:
+        return "pending: " + ", ".join(pending)
+    _migrations_current = True
+    return "ok"
+
+
+async def _probe(check) -> str:
+    try:
+        await asyncio.wait_for(check(), timeout=2)
+    except Exception as exc:  # any failure means not ready; the reason goes to the operator
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+@api.get("/healthz", summary="Process is up (liveness)", tags=["ops"], response=Health)
+async def healthz(request: Request) -> Health:
+    return Health(status="ok")
+
+
+@api.get("/readyz", summary="Database and broker reachable, migrations applied (readiness)", tags=["ops"], response=Readiness, errors=[NotReady])
+async def readyz(request: Request) -> JSONResponse | Readiness:
+    database, broker = await asyncio.gather(_probe(db.ping), _probe(current().broker.ping))
+    migrations = await _check_migrations() if database == "ok" else "unknown"
+    result = Readiness(
+        status="ok" if database == broker == migrations == "ok" else "unavailable",
+        database=database,
+        broker=broker,
+        migrations=migrations,
+    )
+    if result.status != "ok":
+        return JSONResponse(result.model_dump(), status_code=503, headers={"Cache-Control": "no-store"})
+    return result

@@ -1,0 +1,1 @@
+"""Domain-free plumbing shared by backend, auth and notifications."""

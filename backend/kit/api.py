@@ -1,0 +1,263 @@
+"""Route declarations that both validate requests and generate the OpenAPI document.
+
+A route is declared once, with pydantic models for its query, body and response; the same
+declaration builds the Starlette route (parse → validate → call → serialise) and its OpenAPI
+operation, so the document cannot drift from what the server does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from backend.kit import errors
+from backend.kit.validation import field_errors
+
+Handler = Callable[..., Awaitable[Any]]
+_PATH_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_CONVERTER_SCHEMA = {"int": {"type": "integer"}, "str": {"type": "string"}, "path": {"type": "string"}, "uuid": {"type": "string", "format": "uuid"}}
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tags: tuple[str, ...]
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[type[errors.ServiceError], ...]
+    wrappers: tuple[Callable[["Operation", Handler], Handler], ...] = field(default=())
+    extra_headers: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+class API:
+    """A collection of declared operations: ``routes()`` for Starlette, ``openapi()`` for docs."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.operations: list[Operation] = []
+
+    def include(self, other: "API") -> None:
+        self.operations.extend(other.operations)
+
+    def mount(self) -> list[BaseRoute]:
+        """Starlette routes for every operation, mounted under the prefix if there is one."""
+        return [Mount(self.prefix, routes=self.routes())] if self.prefix else list(self.routes())
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        tags: Sequence[str] = (),
+        query: type[BaseModel] | None = None,
+        body: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        errors: Sequence[type[errors.ServiceError]] = (),
+        wrappers: Sequence[Callable[[Operation, Handler], Handler]] = (),
+        headers: Sequence[dict[str, Any]] = (),
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.operations.append(
+                Operation(
+                    method=method.upper(),
+                    path=path,
+                    handler=handler,
+                    summary=summary,
+                    tags=tuple(tags),
+                    query=query,
+                    body=body,
+                    response=response,
+                    status=status,
+                    errors=tuple(errors),
+                    wrappers=tuple(wrappers),
+                    extra_headers=tuple(headers),
+                )
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **kw)
+
+    def routes(self) -> list[Route]:
+        by_path: dict[str, dict[str, Operation]] = {}
+        for op in self.operations:
+            by_path.setdefault(op.path, {})[op.method] = op
+        return [
+            Route(path, _dispatch({m: _endpoint(op) for m, op in ops.items()}), methods=list(ops), name=None)
+            for path, ops in by_path.items()
+        ]
+
+
+
+def _dispatch(endpoints: dict[str, Callable[[Request], Awaitable[Response]]]) -> Callable[[Request], Awaitable[Response]]:
+    if len(endpoints) == 1:
+        return next(iter(endpoints.values()))
+
+    async def by_method(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return by_method
+
+
+def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
+    call: Handler = op.handler
+    for wrap in reversed(op.wrappers):
+        call = wrap(op, call)
+
+    async def endpoint(request: Request) -> Response:
+        kwargs: dict[str, Any] = {}
+        if op.query is not None:
+            try:
+                kwargs["query"] = op.query.model_validate(dict(request.query_params))
+            except ValidationError as exc:
+                raise errors.ValidationFailed(errors=field_errors(exc, location="query")) from None
+        if op.body is not None:
+            if not _is_json(request.headers.get("content-type", "")):
+                raise errors.UnsupportedMediaType(expected="application/json")
+            raw = await request.body()
+            try:
+                kwargs["body"] = op.body.model_validate_json(raw)
+            except ValidationError as exc:
+                if any(e["type"] == "json_invalid" for e in exc.errors()):
+                    raise errors.MalformedJSON() from None
+                raise errors.ValidationFailed(errors=field_errors(exc, location="body")) from None
+        return render(op, await call(request, **kwargs))
+
+    endpoint.__name__ = op.operation_id
+    return endpoint
+
+
+def render(op: Operation, result: Any) -> Response:
+    """Serialise a handler's result through the operation's declared response model."""
+    if isinstance(result, Response):
+        return result
+    if op.response is not None:
+        if not isinstance(result, op.response):
+            result = op.response.model_validate(result)
+        result = result.model_dump(mode="json")
+    return JSONResponse(result, status_code=op.status)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `code` is stable, `title` and `detail` follow Accept-Language (Chinese by default).",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "message"],
+                "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+_COMMON_ERRORS: tuple[type[errors.ServiceError], ...] = (errors.InternalError,)
+
+
+def openapi(apis: Sequence[API], *, title: str, version: str, description: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.1 document for every operation of the given APIs."""
+    operations = [(api.prefix, op) for api in apis for op in api.operations]
+    models: list[tuple[type[BaseModel], str]] = []
+    for _, op in operations:
+        if op.body is not None:
+            models.append((op.body, "validation"))
+        if op.response is not None:
+            models.append((op.response, "serialization"))
+    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}") if models else ({}, {})
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    schemas["Problem"] = PROBLEM_SCHEMA
+    paths: dict[str, dict[str, Any]] = {}
+    for prefix, op in operations:
+        oa_path = prefix + _PATH_PARAM.sub(r"{\1}", op.path)
+        parameters: list[dict[str, Any]] = [
+            {"name": name, "in": "path", "required": True, "schema": _CONVERTER_SCHEMA.get(conv or "str", {"type": "string"})}
+            for name, conv in _PATH_PARAM.findall(op.path)
+        ]
+        if op.query is not None:
+            qschema = op.query.model_json_schema(ref_template="#/components/schemas/{model}")
+            required = set(qschema.get("required", []))
+            for name, prop in qschema.get("properties", {}).items():
+                parameters.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+        parameters.extend(op.extra_headers)
+        responses: dict[str, Any] = {}
+        ok: dict[str, Any] = {"description": "OK"}
+        if op.response is not None:
+            ok["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}
+        responses[str(op.status)] = ok
+        declared = list(op.errors) + list(_COMMON_ERRORS)
+        if op.body is not None:
+            declared += [errors.MalformedJSON, errors.ValidationFailed, errors.UnsupportedMediaType, errors.PayloadTooLarge]
+        elif op.query is not None:
+            declared.append(errors.ValidationFailed)
+        by_status: dict[int, list[str]] = {}
+        for err in declared:
+            by_status.setdefault(err.status, [])
+            if err.code not in by_status[err.status]:
+                by_status[err.status].append(err.code)
+        for status, codes in sorted(by_status.items()):
+            responses[str(status)] = {
+                "description": "Problem: " + ", ".join(codes),
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+        operation: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "responses": responses}
+        if op.tags:
+            operation["tags"] = list(op.tags)
+        if parameters:
+            operation["parameters"] = parameters
+        if op.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+            }
+        paths.setdefault(oa_path, {})[op.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version, "description": description},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

@@ -1,0 +1,97 @@
+"""Database set-up: tortoise config per app, connect/close, and migration status."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as migrate_api
+from tortoise.migrations.loader import MigrationLoader
+from tortoise.migrations.recorder import MigrationRecorder
+
+# One tortoise "app" per package that owns tables; each keeps its migrations beside its models.
+APPS: dict[str, tuple[str, ...]] = {
+    "kit": ("backend.kit.models",),
+    "auth": ("auth.models",),
+}
+MIGRATIONS = {"kit": "backend.kit.migrations", "auth": "auth.migrations"}
+
+
+def _with_defaults(database_url: str) -> str:
+    """Add pool and pragma defaults to a database URL unless the URL sets them."""
+    parts = urlsplit(database_url)
+    query = dict(parse_qsl(parts.query))
+    if parts.scheme == "sqlite":
+        # Several processes may share the file (nginx test, worker): wait for the write lock.
+        query.setdefault("busy_timeout", "5000")
+    elif parts.scheme in ("postgres", "postgresql", "asyncpg"):
+        query.setdefault("minsize", "1")
+        query.setdefault("maxsize", "10")
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The tortoise-orm configuration for the given database URL."""
+    return {
+        "connections": {"default": _with_defaults(database_url)},
+        "apps": {
+            label: {"models": list(models), "default_connection": "default", "migrations": MIGRATIONS[label]}
+            for label, models in APPS.items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # `tortoise makemigrations` (see pyproject [tool.tortoise]) reads TORTOISE_ORM lazily.
+    if name == "TORTOISE_ORM":
+        from backend.kit.config import Settings
+
+        return tortoise_config(Settings.from_env().database_url)
+    raise AttributeError(name)
+
+
+async def connect(database_url: str) -> None:
+    """Open the connection pool for the process (a global context so every task sees it)."""
+    ensure_sqlite_dir(database_url)
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close() -> None:
+    await connections.close_all()
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every pending migration."""
+    await migrate_api(config=tortoise_config(database_url))
+
+
+async def pending_migrations(database_url: str) -> list[str]:
+    """Names of migrations on disk that the connected database has not applied."""
+    config = tortoise_config(database_url)
+    recorder = MigrationRecorder(connections.get("default"))
+    loader = MigrationLoader(config["apps"], recorder)
+    await loader.build_graph()
+    return sorted(f"{k.app_label}.{k.name}" for k in loader.disk_migrations if k not in loader.applied_migrations)
+
+
+async def ping() -> None:
+    await connections.get("default").execute_query("SELECT 1")
+
+
+def dialect() -> str:
+    return connections.get("default").capabilities.dialect
+
+
+def ensure_sqlite_dir(database_url: str) -> None:
+    """Create the directory of an SQLite file so a fresh checkout can start."""
+    parts = urlsplit(database_url)
+    if parts.scheme != "sqlite":
+        return
+    path = (parts.netloc + parts.path).strip()
+    if path and path != ":memory:":
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,155 @@
+"""HTTP plumbing: request id and access log, body size limit, problem+json error rendering."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.kit import errors
+from backend.kit.context import current_request_id, new_request_id, request_id_var
+
+access_log = logging.getLogger("yiwang.access")
+error_log = logging.getLogger("yiwang.error")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Assigns the request id (or keeps a sane incoming X-Request-ID) and writes the access log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else new_request_id()
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [(b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+
+class BodyLimitMiddleware:
+    """Answers 413 for bodies over the limit, by Content-Length or while chunks arrive."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = scope.get("yiwang.max_body_bytes", self.max_bytes)
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared > limit or declared < 0:
+                    await _send_problem(scope, send, errors.PayloadTooLarge(limit=limit) if declared >= 0 else errors.MalformedRequest())
+                    return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise errors.PayloadTooLarge(limit=limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def _send_problem(scope: Scope, send: Send, error: errors.ServiceError) -> None:
+    request = Request(scope)
+    response = problem_response(request, error)
+    await response(scope, _drain, send)
+
+
+async def _drain() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def problem_response(request: Request, error: errors.ServiceError) -> Response:
+    english = errors.wants_english(request.headers.get("accept-language"))
+    body = error.problem(english=english, instance=request.url.path)
+    headers = {"Content-Language": "en" if english else "zh-CN", "Cache-Control": "no-store", **error.headers}
+    return JSONResponse(body, status_code=error.status, headers=headers, media_type=errors.PROBLEM_CONTENT_TYPE)
+
+
+async def service_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.ServiceError)
+    return problem_response(request, exc)
+
+
+_HTTP_ERRORS: dict[int, type[errors.ServiceError]] = {
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    413: errors.PayloadTooLarge,
+}
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    kind = _HTTP_ERRORS.get(exc.status_code)
+    if kind is errors.PayloadTooLarge:
+        error: errors.ServiceError = errors.PayloadTooLarge(limit="?")
+    elif kind is not None:
+        error = kind()
+    else:
+        error = errors.MalformedRequest(detail_zh=str(exc.detail), detail_en=str(exc.detail))
+    response = problem_response(request, error)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    error_log.error("unhandled exception", exc_info=exc)
+    return problem_response(request, errors.InternalError(request_id=current_request_id() or "-"))
+
+
+def exception_handlers() -> dict[Any, Any]:
+    return {
+        errors.ServiceError: service_error_handler,
+        HTTPException: http_exception_handler,
+        Exception: unexpected_error_handler,
+    }

@@ -1,0 +1,164 @@
+"""Idempotency-Key for unsafe requests (draft-ietf-httpapi-idempotency-key-header).
+
+Same key + same body replays the first response; same key + another body is 422; a retry
+while the first is still running is 409. The first request's work and its stored response
+commit in one transaction, so a crash never leaves work done without a stored answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from tortoise.exceptions import IntegrityError
+
+from backend.kit import errors
+from backend.kit.api import Handler, Operation, render
+from backend.kit.http import problem_response
+from backend.kit.models import IdempotencyRecord
+from backend.kit.transactions import transaction
+
+HEADER = "Idempotency-Key"
+LEASE = timedelta(seconds=60)
+log = logging.getLogger("yiwang.idempotency")
+
+
+class KeyMissing(errors.ServiceError):
+    code = "idempotency.key_missing"
+    status = 400
+    title_zh = "缺少请求编号"
+    title_en = "Idempotency-Key header required"
+    detail_zh = "这个操作需要 Idempotency-Key 请求头，以免重复提交。请刷新页面后重试。"
+    detail_en = "Send an Idempotency-Key header so a retry cannot submit twice."
+
+
+class KeyInvalid(errors.ServiceError):
+    code = "idempotency.key_invalid"
+    status = 400
+    title_zh = "请求编号格式有误"
+    title_en = "Idempotency-Key is malformed"
+    detail_zh = "Idempotency-Key 应为 1 到 255 个可见字符。"
+    detail_en = "The Idempotency-Key must be 1 to 255 visible ASCII characters."
+
+
+class KeyReused(errors.ServiceError):
+    code = "idempotency.key_reused"
+    status = 422
+    title_zh = "请求编号已用于其他内容"
+    title_en = "Idempotency-Key reused with a different request"
+    detail_zh = "同一个请求编号已经提交过不同的内容。如需提交新的内容，请刷新页面后再提交。"
+    detail_en = "This Idempotency-Key was already used for a different request body."
+
+
+class InFlight(errors.ServiceError):
+    code = "idempotency.in_flight"
+    status = 409
+    title_zh = "正在处理上一次提交"
+    title_en = "The original request is still being processed"
+    detail_zh = "您的上一次提交还在处理中，请稍候几秒再查看结果，不要重复提交。"
+    detail_en = "The first request with this key is still running; retry in a moment."
+
+
+def _principal(request: Request) -> str:
+    return str(request.scope.get("yiwang.principal") or "anonymous")
+
+
+def _request_hash(request: Request, kwargs: dict[str, Any]) -> str:
+    payload = {
+        "method": request.method,
+        "path": request.url.path,
+        **{k: v.model_dump(mode="json") if isinstance(v, BaseModel) else v for k, v in kwargs.items()},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    return Response(
+        content=bytes(record.response_body or b""),
+        status_code=record.status_code or 200,
+        media_type=record.content_type,
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+async def _claim(scope: str, key: str, request_hash: str) -> IdempotencyRecord | Response:
+    """Take the key for this request, or answer with the replay / the reason it can't be taken."""
+    now = datetime.now(UTC)
+    try:
+        async with transaction():
+            return await IdempotencyRecord.create(
+                scope=scope, key=key, request_hash=request_hash, state="in_progress", locked_until=now + LEASE
+            )
+    except IntegrityError:
+        pass
+    existing = await IdempotencyRecord.get_or_none(scope=scope, key=key)
+    if existing is None:  # removed after a crash between our insert and this read
+        raise InFlight(headers={"Retry-After": "1"})
+    if existing.request_hash != request_hash:
+        raise KeyReused()
+    if existing.state == "done":
+        return _replay(existing)
+    if existing.locked_until > now:
+        raise InFlight(headers={"Retry-After": "1"})
+    # The first attempt's process died: take over its lease, once.
+    taken = await IdempotencyRecord.filter(id=existing.id, state="in_progress", locked_until=existing.locked_until).update(
+        locked_until=now + LEASE
+    )
+    if taken != 1:
+        raise InFlight(headers={"Retry-After": "1"})
+    existing.locked_until = now + LEASE
+    return existing
+
+
+def idempotent(op: Operation, call: Handler) -> Handler:
+    """Route wrapper (``wrappers=[idempotent]``) requiring and honouring Idempotency-Key."""
+
+    async def run(request: Request, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        if key is None:
+            raise KeyMissing()
+        if not (1 <= len(key) <= 255) or not key.isascii() or not key.isprintable():
+            raise KeyInvalid()
+        scope = f"{_principal(request)}:{op.method}:{op.path}"[:200]
+        claimed = await _claim(scope, key, _request_hash(request, kwargs))
+        if isinstance(claimed, Response):
+            return claimed
+        try:
+            async with transaction():
+                try:
+                    async with transaction():
+                        result = await call(request, **kwargs)
+                    response = render(op, result)
+                except errors.ServiceError as exc:
+                    response = problem_response(request, exc)
+                updated = await IdempotencyRecord.filter(id=claimed.id, state="in_progress").update(
+                    state="done",
+                    status_code=response.status_code,
+                    response_body=bytes(response.body),
+                    content_type=response.headers.get("content-type"),
+                )
+                if updated != 1:
+                    raise InFlight(headers={"Retry-After": "1"})
+        except Exception:
+            # Nothing was committed: free the key so the client's retry can run the request.
+            await IdempotencyRecord.filter(id=claimed.id, state="in_progress").delete()
+            raise
+        return response
+
+    run.__name__ = call.__name__
+    return run
+
+
+HEADER_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": True,
+    "description": "A fresh random key per user action; retries of the same action reuse it.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}

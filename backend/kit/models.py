@@ -1,0 +1,60 @@
+"""Tables owned by the kit: the audit chain and idempotency records."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuditEntry(Model):
+    """One audit row (全过程留痕), append-only and chained by hash to the row before it."""
+
+    seq = fields.BigIntField(primary_key=True, generated=False)
+    at = fields.DatetimeField()
+    actor = fields.CharField(max_length=64)
+    subject = fields.CharField(max_length=64, null=True)
+    action = fields.CharField(max_length=64)
+    object_type = fields.CharField(max_length=64)
+    object_id = fields.CharField(max_length=64, null=True)
+    result = fields.CharField(max_length=16)
+    request_id = fields.CharField(max_length=64, null=True)
+    detail = fields.JSONField(default=dict)
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64, unique=True)
+
+    class Meta:
+        table = "audit_entry"
+
+
+class AuditHead(Model):
+    """The single row holding the chain's last sequence number and hash.
+
+    Appending updates this row first, which serialises appenders on every database
+    (a row lock on PostgreSQL, the write lock on SQLite) so the chain never forks.
+    """
+
+    id = fields.IntField(primary_key=True)
+    seq = fields.BigIntField()
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "audit_head"
+
+
+class IdempotencyRecord(Model):
+    """The first response to a request made with an Idempotency-Key, replayed for retries."""
+
+    id = fields.BigIntField(primary_key=True)
+    scope = fields.CharField(max_length=200)
+    key = fields.CharField(max_length=255)
+    request_hash = fields.CharField(max_length=64)
+    state = fields.CharField(max_length=16)  # in_progress | done
+    locked_until = fields.DatetimeField()
+    status_code = fields.IntField(null=True)
+    response_body = fields.BinaryField(null=True)
+    content_type = fields.CharField(max_length=100, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "idempotency_record"
+        unique_together = (("scope", "key"),)

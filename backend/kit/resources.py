@@ -1,0 +1,47 @@
+"""Long-lived, per-process resources (settings, keys, broker), opened once at start-up."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from backend.kit import db
+from backend.kit.broker import Broker, open_broker
+from backend.kit.config import Settings
+from backend.kit.pii import Keyring
+
+
+@dataclass(frozen=True)
+class Resources:
+    settings: Settings
+    keyring: Keyring
+    broker: Broker
+
+
+_current: Resources | None = None
+
+
+def current() -> Resources:
+    """The resources of this process; services use it for keys and the broker."""
+    if _current is None:
+        raise RuntimeError("resources are not open: start the app or CLI through backend.kit.resources.opened()")
+    return _current
+
+
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Resources]:
+    """Open the database pool and the broker for this process; close them on exit."""
+    global _current
+    keyring = Keyring.parse(settings.data_key, settings.index_key)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    await db.connect(settings.database_url)
+    broker = open_broker(settings.redis_url)
+    resources = Resources(settings=settings, keyring=keyring, broker=broker)
+    previous, _current = _current, resources
+    try:
+        yield resources
+    finally:
+        _current = previous
+        await broker.close()
+        await db.close()
