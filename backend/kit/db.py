@@ -60,7 +60,8 @@ async def connect(database_url: str) -> None:
 
 
 async def close() -> None:
-    await connections.close_all()
+    """Close the pool and drop the process's tortoise context (so it can be opened again)."""
+    await Tortoise.close_connections()
 
 
 async def migrate(database_url: str) -> None:

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.kit import errors
-from backend.kit.context import current_request_id, new_request_id, request_id_var
+from backend.kit.context import new_request_id, request_id_var
 
 access_log = logging.getLogger("yiwang.access")
 error_log = logging.getLogger("yiwang.error")
@@ -40,16 +40,23 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [(b"x-request-id", request_id.encode())]
+                status, started_response = message["status"], True
+                message["headers"] = list(message.get("headers", [])) + [(b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answer here, inside the request's context, so the reply carries the request id.
+            error_log.error("unhandled exception", exc_info=exc)
+            if started_response:
+                raise
+            await _send_problem(scope, send_with_id, errors.InternalError(request_id=request_id))
         finally:
             access_log.info(
                 "request",
@@ -142,14 +149,8 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
-    error_log.error("unhandled exception", exc_info=exc)
-    return problem_response(request, errors.InternalError(request_id=current_request_id() or "-"))
-
-
 def exception_handlers() -> dict[Any, Any]:
     return {
         errors.ServiceError: service_error_handler,
         HTTPException: http_exception_handler,
-        Exception: unexpected_error_handler,
     }

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from backend.kit.context import current_request_id
 
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JSONFormatter(logging.Formatter):

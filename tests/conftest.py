@@ -1,0 +1,164 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL + Redis.
+
+PostgreSQL and Redis come from YIWANG_TEST_POSTGRES_URL / YIWANG_TEST_REDIS_URL (defaults: the
+local servers). When they are unreachable the PostgreSQL half is skipped on a developer machine
+and fails under CI=true, so CI can never pass without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import redis
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from backend.kit import db
+from backend.kit.config import Settings
+from backend.kit.pii import generate_key
+from backend.kit.resources import Resources, opened
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("YIWANG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DATA_KEY = f"t1:{generate_key()}"
+INDEX_KEY = generate_key()
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres_and_redis() -> None:
+    missing = [name for name, url, port in (("PostgreSQL", PG_URL, 5432), ("Redis", REDIS_URL, 6379)) if not _reachable(url, port)]
+    if missing:
+        message = f"{' and '.join(missing)} unreachable ({PG_URL}, {REDIS_URL})"
+        if IN_CI:
+            pytest.fail(message + ": CI must test against real PostgreSQL and Redis")
+        pytest.skip(message)
+
+
+def _db_url(base: str, name: str) -> str:
+    return urlunsplit(urlsplit(base)._replace(path="/" + name))
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _migrate(url: str) -> None:
+    async def run() -> None:
+        await db.migrate(url)
+        await db.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    _migrate(f"sqlite://{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    require_postgres_and_redis()
+    name = f"yiwang_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = _db_url(PG_URL, name)
+    _migrate(url)
+    yield url
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _reset_postgres(url: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'")
+        ]
+        if tables:
+            await conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        await conn.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1)", "0" * 64)
+    finally:
+        await conn.close()
+
+
+def make_settings(database_url: str, redis_url: str | None, tmp_path: Path, **overrides: object) -> Settings:
+    env = {
+        "YIWANG_DATABASE_URL": database_url,
+        "YIWANG_REDIS_URL": redis_url or "",
+        "YIWANG_MEDIA_DIR": str(tmp_path / "media"),
+        "YIWANG_DATA_KEY": DATA_KEY,
+        "YIWANG_INDEX_KEY": INDEX_KEY,
+        "YIWANG_PWA_DIR": str(ROOT / "pwa" / "dist"),
+    }
+    env.update({k: str(v) for k, v in overrides.items()})
+    return Settings.from_env(env)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def settings(backend_kind: str, request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Settings:
+    """Settings for a fresh, migrated database: SQLite + in-process broker, or PostgreSQL + Redis."""
+    # tortoise caches built SQL per connection name; this process switches dialects between tests.
+    EXECUTOR_CACHE.clear()
+    if backend_kind == "sqlite":
+        path = tmp_path / "db.sqlite3"
+        shutil.copy(sqlite_template, path)
+        return make_settings(f"sqlite://{path}", None, tmp_path)
+    url = request.getfixturevalue("postgres_database")
+    asyncio.run(_reset_postgres(url))
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return make_settings(url, REDIS_URL, tmp_path)
+
+
+@pytest.fixture
+async def resources(settings: Settings) -> AsyncIterator[Resources]:
+    """Database pool and broker open for the test, as the app's lifespan would open them."""
+    async with opened(settings) as res:
+        yield res
+
+
+async def client_for(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator:
+    from backend.app import create_app
+
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with await client_for(app) as c:
+        yield c
