@@ -162,3 +162,15 @@ async def app(settings: Settings) -> AsyncIterator:
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     async with await client_for(app) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def pwa_dist() -> Path:
+    """The built PWA (make test builds it); missing is a skip locally and a failure in CI."""
+    dist = ROOT / "pwa" / "dist"
+    if not (dist / "index.html").is_file():
+        message = "PWA not built: run make test (npm ci && npm run build in pwa/)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return dist

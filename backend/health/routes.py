@@ -33,17 +33,14 @@ class NotReady(errors.ServiceError):
     title_en = "Not ready"
 
 
-_migrations_current = False
-
-
-async def _check_migrations() -> str:
-    global _migrations_current
-    if _migrations_current:  # applied migrations never disappear while the process runs
+async def _check_migrations(request: Request) -> str:
+    # Once current, stays current for the life of the app: skip the work on every probe.
+    if getattr(request.app.state, "migrations_current", False):
         return "ok"
     pending = await db.pending_migrations(current().settings.database_url)
     if pending:
         return "pending: " + ", ".join(pending)
-    _migrations_current = True
+    request.app.state.migrations_current = True
     return "ok"
 
 
@@ -63,7 +60,7 @@ async def healthz(request: Request) -> Health:
 @api.get("/readyz", summary="Database and broker reachable, migrations applied (readiness)", tags=["ops"], response=Readiness, errors=[NotReady])
 async def readyz(request: Request) -> JSONResponse | Readiness:
     database, broker = await asyncio.gather(_probe(db.ping), _probe(current().broker.ping))
-    migrations = await _check_migrations() if database == "ok" else "unknown"
+    migrations = await _check_migrations(request) if database == "ok" else "unknown"
     result = Readiness(
         status="ok" if database == broker == migrations == "ok" else "unavailable",
         database=database,

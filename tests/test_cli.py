@@ -1,0 +1,70 @@
+"""The yiwang command, run as a real subprocess against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA_KEY, INDEX_KEY, ROOT, _db_url, PG_URL
+
+YIWANG = str(Path(sys.executable).parent / "yiwang")
+
+
+def run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([YIWANG, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"yiwang {' '.join(args)} failed: {result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def cli_env(backend_kind, tmp_path, request) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
+    env.update({"YIWANG_DATA_KEY": DATA_KEY, "YIWANG_INDEX_KEY": INDEX_KEY, "YIWANG_MEDIA_DIR": str(tmp_path / "media")})
+    if backend_kind == "sqlite":
+        env["YIWANG_DATABASE_URL"] = f"sqlite://{tmp_path / 'var' / 'cli.sqlite3'}"
+    else:
+        request.getfixturevalue("postgres_database")  # fails in CI / skips locally without PostgreSQL
+        import asyncio
+
+        from tests.conftest import _admin
+
+        name = f"yiwang_cli_{os.getpid()}"
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        request.addfinalizer(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+        env["YIWANG_DATABASE_URL"] = _db_url(PG_URL, name)
+    return env
+
+
+def test_migrate_seed_createuser_and_verify(cli_env):
+    run("migrate", env=cli_env)
+    run("migrate", env=cli_env)  # nothing pending: a no-op
+    first = json.loads(run("seed-demo", env=cli_env).stdout)
+    again = json.loads(run("seed-demo", env=cli_env).stdout)
+    assert first["created"] == 2 and again["created"] == 0
+    made = json.loads(run("createuser", "--role", "staff", "--scope", "hall:7", "--name", "赵乡镇", "--phone", "139 0000 0009", env=cli_env).stdout)
+    assert made["role"] == "staff" and made["scope"] == "hall:7"
+    report = json.loads(run("audit", "verify", env=cli_env).stdout)
+    assert report["ok"] is True
+    assert report["rows"] == 2 + 2 + 2  # two persons created, two demo roles, one more person and role
+
+
+def test_createuser_rejects_a_bad_phone_in_chinese(cli_env):
+    run("migrate", env=cli_env)
+    result = run("createuser", "--role", "staff", "--name", "x", "--phone", "12345", env=cli_env, check=False)
+    assert result.returncode == 1
+    assert "auth.invalid_phone" in result.stderr and "11 位" in result.stderr
+
+
+def test_missing_data_key_is_a_clear_configuration_error(cli_env):
+    env = dict(cli_env)
+    del env["YIWANG_DATA_KEY"]
+    result = run("seed-demo", env=env, check=False)
+    assert result.returncode == 2
+    assert "YIWANG_DATA_KEY" in result.stderr
