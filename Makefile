@@ -1,0 +1,58 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   — virtualenv, dependencies, PWA build, migrations, demo data, server on YIWANG_HOST:YIWANG_PORT
+#   make test  — the same set-up, then the whole suite (SQLite, and PostgreSQL + Redis when reachable)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export YIWANG_VAR_DIR ?= var
+SECRETS := $(YIWANG_VAR_DIR)/secrets.env
+# Load var/secrets.env unless the keys already come from the environment.
+WITH_ENV := set -a; [ -n "$$YIWANG_DATA_KEY" ] || . $(SECRETS); set +a;
+
+.PHONY: run test bench setup install pwa migrate seed sysdeps bench-sysdeps clean
+
+run: setup
+	@$(WITH_ENV) exec $(BIN)/yiwang serve
+
+test: setup sysdeps
+	@$(WITH_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup bench-sysdeps
+	@$(WITH_ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+setup: install pwa $(SECRETS) migrate seed
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+pwa: pwa/dist/index.html
+pwa/node_modules/.package-lock.json: pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund --loglevel=error
+pwa/dist/index.html: pwa/node_modules/.package-lock.json $(shell find pwa/src pwa/public pwa/index.html pwa/vite.config.* -type f 2>/dev/null)
+	cd pwa && npm run build
+
+$(SECRETS): | $(VENV)/.installed
+	mkdir -p $(YIWANG_VAR_DIR)
+	umask 077 && $(BIN)/yiwang keygen > $@.tmp && mv $@.tmp $@
+	@echo "generated local keys in $@ (keep this file: it decrypts the personal data in var/)"
+
+migrate: install
+	@$(WITH_ENV) $(BIN)/yiwang migrate
+
+seed: install $(SECRETS)
+	@$(WITH_ENV) $(BIN)/yiwang seed-demo
+
+# Debian packages the tests drive: nginx (proxy test) and chromium (browser test).
+sysdeps:
+	@command -v nginx >/dev/null && command -v chromium >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx chromium >/dev/null; }
+
+bench-sysdeps:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+clean:
+	rm -rf $(VENV) pwa/node_modules pwa/dist
