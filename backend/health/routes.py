@@ -46,7 +46,8 @@ async def _check_migrations(request: Request) -> str:
 
 async def _probe(check) -> str:
     try:
-        await asyncio.wait_for(check(), timeout=2)
+        async with asyncio.timeout(2):
+            await check()
     except Exception as exc:  # any failure means not ready; the reason goes to the operator
         return f"error: {type(exc).__name__}"
     return "ok"

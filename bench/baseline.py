@@ -1,0 +1,47 @@
+"""The least code that can do what a measured endpoint does: bare Starlette, asyncpg, redis-py.
+
+Run by bench/run.py under the same uvicorn settings as the app, so the ratio shows what our
+layering (middleware, declarations, ORM, broker abstraction) costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+
+import asyncpg
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+DATABASE_URL = os.environ["BENCH_DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+REDIS_URL = os.environ["BENCH_REDIS_URL"]
+resources: dict = {}
+
+
+async def readyz(request: Request) -> JSONResponse:
+    async def db() -> None:
+        async with resources["pool"].acquire() as conn:
+            await conn.execute("SELECT 1")
+
+    await asyncio.gather(db(), resources["redis"].ping())
+    return JSONResponse({"status": "ok", "database": "ok", "broker": "ok", "migrations": "ok"})
+
+
+async def plain(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette):
+    resources["pool"] = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=10)
+    resources["redis"] = aioredis.Redis.from_url(REDIS_URL)
+    yield
+    await resources["pool"].close()
+    await resources["redis"].aclose()
+
+
+app = Starlette(routes=[Route("/readyz", readyz), Route("/json", plain)], lifespan=lifespan)

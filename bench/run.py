@@ -1,0 +1,121 @@
+"""`make bench`: every figure as a ratio against a baseline measured in the same run.
+
+Servers start the way production runs them (uvicorn, uvloop, httptools, one process each,
+PostgreSQL + Redis); wrk (Debian's package) is the load generator on the other core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from tests.stack import ROOT, YIWANG, free_port, start_app, wait_until_ready
+
+PG_URL = os.environ.get("YIWANG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def __str__(self) -> str:
+        return f"{self.rps:9.0f} req/s  p50 {self.p50_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms" + (f"  errors {self.errors}" if self.errors else "")
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, seconds: int, connections: int) -> Load:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?)\D*(\d+)", out))
+    return Load(rps, p50, p99, errors)
+
+
+def measure(url: str, args: argparse.Namespace) -> Load:
+    wrk(url, seconds=1, connections=args.connections)  # warm-up: pools, caches, JIT-free but lazy imports
+    runs = [wrk(url, seconds=args.seconds, connections=args.connections) for _ in range(args.rounds)]
+    return max(runs, key=lambda r: r.rps)
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk not found: apt-get install wrk (make bench does)", file=sys.stderr)
+        return 2
+
+    name = "yiwang_bench"
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    db_url = urlunsplit(urlsplit(PG_URL)._replace(path="/" + name))
+    workdir = Path(tempfile.mkdtemp(prefix="yiwang-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
+    env.update({
+        "YIWANG_DATABASE_URL": db_url, "YIWANG_REDIS_URL": REDIS_URL, "YIWANG_MEDIA_DIR": str(workdir / "media"),
+        "YIWANG_DATA_KEY": os.environ["YIWANG_DATA_KEY"], "YIWANG_INDEX_KEY": os.environ["YIWANG_INDEX_KEY"],
+        "YIWANG_LOG_LEVEL": "WARNING", "BENCH_DATABASE_URL": db_url, "BENCH_REDIS_URL": REDIS_URL,
+    })
+    subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+
+    ours = start_app(env, workdir)
+    base_port = free_port()
+    baseline = subprocess.Popen(
+        [str(Path(sys.executable).parent / "uvicorn"), "bench.baseline:app", "--port", str(base_port), "--loop", "uvloop",
+         "--http", "httptools", "--no-access-log", "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )
+    try:
+        wait_until_ready(f"http://127.0.0.1:{base_port}/readyz", proc=baseline)
+        print(f"bench: uvicorn+uvloop+httptools, 1 process each, PostgreSQL + Redis, wrk -t1 -c{args.connections}, "
+              f"best of {args.rounds} × {args.seconds}s\n")
+        bare_json = measure(f"http://127.0.0.1:{base_port}/json", args)
+        bare = measure(f"http://127.0.0.1:{base_port}/readyz", args)
+        mine = measure(f"http://127.0.0.1:{ours.port}/readyz", args)
+        print(f"bare Starlette JSON (scale)      {bare_json}")
+        print(f"bare Starlette SELECT 1 + PING   {bare}")
+        print(f"yiwang GET /readyz               {mine}")
+        print(f"\nGET /readyz ratio vs bare: throughput {mine.rps / bare.rps:.2f}, p99 {bare.p99_ms / mine.p99_ms:.2f} (higher is better)")
+    finally:
+        ours.stop()
+        baseline.terminate()
+        baseline.wait(10)
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The repository's nginx.conf in front of two app processes sharing one database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import DATA_KEY, INDEX_KEY, PG_URL, REDIS_URL, ROOT, _admin, _db_url, require_postgres_and_redis
+from tests.stack import YIWANG, AppProcess, Nginx, start_app, start_nginx
+
+SECURITY_HEADERS = ("x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy")
+
+
+@dataclass
+class Stack:
+    nginx: Nginx
+    apps: list[AppProcess]
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def stack(request, tmp_path_factory, pwa_dist) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
+    env.update({"YIWANG_DATA_KEY": DATA_KEY, "YIWANG_INDEX_KEY": INDEX_KEY, "YIWANG_MEDIA_DIR": str(workdir / "media"),
+                "YIWANG_PWA_DIR": str(pwa_dist)})
+    cleanup = []
+    if request.param == "sqlite":
+        env["YIWANG_DATABASE_URL"] = f"sqlite://{workdir / 'shared.sqlite3'}"
+    else:
+        require_postgres_and_redis()
+        name = f"yiwang_stack_{os.getpid()}"
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        cleanup.append(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+        env["YIWANG_DATABASE_URL"] = _db_url(PG_URL, name)
+        env["YIWANG_REDIS_URL"] = REDIS_URL
+    subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    apps = [start_app(env, workdir), start_app(env, workdir)]
+    try:
+        nginx = start_nginx(upstreams=[a.port for a in apps], root=pwa_dist, workdir=workdir)
+    except Exception:
+        for a in apps:
+            a.stop()
+        raise
+    yield Stack(nginx, apps, env)
+    nginx.stop()
+    for a in apps:
+        a.stop()
+    for fn in cleanup:
+        fn()
+
+
+def test_shell_is_served_uncached_with_security_headers(stack):
+    r = httpx.get(stack.nginx.url + "/")
+    assert r.status_code == 200 and "<div id=\"app\"" in r.text
+    assert r.headers["cache-control"] == "no-cache"
+    for header in SECURITY_HEADERS:
+        assert header in r.headers, header
+    assert "nginx/" not in r.headers.get("server", "")
+
+
+def test_service_worker_and_manifest_are_never_cached_long(stack):
+    for path in ("/sw.js", "/manifest.webmanifest"):
+        r = httpx.get(stack.nginx.url + path)
+        assert r.status_code == 200, path
+        assert r.headers["cache-control"] == "no-cache", path
+    assert httpx.get(stack.nginx.url + "/manifest.webmanifest").headers["content-type"].startswith("application/manifest+json")
+
+
+def test_hashed_assets_are_cached_for_a_year(stack, pwa_dist):
+    asset = next((pwa_dist / "assets").glob("*.js"))
+    r = httpx.get(f"{stack.nginx.url}/assets/{asset.name}", headers={"accept-encoding": "gzip"})
+    assert r.status_code == 200
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert r.headers.get("content-encoding") == "gzip"
+
+
+def test_client_side_routes_fall_back_to_the_shell_but_missing_files_are_404(stack):
+    assert "<div id=\"app\"" in httpx.get(stack.nginx.url + "/services/zone").text
+    assert httpx.get(stack.nginx.url + "/assets/missing-123.js").status_code == 404
+
+
+def test_api_is_proxied_with_problem_json_and_request_id(stack):
+    r = httpx.get(stack.nginx.url + "/api/v1/nowhere", headers={"accept-language": "en"})
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "not_found" and r.json()["title"] == "Not found"
+    assert len(r.headers["x-request-id"]) == 32  # nginx's $request_id reached the app
+    assert "cache-control" in r.headers and r.headers["cache-control"] == "no-store"
+
+
+def test_readiness_through_nginx(stack):
+    r = httpx.get(stack.nginx.url + "/readyz")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+def test_requests_are_spread_over_both_processes(stack):
+    before = [sum('"/healthz"' in line for line in a.log_lines()) for a in stack.apps]
+    with httpx.Client() as c:
+        for _ in range(40):
+            assert c.get(stack.nginx.url + "/healthz").status_code == 200
+    after = [sum('"/healthz"' in line for line in a.log_lines()) for a in stack.apps]
+    served = [b - a for a, b in zip(before, after)]
+    assert sum(served) == 40 and all(n > 0 for n in served), served
+
+
+def test_body_over_the_proxy_limit_is_problem_413(stack):
+    r = httpx.post(stack.nginx.url + "/api/v1/materials", content=b"x" * (21 * 1024 * 1024), headers={"content-type": "application/octet-stream"})
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "request.too_large"
+
+
+def test_a_dead_app_process_does_not_fail_requests(stack):
+    victim = stack.apps[1]
+    victim.proc.kill()
+    victim.proc.wait()
+    try:
+        with httpx.Client() as c:
+            statuses = [c.get(stack.nginx.url + "/readyz").status_code for _ in range(10)]
+        assert statuses == [200] * 10
+    finally:
+        stack.apps[1] = start_app(stack.env, stack.nginx.workdir, port=victim.port)
