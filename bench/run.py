@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-
-from tests.stack import ROOT, YIWANG, free_port, start_app, wait_until_ready
+from tests.stack import ROOT, YIWANG, free_port, pg_admin, start_app, stop_process, wait_until_ready
 
 PG_URL = os.environ.get("YIWANG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -60,11 +58,7 @@ def measure(url: str, args: argparse.Namespace) -> Load:
 
 
 async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    await pg_admin(sql, PG_URL)
 
 
 def main() -> int:
@@ -110,8 +104,7 @@ def main() -> int:
         print(f"\nGET /readyz ratio vs bare: throughput {mine.rps / bare.rps:.2f}, p99 {bare.p99_ms / mine.p99_ms:.2f} (higher is better)")
     finally:
         ours.stop()
-        baseline.terminate()
-        baseline.wait(10)
+        stop_process(baseline)
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

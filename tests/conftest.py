@@ -26,6 +26,7 @@ from backend.kit import db
 from backend.kit.config import Settings
 from backend.kit.pii import generate_key
 from backend.kit.resources import Resources, opened
+from tests.stack import pg_admin
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("YIWANG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -58,11 +59,7 @@ def _db_url(base: str, name: str) -> str:
 
 
 async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    await pg_admin(sql, PG_URL)
 
 
 def _migrate(url: str) -> None:

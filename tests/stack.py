@@ -24,6 +24,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Ask a process to stop, and kill it if it has not after 10 s."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def pg_admin(sql: str, url: str) -> None:
+    """Run one administrative statement (CREATE/DROP DATABASE) on PostgreSQL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 def wait_until_ready(url: str, *, timeout: float = 20, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     last: object = None
@@ -51,13 +73,7 @@ class AppProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGTERM)
 
 
 def start_app(env: dict[str, str], workdir: Path, *, port: int | None = None, extra_args: tuple[str, ...] = ()) -> AppProcess:
@@ -107,13 +123,7 @@ class Nginx:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGQUIT)  # nginx: graceful shutdown
 
 
 def start_nginx(*, upstreams: list[int], root: Path, workdir: Path) -> Nginx:

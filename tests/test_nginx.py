@@ -131,3 +131,11 @@ def test_a_dead_app_process_does_not_fail_requests(stack):
         assert statuses == [200] * 10
     finally:
         stack.apps[1] = start_app(stack.env, stack.nginx.workdir, port=victim.port)
+
+
+def test_pwa_shell_in_a_phone_browser_registers_its_service_worker_and_loads_offline(stack, tmp_path):
+    """Playwright (playwright-core + Debian's chromium) runs pwa/e2e/shell.mjs through nginx."""
+    env = dict(os.environ, BASE_URL=stack.nginx.url, SCREENSHOT_DIR=str(tmp_path))
+    result = subprocess.run(["node", "e2e/shell.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"browser check failed:\n{result.stdout}\n{result.stderr}"
+    assert " 0 failed" in result.stdout
