@@ -90,3 +90,29 @@ async def test_pwa_shell_and_client_side_routes_are_served_with_cache_rules(pwa_
     sw = await client.get("/sw.js")
     assert sw.status_code == 200 and sw.headers["cache-control"] == "no-cache"
     assert (await client.get("/missing.png")).status_code == 404
+
+
+async def test_access_log_is_one_json_object_with_the_request_id(client):
+    import io
+    import json
+    import logging
+
+    from backend.kit.logs import JSONFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JSONFormatter())
+    logger = logging.getLogger("yiwang.access")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        r = await client.get("/healthz", headers={"x-request-id": "trace-42"})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    (line,) = stream.getvalue().splitlines()
+    entry = json.loads(line)
+    assert entry["request_id"] == r.headers["x-request-id"] == "trace-42"
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/healthz", 200)
+    assert entry["time"].endswith("Z") and entry["duration_ms"] >= 0
