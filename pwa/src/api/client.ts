@@ -1,0 +1,113 @@
+/** The one API client: JSON in and out, RFC 9457 problem+json errors as ProblemError. */
+
+export interface FieldError {
+  field: string
+  code: string
+  message: string
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  code: string
+  errors?: FieldError[]
+}
+
+export class ProblemError extends Error implements Problem {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  code: string
+  errors: FieldError[]
+
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title)
+    this.name = 'ProblemError'
+    this.type = problem.type
+    this.title = problem.title
+    this.status = problem.status
+    this.detail = problem.detail
+    this.code = problem.code
+    this.errors = problem.errors ?? []
+  }
+
+  /** The message for one form field, if the server named it (e.g. "body.name"). */
+  fieldMessage(field: string): string | undefined {
+    return this.errors.find((e) => e.field === field || e.field.endsWith('.' + field))?.message
+  }
+}
+
+export interface RequestOptions {
+  idempotencyKey?: string
+  signal?: AbortSignal
+  headers?: Record<string, string>
+}
+
+const API_BASE = '/api/v1'
+let language = 'zh-CN'
+
+export function setLanguage(lang: string): void {
+  language = lang
+}
+
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`
+}
+
+async function request<T>(method: string, url: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language, ...options.headers }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      signal: options.signal,
+    })
+  } catch {
+    throw new ProblemError({
+      type: 'about:blank',
+      title: language.startsWith('en') ? 'Offline' : '网络连接失败',
+      status: 0,
+      detail: language.startsWith('en')
+        ? 'Network connection failed, check your network and retry'
+        : '网络连接失败，请检查网络后重试',
+      code: 'network.offline',
+    })
+  }
+  const type = response.headers.get('content-type') || ''
+  if (!response.ok) {
+    if (type.includes('json')) {
+      const data = await response.json().catch(() => null)
+      if (data && typeof data.code === 'string') throw new ProblemError(data as Problem)
+    }
+    throw new ProblemError({
+      type: 'about:blank',
+      title: response.statusText || '请求失败',
+      status: response.status,
+      detail: '出了点问题，请稍后重试',
+      code: `http.${response.status}`,
+    })
+  }
+  if (response.status === 204 || !type.includes('json')) return undefined as T
+  return (await response.json()) as T
+}
+
+function resolve(path: string): string {
+  return API_BASE + path
+}
+
+export const api = {
+  get: <T>(path: string, options?: RequestOptions) => request<T>('GET', resolve(path), undefined, options),
+  post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', resolve(path), body, options),
+  put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('PUT', resolve(path), body, options),
+  delete: <T>(path: string, options?: RequestOptions) => request<T>('DELETE', resolve(path), undefined, options),
+  /** An absolute path outside /api/v1 (probes). */
+  raw: <T>(method: string, url: string, body?: unknown, options?: RequestOptions) => request<T>(method, url, body, options),
+}

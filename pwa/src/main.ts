@@ -1,0 +1,10 @@
+import { createApp } from 'vue'
+import App from './App.vue'
+import { router } from './router'
+import { i18n } from './i18n'
+import { initLargeText } from './prefs/largeText'
+import 'vant/es/toast/style'
+import './styles/base.css'
+
+initLargeText() // before mount, so the first paint already has the right size
+createApp(App).use(router).use(i18n).mount('#app')

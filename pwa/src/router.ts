@@ -1,0 +1,14 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import Home from './views/resident/Home.vue'
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', name: 'home', component: Home },
+    { path: '/services', name: 'services', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'services' } },
+    { path: '/appointments', name: 'appointments', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'appointments' } },
+    { path: '/progress', name: 'progress', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'progress' } },
+    { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+})
