@@ -1,4 +1,7 @@
-"""Persons and their roles; personal fields are stored encrypted with a blind index beside them."""
+"""Persons, their login channels, sessions, one-time codes and roles.
+
+Personal fields are stored AES-GCM encrypted with an HMAC blind index beside them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 ROLES = ("resident", "staff", "approver", "courier", "admin")
+STAFF_ROLES = ("staff", "approver", "courier", "admin")
 
 
 class Person(Model):
@@ -18,11 +22,78 @@ class Person(Model):
     phone_idx = fields.CharField(max_length=64, null=True, db_index=True)
     id_number_enc = fields.TextField(null=True)
     id_number_idx = fields.CharField(max_length=64, null=True, unique=True)
+    verified_at = fields.DatetimeField(null=True)
+    password_hash = fields.CharField(max_length=200, null=True)
+    failed_logins = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    disabled = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "person"
+
+
+class Account(Model):
+    """A login channel: a WeChat mini-program openid or a phone number, bound to a person once verified."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=16)  # wechat_mp | phone
+    subject_idx = fields.CharField(max_length=64)
+    subject_enc = fields.TextField()
+    unionid_idx = fields.CharField(max_length=64, null=True, db_index=True)
+    session_key_enc = fields.TextField(null=True)
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "auth.Person", related_name="accounts", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_account"
+        unique_together = (("kind", "subject_idx"),)
+
+
+class Session(Model):
+    """A server-side session. The client holds only the random token, we keep its SHA-256."""
+
+    id = fields.BigIntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    csrf_token = fields.CharField(max_length=64)
+    transport = fields.CharField(max_length=8)  # cookie | bearer
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "auth.Account", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "auth.Person", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
+    mfa = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    idle_seconds = fields.IntField()
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    user_agent = fields.CharField(max_length=200, default="")
+    ip = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "auth_session"
+
+
+class OneTimeCode(Model):
+    """An SMS code (stored hashed): 5-minute life, 5 tries, used once."""
+
+    id = fields.BigIntField(primary_key=True)
+    phone_idx = fields.CharField(max_length=64, db_index=True)
+    purpose = fields.CharField(max_length=16)  # login | staff
+    code_hash = fields.CharField(max_length=64)
+    attempts = fields.IntField(default=0)
+    expires_at = fields.DatetimeField()
+    consumed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "auth_one_time_code"
 
 
 class RoleGrant(Model):

@@ -1,17 +1,35 @@
-"""Identity decisions: create persons, grant roles. Callers pass plain values; storage is encrypted."""
+"""Identity decisions (统一身份认证): channels, real-name binding, persons and roles."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from backend.kit import audit, errors
+from backend.kit.pii import mask_id_number, mask_name, mask_phone
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
-from auth.models import ROLES, Person, RoleGrant
+from auth import otp, sessions
+from auth.errors import (
+    AccountLocked,
+    BadCredentials,
+    IdentityConflict,
+    IdentityMismatch,
+    IdentityRejected,
+    IdentityRequired,
+    NotAuthenticated,
+)
+from auth.idnumber import normalize as normalize_id_number
+from auth.models import ROLES, STAFF_ROLES, Account, Person, RoleGrant
+from auth.passwords import check_password, hash_password
+from auth.sessions import SessionInfo
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _SCOPE = re.compile(r"^(|(hall|township|department|carrier):[A-Za-z0-9_-]{1,48})$")
+LOCK_AFTER = 5
+LOCK_FOR = timedelta(minutes=15)
 
 
 class InvalidPhone(errors.ServiceError):
@@ -34,32 +52,50 @@ class InvalidRole(errors.ServiceError):
 
 def normalize_phone(phone: str) -> str:
     digits = re.sub(r"[\s-]", "", phone)
-    if digits.startswith("+86"):
-        digits = digits[3:]
+    for prefix in ("+86", "0086"):
+        digits = digits.removeprefix(prefix)
     if not _PHONE.match(digits):
         raise InvalidPhone()
     return digits
 
 
+def _bi(value: str, purpose: str) -> str:
+    return current().keyring.blind_index(value, purpose=purpose)
+
+
+def _enc(value: str, purpose: str) -> str:
+    return current().keyring.encrypt(value, purpose=purpose)
+
+
+def _dec(token: str | None, purpose: str) -> str | None:
+    return None if token is None else current().keyring.decrypt(token, purpose=purpose)
+
+
+# ---- persons and roles -------------------------------------------------------------------
+
+
 async def find_by_phone(*, phone: str) -> Person | None:
-    keyring = current().keyring
-    return await Person.filter(phone_idx=keyring.blind_index(normalize_phone(phone), purpose="person.phone")).first()
+    return await Person.filter(phone_idx=_bi(normalize_phone(phone), "person.phone")).first()
 
 
-async def create_person(*, name: str, phone: str, actor: str) -> Person:
-    """Register a person by name and mobile number (no real-name verification yet)."""
-    keyring = current().keyring
+async def create_person(*, name: str, phone: str, actor: str, password: str | None = None) -> Person:
+    """Register a person by name and mobile number (real-name verification comes later)."""
     phone = normalize_phone(phone)
     name = name.strip()
     async with transaction():
         person = await Person.create(
-            name_enc=keyring.encrypt(name, purpose="person.name"),
-            name_idx=keyring.blind_index(name, purpose="person.name"),
-            phone_enc=keyring.encrypt(phone, purpose="person.phone"),
-            phone_idx=keyring.blind_index(phone, purpose="person.phone"),
+            name_enc=_enc(name, "person.name"), name_idx=_bi(name, "person.name"),
+            phone_enc=_enc(phone, "person.phone"), phone_idx=_bi(phone, "person.phone"),
+            password_hash=hash_password(password) if password else None,
         )
         await audit.record(actor=actor, action="person.created", object_type="person", object_id=person.id, subject=f"person:{person.id}")
     return person
+
+
+async def set_password(*, person: Person, password: str, actor: str) -> None:
+    async with transaction():
+        await Person.filter(id=person.id).update(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+        await audit.record(actor=actor, action="person.password_set", object_type="person", object_id=person.id, subject=f"person:{person.id}")
 
 
 async def grant_role(*, person: Person, role: str, scope: str = "", actor: str) -> RoleGrant:
@@ -70,11 +106,223 @@ async def grant_role(*, person: Person, role: str, scope: str = "", actor: str) 
         grant, created = await RoleGrant.get_or_create(person=person, role=role, scope=scope, defaults={"granted_by": actor})
         if created:
             await audit.record(
-                actor=actor,
-                action="role.granted",
-                object_type="role_grant",
-                object_id=grant.id,
-                subject=f"person:{person.id}",
-                detail={"role": role, "scope": scope},
+                actor=actor, action="role.granted", object_type="role_grant", object_id=grant.id,
+                subject=f"person:{person.id}", detail={"role": role, "scope": scope},
             )
+    if created:
+        await sessions.forget_cached(person_id=person.id)
     return grant
+
+
+# ---- channels ----------------------------------------------------------------------------
+
+
+@dataclass
+class Client:
+    """Where a login comes from, for the session list and the audit log."""
+
+    ip: str
+    user_agent: str
+
+
+async def _account(kind: str, subject: str) -> Account:
+    """The account for a channel subject (openid or phone), created on first login."""
+    subject_idx = _bi(subject, f"account.{kind}")
+    account = await Account.get_or_none(kind=kind, subject_idx=subject_idx)
+    if account is None:
+        async with transaction():
+            account, created = await Account.get_or_create(
+                kind=kind, subject_idx=subject_idx, defaults={"subject_enc": _enc(subject, f"account.{kind}")}
+            )
+            if created:
+                await audit.record(actor=f"account:{account.id}", action="account.created", object_type="account", object_id=account.id, detail={"kind": kind})
+    return account
+
+
+async def login_with_wechat(*, code: str, client: Client) -> tuple[str, SessionInfo]:
+    """Mini-program login: wx.login() code → code2Session → session (Bearer token)."""
+    wx = await current().wechat.code_to_session(code)
+    account = await _account("wechat_mp", wx.openid)
+    updates: dict = {"session_key_enc": _enc(wx.session_key, "account.session_key"), "last_login_at": datetime.now(UTC)}
+    if wx.unionid:
+        updates["unionid_idx"] = _bi(wx.unionid, "account.unionid")
+    async with transaction():
+        await Account.filter(id=account.id).update(**updates)
+        await audit.record(actor=f"account:{account.id}", subject=f"person:{account.person_id}" if account.person_id else None,
+                           action="login.succeeded", object_type="account", object_id=account.id, detail={"channel": "wechat_mp"})
+    return await sessions.create(account_id=account.id, person_id=account.person_id, transport="bearer", mfa=False,
+                                 user_agent=client.user_agent, ip=client.ip)
+
+
+async def send_login_code(*, phone: str, client: Client) -> None:
+    phone = normalize_phone(phone)
+    await otp.send(phone=phone, purpose="login", ip=client.ip, actor="anonymous")
+
+
+async def login_with_sms(*, phone: str, code: str, transport: str, client: Client) -> tuple[str, SessionInfo]:
+    """PWA login with a phone number and the SMS code sent to it."""
+    phone = normalize_phone(phone)
+    try:
+        await otp.verify(phone=phone, purpose="login", code=code, ip=client.ip)
+    except errors.ServiceError:
+        async with transaction():
+            await audit.record(actor="anonymous", action="login.failed", object_type="account", result="denied", detail={"channel": "phone"})
+        raise
+    account = await _account("phone", phone)
+    person_id = account.person_id
+    if person_id is None:
+        # A number we already know (registered by staff, or verified before) leads to its person.
+        known = await Person.filter(phone_idx=_bi(phone, "person.phone")).values_list("id", flat=True)
+        if len(known) == 1:
+            person_id = known[0]
+    async with transaction():
+        await Account.filter(id=account.id).update(person_id=person_id, last_login_at=datetime.now(UTC))
+        await audit.record(actor=f"account:{account.id}", subject=f"person:{person_id}" if person_id else None,
+                           action="login.succeeded", object_type="account", object_id=account.id, detail={"channel": "phone"})
+    return await sessions.create(account_id=account.id, person_id=person_id, transport=transport, mfa=False,
+                                 user_agent=client.user_agent, ip=client.ip)
+
+
+async def start_staff_login(*, phone: str, password: str, client: Client) -> None:
+    """Staff first factor: password. On success a code goes to the staff member's phone."""
+    phone = normalize_phone(phone)
+    await otp.limit(f"staff-login-ip:{client.ip}", 3600, 100)
+    person = await Person.filter(phone_idx=_bi(phone, "person.phone")).first()
+    now = datetime.now(UTC)
+    if person is not None and person.locked_until and person.locked_until > now:
+        raise AccountLocked(minutes=max(1, int((person.locked_until - now).total_seconds() // 60) + 1))
+    staff = person is not None and not person.disabled and await RoleGrant.filter(person_id=person.id, role__in=STAFF_ROLES).exists()
+    if not check_password(password, person.password_hash if staff else None):
+        async with transaction():
+            if person is not None:
+                failures = person.failed_logins + 1
+                await Person.filter(id=person.id).update(
+                    failed_logins=failures, locked_until=now + LOCK_FOR if failures >= LOCK_AFTER else person.locked_until
+                )
+                if failures >= LOCK_AFTER:
+                    await audit.record(actor="system", subject=f"person:{person.id}", action="person.locked", object_type="person", object_id=person.id)
+            await audit.record(actor="anonymous", subject=f"person:{person.id}" if person else None, action="login.failed",
+                               object_type="person", result="denied", detail={"channel": "staff_password"})
+        raise BadCredentials()
+    await Person.filter(id=person.id).update(failed_logins=0, locked_until=None)
+    await otp.send(phone=phone, purpose="staff", ip=client.ip, actor=f"person:{person.id}")
+
+
+async def finish_staff_login(*, phone: str, code: str, transport: str, client: Client) -> tuple[str, SessionInfo]:
+    """Staff second factor: the SMS code. Opens a session with the staff roles and MFA."""
+    phone = normalize_phone(phone)
+    await otp.verify(phone=phone, purpose="staff", code=code, ip=client.ip)
+    person = await Person.filter(phone_idx=_bi(phone, "person.phone"), disabled=False).first()
+    if person is None:
+        raise BadCredentials()
+    account = await _account("phone", phone)
+    async with transaction():
+        await Account.filter(id=account.id).update(person_id=person.id, last_login_at=datetime.now(UTC))
+        await audit.record(actor=f"person:{person.id}", subject=f"person:{person.id}", action="login.succeeded",
+                           object_type="account", object_id=account.id, detail={"channel": "staff_password_sms"})
+    return await sessions.create(account_id=account.id, person_id=person.id, transport=transport, mfa=True,
+                                 user_agent=client.user_agent, ip=client.ip)
+
+
+# ---- real-name binding ---------------------------------------------------------------------
+
+
+class LocalRealNameCheck:
+    """Stands in for the national real-name service: accepts any checksum-valid ID number."""
+
+    async def matches(self, *, name: str, id_number: str) -> bool:
+        return bool(name) and bool(id_number)
+
+
+async def bind_identity(*, session: SessionInfo, name: str, id_number: str) -> Person:
+    """一号申请: prove name + ID number; the channel joins the person who owns that number."""
+    if session.account_id is None:
+        raise NotAuthenticated()
+    id_number = normalize_id_number(id_number)
+    name = name.strip()
+    if not await LocalRealNameCheck().matches(name=name, id_number=id_number):
+        raise IdentityRejected()
+    id_idx, name_idx = _bi(id_number, "person.id_number"), _bi(name, "person.name")
+    account = await Account.get(id=session.account_id)
+    owner = await Person.get_or_none(id_number_idx=id_idx)
+    mine = await Person.get_or_none(id=account.person_id) if account.person_id else None
+    if owner is not None:
+        if owner.name_idx != name_idx:
+            raise IdentityRejected()
+        if mine is not None and mine.id != owner.id:
+            raise IdentityMismatch()
+        if account.kind == "wechat_mp" and await Account.filter(person_id=owner.id, kind="wechat_mp").exclude(id=account.id).exists():
+            async with transaction():
+                await audit.record(actor=f"account:{account.id}", subject=f"person:{owner.id}", action="identity.bind_refused",
+                                   object_type="account", object_id=account.id, result="denied", detail={"reason": "other_wechat"})
+            raise IdentityConflict()
+    elif mine is not None:
+        if mine.id_number_idx is not None:
+            raise IdentityMismatch()
+        if mine.name_idx != name_idx:
+            raise IdentityRejected()
+    async with transaction():
+        if owner is not None:
+            person = owner
+        elif mine is not None:
+            person = mine
+        else:
+            phone = _dec(account.subject_enc, "account.phone") if account.kind == "phone" else None
+            person = await Person.create(
+                name_enc=_enc(name, "person.name"), name_idx=name_idx,
+                phone_enc=_enc(phone, "person.phone") if phone else None, phone_idx=_bi(phone, "person.phone") if phone else None,
+            )
+            await audit.record(actor=f"account:{account.id}", action="person.created", object_type="person", object_id=person.id, subject=f"person:{person.id}")
+        if person.id_number_idx is None:
+            await Person.filter(id=person.id).update(
+                id_number_enc=_enc(id_number, "person.id_number"), id_number_idx=id_idx, verified_at=datetime.now(UTC)
+            )
+        await Account.filter(id=account.id).update(person_id=person.id)
+        await audit.record(actor=f"account:{account.id}", subject=f"person:{person.id}", action="identity.bound",
+                           object_type="account", object_id=account.id, detail={"channel": account.kind})
+    await sessions.refresh_person(account_id=account.id, person_id=person.id)
+    return await Person.get(id=person.id)
+
+
+async def bind_phone_from_wechat(*, session: SessionInfo, code: str) -> str:
+    """getPhoneNumber: a one-time button code gives the verified person's mobile number."""
+    if session.person_id is None:
+        raise IdentityRequired()
+    phone = normalize_phone(await current().wechat.phone_number(code))
+    async with transaction():
+        await Person.filter(id=session.person_id).update(phone_enc=_enc(phone, "person.phone"), phone_idx=_bi(phone, "person.phone"))
+        await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="person.phone_bound",
+                           object_type="person", object_id=session.person_id, detail={"channel": "wechat_getPhoneNumber"})
+    return phone
+
+
+# ---- what a person may see of themself ----------------------------------------------------
+
+
+@dataclass
+class Profile:
+    person_id: int | None
+    verified: bool
+    name_masked: str | None
+    id_number_masked: str | None
+    phone_masked: str | None
+    channels: list[str]
+    roles: list[dict[str, str]]
+
+
+async def profile(*, session: SessionInfo) -> Profile:
+    channels: list[str] = []
+    if session.person_id is not None:
+        person = await Person.get(id=session.person_id)
+        channels = sorted(set(await Account.filter(person_id=person.id).values_list("kind", flat=True)))
+        name, id_number, phone = _dec(person.name_enc, "person.name"), _dec(person.id_number_enc, "person.id_number"), _dec(person.phone_enc, "person.phone")
+        return Profile(
+            person_id=person.id, verified=person.verified_at is not None,
+            name_masked=mask_name(name) if name else None, id_number_masked=mask_id_number(id_number) if id_number else None,
+            phone_masked=mask_phone(phone) if phone else None, channels=channels,
+            roles=[{"role": r, "scope": s} for r, s in session.roles],
+        )
+    account = await Account.get(id=session.account_id)
+    phone = _dec(account.subject_enc, "account.phone") if account.kind == "phone" else None
+    return Profile(person_id=None, verified=False, name_masked=None, id_number_masked=None,
+                   phone_masked=mask_phone(phone) if phone else None, channels=[account.kind], roles=[])

@@ -12,6 +12,8 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
+from auth import routes as auth_routes
+from auth.middleware import SessionMiddleware
 from backend import docs
 from backend.health import routes as health
 from backend.kit import http
@@ -28,14 +30,13 @@ class State(TypedDict):
     resources: Resources
 
 
-def api_v1() -> API:
-    """Every /api/v1 operation, gathered from the domains."""
-    return API(prefix="/api/v1")
-
-
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    apis = [health.api, api_v1()]
+    # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
+    v1 = API(prefix="/api/v1")
+    for domain in (auth_routes.api,):
+        v1.include(domain)
+    apis = [health.api, v1]
     document = openapi(
         apis,
         title="一网 Yiwang API",
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             Middleware(http.RequestContextMiddleware),
             Middleware(http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(SessionMiddleware),
         ],
         exception_handlers=http.exception_handlers(),
         lifespan=lifespan,

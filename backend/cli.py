@@ -51,8 +51,10 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> None:
         db.ensure_sqlite_dir(settings.database_url)
-        await db.migrate(settings.database_url)
-        await db.close()
+        try:
+            await db.migrate(settings.database_url)
+        finally:
+            await db.close()
 
     asyncio.run(main())
     print("migrations applied", file=sys.stderr)

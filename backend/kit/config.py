@@ -34,6 +34,12 @@ class Settings:
     wechat_secret: str = field(repr=False)
     wechat_api_base: str
     sms_provider: str
+    sms_api_base: str
+    sms_access_key_id: str
+    sms_access_key_secret: str = field(repr=False)
+    sms_sign_name: str
+    sms_templates: dict[str, str]
+    cookie_secure: str
     host: str
     port: int
     pwa_dir: Path
@@ -54,12 +60,29 @@ class Settings:
             wechat_secret=env.get("YIWANG_WECHAT_SECRET", ""),
             wechat_api_base=(env.get("YIWANG_WECHAT_API_BASE") or "https://api.weixin.qq.com").rstrip("/"),
             sms_provider=env.get("YIWANG_SMS_PROVIDER") or "console",
+            sms_api_base=env.get("YIWANG_SMS_API_BASE") or "https://dysmsapi.aliyuncs.com",
+            sms_access_key_id=env.get("YIWANG_SMS_ACCESS_KEY_ID", ""),
+            sms_access_key_secret=env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
+            sms_sign_name=env.get("YIWANG_SMS_SIGN_NAME") or "一网通办",
+            sms_templates={
+                "login_code": env.get("YIWANG_SMS_TEMPLATE_LOGIN_CODE") or "SMS_LOGIN_CODE",
+                "notice": env.get("YIWANG_SMS_TEMPLATE_NOTICE") or "SMS_NOTICE",
+            },
+            cookie_secure=(env.get("YIWANG_COOKIE_SECURE") or "auto").lower(),
             host=env.get("YIWANG_HOST") or "127.0.0.1",
             port=_int(env, "YIWANG_PORT", 8000),
             pwa_dir=Path(env.get("YIWANG_PWA_DIR") or "pwa/dist"),
             log_level=(env.get("YIWANG_LOG_LEVEL") or "INFO").upper(),
             max_body_bytes=_int(env, "YIWANG_MAX_BODY_BYTES", 1024 * 1024),
         )
+
+    def __post_init__(self) -> None:
+        if self.sms_provider not in ("console", "aliyun"):
+            raise ConfigError(f"YIWANG_SMS_PROVIDER must be console or aliyun, got {self.sms_provider!r}")
+        if self.sms_provider == "aliyun" and not (self.sms_access_key_id and self.sms_access_key_secret):
+            raise ConfigError("YIWANG_SMS_PROVIDER=aliyun needs YIWANG_SMS_ACCESS_KEY_ID and YIWANG_SMS_ACCESS_KEY_SECRET")
+        if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
+            raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 
     @property
     def uses_sqlite(self) -> bool:

@@ -10,6 +10,8 @@ from backend.kit import db
 from backend.kit.broker import Broker, open_broker
 from backend.kit.config import Settings
 from backend.kit.pii import Keyring
+from backend.kit.sms import AliyunSms, ConsoleSms, SmsSender
+from backend.kit.wechat import WeChatMiniProgram
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,20 @@ class Resources:
     settings: Settings
     keyring: Keyring
     broker: Broker
+    sms: SmsSender
+    wechat: WeChatMiniProgram
+
+
+def _sms(settings: Settings) -> SmsSender:
+    if settings.sms_provider == "aliyun":
+        return AliyunSms(
+            api_base=settings.sms_api_base,
+            access_key_id=settings.sms_access_key_id,
+            access_key_secret=settings.sms_access_key_secret,
+            sign_name=settings.sms_sign_name,
+            templates=settings.sms_templates,
+        )
+    return ConsoleSms()
 
 
 _current: Resources | None = None
@@ -37,11 +53,15 @@ async def opened(settings: Settings) -> AsyncIterator[Resources]:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     await db.connect(settings.database_url)
     broker = open_broker(settings.redis_url)
-    resources = Resources(settings=settings, keyring=keyring, broker=broker)
+    sms = _sms(settings)
+    wechat = WeChatMiniProgram(appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base)
+    resources = Resources(settings=settings, keyring=keyring, broker=broker, sms=sms, wechat=wechat)
     previous, _current = _current, resources
     try:
         yield resources
     finally:
         _current = previous
+        if isinstance(sms, AliyunSms):
+            await sms.close()
         await broker.close()
         await db.close()

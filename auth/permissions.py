@@ -1,0 +1,56 @@
+"""The one permission check, and the route wrapper that applies it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import Request
+
+from backend.kit import audit
+from backend.kit.api import Handler, Operation
+from backend.kit.transactions import transaction
+
+from auth.errors import Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
+from auth.models import STAFF_ROLES
+from auth.sessions import SessionInfo
+
+
+async def authorize(
+    session: SessionInfo | None, *, roles: Sequence[str] = (), scope: str | None = None, verified: bool = False, action: str = ""
+) -> SessionInfo:
+    """Allow the request or raise 401/403. Staff roles also need the second factor."""
+    if session is None:
+        raise NotAuthenticated()
+    if verified and session.person_id is None:
+        raise IdentityRequired()
+    if roles:
+        if not any(session.has_role(role, scope) for role in roles):
+            async with transaction():
+                await audit.record(
+                    actor=f"person:{session.person_id}" if session.person_id else f"account:{session.account_id}",
+                    action="authz.denied", object_type="operation", object_id=action[:64], result="denied",
+                    detail={"roles": list(roles), "scope": scope},
+                )
+            raise Forbidden()
+        if any(role in STAFF_ROLES for role in roles) and not session.mfa:
+            raise SecondFactorRequired()
+    return session
+
+
+def current_session(request: Request) -> SessionInfo | None:
+    return request.scope.get("yiwang.session")
+
+
+def requires(*, roles: Sequence[str] = (), verified: bool = False):
+    """Route wrapper: checks the session and passes it to the handler as ``session=``."""
+
+    def wrap(op: Operation, call: Handler) -> Handler:
+        async def guarded(request: Request, **kwargs: Any) -> Any:
+            session = await authorize(current_session(request), roles=roles, verified=verified, action=f"{op.method} {op.path}")
+            return await call(request, session=session, **kwargs)
+
+        guarded.__name__ = call.__name__
+        return guarded
+
+    return wrap

@@ -1,0 +1,182 @@
+"""Server-side sessions: random tokens kept only as SHA-256, idle and absolute timeouts, revocation.
+
+Rows live in the database (so every process sees them and a revocation is durable); with Redis
+configured, each lookup is served from a Redis copy that revocation deletes at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from backend.kit import audit
+from backend.kit.resources import current
+from backend.kit.transactions import transaction
+
+from auth.models import RoleGrant, Session
+
+RESIDENT_IDLE = timedelta(minutes=30)
+RESIDENT_ABSOLUTE = timedelta(hours=24)
+STAFF_IDLE = timedelta(minutes=15)
+STAFF_ABSOLUTE = timedelta(hours=12)
+TOUCH_EVERY = 60  # seconds between last-seen writes: idle timeouts are precise to a minute
+
+
+@dataclass
+class SessionInfo:
+    """What a request knows about its session (never the token itself)."""
+
+    id: int
+    token_hash: str
+    transport: str
+    csrf_token: str
+    account_id: int | None
+    person_id: int | None
+    mfa: bool
+    idle_seconds: int
+    expires_at: float
+    last_seen: float
+    roles: list[list[str]] = field(default_factory=list)  # [[role, scope], ...]
+
+    def has_role(self, role: str, scope: str | None = None) -> bool:
+        return any(r == role and (scope is None or s in ("", scope)) for r, s in self.roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return any(r != "resident" for r, _ in self.roles)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _cache_key(token_hash: str) -> str:
+    return f"session:{token_hash}"
+
+
+def _use_cache() -> bool:
+    # The in-process broker is not shared between processes, so it could serve a revoked session.
+    return current().settings.redis_url is not None
+
+
+async def roles_of(person_id: int | None) -> list[list[str]]:
+    if person_id is None:
+        return []
+    return [[r.role, r.scope] for r in await RoleGrant.filter(person_id=person_id).order_by("id")]
+
+
+async def create(*, account_id: int | None, person_id: int | None, transport: str, mfa: bool, user_agent: str, ip: str) -> tuple[str, SessionInfo]:
+    """Open a session; returns the token for the client (shown once) and the session."""
+    roles = await roles_of(person_id)
+    staff = any(r != "resident" for r, _ in roles)
+    idle, absolute = (STAFF_IDLE, STAFF_ABSOLUTE) if staff else (RESIDENT_IDLE, RESIDENT_ABSOLUTE)
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    async with transaction():
+        row = await Session.create(
+            token_hash=hash_token(token), csrf_token=secrets.token_urlsafe(24), transport=transport,
+            account_id=account_id, person_id=person_id, mfa=mfa, created_at=now, last_seen_at=now,
+            idle_seconds=int(idle.total_seconds()), expires_at=now + absolute,
+            user_agent=user_agent[:200], ip=ip[:64],
+        )
+        await audit.record(
+            actor=f"account:{account_id}" if account_id else f"person:{person_id}", subject=f"person:{person_id}" if person_id else None,
+            action="session.created", object_type="session", object_id=row.id, detail={"transport": transport, "mfa": mfa},
+        )
+    info = _info(row, roles)
+    await _cache(info)
+    return token, info
+
+
+def _info(row: Session, roles: list[list[str]]) -> SessionInfo:
+    return SessionInfo(
+        id=row.id, token_hash=row.token_hash, transport=row.transport, csrf_token=row.csrf_token,
+        account_id=row.account_id, person_id=row.person_id, mfa=row.mfa, idle_seconds=row.idle_seconds,
+        expires_at=row.expires_at.timestamp(), last_seen=row.last_seen_at.timestamp(), roles=roles,
+    )
+
+
+async def _cache(info: SessionInfo) -> None:
+    if not _use_cache():
+        return
+    ttl = min(info.idle_seconds, info.expires_at - time.time())
+    if ttl > 0:
+        await current().broker.set(_cache_key(info.token_hash), json.dumps(asdict(info)).encode(), ttl=ttl)
+
+
+async def resolve(token: str) -> SessionInfo | None:
+    """The live session for a token, or None if unknown, revoked, idle too long or expired."""
+    token_hash = hash_token(token)
+    info: SessionInfo | None = None
+    cached: bytes | None = None
+    if _use_cache():
+        cached = await current().broker.get(_cache_key(token_hash))
+        if cached is not None:
+            info = SessionInfo(**json.loads(cached))
+    if info is None:
+        row = await Session.get_or_none(token_hash=token_hash, revoked_at=None)
+        if row is None:
+            return None
+        info = _info(row, await roles_of(row.person_id))
+    now = time.time()
+    if now >= info.expires_at or now - info.last_seen > info.idle_seconds:
+        await end(info, reason="expired")
+        return None
+    if now - info.last_seen > TOUCH_EVERY:
+        info.last_seen = now
+        await Session.filter(id=info.id, revoked_at=None).update(last_seen_at=datetime.fromtimestamp(now, UTC))
+        await _cache(info)
+    elif cached is None and _use_cache():
+        await _cache(info)
+    return info
+
+
+async def end(info: SessionInfo, *, reason: str, actor: str | None = None) -> None:
+    """Revoke one session everywhere (logout, device removed, expiry)."""
+    async with transaction():
+        changed = await Session.filter(id=info.id, revoked_at=None).update(revoked_at=datetime.now(UTC))
+        if changed:
+            await audit.record(
+                actor=actor or (f"person:{info.person_id}" if info.person_id else f"account:{info.account_id}"),
+                subject=f"person:{info.person_id}" if info.person_id else None,
+                action="session.revoked", object_type="session", object_id=info.id, detail={"reason": reason},
+            )
+    if _use_cache():
+        await current().broker.delete(_cache_key(info.token_hash))
+
+
+async def refresh_person(*, account_id: int, person_id: int) -> None:
+    """After binding an account to a person, its open sessions act for that person."""
+    await Session.filter(account_id=account_id, revoked_at=None).update(person_id=person_id)
+    await forget_cached(person_id=person_id)
+
+
+async def forget_cached(*, person_id: int) -> None:
+    """Drop cached copies so role or identity changes apply to the next request."""
+    if not _use_cache():
+        return
+    for token_hash in await Session.filter(person_id=person_id, revoked_at=None).values_list("token_hash", flat=True):
+        await current().broker.delete(_cache_key(token_hash))
+
+
+async def list_open(*, person_id: int | None, account_id: int | None) -> list[Session]:
+    """Open sessions ("my devices") of a person, or of an account not yet verified."""
+    now = datetime.now(UTC)
+    query = Session.filter(revoked_at=None, expires_at__gt=now)
+    query = query.filter(person_id=person_id) if person_id else query.filter(account_id=account_id)
+    return [s for s in await query.order_by("-last_seen_at") if (now - s.last_seen_at).total_seconds() <= s.idle_seconds]
+
+
+async def revoke_by_id(*, owner: SessionInfo, session_id: int) -> bool:
+    """Revoke one of the owner's own sessions; False if it is not theirs or already gone."""
+    query = Session.filter(id=session_id, revoked_at=None)
+    query = query.filter(person_id=owner.person_id) if owner.person_id else query.filter(account_id=owner.account_id)
+    row = await query.first()
+    if row is None:
+        return False
+    await end(_info(row, []), reason="revoked_by_owner", actor=f"person:{owner.person_id}" if owner.person_id else f"account:{owner.account_id}")
+    return True

@@ -1,0 +1,108 @@
+"""SMS providers behind one small interface: console (prints to the log) and Aliyun Dysmsapi."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import uuid
+from urllib.parse import quote
+from datetime import UTC, datetime
+from typing import Protocol
+
+import httpx
+
+from backend.kit import errors
+from backend.kit.pii import mask_phone
+
+log = logging.getLogger("yiwang.sms")
+
+
+class SmsUnavailable(errors.ServiceError):
+    code = "sms.unavailable"
+    status = 503
+    title_zh = "短信暂时发送不了"
+    title_en = "SMS cannot be sent right now"
+    detail_zh = "短信服务暂时出了问题，请稍后再试。"
+    detail_en = "The SMS service has a problem; please try again later."
+
+
+class SmsRateLimited(errors.ServiceError):
+    code = "sms.rate_limited"
+    status = 429
+    title_zh = "短信发送太频繁"
+    title_en = "Too many text messages"
+    detail_zh = "给这个号码发送的短信太多了，请稍后再试。"
+    detail_en = "Too many messages were sent to this number; try later."
+
+
+class SmsSender(Protocol):
+    async def send(self, *, phone: str, template: str, params: dict[str, str]) -> str:
+        """Send one message; returns the provider's message id."""
+        ...
+
+
+class ConsoleSms:
+    """The embedded default: writes the message (with the code) to the log instead of sending it."""
+
+    async def send(self, *, phone: str, template: str, params: dict[str, str]) -> str:
+        message_id = uuid.uuid4().hex
+        log.warning("console SMS (not sent)", extra={"to": phone, "template": template, "params": params, "message_id": message_id})
+        return message_id
+
+
+def _percent(value: str) -> str:
+    return quote(value, safe="-_.~")
+
+
+def _rpc_signature(params: dict[str, str], secret: str) -> str:
+    canonical = "&".join(f"{_percent(k)}={_percent(v)}" for k, v in sorted(params.items()))
+    to_sign = f"POST&{_percent('/')}&{_percent(canonical)}"
+    return base64.b64encode(hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
+class AliyunSms:
+    """Aliyun Dysmsapi SendSms (RPC, version 2017-05-25) over HTTPS with HMAC-SHA1 signing."""
+
+    def __init__(self, *, api_base: str, access_key_id: str, access_key_secret: str, sign_name: str, templates: dict[str, str]) -> None:
+        self._api_base = api_base.rstrip("/") + "/"
+        self._key_id = access_key_id
+        self._secret = access_key_secret
+        self._sign_name = sign_name
+        self._templates = templates
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3))
+
+    async def send(self, *, phone: str, template: str, params: dict[str, str]) -> str:
+        body = {
+            "AccessKeyId": self._key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "PhoneNumbers": phone,
+            "SignName": self._sign_name,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": secrets.token_hex(16),
+            "SignatureVersion": "1.0",
+            "TemplateCode": self._templates[template],
+            "TemplateParam": json.dumps(params, ensure_ascii=False),
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Version": "2017-05-25",
+        }
+        body["Signature"] = _rpc_signature(body, self._secret)
+        try:
+            response = await self._http.post(self._api_base, data=body)
+            reply = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("SMS provider unreachable", extra={"to": mask_phone(phone), "error": type(exc).__name__})
+            raise SmsUnavailable() from None
+        if reply.get("Code") == "OK":
+            return str(reply.get("BizId", ""))
+        log.warning("SMS provider refused", extra={"to": mask_phone(phone), "code": reply.get("Code"), "message": reply.get("Message")})
+        if reply.get("Code") == "isv.BUSINESS_LIMIT_CONTROL":
+            raise SmsRateLimited(headers={"Retry-After": "60"})
+        raise SmsUnavailable()
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,124 @@
+"""WeChat mini-program server API through wechatpy (sync, so every call runs in a thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import requests
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from backend.kit import errors
+
+log = logging.getLogger("yiwang.wechat")
+
+
+class WeChatCodeInvalid(errors.ServiceError):
+    code = "auth.wechat_code_invalid"
+    status = 401
+    title_zh = "微信登录凭证无效"
+    title_en = "Invalid WeChat login code"
+    detail_zh = "登录凭证无效或已过期，请关闭小程序后重新进入。"
+    detail_en = "The login code is invalid or expired; reopen the mini-program."
+
+
+class WeChatCodeUsed(errors.ServiceError):
+    code = "auth.wechat_code_used"
+    status = 401
+    title_zh = "微信登录凭证已使用"
+    title_en = "WeChat login code already used"
+    detail_zh = "这个登录凭证已经用过了，请重新登录。"
+    detail_en = "This login code was already used; log in again."
+
+
+class WeChatRateLimited(errors.ServiceError):
+    code = "auth.wechat_rate_limited"
+    status = 429
+    title_zh = "登录太频繁"
+    title_en = "Too many WeChat logins"
+    detail_zh = "登录太频繁了，请一分钟后再试。"
+    detail_en = "Too many logins; try again in a minute."
+
+
+class WeChatUnavailable(errors.ServiceError):
+    code = "auth.wechat_unavailable"
+    status = 503
+    title_zh = "微信服务暂时不可用"
+    title_en = "WeChat is unavailable"
+    detail_zh = "暂时连不上微信服务，请稍后再试。"
+    detail_en = "WeChat cannot be reached right now; try again later."
+
+
+class WeChatNotConfigured(errors.ServiceError):
+    code = "auth.wechat_not_configured"
+    status = 503
+    title_zh = "未开通微信登录"
+    title_en = "WeChat login is not configured"
+    detail_zh = "本站点尚未开通微信登录，请使用手机号登录。"
+    detail_en = "This site has no WeChat app configured; log in with your phone."
+
+
+_ERRORS: dict[int, type[errors.ServiceError]] = {
+    40029: WeChatCodeInvalid,
+    40163: WeChatCodeUsed,
+    45011: WeChatRateLimited,
+    -1: WeChatUnavailable,
+}
+
+
+@dataclass(frozen=True)
+class WxSession:
+    openid: str
+    session_key: str
+    unionid: str | None
+
+
+class _Client(WeChatClient):
+    """wechatpy's client with every base URL pointed at ``api_base`` (the real one or a fake)."""
+
+    def __init__(self, appid: str, secret: str, api_base: str) -> None:
+        super().__init__(appid, secret, timeout=10)
+        self._api_base = api_base.rstrip("/") + "/"
+        self.API_BASE_URL = self._api_base + "cgi-bin/"
+        self.wxa.API_BASE_URL = self._api_base
+
+    def fetch_access_token(self):  # wechatpy hard-codes the token URL
+        return self._fetch_access_token(
+            url=self._api_base + "cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
+
+
+class WeChatMiniProgram:
+    def __init__(self, *, appid: str, secret: str, api_base: str) -> None:
+        self.appid = appid
+        self._client = _Client(appid, secret, api_base) if appid and secret else None
+
+    def _require(self) -> _Client:
+        if self._client is None:
+            raise WeChatNotConfigured()
+        return self._client
+
+    async def _call(self, fn, *args):
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except WeChatClientException as exc:
+            log.info("wechat error", extra={"errcode": exc.errcode})
+            raise _ERRORS.get(exc.errcode or 0, WeChatUnavailable)() from None
+        except requests.RequestException as exc:
+            log.warning("wechat unreachable", extra={"error": type(exc).__name__})
+            raise WeChatUnavailable() from None
+
+    async def code_to_session(self, code: str) -> WxSession:
+        """auth.code2Session: a one-time wx.login() code → openid and session key."""
+        client = self._require()
+        result = await self._call(client.wxa.code_to_session, code)
+        return WxSession(openid=result["openid"], session_key=result["session_key"], unionid=result.get("unionid"))
+
+    async def phone_number(self, code: str) -> str:
+        """phonenumber.getPhoneNumber: a one-time button code → the user's mobile number."""
+        client = self._require()
+        result = await self._call(lambda: client.post("wxa/business/getuserphonenumber", data={"code": code}, api_base_url=client._api_base))
+        return str(result["phone_info"]["purePhoneNumber"])
