@@ -1,0 +1,98 @@
+"""The app wired to the fake WeChat API and the fake SMS gateway, over real HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from backend.app import create_app
+from tests.fakes.server import serve
+from tests.fakes.sms import FakeSms
+from tests.fakes.wechat import FakeWeChat
+
+
+@pytest.fixture(scope="session")
+def wechat_server() -> Iterator[tuple[FakeWeChat, str]]:
+    fake = FakeWeChat()
+    with serve(fake.app()) as url:
+        yield fake, url
+
+
+@pytest.fixture(scope="session")
+def sms_server() -> Iterator[tuple[FakeSms, str]]:
+    fake = FakeSms()
+    with serve(fake.app()) as url:
+        yield fake, url
+
+
+@pytest.fixture
+def wechat(wechat_server) -> FakeWeChat:
+    fake, _ = wechat_server
+    fake.busy, fake.rate_limited_openids = 0, set()
+    return fake
+
+
+@pytest.fixture
+def sms(sms_server) -> FakeSms:
+    fake, _ = sms_server
+    fake.messages.clear()
+    fake.fail_with = None
+    return fake
+
+
+@pytest.fixture
+def auth_settings(settings, wechat_server, sms_server):
+    (wx, wx_url), (sms_fake, sms_url) = wechat_server, sms_server
+    return dataclasses.replace(
+        settings, wechat_appid=wx.appid, wechat_secret=wx.secret, wechat_api_base=wx_url,
+        sms_provider="aliyun", sms_api_base=sms_url, sms_access_key_id=sms_fake.access_key_id,
+        sms_access_key_secret=sms_fake.access_key_secret, sms_sign_name=sms_fake.sign_name,
+    )
+
+
+@pytest.fixture
+async def client(auth_settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(auth_settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)), base_url="http://testserver") as c:
+            yield c
+
+
+_phones = iter(range(10_000_000))
+
+
+@pytest.fixture
+def phone() -> str:
+    """A fresh mobile number per use, so per-number limits never leak between tests."""
+    return f"139{next(_phones):08d}"
+
+
+async def sms_login(client: httpx.AsyncClient, sms: FakeSms, phone: str, *, transport: str = "bearer") -> dict:
+    r = await client.post("/api/v1/auth/sms/send", json={"phone": phone})
+    assert r.status_code == 202, r.text
+    code = sms.codes_for(phone)[-1]
+    r = await client.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": code, "transport": transport})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def bearer(session: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session['token']}"}
+
+
+class _BrokerTools:
+    async def forget_sessions(self) -> None:
+        """Drop Redis copies of sessions after a test edits session rows directly."""
+        from auth.models import Session
+        from backend.kit.resources import current
+
+        for token_hash in await Session.all().values_list("token_hash", flat=True):
+            await current().broker.delete(f"session:{token_hash}")
+
+
+@pytest.fixture
+def resources_broker() -> _BrokerTools:
+    return _BrokerTools()

@@ -1,0 +1,172 @@
+"""Phone + SMS code login: codes are single-use, short-lived, hashed, limited; sessions behave."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from auth.models import OneTimeCode
+from backend.kit.models import AuditEntry
+from tests.auth.conftest import bearer, sms_login
+
+SEND, VERIFY = "/api/v1/auth/sms/send", "/api/v1/auth/sms/verify"
+
+
+async def test_sms_login_gives_a_bearer_session_for_an_unverified_account(client, sms, phone):
+    session = await sms_login(client, sms, phone)
+    assert session["verified"] is False and len(session["token"]) >= 43
+    me = await client.get("/api/v1/me", headers=bearer(session))
+    assert me.status_code == 200
+    assert me.json() == {"person_id": None, "verified": False, "name": None, "id_number": None,
+                         "phone": phone[:3] + "****" + phone[-4:], "channels": ["phone"], "roles": []}
+
+
+async def test_code_is_stored_only_as_a_hash(client, sms, phone):
+    await client.post(SEND, json={"phone": phone})
+    code = sms.codes_for(phone)[-1]
+    row = await OneTimeCode.get()
+    assert code not in row.code_hash and len(row.code_hash) == 64
+
+
+async def test_wrong_code_is_401_and_five_misses_void_the_code(client, sms, phone):
+    await client.post(SEND, json={"phone": phone})
+    code = sms.codes_for(phone)[-1]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    codes = []
+    for _ in range(5):
+        r = await client.post(VERIFY, json={"phone": phone, "code": wrong})
+        assert r.status_code == 401
+        codes.append(r.json()["code"])
+    assert codes == ["auth.code_invalid"] * 4 + ["auth.code_locked"]
+    r = await client.post(VERIFY, json={"phone": phone, "code": code})
+    assert r.status_code == 401  # even the right code no longer works
+
+
+async def test_code_works_once(client, sms, phone):
+    await client.post(SEND, json={"phone": phone})
+    code = sms.codes_for(phone)[-1]
+    assert (await client.post(VERIFY, json={"phone": phone, "code": code, "transport": "bearer"})).status_code == 200
+    again = await client.post(VERIFY, json={"phone": phone, "code": code, "transport": "bearer"})
+    assert again.status_code == 401 and again.json()["code"] == "auth.code_invalid"
+
+
+async def test_expired_code_is_refused(client, sms, phone):
+    await client.post(SEND, json={"phone": phone})
+    code = sms.codes_for(phone)[-1]
+    await OneTimeCode.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    r = await client.post(VERIFY, json={"phone": phone, "code": code})
+    assert r.status_code == 401 and r.json()["code"] == "auth.code_invalid"
+
+
+async def test_second_send_within_a_minute_is_429_with_retry_after(client, sms, phone):
+    assert (await client.post(SEND, json={"phone": phone})).status_code == 202
+    r = await client.post(SEND, json={"phone": phone})
+    assert r.status_code == 429
+    assert r.json()["code"] == "auth.rate_limited" and r.headers["retry-after"] == "60"
+    assert len(sms.codes_for(phone)) == 1
+
+
+async def test_bad_phone_numbers_are_422(client, sms):
+    for bad in ("12345678901", "1380013800a"):
+        r = await client.post(SEND, json={"phone": bad})
+        assert r.status_code == 422, bad
+        assert r.json()["code"] in ("auth.invalid_phone", "request.invalid")
+    assert sms.messages == []
+
+
+async def test_malformed_and_mistyped_bodies_are_client_errors(client):
+    r = await client.post(VERIFY, content=b'{"phone": ', headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["code"] == "request.malformed_json"
+    r = await client.post(VERIFY, json={"phone": 13900000000, "code": "12"})
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert {"body.phone", "body.code"} <= fields
+    r = await client.post(VERIFY, json={"phone": "1" * 300, "code": "123456"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "string_too_long"
+    r = await client.post(VERIFY, json={"phone": "13900000000", "code": "123456", "is_admin": True})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "extra_forbidden"
+
+
+async def test_provider_failure_is_503_and_leaves_no_usable_code(client, sms, phone):
+    sms.fail_with = "isv.AMOUNT_NOT_ENOUGH"
+    r = await client.post(SEND, json={"phone": phone})
+    assert r.status_code == 503 and r.json()["code"] == "sms.unavailable"
+    assert await OneTimeCode.filter(consumed_at=None).count() == 0
+
+
+async def test_cookie_session_needs_the_csrf_token_on_unsafe_requests(client, sms, phone):
+    session = await sms_login(client, sms, phone, transport="cookie")
+    assert session["token"] is None
+    assert client.cookies.get("yiwang_session") and client.cookies.get("yiwang_csrf") == session["csrf_token"]
+    assert (await client.get("/api/v1/me")).status_code == 200
+    refused = await client.post("/api/v1/auth/logout")
+    assert refused.status_code == 403 and refused.json()["code"] == "auth.csrf_failed"
+    wrong = await client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": "forged"})
+    assert wrong.status_code == 403
+    ok = await client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": session["csrf_token"]})
+    assert ok.status_code == 200
+    assert (await client.get("/api/v1/me")).status_code == 401
+
+
+async def test_logout_ends_the_session_and_the_token_is_refused(client, sms, phone):
+    session = await sms_login(client, sms, phone)
+    assert (await client.post("/api/v1/auth/logout", headers=bearer(session))).status_code == 200
+    r = await client.get("/api/v1/me", headers=bearer(session))
+    assert r.status_code == 401 and r.json()["code"] == "auth.not_authenticated"
+
+
+async def test_idle_session_expires(client, sms, phone, resources_broker):
+    from auth.models import Session
+
+    session = await sms_login(client, sms, phone)
+    await Session.all().update(last_seen_at=datetime.now(UTC) - timedelta(minutes=31))
+    await resources_broker.forget_sessions()
+    assert (await client.get("/api/v1/me", headers=bearer(session))).status_code == 401
+
+
+async def test_absolute_lifetime_ends_even_an_active_session(client, sms, phone, resources_broker):
+    from auth.models import Session
+
+    session = await sms_login(client, sms, phone)
+    await Session.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    await resources_broker.forget_sessions()
+    assert (await client.get("/api/v1/me", headers=bearer(session))).status_code == 401
+
+
+async def test_unknown_and_garbage_tokens_are_401(client):
+    for header in ("Bearer nope", "Bearer " + "x" * 500, "Basic abc"):
+        r = await client.get("/api/v1/me", headers={"Authorization": header})
+        assert r.status_code == 401, header
+
+
+async def test_devices_list_and_revoking_another_device(client, sms, phone):
+    first = await sms_login(client, sms, phone)
+    second = await sms_login_again(client, sms, phone)
+    devices = (await client.get("/api/v1/me/sessions", headers=bearer(second))).json()["devices"]
+    assert len(devices) == 2 and sum(d["current"] for d in devices) == 1
+    other = next(d for d in devices if not d["current"])
+    assert other["ip"] == "203.0.*.*"
+    assert (await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=bearer(second))).status_code == 200
+    assert (await client.get("/api/v1/me", headers=bearer(first))).status_code == 401
+    assert (await client.get("/api/v1/me", headers=bearer(second))).status_code == 200
+    missing = await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=bearer(second))
+    assert missing.status_code == 404
+
+
+async def sms_login_again(client, sms, phone):
+    """A second device two minutes later: age the earlier text in the gateway, reset our minute counter."""
+    from backend.kit.resources import current
+
+    for message in sms.messages:
+        message["at"] -= 120
+    idx = current().keyring.blind_index(phone, purpose="person.phone")
+    await current().broker.delete(f"rl:otp-send:{idx}:60")
+    return await sms_login(client, sms, phone)
+
+
+async def test_login_and_failed_login_are_audited(client, sms, phone):
+    await client.post(SEND, json={"phone": phone})
+    await client.post(VERIFY, json={"phone": phone, "code": "000000" if sms.codes_for(phone)[-1] != "000000" else "111111"})
+    await client.post(VERIFY, json={"phone": phone, "code": sms.codes_for(phone)[-1]})
+    actions = await AuditEntry.all().values_list("action", flat=True)
+    assert "login.failed" in actions and "login.succeeded" in actions and "session.created" in actions
+    assert phone not in str(await AuditEntry.all().values_list("detail", "actor", "subject"))
