@@ -74,9 +74,15 @@ async def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 async def _createuser(args: argparse.Namespace, settings: Settings) -> int:
     from auth import service as identity
 
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if args.password_stdin and len(password or "") < 8:
+        print("yiwang: the password must have at least 8 characters", file=sys.stderr)
+        return 1
     person = await identity.find_by_phone(phone=args.phone)
     if person is None:
-        person = await identity.create_person(name=args.name, phone=args.phone, actor="cli")
+        person = await identity.create_person(name=args.name, phone=args.phone, actor="cli", password=password)
+    elif password:
+        await identity.set_password(person=person, password=password, actor="cli")
     grant = await identity.grant_role(person=person, role=args.role, scope=args.scope, actor="cli")
     print(json.dumps({"person_id": person.id, "role": grant.role, "scope": grant.scope}))
     return 0
@@ -117,6 +123,7 @@ def parser() -> argparse.ArgumentParser:
     cu.add_argument("--name", required=True)
     cu.add_argument("--phone", required=True)
     cu.add_argument("--scope", default="", help="e.g. hall:1, township:3, department:market, carrier:ems")
+    cu.add_argument("--password-stdin", action="store_true", help="read the staff password (first factor) from standard input")
     cu.set_defaults(run=_createuser, needs_keys=True)
 
     au = sub.add_parser("audit", help="audit log tools")

@@ -15,8 +15,8 @@ from tests.conftest import DATA_KEY, INDEX_KEY, ROOT, _db_url, PG_URL
 YIWANG = str(Path(sys.executable).parent / "yiwang")
 
 
-def run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([YIWANG, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+def run(*args: str, env: dict[str, str], check: bool = True, stdin: str = "") -> subprocess.CompletedProcess:
+    result = subprocess.run([YIWANG, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, input=stdin)
     if check and result.returncode != 0:
         raise AssertionError(f"yiwang {' '.join(args)} failed: {result.stdout}\n{result.stderr}")
     return result
@@ -48,11 +48,18 @@ def test_migrate_seed_createuser_and_verify(cli_env):
     first = json.loads(run("seed-demo", env=cli_env).stdout)
     again = json.loads(run("seed-demo", env=cli_env).stdout)
     assert first["created"] == 2 and again["created"] == 0
-    made = json.loads(run("createuser", "--role", "staff", "--scope", "hall:7", "--name", "赵乡镇", "--phone", "139 0000 0009", env=cli_env).stdout)
+    made = json.loads(run("createuser", "--role", "staff", "--scope", "hall:7", "--name", "赵乡镇", "--phone", "139 0000 0009",
+                          "--password-stdin", env=cli_env, stdin="a-long-password\n").stdout)
     assert made["role"] == "staff" and made["scope"] == "hall:7"
     report = json.loads(run("audit", "verify", env=cli_env).stdout)
     assert report["ok"] is True
     assert report["rows"] == 2 + 2 + 2  # two persons created, two demo roles, one more person and role
+
+
+def test_createuser_refuses_a_short_password(cli_env):
+    run("migrate", env=cli_env)
+    result = run("createuser", "--role", "admin", "--name", "x", "--phone", "13900000001", "--password-stdin", env=cli_env, check=False, stdin="short\n")
+    assert result.returncode == 1 and "8" in result.stderr
 
 
 def test_createuser_rejects_a_bad_phone_in_chinese(cli_env):
