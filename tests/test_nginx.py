@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from tests.conftest import DATA_KEY, INDEX_KEY, PG_URL, REDIS_URL, ROOT, _admin, _db_url, require_postgres_and_redis
+from tests.fakes.server import serve
+from tests.fakes.sms import FakeSms
 from tests.stack import YIWANG, AppProcess, Nginx, start_app, start_nginx
 
 SECURITY_HEADERS = ("x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy")
@@ -24,14 +26,24 @@ class Stack:
     nginx: Nginx
     apps: list[AppProcess]
     env: dict[str, str]
+    sms_url: str
+
+
+@pytest.fixture(scope="module")
+def sms_gateway() -> Iterator[tuple[FakeSms, str]]:
+    fake = FakeSms()
+    with serve(fake.app()) as url:
+        yield fake, url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def stack(request, tmp_path_factory, pwa_dist) -> Iterator[Stack]:
+def stack(request, tmp_path_factory, pwa_dist, sms_gateway) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    fake_sms, sms_url = sms_gateway
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
     env.update({"YIWANG_DATA_KEY": DATA_KEY, "YIWANG_INDEX_KEY": INDEX_KEY, "YIWANG_MEDIA_DIR": str(workdir / "media"),
-                "YIWANG_PWA_DIR": str(pwa_dist)})
+                "YIWANG_PWA_DIR": str(pwa_dist), "YIWANG_SMS_PROVIDER": "aliyun", "YIWANG_SMS_API_BASE": sms_url,
+                "YIWANG_SMS_ACCESS_KEY_ID": fake_sms.access_key_id, "YIWANG_SMS_ACCESS_KEY_SECRET": fake_sms.access_key_secret})
     cleanup = []
     if request.param == "sqlite":
         env["YIWANG_DATABASE_URL"] = f"sqlite://{workdir / 'shared.sqlite3'}"
@@ -52,7 +64,7 @@ def stack(request, tmp_path_factory, pwa_dist) -> Iterator[Stack]:
         for a in apps:
             a.stop()
         raise
-    yield Stack(nginx, apps, env)
+    yield Stack(nginx, apps, env, sms_url)
     nginx.stop()
     for a in apps:
         a.stop()
@@ -138,4 +150,13 @@ def test_pwa_shell_in_a_phone_browser_registers_its_service_worker_and_loads_off
     env = dict(os.environ, BASE_URL=stack.nginx.url, SCREENSHOT_DIR=str(tmp_path))
     result = subprocess.run(["node", "e2e/shell.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"browser check failed:\n{result.stdout}\n{result.stderr}"
+    assert " 0 failed" in result.stdout
+
+
+def test_resident_login_journey_in_a_phone_browser(stack, tmp_path):
+    """Phone + SMS login, real-name verification, masked "me", devices and logout, through nginx."""
+    phone = "1391234" + ("5678" if "sqlite" in str(stack.nginx.workdir) else "5679")
+    env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, PHONE=phone, SCREENSHOT_DIR=str(tmp_path))
+    result = subprocess.run(["node", "e2e/login.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"login journey failed:\n{result.stdout}\n{result.stderr}"
     assert " 0 failed" in result.stdout

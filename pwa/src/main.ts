@@ -4,6 +4,7 @@ import { router } from './router'
 import { i18n } from './i18n'
 import { initLargeText } from './prefs/largeText'
 import 'vant/es/toast/style'
+import 'vant/es/dialog/style'
 import './styles/base.css'
 
 initLargeText() // before mount, so the first paint already has the right size

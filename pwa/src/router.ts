@@ -9,6 +9,8 @@ export const router = createRouter({
     { path: '/appointments', name: 'appointments', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'appointments' } },
     { path: '/progress', name: 'progress', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'progress' } },
     { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },
+    { path: '/login', name: 'login', component: () => import('./views/resident/Login.vue') },
+    { path: '/me/identity', name: 'identity', component: () => import('./views/resident/Identity.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })

@@ -53,6 +53,15 @@ export function setLanguage(lang: string): void {
   language = lang
 }
 
+function readCookie(name: string): string | undefined {
+  const prefix = name + '='
+  return document.cookie
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(prefix))
+    ?.slice(prefix.length)
+}
+
 export function newIdempotencyKey(): string {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`
 }
@@ -61,6 +70,10 @@ async function request<T>(method: string, url: string, body?: unknown, options: 
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language, ...options.headers }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
+    const csrf = readCookie('yiwang_csrf')
+    if (csrf) headers['X-CSRF-Token'] = csrf
+  }
   let response: Response
   try {
     response = await fetch(url, {
