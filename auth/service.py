@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -179,6 +180,8 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
         await Account.filter(id=account.id).update(person_id=person_id, last_login_at=datetime.now(UTC))
         await audit.record(actor=f"account:{account.id}", subject=f"person:{person_id}" if person_id else None,
                            action="login.succeeded", object_type="account", object_id=account.id, detail={"channel": "phone"})
+    if person_id is not None:
+        await _profile_changed(person_id)
     return await sessions.create(account_id=account.id, person_id=person_id, transport=transport, mfa=False,
                                  user_agent=client.user_agent, ip=client.ip)
 
@@ -220,6 +223,7 @@ async def finish_staff_login(*, phone: str, code: str, transport: str, client: C
         await Account.filter(id=account.id).update(person_id=person.id, last_login_at=datetime.now(UTC))
         await audit.record(actor=f"person:{person.id}", subject=f"person:{person.id}", action="login.succeeded",
                            object_type="account", object_id=account.id, detail={"channel": "staff_password_sms"})
+    await _profile_changed(person.id)
     return await sessions.create(account_id=account.id, person_id=person.id, transport=transport, mfa=True,
                                  user_agent=client.user_agent, ip=client.ip)
 
@@ -281,6 +285,7 @@ async def bind_identity(*, session: SessionInfo, name: str, id_number: str) -> P
         await audit.record(actor=f"account:{account.id}", subject=f"person:{person.id}", action="identity.bound",
                            object_type="account", object_id=account.id, detail={"channel": account.kind})
     await sessions.refresh_person(account_id=account.id, person_id=person.id)
+    await _profile_changed(person.id)
     return await Person.get(id=person.id)
 
 
@@ -293,6 +298,7 @@ async def bind_phone_from_wechat(*, session: SessionInfo, code: str) -> str:
         await Person.filter(id=session.person_id).update(phone_enc=_enc(phone, "person.phone"), phone_idx=_bi(phone, "person.phone"))
         await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="person.phone_bound",
                            object_type="person", object_id=session.person_id, detail={"channel": "wechat_getPhoneNumber"})
+    await _profile_changed(session.person_id)
     return phone
 
 
@@ -310,18 +316,43 @@ class Profile:
     roles: list[dict[str, str]]
 
 
+PROFILE_TTL = 300
+
+
+def _profile_key(person_id: int) -> str:
+    return f"profile:{person_id}"
+
+
+async def _profile_changed(person_id: int) -> None:
+    """Drop the cached masked profile after the person or their channels change."""
+    if current().settings.redis_url is not None:
+        await current().broker.delete(_profile_key(person_id))
+
+
+async def _person_profile(person_id: int) -> dict:
+    """The masked view of a person (no clear personal data), cached in Redis when configured."""
+    cache = current().settings.redis_url is not None
+    if cache and (hit := await current().broker.get(_profile_key(person_id))) is not None:
+        return json.loads(hit)
+    person = await Person.get(id=person_id)
+    channels = sorted(set(await Account.filter(person_id=person.id).values_list("kind", flat=True)))
+    name, id_number, phone = _dec(person.name_enc, "person.name"), _dec(person.id_number_enc, "person.id_number"), _dec(person.phone_enc, "person.phone")
+    view = {
+        "verified": person.verified_at is not None,
+        "name_masked": mask_name(name) if name else None,
+        "id_number_masked": mask_id_number(id_number) if id_number else None,
+        "phone_masked": mask_phone(phone) if phone else None,
+        "channels": channels,
+    }
+    if cache:
+        await current().broker.set(_profile_key(person_id), json.dumps(view).encode(), ttl=PROFILE_TTL)
+    return view
+
+
 async def profile(*, session: SessionInfo) -> Profile:
-    channels: list[str] = []
     if session.person_id is not None:
-        person = await Person.get(id=session.person_id)
-        channels = sorted(set(await Account.filter(person_id=person.id).values_list("kind", flat=True)))
-        name, id_number, phone = _dec(person.name_enc, "person.name"), _dec(person.id_number_enc, "person.id_number"), _dec(person.phone_enc, "person.phone")
-        return Profile(
-            person_id=person.id, verified=person.verified_at is not None,
-            name_masked=mask_name(name) if name else None, id_number_masked=mask_id_number(id_number) if id_number else None,
-            phone_masked=mask_phone(phone) if phone else None, channels=channels,
-            roles=[{"role": r, "scope": s} for r, s in session.roles],
-        )
+        view = await _person_profile(session.person_id)
+        return Profile(person_id=session.person_id, roles=[{"role": r, "scope": s} for r, s in session.roles], **view)
     account = await Account.get(id=session.account_id)
     phone = _dec(account.subject_enc, "account.phone") if account.kind == "phone" else None
     return Profile(person_id=None, verified=False, name_masked=None, id_number_masked=None,

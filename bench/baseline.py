@@ -7,6 +7,8 @@ layering (middleware, declarations, ORM, broker abstraction) costs.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 from contextlib import asynccontextmanager
 
@@ -31,6 +33,18 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", "broker": "ok", "migrations": "ok"})
 
 
+async def me(request: Request) -> JSONResponse:
+    """The least that GET /api/v1/me must do: session from Redis, person row by primary key."""
+    token = request.headers.get("authorization", "").removeprefix("Bearer ")
+    raw = await resources["redis"].get("yiwang:session:" + hashlib.sha256(token.encode()).hexdigest())
+    if raw is None:
+        return JSONResponse({"detail": "not authenticated"}, status_code=401)
+    session = json.loads(raw)
+    async with resources["pool"].acquire() as conn:
+        person = await conn.fetchrow("SELECT * FROM person WHERE id = $1", session["person_id"])
+    return JSONResponse({"person_id": person["id"], "verified": person["verified_at"] is not None, "roles": session["roles"]})
+
+
 async def plain(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -44,4 +58,4 @@ async def lifespan(app: Starlette):
     await resources["redis"].aclose()
 
 
-app = Starlette(routes=[Route("/readyz", readyz), Route("/json", plain)], lifespan=lifespan)
+app = Starlette(routes=[Route("/readyz", readyz), Route("/me", me), Route("/json", plain)], lifespan=lifespan)

@@ -40,9 +40,10 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url: str, *, seconds: int, connections: int) -> Load:
+def wrk(url: str, *, seconds: int, connections: int, token: str | None = None) -> Load:
+    headers = ["-H", f"Authorization: Bearer {token}"] if token else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url], capture_output=True, text=True, check=True
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
@@ -51,9 +52,9 @@ def wrk(url: str, *, seconds: int, connections: int) -> Load:
     return Load(rps, p50, p99, errors)
 
 
-def measure(url: str, args: argparse.Namespace) -> Load:
-    wrk(url, seconds=1, connections=args.connections)  # warm-up: pools, caches, JIT-free but lazy imports
-    runs = [wrk(url, seconds=args.seconds, connections=args.connections) for _ in range(args.rounds)]
+def measure(url: str, args: argparse.Namespace, token: str | None = None) -> Load:
+    wrk(url, seconds=1, connections=args.connections, token=token)  # warm-up: pools, caches, lazy imports
+    runs = [wrk(url, seconds=args.seconds, connections=args.connections, token=token) for _ in range(args.rounds)]
     return max(runs, key=lambda r: r.rps)
 
 
@@ -83,6 +84,7 @@ def main() -> int:
         "YIWANG_LOG_LEVEL": "WARNING", "BENCH_DATABASE_URL": db_url, "BENCH_REDIS_URL": REDIS_URL,
     })
     subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    token = subprocess.run([sys.executable, "-m", "bench.fixtures"], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()[-1]
 
     ours = start_app(env, workdir)
     base_port = free_port()
@@ -98,10 +100,16 @@ def main() -> int:
         bare_json = measure(f"http://127.0.0.1:{base_port}/json", args)
         bare = measure(f"http://127.0.0.1:{base_port}/readyz", args)
         mine = measure(f"http://127.0.0.1:{ours.port}/readyz", args)
+        bare_me = measure(f"http://127.0.0.1:{base_port}/me", args, token)
+        mine_me = measure(f"http://127.0.0.1:{ours.port}/api/v1/me", args, token)
         print(f"bare Starlette JSON (scale)      {bare_json}")
         print(f"bare Starlette SELECT 1 + PING   {bare}")
         print(f"yiwang GET /readyz               {mine}")
-        print(f"\nGET /readyz ratio vs bare: throughput {mine.rps / bare.rps:.2f}, p99 {bare.p99_ms / mine.p99_ms:.2f} (higher is better)")
+        print(f"bare Redis GET + person by PK    {bare_me}")
+        print(f"yiwang GET /api/v1/me            {mine_me}")
+        print()
+        for name, base, ours_load in (("GET /readyz", bare, mine), ("GET /api/v1/me (target >= 0.80)", bare_me, mine_me)):
+            print(f"{name:34} ratio vs bare: throughput {ours_load.rps / base.rps:.2f}, p99 {base.p99_ms / ours_load.p99_ms:.2f} (higher is better)")
     finally:
         ours.stop()
         stop_process(baseline)

@@ -117,6 +117,7 @@ async def test_phone_bound_through_wechat_get_phone_number(client, wechat):
     r = await client.post("/api/v1/me/phone/wechat", json={"code": wechat.issue_phone_code("13712345678")}, headers=bearer(wx))
     assert r.status_code == 403 and r.json()["code"] == "auth.identity_required"
     await client.post(IDENTITY, json={"name": "周九", "id_number": ID_A}, headers=bearer(wx))
+    assert (await client.get("/api/v1/me", headers=bearer(wx))).json()["phone"] is None  # cached now, on Redis
     code = wechat.issue_phone_code("13712345678")
     r = await client.post("/api/v1/me/phone/wechat", json={"code": code}, headers=bearer(wx))
     assert r.status_code == 200 and r.json() == {"phone": "137****5678"}
