@@ -2,36 +2,16 @@
 // verification (a wrong ID number first), "me" with masked identity and devices, logout.
 // BASE_URL: the site (nginx in the tests); SMS_GATEWAY_URL: the fake SMS gateway, where the
 // test reads the code the resident would read on the phone; PHONE: the number to use.
-import { chromium } from 'playwright-core'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { assert, checklist, phoneBrowser } from './harness.mjs'
 
-const { BASE_URL, SMS_GATEWAY_URL, SCREENSHOT_DIR } = process.env
+const { BASE_URL, SMS_GATEWAY_URL } = process.env
 const PHONE = process.env.PHONE || '13912345678'
 if (!BASE_URL || !SMS_GATEWAY_URL) {
   console.error('BASE_URL and SMS_GATEWAY_URL are required')
   process.exit(2)
 }
 
-let passed = 0
-let failed = 0
-async function check(name, page, fn) {
-  try {
-    await fn()
-    passed++
-    console.log(`ok - ${name}`)
-  } catch (err) {
-    failed++
-    console.log(`not ok - ${name}\n    ${String(err && err.stack ? err.stack : err).split('\n').slice(0, 4).join('\n    ')}`)
-  }
-  if (SCREENSHOT_DIR) {
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `login-${passed + failed}.png`) }).catch(() => {})
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message)
-}
+const { check, finish } = checklist('login')
 async function latestCode(phone) {
   for (let i = 0; i < 50; i++) {
     const messages = await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${phone}`)).json()
@@ -42,20 +22,7 @@ async function latestCode(phone) {
   throw new Error('no SMS code arrived')
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'yiwang-chromium-'))
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-})
-const page = context.pages()[0] || (await context.newPage())
-page.setDefaultTimeout(10000)
+const { context, page, close } = await phoneBrowser()
 const pageErrors = []
 page.on('pageerror', (err) => pageErrors.push(String(err)))
 
@@ -115,9 +82,6 @@ try {
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`)
   })
 } finally {
-  await context.close()
-  rmSync(profile, { recursive: true, force: true })
+  await close()
 }
-
-console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish()

@@ -1,52 +1,17 @@
 // Browser check of the PWA shell in a phone-sized viewport: playwright-core driving Debian's
 // chromium (never a downloaded browser). BASE_URL points at a running server (the tests use
 // nginx in front of the app). Prints one line per check and "N passed, M failed"; exit 1 on failure.
-import { chromium } from 'playwright-core'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { assert, checklist, phoneBrowser } from './harness.mjs'
 
 const BASE_URL = process.env.BASE_URL
 if (!BASE_URL) {
   console.error('BASE_URL is required, e.g. BASE_URL=http://127.0.0.1:8000 node e2e/shell.mjs')
   process.exit(2)
 }
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
-let passed = 0
-let failed = 0
-async function check(name, page, fn) {
-  try {
-    await fn()
-    passed++
-    console.log(`ok - ${name}`)
-  } catch (err) {
-    failed++
-    console.log(`not ok - ${name}\n    ${String(err && err.stack ? err.stack : err).split('\n').slice(0, 4).join('\n    ')}`)
-  }
-  if (SCREENSHOT_DIR) {
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${passed + failed}-${name.replace(/\W+/g, '_')}.png`) }).catch(() => {})
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message)
-}
+const { check, finish } = checklist('shell')
 
-const profile = mkdtempSync(join(tmpdir(), 'yiwang-chromium-'))
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-})
-const page = context.pages()[0] || (await context.newPage())
-page.setDefaultTimeout(10000)
+const { context, page, close } = await phoneBrowser()
 const consoleErrors = []
 // A logged-out visitor's GET /api/v1/me is answered 401 on purpose; the browser logs it.
 page.on('console', (msg) => {
@@ -105,9 +70,6 @@ try {
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`)
   })
 } finally {
-  await context.close()
-  rmSync(profile, { recursive: true, force: true })
+  await close()
 }
-
-console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish()
