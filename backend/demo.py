@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from auth import service as identity
+from backend.catalog import demo as catalog_demo
 
 DEMO_PASSWORD = "yiwang-demo-2026"
 DEMO_PEOPLE = (
@@ -25,4 +26,4 @@ async def seed() -> dict[str, Any]:
             person = await identity.create_person(name=entry["name"], phone=entry["phone"], actor="seed-demo", password=DEMO_PASSWORD)
             created += 1
         await identity.grant_role(person=person, role=entry["role"], scope=entry["scope"], actor="seed-demo")
-    return {"people": len(DEMO_PEOPLE), "created": created}
+    return {"people": len(DEMO_PEOPLE), "created": created, "catalog": await catalog_demo.seed()}

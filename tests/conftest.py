@@ -22,6 +22,7 @@ import pytest
 import redis
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+from backend.catalog import service as catalog
 from backend.kit import db
 from backend.kit.config import Settings
 from backend.kit.pii import generate_key
@@ -125,6 +126,7 @@ def settings(backend_kind: str, request: pytest.FixtureRequest, tmp_path: Path, 
     """Settings for a fresh, migrated database: SQLite + in-process broker, or PostgreSQL + Redis."""
     # tortoise caches built SQL per connection name; this process switches dialects between tests.
     EXECUTOR_CACHE.clear()
+    catalog.reset_process_cache()
     if backend_kind == "sqlite":
         path = tmp_path / "db.sqlite3"
         shutil.copy(sqlite_template, path)

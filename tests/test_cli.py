@@ -48,12 +48,14 @@ def test_migrate_seed_createuser_and_verify(cli_env):
     first = json.loads(run("seed-demo", env=cli_env).stdout)
     again = json.loads(run("seed-demo", env=cli_env).stdout)
     assert first["created"] == 2 and again["created"] == 0
+    assert first["catalog"]["items_changed"] >= 20 and again["catalog"]["items_changed"] == 0
     made = json.loads(run("createuser", "--role", "staff", "--scope", "hall:7", "--name", "赵乡镇", "--phone", "139 0000 0009",
                           "--password-stdin", env=cli_env, stdin="a-long-password\n").stdout)
     assert made["role"] == "staff" and made["scope"] == "hall:7"
     report = json.loads(run("audit", "verify", env=cli_env).stdout)
     assert report["ok"] is True
-    assert report["rows"] == 2 + 2 + 2  # two persons created, two demo roles, one more person and role
+    items = first["catalog"]["items"]
+    assert report["rows"] == 2 + 2 + items + 2  # demo persons and roles, catalog items, one more person and role
 
 
 def test_createuser_refuses_a_short_password(cli_env):

@@ -14,8 +14,9 @@ from tortoise.migrations.recorder import MigrationRecorder
 APPS: dict[str, tuple[str, ...]] = {
     "kit": ("backend.kit.models",),
     "auth": ("auth.models",),
+    "catalog": ("backend.catalog.models",),
 }
-MIGRATIONS = {"kit": "backend.kit.migrations", "auth": "auth.migrations"}
+MIGRATIONS = {"kit": "backend.kit.migrations", "auth": "auth.migrations", "catalog": "backend.catalog.migrations"}
 
 
 def _with_defaults(database_url: str) -> str:

@@ -1,0 +1,47 @@
+"""The service catalog (事项清单): departments and service items with their 办事指南."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+KINDS = ("行政许可", "行政给付", "行政确认", "公共服务", "其他行政权力")
+
+
+class Department(Model):
+    """A department that owns service items (e.g. 市场监管局)."""
+
+    code = fields.CharField(max_length=32, primary_key=True)
+    name = fields.CharField(max_length=64)
+    sort = fields.IntField(default=0)
+
+    class Meta:
+        table = "catalog_department"
+
+
+class ServiceItem(Model):
+    """One service item (政务服务事项) with everything its guide shows."""
+
+    code = fields.CharField(max_length=32, primary_key=True)
+    name = fields.CharField(max_length=100)
+    department: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField("catalog.Department", related_name="items")
+    kind = fields.CharField(max_length=16)
+    summary = fields.TextField()
+    conditions = fields.JSONField(default=list)
+    materials = fields.JSONField(default=list)
+    form_schema = fields.JSONField(default=list)
+    legal_limit_days = fields.IntField()
+    promised_limit_days = fields.IntField()
+    fee = fields.CharField(max_length=100, default="不收费")
+    online_full = fields.BooleanField(default=False)
+    max_one_trip = fields.BooleanField(default=True)
+    instant = fields.BooleanField(default=False)
+    ems_allowed = fields.BooleanField(default=False)
+    appointment_needed = fields.BooleanField(default=False)
+    keywords = fields.CharField(max_length=200, default="")
+    search_text = fields.TextField(default="")
+    published = fields.BooleanField(default=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "catalog_service_item"

@@ -1,0 +1,182 @@
+"""Catalog decisions: publish items, search them by Chinese, pinyin or initials, cached.
+
+The whole published catalog is small (hundreds of items), so each process keeps it in memory
+with the rendered answers to recent searches. A version number in the broker says when any
+process changed the catalog; processes look at it at most once a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+from backend.catalog.models import Department, ServiceItem
+from backend.catalog.schemas import DepartmentList, DepartmentOut, SearchQuery, ServiceGuide, ServiceItemIn, ServicePage, ServiceSummary
+from backend.kit import audit, errors
+from backend.kit.resources import current
+from backend.kit.transactions import transaction
+
+VERSION_KEY = "catalog:version"
+VERSION_CHECK_SECONDS = 1.0
+MAX_CACHED_ANSWERS = 2000
+
+
+class ServiceNotFound(errors.ServiceError):
+    code = "catalog.service_not_found"
+    status = 404
+    title_zh = "找不到该事项"
+    title_en = "Service not found"
+    detail_zh = "没有找到编码为 {code} 的办事事项，它可能已经下线。请回到事项列表重新查找。"
+    detail_en = "There is no service item {code}; it may have been withdrawn."
+
+
+class UnknownDepartment(errors.ServiceError):
+    code = "catalog.unknown_department"
+    status = 422
+    title_zh = "部门不存在"
+    title_en = "Unknown department"
+    detail_zh = "部门编码 {department} 不存在。"
+    detail_en = "There is no department {department}."
+
+
+def search_text(name: str, keywords: str) -> str:
+    """What a query is matched against: the words, their pinyin and their initials, lower case."""
+    text = f"{name} {keywords}"
+    words = [w for w in text.split() if w]
+    full = " ".join("".join(lazy_pinyin(w)) for w in words)
+    initials = " ".join("".join(lazy_pinyin(w, style=Style.FIRST_LETTER)) for w in words)
+    return f"{text} {full} {initials}".lower()
+
+
+def _normalize(query: str) -> str:
+    return "".join(query.split()).lower()
+
+
+@dataclass
+class _Snapshot:
+    version: bytes | None
+    items: list[ServiceItem]
+    departments: dict[str, str]
+    answers: "OrderedDict[tuple, bytes]"
+
+
+_snapshot: _Snapshot | None = None
+_checked_at = 0.0
+
+
+async def _current_version() -> bytes | None:
+    return await current().broker.get(VERSION_KEY)
+
+
+async def _fresh() -> _Snapshot:
+    """This process's catalog, reloaded when another process (or this one) changed it."""
+    global _snapshot, _checked_at
+    now = time.monotonic()
+    if _snapshot is not None and now - _checked_at < VERSION_CHECK_SECONDS:
+        return _snapshot
+    version = await _current_version()
+    _checked_at = now
+    if _snapshot is None or _snapshot.version != version:
+        items = await ServiceItem.filter(published=True).order_by("department_id", "code")
+        departments = {d.code: d.name for d in await Department.all().order_by("sort", "code")}
+        _snapshot = _Snapshot(version, items, departments, OrderedDict())
+    return _snapshot
+
+
+async def changed() -> None:
+    """Tell every process the catalog changed (call after the change committed)."""
+    global _snapshot
+    await current().broker.set(VERSION_KEY, str(time.time_ns()).encode())
+    _snapshot = None
+
+
+def _summary(item: ServiceItem, departments: dict[str, str]) -> ServiceSummary:
+    return ServiceSummary(
+        code=item.code, name=item.name, department=item.department_id, department_name=departments.get(item.department_id, ""),
+        kind=item.kind, promised_limit_days=item.promised_limit_days, online_full=item.online_full,
+        max_one_trip=item.max_one_trip, instant=item.instant, ems_allowed=item.ems_allowed,
+        appointment_needed=item.appointment_needed,
+    )
+
+
+async def search(*, query: SearchQuery) -> bytes:
+    """The JSON page of items matching the query (rendered once, then served from memory)."""
+    snap = await _fresh()
+    key = (query.q, query.department, query.flag, query.page, query.page_size)
+    cached = snap.answers.get(key)
+    if cached is not None:
+        snap.answers.move_to_end(key)
+        return cached
+    needle = _normalize(query.q)
+    matches = [
+        item for item in snap.items
+        if (not needle or needle in item.search_text.replace(" ", "") or needle in item.search_text)
+        and (query.department is None or item.department_id == query.department)
+        and (query.flag is None or getattr(item, query.flag))
+    ]
+    start = (query.page - 1) * query.page_size
+    page = ServicePage(
+        items=[_summary(i, snap.departments) for i in matches[start : start + query.page_size]],
+        total=len(matches), page=query.page, page_size=query.page_size,
+    )
+    body = page.model_dump_json().encode()
+    snap.answers[key] = body
+    if len(snap.answers) > MAX_CACHED_ANSWERS:
+        snap.answers.popitem(last=False)
+    return body
+
+
+async def guide(*, code: str) -> ServiceGuide:
+    """The complete 办事指南 of a published item."""
+    snap = await _fresh()
+    item = next((i for i in snap.items if i.code == code), None)
+    if item is None:
+        raise ServiceNotFound(code=code[:32])
+    return ServiceGuide(
+        **_summary(item, snap.departments).model_dump(), summary=item.summary, conditions=item.conditions,
+        materials=item.materials, form_schema=item.form_schema, legal_limit_days=item.legal_limit_days, fee=item.fee,
+    )
+
+
+async def departments() -> DepartmentList:
+    snap = await _fresh()
+    counts: dict[str, int] = {}
+    for item in snap.items:
+        counts[item.department_id] = counts.get(item.department_id, 0) + 1
+    return DepartmentList(departments=[DepartmentOut(code=c, name=n, items=counts.get(c, 0)) for c, n in snap.departments.items()])
+
+
+async def ensure_department(*, code: str, name: str, sort: int = 0) -> None:
+    async with transaction():
+        await Department.update_or_create(code=code, defaults={"name": name, "sort": sort})
+
+
+async def save_item(*, item: ServiceItemIn, actor: str) -> bool:
+    """Create or replace an item; returns True when something changed. Searches see it at once."""
+    if not await Department.exists(code=item.department):
+        raise UnknownDepartment(department=item.department)
+    values = item.model_dump(exclude={"code", "department"}, mode="json")
+    values["department_id"] = item.department
+    values["search_text"] = search_text(item.name, item.keywords)
+    async with transaction():
+        existing = await ServiceItem.get_or_none(code=item.code)
+        if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
+            return False
+        if existing is None:
+            await ServiceItem.create(code=item.code, **values)
+        else:
+            await ServiceItem.filter(code=item.code).update(**values)
+        await audit.record(actor=actor, action="catalog.item_saved", object_type="service_item", object_id=item.code,
+                           detail={"created": existing is None, "published": item.published})
+    await changed()
+    return True
+
+
+def reset_process_cache() -> None:
+    """Forget this process's copy (tests switch databases within one process)."""
+    global _snapshot, _checked_at
+    _snapshot, _checked_at = None, 0.0
+
