@@ -51,10 +51,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.info("started", extra={"database": settings.database_url.split(":", 1)[0], "broker": "redis" if settings.redis_url else "in-process"})
             yield {"resources": resources}
 
+    # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
     routes: list[Route | Mount] = [
+        *v1.mount(),
+        *health.api.mount(),
         Route("/api/openapi.json", docs.openapi_endpoint(document), methods=["GET"]),
         Route("/api/docs", docs.docs_page, methods=["GET"]),
-        *(route for api in apis for route in api.mount()),
     ]
     if (settings.pwa_dir / "index.html").is_file():
         routes.append(Mount("/", app=PWAFiles(directory=settings.pwa_dir, html=True)))

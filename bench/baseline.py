@@ -16,7 +16,7 @@ import asyncpg
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 DATABASE_URL = os.environ["BENCH_DATABASE_URL"].replace("postgres://", "postgresql://", 1)
@@ -45,6 +45,11 @@ async def me(request: Request) -> JSONResponse:
     return JSONResponse({"person_id": person["id"], "verified": person["verified_at"] is not None, "roles": session["roles"]})
 
 
+async def search(request: Request) -> Response:
+    """The same JSON bytes our catalog search returns, from memory: the floor for a cached answer."""
+    return Response(resources["search_body"], media_type="application/json")
+
+
 async def plain(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -53,9 +58,11 @@ async def plain(request: Request) -> JSONResponse:
 async def lifespan(app: Starlette):
     resources["pool"] = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=10)
     resources["redis"] = aioredis.Redis.from_url(REDIS_URL)
+    body_file = os.environ.get("BENCH_SEARCH_BODY_FILE")
+    resources["search_body"] = open(body_file, "rb").read() if body_file else b"{}"
     yield
     await resources["pool"].close()
     await resources["redis"].aclose()
 
 
-app = Starlette(routes=[Route("/readyz", readyz), Route("/me", me), Route("/json", plain)], lifespan=lifespan)
+app = Starlette(routes=[Route("/readyz", readyz), Route("/me", me), Route("/search", search), Route("/json", plain)], lifespan=lifespan)

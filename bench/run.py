@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+
 from tests.stack import ROOT, YIWANG, free_port, pg_admin, start_app, stop_process, wait_until_ready
 
 PG_URL = os.environ.get("YIWANG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -84,9 +86,14 @@ def main() -> int:
         "YIWANG_LOG_LEVEL": "WARNING", "BENCH_DATABASE_URL": db_url, "BENCH_REDIS_URL": REDIS_URL,
     })
     subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     token = subprocess.run([sys.executable, "-m", "bench.fixtures"], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()[-1]
 
     ours = start_app(env, workdir)
+    search_path = "/api/v1/services?q=yyzz&page_size=20"
+    body_file = workdir / "search.json"
+    body_file.write_bytes(httpx.get(f"http://127.0.0.1:{ours.port}{search_path}").content)
+    env["BENCH_SEARCH_BODY_FILE"] = str(body_file)
     base_port = free_port()
     baseline = subprocess.Popen(
         [str(Path(sys.executable).parent / "uvicorn"), "bench.baseline:app", "--port", str(base_port), "--loop", "uvloop",
@@ -100,15 +107,20 @@ def main() -> int:
         bare_json = measure(f"http://127.0.0.1:{base_port}/json", args)
         bare = measure(f"http://127.0.0.1:{base_port}/readyz", args)
         mine = measure(f"http://127.0.0.1:{ours.port}/readyz", args)
+        bare_search = measure(f"http://127.0.0.1:{base_port}/search", args)
+        mine_search = measure(f"http://127.0.0.1:{ours.port}{search_path}", args)
         bare_me = measure(f"http://127.0.0.1:{base_port}/me", args, token)
         mine_me = measure(f"http://127.0.0.1:{ours.port}/api/v1/me", args, token)
         print(f"bare Starlette JSON (scale)      {bare_json}")
         print(f"bare Starlette SELECT 1 + PING   {bare}")
         print(f"yiwang GET /readyz               {mine}")
+        print(f"bare same search JSON bytes      {bare_search}")
+        print(f"yiwang GET /api/v1/services?q=   {mine_search}")
         print(f"bare Redis GET + person by PK    {bare_me}")
         print(f"yiwang GET /api/v1/me            {mine_me}")
         print()
-        for name, base, ours_load in (("GET /readyz", bare, mine), ("GET /api/v1/me (target >= 0.80)", bare_me, mine_me)):
+        for name, base, ours_load in (("GET /readyz", bare, mine), ("GET /api/v1/me (target >= 0.80)", bare_me, mine_me),
+                                      ("catalog search (target >= 0.70)", bare_search, mine_search)):
             print(f"{name:34} ratio vs bare: throughput {ours_load.rps / base.rps:.2f}, p99 {base.p99_ms / ours_load.p99_ms:.2f} (higher is better)")
     finally:
         ours.stop()

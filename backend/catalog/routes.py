@@ -32,9 +32,9 @@ class CodeMismatch(errors.ServiceError):
 
 
 @api.get("/services", summary="Search the service catalog (Chinese, pinyin or initials)", tags=["catalog"],
-         query=SearchQuery, response=ServicePage)
+         query=SearchQuery, response=ServicePage, cached=catalog.cached_search)
 async def search_services(request: Request, *, query: SearchQuery) -> Response:
-    return Response(await catalog.search(query=query), media_type="application/json")
+    return Response(await catalog.search(query=query, query_string=request.scope["query_string"]), media_type="application/json")
 
 
 @api.get("/services/{code}", summary="The complete 办事指南 of one item", tags=["catalog"], response=ServiceGuide,

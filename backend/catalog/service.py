@@ -61,6 +61,7 @@ class _Snapshot:
     items: list[ServiceItem]
     departments: dict[str, str]
     answers: "OrderedDict[tuple, bytes]"
+    by_query_string: dict[bytes, bytes]
 
 
 _snapshot: _Snapshot | None = None
@@ -82,7 +83,7 @@ async def _fresh() -> _Snapshot:
     if _snapshot is None or _snapshot.version != version:
         items = await ServiceItem.filter(published=True).order_by("department_id", "code")
         departments = {d.code: d.name for d in await Department.all().order_by("sort", "code")}
-        _snapshot = _Snapshot(version, items, departments, OrderedDict())
+        _snapshot = _Snapshot(version, items, departments, OrderedDict(), {})
     return _snapshot
 
 
@@ -102,9 +103,22 @@ def _summary(item: ServiceItem, departments: dict[str, str]) -> ServiceSummary:
     )
 
 
-async def search(*, query: SearchQuery) -> bytes:
+async def cached_search(query_string: bytes) -> bytes | None:
+    """The answer to a query string that was validated and answered before, if still current."""
+    return (await _fresh()).by_query_string.get(query_string)
+
+
+async def search(*, query: SearchQuery, query_string: bytes | None = None) -> bytes:
     """The JSON page of items matching the query (rendered once, then served from memory)."""
     snap = await _fresh()
+    if query_string is not None and len(snap.by_query_string) < MAX_CACHED_ANSWERS:
+        # Filled only after validation; bounded, so odd query strings cannot grow it without end.
+        snap.by_query_string[query_string] = _answer(snap, query)
+        return snap.by_query_string[query_string]
+    return _answer(snap, query)
+
+
+def _answer(snap: "_Snapshot", query: SearchQuery) -> bytes:
     key = (query.q, query.department, query.flag, query.page, query.page_size)
     cached = snap.answers.get(key)
     if cached is not None:

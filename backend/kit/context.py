@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
+import random
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("yiwang_request_id", default=None)
 
 
 def new_request_id() -> str:
-    return secrets.token_hex(8)
+    # Request ids correlate log lines; they are not secrets, so no system entropy per request.
+    return f"{random.getrandbits(64):016x}"
 
 
 def current_request_id() -> str | None:

@@ -58,15 +58,16 @@ class RequestContextMiddleware:
                 raise
             await _send_problem(scope, send_with_id, errors.InternalError(request_id=request_id))
         finally:
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)
 
 
