@@ -64,9 +64,20 @@ try {
     await page.goto(BASE_URL + '/', { waitUntil: 'networkidle' })
     await page.locator('.van-tabbar-item', { hasText: '我的' }).click()
     await page.getByTestId('me-page').waitFor()
-    await page.locator('.van-tabbar-item', { hasText: '办事' }).click()
+    await page.locator('.van-tabbar-item', { hasText: '预约' }).click()
     await page.getByTestId('back-home').click()
     await page.getByTestId('entry-me').waitFor()
+  })
+
+  await check('办事: typing the initials yyzz finds the business licence and opens its guide', page, async () => {
+    await page.getByTestId('entry-services').click()
+    await page.getByTestId('services-page').waitFor()
+    await page.getByTestId('services-search').locator('input').fill('yyzz')
+    await page.getByTestId('services-search').locator('input').press('Enter')
+    await page.getByTestId('service-000105001000').click()
+    await page.getByTestId('guide-name').filter({ hasText: '营业执照' }).waitFor()
+    const materials = await page.getByTestId('guide-materials').innerText()
+    assert(materials.includes('居民身份证') && materials.includes('必交'), `materials: ${materials}`)
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`)
   })
 } finally {

@@ -5,7 +5,8 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/', name: 'home', component: Home },
-    { path: '/services', name: 'services', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'services' } },
+    { path: '/services', name: 'services', component: () => import('./views/resident/Services.vue') },
+    { path: '/services/:code', name: 'guide', component: () => import('./views/resident/ServiceGuide.vue'), props: true },
     { path: '/appointments', name: 'appointments', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'appointments' } },
     { path: '/progress', name: 'progress', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'progress' } },
     { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },

@@ -28,5 +28,16 @@ export default {
     name: 'Name', namePlaceholder: 'As on your ID card', idNumber: 'ID number', idPlaceholder: '18-character ID number',
     submit: 'Verify', done: 'Identity verified', required: 'Required',
   },
+  catalog: {
+    title: 'Services', search: 'Search, e.g. business licence, yyzz', all: 'All departments', empty: 'Nothing found; try other words',
+    total: '{total} items', more: 'Load more', loading: 'Loading…', failed: 'Failed to load, tap to retry',
+    online: 'Fully online', oneTrip: 'At most one trip', instant: 'Instant', ems: 'By post', appointment: 'Appointment', days: '{days} working days', sameDay: 'Same day',
+  },
+  guide: {
+    basics: 'Basics', department: 'Department', kind: 'Type', legal: 'Legal time limit', promised: 'Promised time limit', fee: 'Fee',
+    workingDays: '{days} working days', conditions: 'Conditions', materials: 'Materials', required: 'Required', conditional: 'If applicable',
+    copies: '{copies} copies', certificate: 'The e-certificate “{name}” can be used instead', apply: 'Apply online', applySoon: 'Online applications open soon; bring these materials to the service centre meanwhile',
+    notFound: 'This service does not exist or was withdrawn',
+  },
   errors: { offline: 'Network connection failed, check your network and retry', unknown: 'Something went wrong, please retry' },
 }

@@ -28,5 +28,16 @@ export default {
     name: '姓名', namePlaceholder: '与身份证上的姓名一致', idNumber: '身份证号', idPlaceholder: '18 位身份证号码',
     submit: '提交认证', done: '实名认证成功', required: '此项必填',
   },
+  catalog: {
+    title: '办事', search: '搜索事项，如：营业执照、yyzz、医保', all: '全部部门', empty: '没有找到相关事项，换个说法试试，或到乡镇便民服务中心咨询',
+    total: '共 {total} 项', more: '加载更多', loading: '加载中…', failed: '加载失败，点击重试',
+    online: '全程网办', oneTrip: '最多跑一次', instant: '即办', ems: '可邮寄', appointment: '需预约', days: '承诺 {days} 个工作日', sameDay: '当场办结',
+  },
+  guide: {
+    basics: '基本信息', department: '办理部门', kind: '事项类型', legal: '法定办结时限', promised: '承诺办结时限', fee: '收费标准',
+    workingDays: '{days} 个工作日', conditions: '办理条件', materials: '申请材料', required: '必交', conditional: '视情况',
+    copies: '{copies} 份', certificate: '可用电子证照“{name}”代替', apply: '在线申请', applySoon: '网上申请功能即将开通，现可携带以上材料到便民服务中心办理',
+    notFound: '该事项不存在或已下线',
+  },
   errors: { offline: '网络连接失败，请检查网络后重试', unknown: '出了点问题，请稍后重试' },
 }

@@ -1,0 +1,58 @@
+/** Typed calls of the catalog API. */
+import { api } from './client'
+
+export interface ServiceSummary {
+  code: string
+  name: string
+  department: string
+  department_name: string
+  kind: string
+  promised_limit_days: number
+  online_full: boolean
+  max_one_trip: boolean
+  instant: boolean
+  ems_allowed: boolean
+  appointment_needed: boolean
+}
+
+export interface MaterialSpec {
+  key: string
+  name: string
+  required: boolean
+  condition: string | null
+  example_image: string | null
+  certificate_type: string | null
+  min_trust: number
+  copies: number
+}
+
+export interface ServiceGuide extends ServiceSummary {
+  summary: string
+  conditions: string[]
+  materials: MaterialSpec[]
+  legal_limit_days: number
+  fee: string
+}
+
+export interface ServicePage {
+  items: ServiceSummary[]
+  total: number
+  page: number
+  page_size: number
+}
+
+export interface Department {
+  code: string
+  name: string
+  items: number
+}
+
+export const catalog = {
+  search: (params: { q?: string; department?: string; page?: number; page_size?: number }) => {
+    const query = new URLSearchParams()
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v))
+    return api.get<ServicePage>(`/services?${query}`)
+  },
+  guide: (code: string) => api.get<ServiceGuide>(`/services/${encodeURIComponent(code)}`),
+  departments: () => api.get<{ departments: Department[] }>('/departments'),
+}
