@@ -316,6 +316,19 @@ class Profile:
     roles: list[dict[str, str]]
 
 
+async def personal_details(*, person_id: int | None) -> dict[str, str]:
+    """A person's own name, phone and ID number in clear, for filling their own forms."""
+    if person_id is None:
+        return {}
+    person = await Person.get(id=person_id)
+    values = {
+        "name": _dec(person.name_enc, "person.name"),
+        "phone": _dec(person.phone_enc, "person.phone"),
+        "id_number": _dec(person.id_number_enc, "person.id_number"),
+    }
+    return {k: v for k, v in values.items() if v}
+
+
 PROFILE_TTL = 300
 
 

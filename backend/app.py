@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from auth import routes as auth_routes
 from auth.middleware import SessionMiddleware
 from backend import docs
+from backend.applications import routes as application_routes
 from backend.catalog import routes as catalog_routes
 from backend.health import routes as health
 from backend.kit import http
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
     v1 = API(prefix="/api/v1")
-    for domain in (auth_routes.api, catalog_routes.api):
+    for domain in (auth_routes.api, catalog_routes.api, application_routes.api):
         v1.include(domain)
     apis = [health.api, v1]
     document = openapi(

@@ -15,8 +15,9 @@ APPS: dict[str, tuple[str, ...]] = {
     "kit": ("backend.kit.models",),
     "auth": ("auth.models",),
     "catalog": ("backend.catalog.models",),
+    "applications": ("backend.applications.models",),
 }
-MIGRATIONS = {"kit": "backend.kit.migrations", "auth": "auth.migrations", "catalog": "backend.catalog.migrations"}
+MIGRATIONS = {label: (f"{label}.migrations" if label == "auth" else f"backend.{label}.migrations") for label in APPS}
 
 
 def _with_defaults(database_url: str) -> str:

@@ -73,7 +73,7 @@ def _request_hash(request: Request, kwargs: dict[str, Any]) -> str:
     payload = {
         "method": request.method,
         "path": request.url.path,
-        **{k: v.model_dump(mode="json") if isinstance(v, BaseModel) else v for k, v in kwargs.items()},
+        **{k: v.model_dump(mode="json") for k, v in kwargs.items() if isinstance(v, BaseModel)},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 

@@ -1,0 +1,50 @@
+"""Applications (办件) and their parcel-style timeline (跟踪办)."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Application(Model):
+    """One case: a person applying for one service item."""
+
+    id = fields.BigIntField(primary_key=True)
+    tracking_no = fields.CharField(max_length=20, null=True, unique=True)
+    person_id = fields.BigIntField(db_index=True)
+    service_code = fields.CharField(max_length=32)
+    service_name = fields.CharField(max_length=100)
+    department_id = fields.CharField(max_length=32, db_index=True)
+    status = fields.CharField(max_length=24, db_index=True)
+    form = fields.JSONField(default=dict)
+    corrections = fields.JSONField(default=list)
+    submitted_at = fields.DatetimeField(null=True)
+    due_date = fields.DateField(null=True)
+    correction_since = fields.DateField(null=True)
+    paused_working_days = fields.IntField(default=0)
+    completed_at = fields.DatetimeField(null=True)
+    on_time = fields.BooleanField(null=True)
+    trips = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "application"
+
+
+class TimelineEntry(Model):
+    """One step of a case, as the resident sees it on the tracking page."""
+
+    id = fields.BigIntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "applications.Application", related_name="timeline", on_delete=fields.CASCADE
+    )
+    at = fields.DatetimeField()
+    action = fields.CharField(max_length=32)
+    status_from = fields.CharField(max_length=24, null=True)
+    status_to = fields.CharField(max_length=24)
+    actor = fields.CharField(max_length=64)
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "application_timeline"

@@ -1,0 +1,123 @@
+"""Application endpoints: the resident's drafts and cases, public tracking, the staff queue."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from auth.errors import CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, TooManyRequests
+from auth.otp import limit
+from auth.permissions import requires
+from auth.sessions import SessionInfo
+from backend.applications import service as applications
+from backend.applications.flows import IllegalTransition
+from backend.applications.schemas import (
+    ApplicationCreate,
+    ApplicationList,
+    ApplicationOut,
+    CorrectionRequest,
+    Decision,
+    FormUpdate,
+    Rejection,
+    StaffQueueQuery,
+    TrackOut,
+    TrackQuery,
+)
+from backend.catalog.service import ServiceNotFound
+from backend.kit.api import API
+from backend.kit.idempotency import HEADER_PARAMETER, idempotent
+
+api = API(prefix="/api/v1")
+AUTH = [NotAuthenticated, CsrfFailed, IdentityRequired]
+STAFF = [NotAuthenticated, CsrfFailed, Forbidden, SecondFactorRequired]
+
+
+def _id(request: Request) -> int:
+    return request.path_params["application_id"]
+
+
+@api.post("/applications", summary="Start an application (draft) for a service item", tags=["applications"],
+          body=ApplicationCreate, response=ApplicationOut, status=201,
+          errors=[*AUTH, ServiceNotFound, applications.FormInvalid], wrappers=[requires(verified=True)])
+async def create_application(request: Request, *, body: ApplicationCreate, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.create_draft(session=session, service_code=body.service_code, form=body.form))
+
+
+@api.get("/applications", summary="My applications", tags=["applications"], response=ApplicationList, errors=AUTH,
+         wrappers=[requires(verified=True)])
+async def my_applications(request: Request, *, session: SessionInfo) -> ApplicationList:
+    return ApplicationList(items=[await applications.present(a) for a in await applications.mine(session=session)])
+
+
+@api.get("/services/{code}/prefill", summary="Form values from my identity and earlier applications (一表申请)",
+         tags=["applications"], errors=[*AUTH, ServiceNotFound], wrappers=[requires(verified=True)])
+async def prefill(request: Request, *, session: SessionInfo) -> dict:
+    return {"values": await applications.prefill(session=session, service_code=request.path_params["code"])}
+
+
+@api.get("/applications/{application_id:int}", summary="One application with its timeline", tags=["applications"],
+         response=ApplicationOut, errors=[*AUTH, applications.ApplicationNotFound], wrappers=[requires()])
+async def get_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.read(session=session, application_id=_id(request)))
+
+
+@api.put("/applications/{application_id:int}/form", summary="Autosave the form of a draft or a case awaiting corrections",
+         tags=["applications"], body=FormUpdate, response=ApplicationOut,
+         errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, IllegalTransition], wrappers=[requires(verified=True)])
+async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.save_form(session=session, application_id=_id(request), form=body.form))
+
+
+@api.post("/applications/{application_id:int}/submit", summary="Submit (or resubmit after corrections); retries are safe",
+          tags=["applications"], response=ApplicationOut, headers=[HEADER_PARAMETER],
+          errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, IllegalTransition],
+          wrappers=[requires(verified=True), idempotent])
+async def submit_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.submit(session=session, application_id=_id(request)))
+
+
+@api.post("/applications/{application_id:int}/withdraw", summary="Withdraw before acceptance", tags=["applications"],
+          response=ApplicationOut, errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(verified=True)])
+async def withdraw_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.withdraw(session=session, application_id=_id(request)))
+
+
+@api.get("/track/{tracking_no}", summary="Public tracking by tracking number + last 4 phone digits", tags=["applications"],
+         query=TrackQuery, response=TrackOut, errors=[applications.TrackingNotFound, TooManyRequests])
+async def track(request: Request, *, query: TrackQuery) -> TrackOut:
+    await limit(f"track-ip:{request.client.host if request.client else ''}", 3600, 120)
+    return await applications.track(tracking_no=request.path_params["tracking_no"], phone_last4=query.phone_last4)
+
+
+@api.get("/staff/applications", summary="Work queue of the departments I review", tags=["staff"], query=StaffQueueQuery,
+         response=ApplicationList, errors=STAFF, wrappers=[requires(roles=applications.REVIEWERS)])
+async def staff_queue(request: Request, *, query: StaffQueueQuery, session: SessionInfo) -> ApplicationList:
+    cases = await applications.queue(session=session, status=query.status, department=query.department)
+    return ApplicationList(items=[await applications.present(a) for a in cases])
+
+
+@api.post("/staff/applications/{application_id:int}/accept", summary="受理", tags=["staff"], body=Decision, response=ApplicationOut,
+          errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(roles=applications.REVIEWERS)])
+async def accept(request: Request, *, body: Decision, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.accept(session=session, application_id=_id(request), note=body.note))
+
+
+@api.post("/staff/applications/{application_id:int}/request-correction", summary="一次性告知: ask for every correction at once",
+          tags=["staff"], body=CorrectionRequest, response=ApplicationOut,
+          errors=[*STAFF, applications.ApplicationNotFound, applications.UnknownCorrectionItem, IllegalTransition],
+          wrappers=[requires(roles=applications.REVIEWERS)])
+async def request_correction(request: Request, *, body: CorrectionRequest, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.request_correction(session=session, application_id=_id(request), items=body.items))
+
+
+@api.post("/staff/applications/{application_id:int}/reject", summary="Refuse (不予受理 / 不予许可) with a reason", tags=["staff"],
+          body=Rejection, response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition],
+          wrappers=[requires(roles=applications.REVIEWERS)])
+async def reject(request: Request, *, body: Rejection, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.reject(session=session, application_id=_id(request), reason=body.reason))
+
+
+@api.post("/staff/applications/{application_id:int}/approve", summary="Approve (准予)", tags=["staff"], body=Decision,
+          response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition],
+          wrappers=[requires(roles=applications.DECIDERS)])
+async def approve(request: Request, *, body: Decision, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.approve(session=session, application_id=_id(request), note=body.note))

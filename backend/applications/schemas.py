@@ -1,0 +1,84 @@
+"""Request and response bodies of applications."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApplicationCreate(_In):
+    service_code: str = Field(min_length=1, max_length=32)
+    form: dict[str, Any] = Field(default_factory=dict, max_length=60)
+
+
+class FormUpdate(_In):
+    form: dict[str, Any] = Field(max_length=60)
+
+
+class CorrectionItem(_In):
+    item: str = Field(min_length=1, max_length=40, description="a form field key or material key of the service item")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class CorrectionRequest(_In):
+    items: list[CorrectionItem] = Field(min_length=1, max_length=60, description="every missing or defective item at once (一次性告知)")
+
+
+class Decision(_In):
+    note: str = Field("", max_length=500)
+
+
+class Rejection(_In):
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    action: str
+    status: str
+    text: str
+    note: str
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    tracking_no: str | None
+    service_code: str
+    service_name: str
+    status: str
+    form: dict[str, Any]
+    corrections: list[dict[str, str]]
+    submitted_at: datetime | None
+    due_date: date | None
+    on_time: bool | None
+    trips: int
+    timeline: list[TimelineOut]
+
+
+class ApplicationList(BaseModel):
+    items: list[ApplicationOut]
+
+
+class TrackOut(BaseModel):
+    """Public tracking: status and timeline only, nothing personal."""
+
+    tracking_no: str
+    service_name: str
+    status: str
+    due_date: date | None
+    timeline: list[TimelineOut]
+
+
+class TrackQuery(_In):
+    phone_last4: str = Field(pattern=r"^\d{4}$", description="last 4 digits of the applicant's phone (second factor)")
+
+
+class StaffQueueQuery(_In):
+    status: str | None = Field(None, max_length=24)
+    department: str | None = Field(None, max_length=32)

@@ -1,0 +1,322 @@
+"""Application decisions (办件): drafts, one-form prefill, submission, review, public tracking."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from auth import service as identity
+from auth.idnumber import InvalidIdNumber
+from auth.idnumber import normalize as normalize_id_number
+from auth.permissions import authorize
+from auth.sessions import SessionInfo
+from backend.applications import flows
+from backend.applications.models import Application, TimelineEntry
+from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut, TrackOut
+from backend.catalog import service as catalog
+from backend.catalog.schemas import FormField, ServiceGuide
+from backend.kit import errors
+from backend.kit.transactions import transaction
+
+REVIEWERS = ("staff", "approver", "admin")
+DECIDERS = ("approver", "admin")
+
+
+class ApplicationNotFound(errors.ServiceError):
+    code = "application.not_found"
+    status = 404
+    title_zh = "找不到该办件"
+    title_en = "Application not found"
+    detail_zh = "没有找到这个办件，或您无权查看。"
+    detail_en = "There is no such application, or you may not see it."
+
+
+class FormInvalid(errors.ServiceError):
+    code = "application.form_invalid"
+    status = 422
+    title_zh = "申请表填写有误"
+    title_en = "The application form has errors"
+    detail_zh = "请按提示修改申请表后再提交。"
+    detail_en = "Correct the fields listed and submit again."
+
+
+class UnknownCorrectionItem(errors.ServiceError):
+    code = "application.unknown_correction_item"
+    status = 422
+    title_zh = "补正项目不属于该事项"
+    title_en = "Unknown item in the correction request"
+    detail_zh = "补正清单中的“{item}”不是该事项的材料或表单项。"
+    detail_en = "'{item}' is neither a material nor a form field of this service."
+
+
+class TrackingNotFound(errors.ServiceError):
+    code = "application.tracking_not_found"
+    status = 404
+    title_zh = "查不到该办件"
+    title_en = "No such tracking number"
+    detail_zh = "办件编号或手机号后四位不正确，请核对后再查。"
+    detail_en = "The tracking number or the last four phone digits are wrong."
+
+
+# ---- tracking numbers ----------------------------------------------------------------------
+
+
+def _luhn_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def tracking_number(application_id: int, day: date) -> str:
+    """YYMMDD + 7-digit case number + Luhn check digit: one mistyped digit is caught."""
+    body = f"{day:%y%m%d}{application_id % 10_000_000:07d}"
+    return body + _luhn_digit(body)
+
+
+def tracking_number_valid(value: str) -> bool:
+    return bool(re.fullmatch(r"\d{14}", value)) and _luhn_digit(value[:-1]) == value[-1]
+
+
+# ---- the form (一表申请) --------------------------------------------------------------------
+
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def _field_error(field: FormField, code: str, zh: str, en: str) -> dict[str, str]:
+    return {"field": f"form.{field.key}", "code": code, "message_zh": zh, "message_en": en}
+
+
+def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) -> dict[str, Any]:
+    """Check a form against the item's schema; ``complete`` also demands every required field."""
+    fields = {f.key: f for f in guide.form_schema}
+    problems: list[dict[str, str]] = []
+    for key in form:
+        if key not in fields:
+            problems.append({"field": f"form.{key}", "code": "unknown_field", "message_zh": "该事项没有这一项", "message_en": "Not a field of this form"})
+    clean: dict[str, Any] = {}
+    for key, field in fields.items():
+        value = form.get(key)
+        if value is None or value == "":
+            if complete and field.required:
+                problems.append(_field_error(field, "missing", f"请填写“{field.label}”", f"{field.label} is required"))
+            continue
+        if field.type == "number":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(_field_error(field, "number", f"“{field.label}”应为数字", "Must be a number"))
+                continue
+        elif not isinstance(value, str):
+            problems.append(_field_error(field, "text", f"“{field.label}”应为文字", "Must be text"))
+            continue
+        else:
+            value = value.strip()
+            if len(value) > field.max_length:
+                problems.append(_field_error(field, "too_long", f"“{field.label}”不能超过 {field.max_length} 个字", f"At most {field.max_length} characters"))
+                continue
+            if field.type == "phone" and not _PHONE.match(value):
+                problems.append(_field_error(field, "phone", "请填写 11 位手机号码", "Enter an 11-digit mobile number"))
+                continue
+            if field.type == "id_number":
+                try:
+                    value = normalize_id_number(value)
+                except InvalidIdNumber as exc:
+                    problems.append(_field_error(field, "id_number", exc.zh, exc.en))
+                    continue
+            if field.type == "date":
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    problems.append(_field_error(field, "date", "日期格式应为 年-月-日", "Use YYYY-MM-DD"))
+                    continue
+            if field.type == "select" and value not in field.options:
+                problems.append(_field_error(field, "option", "请从选项中选择", "Choose one of the options"))
+                continue
+        clean[key] = value
+    if problems:
+        raise FormInvalid(errors=problems)
+    return clean
+
+
+async def prefill(*, session: SessionInfo, service_code: str) -> dict[str, Any]:
+    """Values for the form from the verified identity and the person's earlier applications."""
+    await authorize(session, verified=True)
+    guide = await catalog.guide(code=service_code)
+    details = await identity.personal_details(person_id=session.person_id)
+    earlier: dict[str, Any] = {}
+    for form in await Application.filter(person_id=session.person_id).exclude(status="draft").order_by("id").values_list("form", flat=True):
+        earlier.update({k: v for k, v in form.items() if v not in (None, "")})
+    values: dict[str, Any] = {}
+    for field in guide.form_schema:
+        if field.prefill == "previous" and field.key in earlier:
+            values[field.key] = earlier[field.key]
+        elif field.prefill and field.prefill.startswith("person.") and details.get(field.prefill[7:]):
+            values[field.key] = details[field.prefill[7:]]
+    return values
+
+
+# ---- the resident's side --------------------------------------------------------------------
+
+
+async def create_draft(*, session: SessionInfo, service_code: str, form: dict[str, Any]) -> Application:
+    await authorize(session, verified=True)
+    guide = await catalog.guide(code=service_code)
+    clean = validate_form(guide, form, complete=False)
+    async with transaction():
+        application = await Application.create(
+            person_id=session.person_id, service_code=guide.code, service_name=guide.name, department_id=guide.department,
+            status="draft", form=clean,
+        )
+    return application
+
+
+async def _for_reader(session: SessionInfo, application_id: int) -> Application:
+    """The case if the reader owns it or reviews its department; otherwise 404 (no hint it exists)."""
+    application = await Application.get_or_none(id=application_id)
+    if application is None:
+        raise ApplicationNotFound()
+    if application.person_id == session.person_id:
+        return application
+    if any(session.has_role(r, f"department:{application.department_id}") for r in REVIEWERS) and session.mfa:
+        return application
+    raise ApplicationNotFound()
+
+
+async def _own(session: SessionInfo, application_id: int) -> Application:
+    application = await Application.get_or_none(id=application_id, person_id=session.person_id)
+    if application is None:
+        raise ApplicationNotFound()
+    return application
+
+
+async def save_form(*, session: SessionInfo, application_id: int, form: dict[str, Any]) -> Application:
+    """Autosave: the draft (or a case waiting for corrections) keeps what was typed so far."""
+    application = await _own(session, application_id)
+    if application.status not in ("draft", "correction_requested"):
+        raise flows.IllegalTransition(status=application.status, action="edit")
+    clean = validate_form(await catalog.guide(code=application.service_code), form, complete=False)
+    updated = await Application.filter(id=application.id, status=application.status).update(form=clean)
+    if not updated:
+        raise flows.IllegalTransition(status=(await Application.get(id=application.id)).status, action="edit")
+    application.form = clean
+    return application
+
+
+async def submit(*, session: SessionInfo, application_id: int) -> Application:
+    """Submit a draft, or resubmit after corrections; the whole form must be valid."""
+    application = await _own(session, application_id)
+    guide = await catalog.guide(code=application.service_code)
+    clean = validate_form(guide, application.form, complete=True)
+    actor = f"person:{session.person_id}"
+    if application.status == "correction_requested":
+        return await flows.transition(application, action="resubmit", actor=actor, changes={"form": clean, "corrections": []})
+    today = datetime.now(UTC).date()
+    return await flows.transition(
+        application, action="submit", actor=actor,
+        changes={"form": clean, "tracking_no": tracking_number(application.id, today), "due_date": flows.due_date(today, guide.promised_limit_days)},
+    )
+
+
+async def withdraw(*, session: SessionInfo, application_id: int) -> Application:
+    application = await _own(session, application_id)
+    return await flows.transition(application, action="withdraw", actor=f"person:{session.person_id}")
+
+
+async def mine(*, session: SessionInfo) -> list[Application]:
+    await authorize(session, verified=True)
+    return await Application.filter(person_id=session.person_id).order_by("-id").limit(100)
+
+
+async def read(*, session: SessionInfo, application_id: int) -> Application:
+    return await _for_reader(session, application_id)
+
+
+# ---- the staff side -------------------------------------------------------------------------
+
+
+async def _for_staff(session: SessionInfo, application_id: int, roles: tuple[str, ...]) -> Application:
+    application = await Application.get_or_none(id=application_id)
+    if application is None:
+        raise ApplicationNotFound()
+    await authorize(session, roles=roles, scope=f"department:{application.department_id}", action=f"application:{application_id}")
+    return application
+
+
+async def queue(*, session: SessionInfo, status: str | None, department: str | None) -> list[Application]:
+    """Cases of the departments this reviewer covers (all for a global role)."""
+    await authorize(session, roles=REVIEWERS)
+    scopes = [s for r, s in session.roles if r in REVIEWERS]
+    query = Application.exclude(status="draft")
+    if "" not in scopes:
+        query = query.filter(department_id__in=[s.split(":", 1)[1] for s in scopes if s.startswith("department:")])
+    if department:
+        query = query.filter(department_id=department)
+    if status:
+        query = query.filter(status=status)
+    return await query.order_by("due_date", "id").limit(200)
+
+
+async def accept(*, session: SessionInfo, application_id: int, note: str) -> Application:
+    application = await _for_staff(session, application_id, REVIEWERS)
+    return await flows.transition(application, action="accept", actor=f"person:{session.person_id}", note=note)
+
+
+async def request_correction(*, session: SessionInfo, application_id: int, items: list[CorrectionItem]) -> Application:
+    """一次性告知: every missing or defective item with its reason, in one request."""
+    application = await _for_staff(session, application_id, REVIEWERS)
+    guide = await catalog.guide(code=application.service_code)
+    known = {m.key for m in guide.materials} | {f.key for f in guide.form_schema}
+    for item in items:
+        if item.item not in known:
+            raise UnknownCorrectionItem(item=item.item)
+    corrections = [{"item": i.item, "reason": i.reason} for i in items]
+    note = "；".join(f"{i.item}：{i.reason}" for i in items)
+    return await flows.transition(application, action="request_correction", actor=f"person:{session.person_id}", note=note,
+                                  changes={"corrections": corrections})
+
+
+async def reject(*, session: SessionInfo, application_id: int, reason: str) -> Application:
+    application = await _for_staff(session, application_id, REVIEWERS)
+    if application.status == "accepted":  # after 受理 only a decider may refuse
+        await authorize(session, roles=DECIDERS, scope=f"department:{application.department_id}")
+    return await flows.transition(application, action="reject", actor=f"person:{session.person_id}", note=reason)
+
+
+async def approve(*, session: SessionInfo, application_id: int, note: str) -> Application:
+    application = await _for_staff(session, application_id, DECIDERS)
+    return await flows.transition(application, action="approve", actor=f"person:{session.person_id}", note=note)
+
+
+# ---- presenting ------------------------------------------------------------------------------
+
+
+async def _timeline(application_id: int) -> list[TimelineOut]:
+    return [
+        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=flows.TIMELINE_TEXT.get(e.action, e.action), note=e.note)
+        for e in await TimelineEntry.filter(application_id=application_id).order_by("id")
+    ]
+
+
+async def present(application: Application) -> ApplicationOut:
+    return ApplicationOut(
+        id=application.id, tracking_no=application.tracking_no, service_code=application.service_code,
+        service_name=application.service_name, status=application.status, form=application.form,
+        corrections=application.corrections, submitted_at=application.submitted_at, due_date=application.due_date,
+        on_time=application.on_time, trips=application.trips, timeline=await _timeline(application.id),
+    )
+
+
+async def track(*, tracking_no: str, phone_last4: str) -> TrackOut:
+    """Public tracking (跟踪办): needs the last four digits of the applicant's phone."""
+    application = await Application.get_or_none(tracking_no=tracking_no) if tracking_number_valid(tracking_no) else None
+    if application is None:
+        raise TrackingNotFound()
+    details = await identity.personal_details(person_id=application.person_id)
+    if not details.get("phone", "").endswith(phone_last4) or not details.get("phone"):
+        raise TrackingNotFound()
+    return TrackOut(tracking_no=tracking_no, service_name=application.service_name, status=application.status,
+                    due_date=application.due_date, timeline=await _timeline(application.id))

@@ -1,0 +1,231 @@
+"""Applications: draft, prefill, idempotent submit, tracking, one-time correction, review, deadlines."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+
+from backend.applications import flows
+from backend.applications.models import Application, TimelineEntry
+from backend.applications.service import tracking_number, tracking_number_valid
+from backend.kit.models import AuditEntry
+from backend.kit.workdays import add_working_days, working_days_between
+from tests.applications.conftest import VALID_FORM, YYZZ
+
+API = "/api/v1/applications"
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+async def draft(client, headers, form=None) -> dict:
+    r = await client.post(API, json={"service_code": YYZZ, "form": form if form is not None else VALID_FORM}, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def submitted(client, headers) -> dict:
+    case = await draft(client, headers)
+    r = await client.post(f"{API}/{case['id']}/submit", headers=headers | key())
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_prefill_comes_from_the_verified_identity(client, resident):
+    r = await client.get(f"/api/v1/services/{YYZZ}/prefill", headers=resident)
+    assert r.status_code == 200
+    values = r.json()["values"]
+    assert values["applicant_name"] == "张三" and values["applicant_id_number"] == "11010519491231002X"
+    assert values["contact_phone"] == "13912345678" and "address" not in values
+
+
+async def test_prefill_reuses_answers_from_earlier_applications(client, resident):
+    await submitted(client, resident)
+    values = (await client.get(f"/api/v1/services/{YYZZ}/prefill", headers=resident)).json()["values"]
+    assert values["address"] == VALID_FORM["address"]
+
+
+async def test_unverified_accounts_cannot_apply(client, sms):
+    from tests.auth.conftest import bearer, sms_login
+
+    session = await sms_login(client, sms, "13912340000")
+    r = await client.post(API, json={"service_code": YYZZ}, headers=bearer(session))
+    assert r.status_code == 403 and r.json()["code"] == "auth.identity_required"
+
+
+async def test_unknown_service_is_404(client, resident):
+    r = await client.post(API, json={"service_code": "999999999999"}, headers=resident)
+    assert r.status_code == 404 and r.json()["code"] == "catalog.service_not_found"
+
+
+async def test_invalid_form_data_lists_every_field(client, resident):
+    bad = {"contact_phone": "12345", "applicant_id_number": "110105194912310021", "nonsense": "x", "business_scope": 12}
+    r = await client.post(API, json={"service_code": YYZZ, "form": bad}, headers=resident)
+    assert r.status_code == 422 and r.json()["code"] == "application.form_invalid"
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert fields == {"form.contact_phone", "form.applicant_id_number", "form.nonsense", "form.business_scope"}
+    assert await Application.all().count() == 0
+
+
+async def test_autosave_keeps_a_partial_draft_and_submit_demands_the_rest(client, resident):
+    case = await draft(client, resident, form={"applicant_name": "张三"})
+    r = await client.put(f"{API}/{case['id']}/form", json={"form": {"applicant_name": "张三", "business_name": "小店"}}, headers=resident)
+    assert r.status_code == 200 and r.json()["form"]["business_name"] == "小店"
+    r = await client.post(f"{API}/{case['id']}/submit", headers=resident | key())
+    assert r.status_code == 422
+    missing = {e["field"] for e in r.json()["errors"] if e["code"] == "missing"}
+    assert "form.applicant_id_number" in missing and "form.business_scope" in missing
+    assert (await Application.get(id=case["id"])).status == "draft"
+
+
+async def test_submit_gives_a_tracking_number_with_a_check_digit_and_a_deadline(client, resident):
+    case = await submitted(client, resident)
+    assert case["status"] == "submitted" and tracking_number_valid(case["tracking_no"])
+    assert case["due_date"] is not None
+    assert [t["action"] for t in case["timeline"]] == ["submit"]
+    assert case["timeline"][0]["text"] == "已提交申请"
+
+
+async def test_retried_submit_with_the_same_key_does_not_submit_twice(client, resident):
+    case = await draft(client, resident)
+    headers = resident | key()
+    first = await client.post(f"{API}/{case['id']}/submit", headers=headers)
+    again = await client.post(f"{API}/{case['id']}/submit", headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and again.headers["idempotent-replayed"] == "true"
+    assert await TimelineEntry.filter(action="submit").count() == 1
+
+
+async def test_submit_without_idempotency_key_is_400(client, resident):
+    case = await draft(client, resident)
+    r = await client.post(f"{API}/{case['id']}/submit", headers=resident)
+    assert r.status_code == 400 and r.json()["code"] == "idempotency.key_missing"
+
+
+async def test_submitting_a_submitted_case_again_is_409(client, resident):
+    case = await submitted(client, resident)
+    r = await client.post(f"{API}/{case['id']}/submit", headers=resident | key())
+    assert r.status_code == 409 and r.json()["code"] == "application.illegal_transition"
+
+
+async def test_someone_elses_case_is_404(client, resident, other_department):
+    case = await submitted(client, resident)
+    assert (await client.get(f"{API}/{case['id']}", headers=other_department)).status_code == 404
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={}, headers=other_department)
+    assert r.status_code == 403
+
+
+async def test_one_time_correction_then_resubmit_then_approval(client, resident, approver):
+    case = await submitted(client, resident)
+    staff = f"/api/v1/staff/applications/{case['id']}"
+    items = [{"item": "premises", "reason": "租赁合同缺少出租方签字"}, {"item": "business_scope", "reason": "经营范围请按规范表述"}]
+    r = await client.post(f"{staff}/request-correction", json={"items": items}, headers=approver)
+    assert r.status_code == 200 and r.json()["status"] == "correction_requested"
+    mine = (await client.get(f"{API}/{case['id']}", headers=resident)).json()
+    assert mine["corrections"] == items
+    form = VALID_FORM | {"business_scope": "小吃、饮品零售"}
+    assert (await client.put(f"{API}/{case['id']}/form", json={"form": form}, headers=resident)).status_code == 200
+    r = await client.post(f"{API}/{case['id']}/submit", headers=resident | key())
+    assert r.status_code == 200 and r.json()["status"] == "submitted" and r.json()["corrections"] == []
+    assert (await client.post(f"{staff}/accept", json={"note": "材料齐全"}, headers=approver)).json()["status"] == "accepted"
+    r = await client.post(f"{staff}/approve", json={}, headers=approver)
+    assert r.status_code == 200
+    done = r.json()
+    assert done["status"] == "approved" and done["on_time"] is True
+    assert [t["action"] for t in done["timeline"]] == ["submit", "request_correction", "resubmit", "accept", "approve"]
+    assert await AuditEntry.filter(object_type="application").count() == 5
+
+
+async def test_correction_must_name_items_of_the_service(client, resident, approver):
+    case = await submitted(client, resident)
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction",
+                          json={"items": [{"item": "passport", "reason": "x"}]}, headers=approver)
+    assert r.status_code == 422 and r.json()["code"] == "application.unknown_correction_item"
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction", json={"items": []}, headers=approver)
+    assert r.status_code == 422
+
+
+async def test_illegal_transitions_are_409(client, resident, approver):
+    case = await submitted(client, resident)
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/approve", json={}, headers=approver)
+    assert r.status_code == 409
+    await client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={}, headers=approver)
+    r = await client.post(f"{API}/{case['id']}/withdraw", headers=resident)
+    assert r.status_code == 409
+    assert (await Application.get(id=case["id"])).status == "accepted"
+
+
+async def test_residents_cannot_use_staff_routes(client, resident):
+    case = await submitted(client, resident)
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={}, headers=resident)
+    assert r.status_code == 403
+
+
+async def test_public_tracking_needs_the_phone_digits(client, resident):
+    case = await submitted(client, resident)
+    r = await client.get(f"/api/v1/track/{case['tracking_no']}", params={"phone_last4": "5678"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "submitted" and "form" not in body and "张三" not in r.text
+    wrong = await client.get(f"/api/v1/track/{case['tracking_no']}", params={"phone_last4": "0000"})
+    assert wrong.status_code == 404 and wrong.json()["code"] == "application.tracking_not_found"
+    typo = case["tracking_no"][:-1] + str((int(case["tracking_no"][-1]) + 1) % 10)
+    assert (await client.get(f"/api/v1/track/{typo}", params={"phone_last4": "5678"})).status_code == 404
+    assert (await client.get(f"/api/v1/track/{case['tracking_no']}", params={"phone_last4": "56"})).status_code == 422
+
+
+async def test_staff_queue_is_scoped_to_the_department(client, resident, approver, other_department):
+    case = await submitted(client, resident)
+    mine = (await client.get("/api/v1/staff/applications", headers=approver)).json()["items"]
+    assert [a["id"] for a in mine] == [case["id"]]
+    assert (await client.get("/api/v1/staff/applications", headers=other_department)).json()["items"] == []
+
+
+def test_every_status_is_reachable_and_every_transition_names_known_statuses():
+    reachable, frontier = {"draft"}, ["draft"]
+    while frontier:
+        source = frontier.pop()
+        for (s, _), target in flows.TRANSITIONS.items():
+            if s == source and target not in reachable:
+                reachable.add(target)
+                frontier.append(target)
+    assert reachable == set(flows.STATUSES)
+    assert {s for s, _ in flows.TRANSITIONS} <= set(flows.STATUSES)
+
+
+def test_tracking_numbers_catch_a_mistyped_digit():
+    number = tracking_number(1234, date(2026, 11, 21))
+    assert len(number) == 14 and tracking_number_valid(number)
+    for i in range(13):
+        for d in "0123456789":
+            if d != number[i]:
+                assert not tracking_number_valid(number[:i] + d + number[i + 1 :])
+
+
+def test_working_days_skip_the_national_day_holiday_and_count_make_up_days():
+    # 2026: National Day holiday 1-7 Oct; Saturday 10 Oct is a make-up working day.
+    assert add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
+    assert working_days_between(date(2026, 10, 9), date(2026, 10, 10)) == 1
+    assert add_working_days(date(2026, 11, 20), 0) == date(2026, 11, 20)
+
+
+def test_years_without_statutory_data_fall_back_to_weekdays():
+    assert add_working_days(date(2030, 1, 4), 1) == date(2030, 1, 7)  # Friday → Monday
+
+
+async def test_the_deadline_pauses_while_a_correction_is_pending(client, resident, approver):
+    case = await submitted(client, resident)
+    await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction",
+                      json={"items": [{"item": "premises", "reason": "请补充"}]}, headers=approver)
+    due_before = (await Application.get(id=case["id"])).due_date
+    since = date.today().replace(day=1) if date.today().day > 7 else date(2026, 11, 2)
+    await Application.filter(id=case["id"]).update(correction_since=since)  # the request was made earlier
+    r = await client.post(f"{API}/{case['id']}/submit", headers=resident | key())
+    assert r.status_code == 200
+    paused = working_days_between(since, date.today())
+    stored = await Application.get(id=case["id"])
+    assert paused > 0 and stored.paused_working_days == paused
+    assert stored.due_date == add_working_days(due_before, paused)
