@@ -17,6 +17,7 @@ from auth.middleware import SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
 from backend.catalog import routes as catalog_routes
+from backend.materials import routes as material_routes
 from backend.health import routes as health
 from backend.kit import http
 from backend.kit.api import API, openapi
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
     v1 = API(prefix="/api/v1")
-    for domain in (auth_routes.api, catalog_routes.api, application_routes.api):
+    for domain in (auth_routes.api, catalog_routes.api, application_routes.api, material_routes.api):
         v1.include(domain)
     apis = [health.api, v1]
     document = openapi(
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(http.RequestContextMiddleware),
-            Middleware(http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       larger={"/api/v1/materials": material_routes.MAX_UPLOAD_BYTES}),
             Middleware(SessionMiddleware),
         ],
         exception_handlers=http.exception_handlers(),

@@ -40,3 +40,18 @@ def test_kit_imports_no_domain():
         if name.split(".")[0] in ("auth", "notifications") or (name.startswith("backend.") and not name.startswith("backend.kit"))
     ]
     assert offenders == []
+
+
+def test_model_docstrings_have_no_semicolons():
+    """tortoise splits CREATE TABLE scripts at ';' and puts docstrings in table comments."""
+    from tortoise.models import Model
+
+    import auth.models
+    import backend.applications.models
+    import backend.catalog.models
+    import backend.kit.models
+    import backend.materials.models
+
+    modules = (auth.models, backend.applications.models, backend.catalog.models, backend.kit.models, backend.materials.models)
+    models = [v for m in modules for v in vars(m).values() if isinstance(v, type) and issubclass(v, Model) and v is not Model]
+    assert [m.__name__ for m in models if ";" in (m.__doc__ or "")] == []

@@ -16,6 +16,7 @@ APPS: dict[str, tuple[str, ...]] = {
     "auth": ("auth.models",),
     "catalog": ("backend.catalog.models",),
     "applications": ("backend.applications.models",),
+    "materials": ("backend.materials.models",),
 }
 MIGRATIONS = {label: (f"{label}.migrations" if label == "auth" else f"backend.{label}.migrations") for label in APPS}
 

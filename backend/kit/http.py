@@ -74,15 +74,16 @@ class RequestContextMiddleware:
 class BodyLimitMiddleware:
     """Answers 413 for bodies over the limit, by Content-Length or while chunks arrive."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # path prefix → limit, for upload routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = scope.get("yiwang.max_body_bytes", self.max_bytes)
+        limit = next((n for prefix, n in self.larger.items() if scope["path"].startswith(prefix)), self.max_bytes)
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:

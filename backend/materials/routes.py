@@ -1,0 +1,118 @@
+"""Material endpoints: streamed photo upload with an instant quality answer, the library, files."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+
+from auth.errors import CsrfFailed, IdentityRequired, NotAuthenticated
+from auth.permissions import requires
+from auth.sessions import SessionInfo
+from backend.kit import errors
+from backend.kit.api import API
+from backend.kit.errors import wants_english
+from backend.materials import service as materials
+from backend.materials.models import Material
+
+api = API(prefix="/api/v1")
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+AUTH = [NotAuthenticated, CsrfFailed, IdentityRequired]
+
+
+class BadUpload(errors.ServiceError):
+    code = "material.bad_upload"
+    status = 400
+    title_zh = "上传内容格式有误"
+    title_en = "Malformed upload"
+    detail_zh = "请以 multipart/form-data 上传一张照片（字段名 file）。"
+    detail_en = "Send one photo as multipart/form-data in the field 'file'."
+
+
+class Hint(BaseModel):
+    code: str
+    message: str
+
+
+class MaterialOut(BaseModel):
+    id: int
+    kind: str
+    width: int
+    height: int
+    size_bytes: int
+    trust_level: int
+    expires_on: date | None
+    warnings: list[Hint] = Field(description="quality hints; the photo is kept, the resident may retake it")
+    reused: bool = False
+    file_url: str
+    thumbnail_url: str
+
+
+class MaterialList(BaseModel):
+    items: list[MaterialOut]
+
+
+def _out(material: Material, *, english: bool, reused: bool = False) -> MaterialOut:
+    hints = materials.HINTS_EN if english else materials.HINTS_ZH
+    return MaterialOut(
+        id=material.id, kind=material.kind, width=material.width, height=material.height, size_bytes=material.size_bytes,
+        trust_level=material.trust_level, expires_on=material.expires_on, reused=reused,
+        warnings=[Hint(code=w, message=hints[w]) for w in material.warnings],
+        file_url=f"/api/v1/materials/{material.id}/file", thumbnail_url=f"/api/v1/materials/{material.id}/thumbnail",
+    )
+
+
+@api.post("/materials", summary="Upload one photo (multipart field 'file'; optional 'kind', 'expires_on')", tags=["materials"],
+          response=MaterialOut, status=201,
+          errors=[*AUTH, BadUpload, materials.UnsupportedImage, materials.ImageUnreadable, materials.ImageTooLarge, errors.PayloadTooLarge],
+          wrappers=[requires(verified=True)])
+async def upload(request: Request, *, session: SessionInfo):
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise errors.UnsupportedMediaType(expected="multipart/form-data")
+    try:
+        form = await request.form(max_files=1, max_fields=4, max_part_size=1024)
+    except HTTPException:
+        raise BadUpload() from None
+    try:
+        upload_file = form.get("file")
+        if upload_file is None or isinstance(upload_file, str):
+            raise BadUpload()
+        kind = str(form.get("kind") or "")[:40]
+        try:
+            expires_on = date.fromisoformat(str(form["expires_on"])) if form.get("expires_on") else None
+        except ValueError:
+            raise errors.ValidationFailed(errors=[{"field": "expires_on", "code": "date", "message_zh": "日期格式应为 年-月-日",
+                                                   "message_en": "Use YYYY-MM-DD"}]) from None
+        material, created = await materials.upload(session=session, file=upload_file.file, kind=kind, expires_on=expires_on)
+    finally:
+        await form.close()  # removes the spooled temporary file
+    body = _out(material, english=wants_english(request.headers.get("accept-language")), reused=not created)
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@api.get("/materials", summary="My material library (expired ones are not offered)", tags=["materials"], response=MaterialList,
+         errors=AUTH, wrappers=[requires(verified=True)])
+async def my_materials(request: Request, *, session: SessionInfo) -> MaterialList:
+    english = wants_english(request.headers.get("accept-language"))
+    return MaterialList(items=[_out(m, english=english) for m in await materials.library(session=session)])
+
+
+async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> FileResponse:
+    path = await materials.file_path(session=session, material_id=request.path_params["material_id"], thumbnail=thumbnail)
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+                                                              "Content-Disposition": "inline"})
+
+
+@api.get("/materials/{material_id:int}/file", summary="The stored photo (owner only)", tags=["materials"],
+         errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
+async def material_file(request: Request, *, session: SessionInfo) -> FileResponse:
+    return await _serve(request, session, thumbnail=False)
+
+
+@api.get("/materials/{material_id:int}/thumbnail", summary="The thumbnail (owner only)", tags=["materials"],
+         errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
+async def material_thumbnail(request: Request, *, session: SessionInfo) -> FileResponse:
+    return await _serve(request, session, thumbnail=True)

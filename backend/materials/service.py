@@ -1,0 +1,137 @@
+"""Materials: photos verified, cleaned and stored once; the person's library for reuse."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import BinaryIO
+
+from auth.permissions import authorize
+from auth.sessions import SessionInfo
+from backend.kit import audit, errors
+from backend.kit.images import ImageRejected, Processed, process
+from backend.kit.resources import current
+from backend.kit.storage import LocalStorage
+from backend.kit.transactions import transaction
+from backend.materials.models import Material
+
+HINTS_ZH = {
+    "too_small": "照片太小，请靠近一些重拍",
+    "blurry": "照片模糊，请对准后重拍",
+    "too_dark": "照片太暗，请到光线充足的地方重拍",
+    "overexposed": "照片反光或过亮，请避开强光重拍",
+}
+HINTS_EN = {
+    "too_small": "The photo is too small; move closer and retake it",
+    "blurry": "The photo is blurry; hold steady and retake it",
+    "too_dark": "The photo is too dark; retake it in better light",
+    "overexposed": "The photo is too bright or has glare; retake it away from strong light",
+}
+_PIPELINE = asyncio.Semaphore(2)  # Pillow work per process: as many at once as there are cores
+
+
+class UnsupportedImage(errors.ServiceError):
+    code = "material.unsupported_type"
+    status = 415
+    title_zh = "不支持的文件类型"
+    title_en = "Unsupported file type"
+    detail_zh = "只能上传照片（JPEG、PNG、WebP 或 HEIC）。请用手机拍照后上传。"
+    detail_en = "Upload a photo (JPEG, PNG, WebP or HEIC)."
+
+
+class ImageUnreadable(errors.ServiceError):
+    code = "material.unreadable"
+    status = 422
+    title_zh = "照片无法读取"
+    title_en = "The photo cannot be read"
+    detail_zh = "照片文件不完整或已损坏，请重新拍照上传。"
+    detail_en = "The file is empty, truncated or damaged; take the photo again."
+
+
+class ImageTooLarge(errors.ServiceError):
+    code = "material.image_too_large"
+    status = 422
+    title_zh = "照片像素过大"
+    title_en = "Too many pixels"
+    detail_zh = "照片像素过大，请用手机相机的普通模式拍摄。"
+    detail_en = "The image has too many pixels; use the camera's normal mode."
+
+
+class MaterialNotFound(errors.ServiceError):
+    code = "material.not_found"
+    status = 404
+    title_zh = "找不到该材料"
+    title_en = "Material not found"
+
+
+def _storage() -> LocalStorage:
+    return LocalStorage(current().settings.media_dir)
+
+
+def _keys(sha256: str) -> tuple[str, str]:
+    return f"{sha256}.jpg", f"{sha256}.thumb.jpg"
+
+
+async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on: date | None) -> tuple[Material, bool]:
+    """Store a photo for the person; an identical photo they uploaded before is returned instead."""
+    await authorize(session, verified=True)
+    async with _PIPELINE:
+        try:
+            result: Processed = await asyncio.to_thread(process, file)
+        except ImageRejected as exc:
+            raise {"unsupported_type": UnsupportedImage, "too_many_pixels": ImageTooLarge}.get(exc.code, ImageUnreadable)() from None
+    existing = await Material.get_or_none(person_id=session.person_id, sha256=result.sha256)
+    if existing is not None:
+        return existing, False
+    image_key, thumb_key = _keys(result.sha256)
+    storage = _storage()
+    await storage.put(image_key, result.data)
+    await storage.put(thumb_key, result.thumbnail)
+    try:
+        async with transaction():
+            material = await Material.create(
+                person_id=session.person_id, kind=kind, sha256=result.sha256, width=result.width, height=result.height,
+                size_bytes=len(result.data), warnings=result.warnings, expires_on=expires_on,
+            )
+            await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="material.uploaded",
+                               object_type="material", object_id=material.id, detail={"kind": kind, "warnings": result.warnings})
+    except Exception:
+        if not await Material.exists(sha256=result.sha256):
+            await storage.delete(image_key)
+            await storage.delete(thumb_key)
+        raise
+    return material, True
+
+
+async def library(*, session: SessionInfo, kind: str | None = None, min_trust: int = 1) -> list[Material]:
+    """The person's reusable materials, newest first; expired ones are not offered."""
+    await authorize(session, verified=True)
+    today = datetime.now(UTC).date()
+    query = Material.filter(person_id=session.person_id, trust_level__gte=min_trust)
+    if kind:
+        query = query.filter(kind=kind)
+    return [m for m in await query.order_by("-id").limit(200) if m.expires_on is None or m.expires_on >= today]
+
+
+async def file_path(*, session: SessionInfo, material_id: int, thumbnail: bool):
+    """The stored file of one of the reader's own materials."""
+    material = await Material.get_or_none(id=material_id, person_id=session.person_id)
+    if material is None:
+        raise MaterialNotFound()
+    image_key, thumb_key = _keys(material.sha256)
+    path = _storage().local_path(thumb_key if thumbnail else image_key)
+    if path is None:
+        raise MaterialNotFound()
+    return path
+
+
+async def collect_garbage() -> int:
+    """Delete stored files no material refers to (left by failed requests); returns how many."""
+    storage = _storage()
+    referenced = set(await Material.all().values_list("sha256", flat=True))
+    removed = 0
+    for key in await storage.keys():
+        if key.split(".", 1)[0] not in referenced:
+            await storage.delete(key)
+            removed += 1
+    return removed
