@@ -19,6 +19,8 @@ test: setup sysdeps
 	@$(WITH_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup bench-sysdeps
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@$(WITH_ENV) $(BIN)/python -m bench.photos $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 setup: install pwa $(SECRETS) migrate seed

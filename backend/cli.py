@@ -97,6 +97,14 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+@_with_resources
+async def _gc_media(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.materials import service as materials
+
+    print(json.dumps({"removed": await materials.collect_garbage()}))
+    return 0
+
+
 def _keygen(args: argparse.Namespace, settings: Settings) -> int:
     from backend.kit.pii import generate_key
 
@@ -132,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
         run=_audit_verify, needs_keys=True
     )
 
+    sub.add_parser("gc-media", help="delete stored files that no material refers to").set_defaults(run=_gc_media, needs_keys=True)
     sub.add_parser("keygen", help="print fresh YIWANG_DATA_KEY and YIWANG_INDEX_KEY lines").set_defaults(run=_keygen, needs_keys=False)
     return p
 

@@ -9,12 +9,13 @@ CPU-bound: call ``process`` in a thread.
 from __future__ import annotations
 
 import hashlib
+import math
 import io
 import warnings
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()  # adds the HEIF format to Pillow; we still name the formats we accept
@@ -75,7 +76,9 @@ def quality_warnings(image: Image.Image, original_size: tuple[int, int]) -> list
     if min(original_size) < MIN_SIDE:
         warnings.append("too_small")
     grey = image.convert("L")
-    grey.thumbnail((512, 512))
+    factor = max(1, max(grey.size) // 512)
+    if factor > 1:
+        grey = grey.reduce(factor)
     mean = ImageStat.Stat(grey).mean[0]
     if mean < DARK_MEAN:
         warnings.append("too_dark")
@@ -87,36 +90,60 @@ def quality_warnings(image: Image.Image, original_size: tuple[int, int]) -> list
     return warnings
 
 
+# EXIF orientation → the transposition that shows the photo upright (as ImageOps.exif_transpose).
+_ORIENT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
+}
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    scale = side / max(size)
+    if scale >= 1:
+        return size
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)  # no exif=, so no metadata at all
+    return out.getvalue()
+
+
 def process(source: BinaryIO | bytes) -> Processed:
     """Verify by decoding, orient, strip, downscale, re-encode, thumbnail, hash, check quality.
 
-    ``source`` may be a file (a spooled upload): Pillow reads it as it decodes.
+    ``source`` may be a file (a spooled upload): Pillow reads it as it decodes. Order matters
+    for speed: decode at a reduced DCT scale, resize, and only then rotate the smaller image.
     """
     image = _open(io.BytesIO(source) if isinstance(source, bytes) else source)
     source_format = image.format or "?"
+    original_size = image.size
     try:
-        if image.format == "JPEG":
-            image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at a reduced scale: much faster for big photos
+        orientation = image.getexif().get(0x0112, 1)
+        target = _fit(original_size, MAX_SIDE)
+        if image.format == "JPEG" and target != original_size:
+            # Asking draft for the target itself (not MAX_SIDE×MAX_SIDE): a 4:3 photo then decodes at 1/2.
+            image.draft("RGB", target)
         image.load()
-        original_size = image.size
-        image = ImageOps.exif_transpose(image)
         if image.mode not in ("RGB", "L"):
             background = Image.new("RGB", image.size, "white")
             rgba = image.convert("RGBA")
             background.paste(rgba, mask=rgba.getchannel("A"))
             image = background
-        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BICUBIC)
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        thumb = image.copy()
-        thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BICUBIC)
-        thumb_out = io.BytesIO()
-        thumb.convert("RGB").save(thumb_out, "JPEG", quality=75)
+        if image.size != target:
+            image = image.resize(target, Image.Resampling.BILINEAR)  # antialiased downscale (support grows with the ratio)
+        if orientation in _ORIENT:
+            image = image.transpose(_ORIENT[orientation])
+        image = image.convert("RGB")
+        data = _jpeg(image, JPEG_QUALITY)
+        factor = max(1, math.ceil(max(image.size) / THUMB_SIDE))
+        thumb = image.reduce(factor) if factor > 1 else image.copy()
+        thumbnail = _jpeg(thumb, 75)
         warnings = quality_warnings(image, original_size)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise ImageRejected("corrupt") from None
-    data = out.getvalue()
     return Processed(
-        data=data, thumbnail=thumb_out.getvalue(), sha256=hashlib.sha256(data).hexdigest(),
+        data=data, thumbnail=thumbnail, sha256=hashlib.sha256(data).hexdigest(),
         width=image.width, height=image.height, source_format=source_format, warnings=warnings,
     )
