@@ -48,3 +48,20 @@ class TimelineEntry(Model):
 
     class Meta:
         table = "application_timeline"
+
+
+class AttachedMaterial(Model):
+    """A material from the person's library attached to a case for one required item."""
+
+    id = fields.BigIntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "applications.Application", related_name="attachments", on_delete=fields.CASCADE
+    )
+    material_key = fields.CharField(max_length=40)
+    material_id = fields.BigIntField()
+    reused = fields.BooleanField(default=False)  # it was in the library before this case: a photo not taken again
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "application_material"
+        unique_together = (("application", "material_key", "material_id"),)

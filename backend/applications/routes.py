@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
+from starlette.responses import FileResponse
 
 from auth.errors import CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, TooManyRequests
 from auth.otp import limit
@@ -12,6 +13,7 @@ from backend.applications import service as applications
 from backend.applications.flows import IllegalTransition
 from backend.applications.schemas import (
     ApplicationCreate,
+    AttachIn,
     ApplicationList,
     ApplicationOut,
     CorrectionRequest,
@@ -25,6 +27,7 @@ from backend.applications.schemas import (
 from backend.catalog.service import ServiceNotFound
 from backend.kit.api import API
 from backend.kit.idempotency import HEADER_PARAMETER, idempotent
+from backend.materials.service import MaterialNotFound
 
 api = API(prefix="/api/v1")
 AUTH = [NotAuthenticated, CsrfFailed, IdentityRequired]
@@ -121,3 +124,31 @@ async def reject(request: Request, *, body: Rejection, session: SessionInfo) -> 
           wrappers=[requires(roles=applications.DECIDERS)])
 async def approve(request: Request, *, body: Decision, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.approve(session=session, application_id=_id(request), note=body.note))
+
+
+@api.put("/applications/{application_id:int}/materials/{material_key}", summary="Attach a material from my library",
+         tags=["applications"], body=AttachIn, response=ApplicationOut,
+         errors=[*AUTH, applications.ApplicationNotFound, applications.UnknownMaterialItem, applications.MaterialNotAcceptable,
+                 MaterialNotFound, IllegalTransition], wrappers=[requires(verified=True)])
+async def attach_material(request: Request, *, body: AttachIn, session: SessionInfo) -> ApplicationOut:
+    application = await applications.attach_material(session=session, application_id=_id(request),
+                                                     material_key=request.path_params["material_key"], material_id=body.material_id)
+    return await applications.present(application)
+
+
+@api.delete("/applications/{application_id:int}/materials/{material_key}/{material_id:int}", summary="Detach a material",
+            tags=["applications"], response=ApplicationOut,
+            errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(verified=True)])
+async def detach_material(request: Request, *, session: SessionInfo) -> ApplicationOut:
+    application = await applications.detach_material(session=session, application_id=_id(request),
+                                                     material_key=request.path_params["material_key"],
+                                                     material_id=request.path_params["material_id"])
+    return await applications.present(application)
+
+
+@api.get("/applications/{application_id:int}/materials/{material_id:int}/file", summary="A material of a case (owner or reviewer)",
+         tags=["applications"], errors=[*AUTH, applications.ApplicationNotFound, MaterialNotFound], wrappers=[requires()])
+async def attached_file(request: Request, *, session: SessionInfo) -> FileResponse:
+    path = await applications.attached_file(session=session, application_id=_id(request),
+                                            material_id=request.path_params["material_id"], thumbnail=False)
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

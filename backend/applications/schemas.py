@@ -46,6 +46,16 @@ class TimelineOut(BaseModel):
     note: str
 
 
+class AttachedOut(BaseModel):
+    key: str
+    material_id: int
+    reused: bool = Field(description="taken from the library instead of photographed again")
+
+
+class AttachIn(_In):
+    material_id: int = Field(ge=1)
+
+
 class ApplicationOut(BaseModel):
     id: int
     tracking_no: str | None
@@ -59,6 +69,7 @@ class ApplicationOut(BaseModel):
     on_time: bool | None
     trips: int
     timeline: list[TimelineOut]
+    materials: list[AttachedOut]
 
 
 class ApplicationList(BaseModel):

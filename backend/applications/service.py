@@ -12,12 +12,13 @@ from auth.idnumber import normalize as normalize_id_number
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications import flows
-from backend.applications.models import Application, TimelineEntry
+from backend.applications.models import Application, AttachedMaterial, TimelineEntry
 from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut, TrackOut
 from backend.catalog import service as catalog
 from backend.catalog.schemas import FormField, ServiceGuide
-from backend.kit import errors
+from backend.kit import audit, errors
 from backend.kit.transactions import transaction
+from backend.materials import service as materials
 
 REVIEWERS = ("staff", "approver", "admin")
 DECIDERS = ("approver", "admin")
@@ -211,6 +212,8 @@ async def submit(*, session: SessionInfo, application_id: int) -> Application:
     application = await _own(session, application_id)
     guide = await catalog.guide(code=application.service_code)
     clean = validate_form(guide, application.form, complete=True)
+    if missing := await _missing_materials(application, guide):
+        raise MaterialsMissing(errors=missing)
     actor = f"person:{session.person_id}"
     if application.status == "correction_requested":
         return await flows.transition(application, action="resubmit", actor=actor, changes={"form": clean, "corrections": []})
@@ -233,6 +236,88 @@ async def mine(*, session: SessionInfo) -> list[Application]:
 
 async def read(*, session: SessionInfo, application_id: int) -> Application:
     return await _for_reader(session, application_id)
+
+
+# ---- materials (材料) --------------------------------------------------------------------------
+
+
+class UnknownMaterialItem(errors.ServiceError):
+    code = "application.unknown_material"
+    status = 422
+    title_zh = "该事项不需要这项材料"
+    title_en = "Not a material of this service"
+    detail_zh = "“{key}”不是该事项的申请材料。"
+    detail_en = "'{key}' is not a material of this service."
+
+
+class MaterialNotAcceptable(errors.ServiceError):
+    code = "application.material_not_acceptable"
+    status = 422
+    title_zh = "这份材料不能用于该事项"
+    title_en = "This material cannot be used here"
+    detail_zh = "{reason}"
+    detail_en = "{reason_en}"
+
+
+class MaterialsMissing(errors.ServiceError):
+    code = "application.materials_missing"
+    status = 422
+    title_zh = "还缺少申请材料"
+    title_en = "Materials are missing"
+    detail_zh = "请先上传或从材料库选择以下必交材料。"
+    detail_en = "Upload or choose the required materials listed."
+
+
+async def attach_material(*, session: SessionInfo, application_id: int, material_key: str, material_id: int) -> Application:
+    """Attach a photo or certificate from the person's library; reuse of an earlier one is recorded."""
+    application = await _own(session, application_id)
+    if application.status not in ("draft", "correction_requested"):
+        raise flows.IllegalTransition(status=application.status, action="attach")
+    guide = await catalog.guide(code=application.service_code)
+    spec = next((m for m in guide.materials if m.key == material_key), None)
+    if spec is None:
+        raise UnknownMaterialItem(key=material_key[:40])
+    material = await materials.owned(session=session, material_id=material_id)
+    if material.trust_level < spec.min_trust:
+        raise MaterialNotAcceptable(reason="该材料需要窗口核验原件后的照片或电子证照", reason_en="This item needs a clerk-checked photo or an e-certificate")
+    if material.expires_on is not None and material.expires_on < datetime.now(UTC).date():
+        raise MaterialNotAcceptable(reason="这份材料已过有效期，请上传有效的材料", reason_en="This material has expired")
+    async with transaction():
+        await AttachedMaterial.get_or_create(
+            application_id=application.id, material_key=material_key, material_id=material.id,
+            defaults={"reused": material.created_at < application.created_at},
+        )
+        await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="application.material_attached",
+                           object_type="application", object_id=application.id, detail={"key": material_key, "material": material.id})
+    return application
+
+
+async def detach_material(*, session: SessionInfo, application_id: int, material_key: str, material_id: int) -> Application:
+    application = await _own(session, application_id)
+    if application.status not in ("draft", "correction_requested"):
+        raise flows.IllegalTransition(status=application.status, action="detach")
+    await AttachedMaterial.filter(application_id=application.id, material_key=material_key, material_id=material_id).delete()
+    return application
+
+
+async def _missing_materials(application: Application, guide: ServiceGuide) -> list[dict[str, str]]:
+    attached = set(await AttachedMaterial.filter(application_id=application.id).values_list("material_key", flat=True))
+    return [
+        {"field": f"materials.{m.key}", "code": "missing", "message_zh": f"请提供“{m.name}”", "message_en": f"{m.name} is required"}
+        for m in guide.materials if m.required and m.condition is None and m.key not in attached
+    ]
+
+
+async def attached_file(*, session: SessionInfo, application_id: int, material_id: int, thumbnail: bool):
+    """A material of a case, for its owner or a reviewer of its department (the read is audited)."""
+    application = await _for_reader(session, application_id)
+    if not await AttachedMaterial.exists(application_id=application.id, material_id=material_id):
+        raise materials.MaterialNotFound()
+    if application.person_id != session.person_id:
+        async with transaction():
+            await audit.record(actor=f"person:{session.person_id}", subject=f"person:{application.person_id}", action="material.read",
+                               object_type="material", object_id=material_id, detail={"application": application.id})
+    return await materials.stored_file(material_id=material_id, thumbnail=thumbnail)
 
 
 # ---- the staff side -------------------------------------------------------------------------
@@ -307,6 +392,10 @@ async def present(application: Application) -> ApplicationOut:
         service_name=application.service_name, status=application.status, form=application.form,
         corrections=application.corrections, submitted_at=application.submitted_at, due_date=application.due_date,
         on_time=application.on_time, trips=application.trips, timeline=await _timeline(application.id),
+        materials=[
+            {"key": a.material_key, "material_id": a.material_id, "reused": a.reused}
+            for a in await AttachedMaterial.filter(application_id=application.id).order_by("id")
+        ],
     )
 
 

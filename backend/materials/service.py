@@ -113,9 +113,23 @@ async def library(*, session: SessionInfo, kind: str | None = None, min_trust: i
     return [m for m in await query.order_by("-id").limit(200) if m.expires_on is None or m.expires_on >= today]
 
 
+async def owned(*, session: SessionInfo, material_id: int) -> Material:
+    """One of the reader's own materials; someone else's is 404, as if it did not exist."""
+    material = await Material.get_or_none(id=material_id, person_id=session.person_id)
+    if material is None:
+        raise MaterialNotFound()
+    return material
+
+
 async def file_path(*, session: SessionInfo, material_id: int, thumbnail: bool):
     """The stored file of one of the reader's own materials."""
-    material = await Material.get_or_none(id=material_id, person_id=session.person_id)
+    material = await owned(session=session, material_id=material_id)
+    return await stored_file(material_id=material.id, thumbnail=thumbnail)
+
+
+async def stored_file(*, material_id: int, thumbnail: bool):
+    """The file behind a material, for callers that already checked who may read it."""
+    material = await Material.get_or_none(id=material_id)
     if material is None:
         raise MaterialNotFound()
     image_key, thumb_key = _keys(material.sha256)

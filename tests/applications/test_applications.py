@@ -13,6 +13,7 @@ from backend.applications.service import tracking_number, tracking_number_valid
 from backend.kit.models import AuditEntry
 from backend.kit.workdays import add_working_days, working_days_between
 from tests.applications.conftest import VALID_FORM, YYZZ
+from tests.photos import photo
 
 API = "/api/v1/applications"
 
@@ -27,8 +28,20 @@ async def draft(client, headers, form=None) -> dict:
     return r.json()
 
 
+async def attach_id_card(client, headers, case_id: int, material_id: int | None = None) -> dict:
+    if material_id is None:
+        up = await client.post("/api/v1/materials", headers=headers, files={"file": ("id.jpg", photo(1200, 900), "image/jpeg")},
+                               data={"kind": "id_card"})
+        assert up.status_code in (200, 201), up.text
+        material_id = up.json()["id"]
+    r = await client.put(f"{API}/{case_id}/materials/id_card", json={"material_id": material_id}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 async def submitted(client, headers) -> dict:
     case = await draft(client, headers)
+    await attach_id_card(client, headers, case["id"])
     r = await client.post(f"{API}/{case['id']}/submit", headers=headers | key())
     assert r.status_code == 200, r.text
     return r.json()
@@ -91,6 +104,7 @@ async def test_submit_gives_a_tracking_number_with_a_check_digit_and_a_deadline(
 
 async def test_retried_submit_with_the_same_key_does_not_submit_twice(client, resident):
     case = await draft(client, resident)
+    await attach_id_card(client, resident, case["id"])
     headers = resident | key()
     first = await client.post(f"{API}/{case['id']}/submit", headers=headers)
     again = await client.post(f"{API}/{case['id']}/submit", headers=headers)
@@ -136,7 +150,7 @@ async def test_one_time_correction_then_resubmit_then_approval(client, resident,
     done = r.json()
     assert done["status"] == "approved" and done["on_time"] is True
     assert [t["action"] for t in done["timeline"]] == ["submit", "request_correction", "resubmit", "accept", "approve"]
-    assert await AuditEntry.filter(object_type="application").count() == 5
+    assert await AuditEntry.filter(object_type="application", action__in=[f"application.{a}" for a in ("submit", "request_correction", "resubmit", "accept", "approve")]).count() == 5
 
 
 async def test_correction_must_name_items_of_the_service(client, resident, approver):
@@ -229,3 +243,51 @@ async def test_the_deadline_pauses_while_a_correction_is_pending(client, residen
     stored = await Application.get(id=case["id"])
     assert paused > 0 and stored.paused_working_days == paused
     assert stored.due_date == add_working_days(due_before, paused)
+
+
+async def test_submit_without_the_required_materials_lists_them(client, resident):
+    case = await draft(client, resident)
+    r = await client.post(f"{API}/{case['id']}/submit", headers=resident | key())
+    assert r.status_code == 422 and r.json()["code"] == "application.materials_missing"
+    assert [e["field"] for e in r.json()["errors"]] == ["materials.id_card"]
+    assert "居民身份证" in r.json()["errors"][0]["message"]
+
+
+async def test_a_library_photo_is_reused_and_counted(client, resident):
+    first = await submitted(client, resident)
+    reused_id = first["materials"][0]["material_id"]
+    assert first["materials"][0]["reused"] is False
+    second = await draft(client, resident)
+    attached = await attach_id_card(client, resident, second["id"], material_id=reused_id)
+    assert attached["materials"] == [{"key": "id_card", "material_id": reused_id, "reused": True}]
+
+
+async def test_someone_elses_material_cannot_be_attached(client, resident, sms):
+    from tests.auth.conftest import bearer, sms_login
+
+    other = await sms_login(client, sms, "13912349998")
+    await client.post("/api/v1/me/identity", json={"name": "李四", "id_number": "440524188001010014"}, headers=bearer(other))
+    theirs = (await client.post("/api/v1/materials", headers=bearer(other), files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")})).json()
+    case = await draft(client, resident)
+    r = await client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": theirs["id"]}, headers=resident)
+    assert r.status_code == 404 and r.json()["code"] == "material.not_found"
+
+
+async def test_unknown_material_item_and_expired_material_are_refused(client, resident):
+    case = await draft(client, resident)
+    up = (await client.post("/api/v1/materials", headers=resident, files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")},
+                            data={"expires_on": "2020-01-01"})).json()
+    r = await client.put(f"{API}/{case['id']}/materials/passport", json={"material_id": up["id"]}, headers=resident)
+    assert r.status_code == 422 and r.json()["code"] == "application.unknown_material"
+    r = await client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": up["id"]}, headers=resident)
+    assert r.status_code == 422 and r.json()["code"] == "application.material_not_acceptable"
+
+
+async def test_reviewer_reads_attached_photos_and_the_read_is_audited(client, resident, approver, other_department):
+    case = await submitted(client, resident)
+    material_id = case["materials"][0]["material_id"]
+    url = f"{API}/{case['id']}/materials/{material_id}/file"
+    assert (await client.get(url, headers=approver)).status_code == 200
+    assert await AuditEntry.filter(action="material.read").count() == 1
+    assert (await client.get(url, headers=other_department)).status_code == 404
+    assert (await client.get(url, headers=resident)).status_code == 200
