@@ -65,3 +65,24 @@ class AttachedMaterial(Model):
     class Meta:
         table = "application_material"
         unique_together = (("application", "material_key", "material_id"),)
+
+
+class Certificate(Model):
+    """An e-certificate (电子证照) issued on an approved case, verifiable by anyone with its code."""
+
+    id = fields.BigIntField(primary_key=True)
+    application: fields.OneToOneRelation[Application] = fields.OneToOneField(
+        "applications.Application", related_name="certificate", on_delete=fields.RESTRICT
+    )
+    person_id = fields.BigIntField(db_index=True)
+    name = fields.CharField(max_length=40)
+    number = fields.CharField(max_length=32, unique=True)
+    verification_code = fields.CharField(max_length=16, unique=True)
+    department_id = fields.CharField(max_length=32)
+    material_id = fields.BigIntField()
+    issued_at = fields.DatetimeField()
+    expires_on = fields.DateField(null=True)
+    revoked = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "certificate"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 
 from auth.errors import CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, TooManyRequests
 from auth.otp import limit
@@ -14,6 +14,8 @@ from backend.applications.flows import IllegalTransition
 from backend.applications.schemas import (
     ApplicationCreate,
     AttachIn,
+    CertificateCheck,
+    IssueCertificate,
     ApplicationList,
     ApplicationOut,
     CorrectionRequest,
@@ -152,3 +154,29 @@ async def attached_file(request: Request, *, session: SessionInfo) -> FileRespon
     path = await applications.attached_file(session=session, application_id=_id(request),
                                             material_id=request.path_params["material_id"], thumbnail=False)
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@api.post("/staff/applications/{application_id:int}/issue-certificate", summary="出证: issue the e-certificate of an approved case",
+          tags=["staff"], body=IssueCertificate, response=ApplicationOut,
+          errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(roles=applications.REVIEWERS)])
+async def issue_certificate(request: Request, *, body: IssueCertificate, session: SessionInfo) -> ApplicationOut:
+    application = await applications.issue_certificate(session=session, application_id=_id(request), name=body.name,
+                                                       expires_on=body.expires_on, base_url=str(request.base_url))
+    return await applications.present(application)
+
+
+@api.get("/certificates/{code}", summary="Public check of an e-certificate by its verification code", tags=["certificates"],
+         response=CertificateCheck, errors=[applications.CertificateNotFound, TooManyRequests])
+async def verify_certificate(request: Request) -> CertificateCheck:
+    await limit(f"verify-ip:{request.client.host if request.client else ''}", 3600, 300)
+    return CertificateCheck(**await applications.verify_certificate(code=request.path_params["code"]))
+
+
+@api.get("/applications/{application_id:int}/qr.{kind:str}", summary="QR code of the tracking page (qr.svg or qr.png)",
+         tags=["applications"], errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires()])
+async def tracking_qr(request: Request, *, session: SessionInfo) -> Response:
+    kind = request.path_params["kind"]
+    if kind not in ("svg", "png"):
+        raise applications.ApplicationNotFound()
+    body = await applications.tracking_qr(session=session, application_id=_id(request), base_url=str(request.base_url), kind=kind)
+    return Response(body, media_type="image/svg+xml" if kind == "svg" else "image/png", headers={"Cache-Control": "private, max-age=86400"})

@@ -93,3 +93,20 @@ class TrackQuery(_In):
 class StaffQueueQuery(_In):
     status: str | None = Field(None, max_length=24)
     department: str | None = Field(None, max_length=32)
+
+
+class IssueCertificate(_In):
+    name: str = Field(min_length=2, max_length=40, description="the certificate's name, e.g. 营业执照")
+    expires_on: date | None = None
+
+
+class CertificateCheck(BaseModel):
+    """What anyone may learn from a verification code: genuine or not, nothing personal."""
+
+    valid: bool
+    name: str
+    number: str
+    issuer: str
+    issued_at: datetime
+    expires_on: date | None
+    revoked: bool

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
+
+from PIL import Image, ImageDraw
 
 from auth import service as identity
 from auth.idnumber import InvalidIdNumber
@@ -12,11 +17,12 @@ from auth.idnumber import normalize as normalize_id_number
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications import flows
-from backend.applications.models import Application, AttachedMaterial, TimelineEntry
+from backend.applications.models import Application, AttachedMaterial, Certificate, TimelineEntry
 from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut, TrackOut
 from backend.catalog import service as catalog
 from backend.catalog.schemas import FormField, ServiceGuide
 from backend.kit import audit, errors
+from backend.kit.qr import qr_png, qr_svg
 from backend.kit.transactions import transaction
 from backend.materials import service as materials
 
@@ -374,6 +380,84 @@ async def reject(*, session: SessionInfo, application_id: int, reason: str) -> A
 async def approve(*, session: SessionInfo, application_id: int, note: str) -> Application:
     application = await _for_staff(session, application_id, DECIDERS)
     return await flows.transition(application, action="approve", actor=f"person:{session.person_id}", note=note)
+
+
+# ---- e-certificates (电子证照) -------------------------------------------------------------------
+
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+
+
+class CertificateNotFound(errors.ServiceError):
+    code = "certificate.not_found"
+    status = 404
+    title_zh = "查无此证"
+    title_en = "No such certificate"
+    detail_zh = "没有找到该核验码对应的电子证照，请核对核验码。"
+    detail_en = "No e-certificate has this verification code."
+
+
+def _verification_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+
+
+def _render_certificate(name_ascii: str, number: str, code: str, verify_url: str) -> bytes:
+    """A printable image of the certificate: number, code and a QR code to the public check."""
+    page = Image.new("RGB", (1200, 850), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([20, 20, 1180, 830], outline=(180, 30, 30), width=8)
+    draw.text((80, 80), "E-CERTIFICATE  " + name_ascii, fill=(0, 0, 0), font_size=48)
+    draw.text((80, 200), f"No. {number}", fill=(0, 0, 0), font_size=40)
+    draw.text((80, 280), f"Verification code {code}", fill=(0, 0, 0), font_size=40)
+    draw.text((80, 360), verify_url, fill=(60, 60, 60), font_size=24)
+    qr = Image.open(io.BytesIO(qr_png(verify_url, scale=8))).convert("RGB")
+    page.paste(qr, (1180 - qr.width - 40, 850 - qr.height - 40))
+    out = io.BytesIO()
+    page.save(out, "PNG")
+    return out.getvalue()
+
+
+async def issue_certificate(*, session: SessionInfo, application_id: int, name: str, expires_on: date | None, base_url: str) -> Application:
+    """出证: the approved case gets an e-certificate, also put in the person's material library."""
+    application = await _for_staff(session, application_id, REVIEWERS)
+    if application.status != "approved":
+        raise flows.IllegalTransition(status=application.status, action="issue_certificate")
+    code = _verification_code()
+    number = f"{application.department_id.upper()}-{application.tracking_no}"
+    verify_url = f"{base_url.rstrip('/')}/verify/{code}"
+    image = await asyncio.to_thread(_render_certificate, application.service_code, number, code, verify_url)
+    actor = f"person:{session.person_id}"
+    material = await materials.store_issued(person_id=application.person_id, image=image, kind=name, expires_on=expires_on, actor=actor)
+    async with transaction():
+        await Certificate.create(
+            application_id=application.id, person_id=application.person_id, name=name, number=number, verification_code=code,
+            department_id=application.department_id, material_id=material.id, issued_at=datetime.now(UTC), expires_on=expires_on,
+        )
+        await flows.transition(application, action="issue_certificate", actor=actor, note=f"{name} {number}")
+    return application
+
+
+async def verify_certificate(*, code: str) -> dict[str, Any]:
+    """Public check of an e-certificate: genuine or not, and nothing personal."""
+    certificate = await Certificate.get_or_none(verification_code=code.upper()) if re.fullmatch(r"[A-Za-z0-9]{12}", code) else None
+    if certificate is None:
+        raise CertificateNotFound()
+    today = datetime.now(UTC).date()
+    departments = (await catalog.departments()).departments
+    return {
+        "valid": not certificate.revoked and (certificate.expires_on is None or certificate.expires_on >= today),
+        "name": certificate.name, "number": certificate.number,
+        "issuer": next((d.name for d in departments if d.code == certificate.department_id), certificate.department_id),
+        "issued_at": certificate.issued_at, "expires_on": certificate.expires_on, "revoked": certificate.revoked,
+    }
+
+
+async def tracking_qr(*, session: SessionInfo, application_id: int, base_url: str, kind: str) -> bytes:
+    """The QR code that opens the case's tracking page (SVG or PNG)."""
+    application = await _for_reader(session, application_id)
+    if application.tracking_no is None:
+        raise flows.IllegalTransition(status=application.status, action="qr")
+    url = f"{base_url.rstrip('/')}/track/{application.tracking_no}"
+    return qr_svg(url) if kind == "svg" else qr_png(url)
 
 
 # ---- presenting ------------------------------------------------------------------------------

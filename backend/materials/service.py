@@ -103,6 +103,23 @@ async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on:
     return material, True
 
 
+async def store_issued(*, person_id: int, image: bytes, kind: str, expires_on: date | None, actor: str) -> Material:
+    """Put an issued e-certificate into the person's library (trust level 3, above any photo)."""
+    result: Processed = await asyncio.to_thread(process, image)
+    image_key, thumb_key = _keys(result.sha256)
+    storage = _storage()
+    await storage.put(image_key, result.data)
+    await storage.put(thumb_key, result.thumbnail)
+    async with transaction():
+        material = await Material.create(
+            person_id=person_id, kind=kind, sha256=result.sha256, width=result.width, height=result.height,
+            size_bytes=len(result.data), warnings=[], trust_level=3, expires_on=expires_on,
+        )
+        await audit.record(actor=actor, subject=f"person:{person_id}", action="material.certificate_stored",
+                           object_type="material", object_id=material.id, detail={"kind": kind})
+    return material
+
+
 async def library(*, session: SessionInfo, kind: str | None = None, min_trust: int = 1) -> list[Material]:
     """The person's reusable materials, newest first; expired ones are not offered."""
     await authorize(session, verified=True)

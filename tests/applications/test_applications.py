@@ -291,3 +291,49 @@ async def test_reviewer_reads_attached_photos_and_the_read_is_audited(client, re
     assert await AuditEntry.filter(action="material.read").count() == 1
     assert (await client.get(url, headers=other_department)).status_code == 404
     assert (await client.get(url, headers=resident)).status_code == 200
+
+
+async def approved_case(client, resident, approver) -> dict:
+    case = await submitted(client, resident)
+    staff = f"/api/v1/staff/applications/{case['id']}"
+    await client.post(f"{staff}/accept", json={}, headers=approver)
+    r = await client.post(f"{staff}/approve", json={}, headers=approver)
+    assert r.status_code == 200
+    return r.json()
+
+
+async def test_certificate_is_issued_verifiable_and_offered_for_reuse(client, resident, approver):
+    from backend.applications.models import Certificate
+
+    case = await approved_case(client, resident, approver)
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"}, headers=approver)
+    assert r.status_code == 200 and r.json()["status"] == "certificate_issued"
+    certificate = await Certificate.get()
+    check = await client.get(f"/api/v1/certificates/{certificate.verification_code}")
+    assert check.status_code == 200
+    body = check.json()
+    assert body["valid"] is True and body["name"] == "营业执照" and body["issuer"] == "市场监管局"
+    assert "张三" not in check.text and "1101" not in body["number"]
+    assert (await client.get("/api/v1/certificates/AAAAAAAAAAAA")).status_code == 404
+    library = (await client.get("/api/v1/materials", headers=resident)).json()["items"]
+    issued = next(m for m in library if m["trust_level"] == 3)
+    assert issued["kind"] == "营业执照"
+    again = await client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"}, headers=approver)
+    assert again.status_code == 409
+
+
+async def test_certificate_only_for_approved_cases(client, resident, approver):
+    case = await submitted(client, resident)
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"}, headers=approver)
+    assert r.status_code == 409
+
+
+async def test_tracking_qr_in_svg_and_png(client, resident):
+    case = await submitted(client, resident)
+    svg = await client.get(f"{API}/{case['id']}/qr.svg", headers=resident)
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml" and b"<svg" in svg.content
+    png = await client.get(f"{API}/{case['id']}/qr.png", headers=resident)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert (await client.get(f"{API}/{case['id']}/qr.gif", headers=resident)).status_code == 404
+    draft_case = await draft(client, resident)
+    assert (await client.get(f"{API}/{draft_case['id']}/qr.svg", headers=resident)).status_code == 409
