@@ -90,7 +90,7 @@ def test_service_worker_and_manifest_are_never_cached_long(stack):
 
 
 def test_hashed_assets_are_cached_for_a_year(stack, pwa_dist):
-    asset = next((pwa_dist / "assets").glob("*.js"))
+    asset = max((pwa_dist / "assets").glob("*.js"), key=lambda p: p.stat().st_size)
     r = httpx.get(f"{stack.nginx.url}/assets/{asset.name}", headers={"accept-encoding": "gzip"})
     assert r.status_code == 200
     assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
@@ -109,6 +109,11 @@ def test_api_is_proxied_with_problem_json_and_request_id(stack):
     assert r.json()["code"] == "not_found" and r.json()["title"] == "Not found"
     assert len(r.headers["x-request-id"]) == 32  # nginx's $request_id reached the app
     assert "cache-control" in r.headers and r.headers["cache-control"] == "no-store"
+
+
+def test_api_paths_with_a_dot_reach_the_app_not_the_static_files(stack):
+    r = httpx.get(stack.nginx.url + "/api/openapi.json")
+    assert r.status_code == 200 and r.json()["openapi"].startswith("3.")
 
 
 def test_readiness_through_nginx(stack):
@@ -159,4 +164,21 @@ def test_resident_login_journey_in_a_phone_browser(stack, tmp_path):
     env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, PHONE=phone, SCREENSHOT_DIR=str(tmp_path))
     result = subprocess.run(["node", "e2e/login.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"login journey failed:\n{result.stdout}\n{result.stderr}"
+    assert " 0 failed" in result.stdout
+
+
+def test_apply_correct_and_approve_journey_in_two_phone_browsers(stack, tmp_path):
+    """Search → apply → photo → submit → one-time correction → fix → accept → approve, through nginx."""
+    from tests.photos import photo
+
+    suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
+    staff_phone, password = "1360000009" + suffix, "clerk-password-2026"
+    subprocess.run([YIWANG, "createuser", "--role", "approver", "--scope", "department:scjg", "--name", "李审批", "--phone", staff_phone,
+                    "--password-stdin"], env=stack.env, cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True)
+    photo_path = tmp_path / "id_card.jpg"
+    photo_path.write_bytes(photo(1600, 1200))
+    env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, RESIDENT_PHONE="1381111000" + suffix,
+               STAFF_PHONE=staff_phone, STAFF_PASSWORD=password, PHOTO_PATH=str(photo_path), SCREENSHOT_DIR=str(tmp_path))
+    result = subprocess.run(["node", "e2e/apply.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
     assert " 0 failed" in result.stdout

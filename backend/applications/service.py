@@ -360,12 +360,12 @@ async def request_correction(*, session: SessionInfo, application_id: int, items
     """一次性告知: every missing or defective item with its reason, in one request."""
     application = await _for_staff(session, application_id, REVIEWERS)
     guide = await catalog.guide(code=application.service_code)
-    known = {m.key for m in guide.materials} | {f.key for f in guide.form_schema}
+    labels = {m.key: m.name for m in guide.materials} | {f.key: f.label for f in guide.form_schema}
     for item in items:
-        if item.item not in known:
+        if item.item not in labels:
             raise UnknownCorrectionItem(item=item.item)
     corrections = [{"item": i.item, "reason": i.reason} for i in items]
-    note = "；".join(f"{i.item}：{i.reason}" for i in items)
+    note = "；".join(f"{labels[i.item]}：{i.reason}" for i in items)
     return await flows.transition(application, action="request_correction", actor=f"person:{session.person_id}", note=note,
                                   changes={"corrections": corrections})
 

@@ -1,0 +1,106 @@
+// The heart of 一网通办 in two phone browsers: a resident searches, applies with a prefilled
+// form and a photo, submits; a clerk asks once for a correction; the resident fixes it; the
+// clerk accepts and approves. Env: BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE,
+// STAFF_PASSWORD, PHOTO_PATH (a JPEG the resident "takes").
+import { assert, checklist, phoneBrowser } from './harness.mjs'
+
+const { BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE, STAFF_PASSWORD, PHOTO_PATH } = process.env
+if (!BASE_URL || !SMS_GATEWAY_URL || !RESIDENT_PHONE || !STAFF_PHONE || !STAFF_PASSWORD || !PHOTO_PATH) {
+  console.error('BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE, STAFF_PASSWORD and PHOTO_PATH are required')
+  process.exit(2)
+}
+const { check, finish } = checklist('apply')
+
+async function latestCode(phone, after = 0) {
+  for (let i = 0; i < 80; i++) {
+    const messages = await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${phone}`)).json()
+    const codes = messages.filter((m) => m.params && m.params.code)
+    if (codes.length > after) return codes[codes.length - 1].params.code
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`no SMS code for ${phone}`)
+}
+
+const resident = await phoneBrowser()
+const clerk = await phoneBrowser()
+const page = resident.page
+const desk = clerk.page
+let caseUrl = ''
+
+try {
+  await check('resident logs in and verifies', page, async () => {
+    await page.goto(BASE_URL + '/login', { waitUntil: 'networkidle' })
+    await page.getByTestId('login-phone').locator('input').fill(RESIDENT_PHONE)
+    await page.getByTestId('login-send').click()
+    await page.getByTestId('login-code').locator('input').fill(await latestCode(RESIDENT_PHONE))
+    await page.getByTestId('login-submit').click()
+    await page.getByTestId('identity-name').locator('input').fill('张三')
+    await page.getByTestId('identity-id-number').locator('input').fill('11010519491231002X')
+    await page.getByTestId('identity-submit').click()
+    await page.getByTestId('me-page').waitFor()
+  })
+
+  await check('search yyzz, open the guide, start an application with a prefilled form', page, async () => {
+    await page.goto(BASE_URL + '/services?q=yyzz', { waitUntil: 'networkidle' })
+    await page.getByTestId('service-000105001000').click()
+    await page.getByTestId('guide-apply').click()
+    await page.getByTestId('apply-page').waitFor()
+    const name = await page.getByTestId('field-applicant_name').locator('input').inputValue()
+    const id = await page.getByTestId('field-applicant_id_number').locator('input').inputValue()
+    assert(name === '张三' && id === '11010519491231002X', `prefill: ${name} ${id}`)
+  })
+
+  await check('fill the rest, photograph the ID card with a progress bar, submit', page, async () => {
+    await page.getByTestId('field-business_name').locator('input').fill('张三小吃店')
+    await page.getByTestId('field-business_scope').locator('textarea').fill('小吃')
+    await page.getByTestId('field-address').locator('input').fill('浙江省杭州市西湖区文三路100号')
+    await page.getByTestId('field-address').locator('input').blur()
+    await page.getByTestId('upload-id_card').locator('input[type=file]').setInputFiles(PHOTO_PATH)
+    await page.getByTestId('material-id_card').getByTestId('material-attached').waitFor()
+    await page.getByTestId('apply-submit').click()
+    await page.getByTestId('case-page').waitFor()
+    await page.getByTestId('case-status').filter({ hasText: '已提交' }).waitFor()
+    const qrLoaded = await page.locator('img[alt="办件二维码"]').evaluate((img) => img.complete && img.naturalWidth > 0)
+    assert(qrLoaded, 'the tracking QR code did not load')
+    caseUrl = page.url()
+  })
+
+  await check('the clerk logs in with password and SMS code and asks once for a correction', desk, async () => {
+    await desk.goto(BASE_URL + '/staff/login', { waitUntil: 'networkidle' })
+    await desk.getByTestId('staff-phone').locator('input').fill(STAFF_PHONE)
+    await desk.getByTestId('staff-password').locator('input').fill(STAFF_PASSWORD)
+    await desk.getByTestId('staff-next').click()
+    await desk.getByTestId('staff-code').locator('input').fill(await latestCode(STAFF_PHONE))
+    await desk.getByTestId('staff-next').click()
+    await desk.getByTestId('staff-queue').waitFor()
+    await desk.locator('[data-testid^="staff-case-"]').first().click()
+    await desk.getByTestId('mark-business_scope').locator('input').fill('经营范围请写完整，如：小吃、饮品零售')
+    await desk.getByTestId('staff-correction').click()
+    await desk.getByTestId('staff-status').filter({ hasText: '需要补正' }).waitFor()
+  })
+
+  await check('the resident sees every correction at once, fixes it and resubmits', page, async () => {
+    await page.goto(caseUrl, { waitUntil: 'networkidle' })
+    await page.getByTestId('case-fix').click()
+    await page.getByTestId('apply-corrections').filter({ hasText: '经营范围' }).waitFor()
+    await page.getByTestId('field-business_scope').locator('textarea').fill('小吃、饮品零售')
+    await page.getByTestId('apply-submit').click()
+    await page.getByTestId('case-status').filter({ hasText: '已提交' }).waitFor()
+  })
+
+  await check('the clerk accepts and approves; the resident sees it done on the timeline', desk, async () => {
+    await desk.reload({ waitUntil: 'networkidle' })
+    await desk.getByTestId('staff-accept').click()
+    await desk.getByTestId('staff-status').filter({ hasText: '已受理' }).waitFor()
+    await desk.getByTestId('staff-approve').click()
+    await desk.getByTestId('staff-status').filter({ hasText: '已办结' }).waitFor()
+    await page.goto(caseUrl, { waitUntil: 'networkidle' })
+    await page.getByTestId('case-status').filter({ hasText: '已办结' }).waitFor()
+    const timeline = await page.getByTestId('case-timeline').innerText()
+    for (const step of ['已提交申请', '需要补正材料', '已补正并重新提交', '已受理', '审批通过']) assert(timeline.includes(step), `timeline: ${timeline}`)
+  })
+} finally {
+  await resident.close()
+  await clerk.close()
+}
+finish()
