@@ -50,6 +50,23 @@ async def search(request: Request) -> Response:
     return Response(resources["search_body"], media_type="application/json")
 
 
+async def submit(request: Request) -> JSONResponse:
+    """The least a submit must write: the conditional status change and its timeline entry."""
+    application_id = int(request.path_params["application_id"])
+    async with resources["pool"].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            "UPDATE application SET status = 'submitted', submitted_at = now(), tracking_no = $2 WHERE id = $1 AND status = 'draft' RETURNING id",
+            application_id, f"B{application_id}",
+        )
+        if row is None:
+            return JSONResponse({"detail": "conflict"}, status_code=409)
+        await conn.execute(
+            "INSERT INTO application_timeline (application_id, at, action, status_from, status_to, actor, note) "
+            "VALUES ($1, now(), 'submit', 'draft', 'submitted', 'bench', '')", application_id,
+        )
+    return JSONResponse({"id": application_id, "status": "submitted"})
+
+
 async def plain(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -65,4 +82,5 @@ async def lifespan(app: Starlette):
     await resources["redis"].aclose()
 
 
-app = Starlette(routes=[Route("/readyz", readyz), Route("/me", me), Route("/search", search), Route("/json", plain)], lifespan=lifespan)
+app = Starlette(routes=[Route("/readyz", readyz), Route("/me", me), Route("/search", search), Route("/json", plain),
+                                Route("/submit/{application_id:int}", submit, methods=["POST"])], lifespan=lifespan)

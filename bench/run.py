@@ -42,10 +42,11 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url: str, *, seconds: int, connections: int, token: str | None = None) -> Load:
+def wrk(url: str, *, seconds: int, connections: int, token: str | None = None, script: str | None = None) -> Load:
     headers = ["-H", f"Authorization: Bearer {token}"] if token else []
+    scripted = ["-s", script] if script else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url], capture_output=True, text=True, check=True
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, *scripted, url], capture_output=True, text=True, check=True
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
@@ -58,6 +59,23 @@ def measure(url: str, args: argparse.Namespace, token: str | None = None) -> Loa
     wrk(url, seconds=1, connections=args.connections, token=token)  # warm-up: pools, caches, lazy imports
     runs = [wrk(url, seconds=args.seconds, connections=args.connections, token=token) for _ in range(args.rounds)]
     return max(runs, key=lambda r: r.rps)
+
+
+DRAFTS = 20000
+
+
+def _submit_script(path: Path, template: str, first: int, token: str) -> Path:
+    """A wrk script that submits each prepared draft once, each with its own Idempotency-Key."""
+    path.write_text(
+        f"counter = {first}\n"
+        "request = function()\n"
+        "  local id = counter\n"
+        "  counter = counter + 1\n"
+        f'  return wrk.format("POST", string.format("{template.replace("{}", "%d")}", id), '
+        f'{{["Authorization"] = "Bearer {token}", ["Idempotency-Key"] = "bench-" .. id}}, "")\n'
+        "end\n"
+    )
+    return path
 
 
 async def _admin(sql: str) -> None:
@@ -87,7 +105,10 @@ def main() -> int:
     })
     subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    token = subprocess.run([sys.executable, "-m", "bench.fixtures"], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()[-1]
+    token, first_draft, drafts = subprocess.run(
+        [sys.executable, "-m", "bench.fixtures", "--drafts", str(DRAFTS)], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()[-3:]
+    first_draft, drafts = int(first_draft), int(drafts)
 
     ours = start_app(env, workdir)
     search_path = "/api/v1/services?q=yyzz&page_size=20"
@@ -109,6 +130,11 @@ def main() -> int:
         mine = measure(f"http://127.0.0.1:{ours.port}/readyz", args)
         bare_search = measure(f"http://127.0.0.1:{base_port}/search", args)
         mine_search = measure(f"http://127.0.0.1:{ours.port}{search_path}", args)
+        half = drafts // 2
+        ours_script = _submit_script(workdir / "ours.lua", "/api/v1/applications/{}/submit", first_draft, token)
+        bare_script = _submit_script(workdir / "bare.lua", "/submit/{}", first_draft + half, token)
+        mine_submit = wrk(f"http://127.0.0.1:{ours.port}/", seconds=args.seconds, connections=8, script=str(ours_script))
+        bare_submit = wrk(f"http://127.0.0.1:{base_port}/", seconds=args.seconds, connections=8, script=str(bare_script))
         bare_me = measure(f"http://127.0.0.1:{base_port}/me", args, token)
         mine_me = measure(f"http://127.0.0.1:{ours.port}/api/v1/me", args, token)
         print(f"bare Starlette JSON (scale)      {bare_json}")
@@ -116,11 +142,14 @@ def main() -> int:
         print(f"yiwang GET /readyz               {mine}")
         print(f"bare same search JSON bytes      {bare_search}")
         print(f"yiwang GET /api/v1/services?q=   {mine_search}")
+        print(f"bare UPDATE + timeline INSERT    {bare_submit}")
+        print(f"yiwang POST …/submit (c8)        {mine_submit}")
         print(f"bare Redis GET + person by PK    {bare_me}")
         print(f"yiwang GET /api/v1/me            {mine_me}")
         print()
         for name, base, ours_load in (("GET /readyz", bare, mine), ("GET /api/v1/me (target >= 0.80)", bare_me, mine_me),
-                                      ("catalog search (target >= 0.70)", bare_search, mine_search)):
+                                      ("catalog search (target >= 0.70)", bare_search, mine_search),
+                                      ("submit application (PostgreSQL)", bare_submit, mine_submit)):
             print(f"{name:34} ratio vs bare: throughput {ours_load.rps / base.rps:.2f}, p99 {base.p99_ms / ours_load.p99_ms:.2f} (higher is better)")
     finally:
         ours.stop()

@@ -180,3 +180,10 @@ async def tracking_qr(request: Request, *, session: SessionInfo) -> Response:
         raise applications.ApplicationNotFound()
     body = await applications.tracking_qr(session=session, application_id=_id(request), base_url=str(request.base_url), kind=kind)
     return Response(body, media_type="image/svg+xml" if kind == "svg" else "image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@api.post("/staff/applications/{application_id:int}/trip", summary="Record a visit to the hall for this case (跑动次数)", tags=["staff"],
+          response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition],
+          wrappers=[requires(roles=applications.REVIEWERS)])
+async def record_trip(request: Request, *, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.record_trip(session=session, application_id=_id(request)))

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PIL import Image, ImageDraw
+from tortoise.expressions import F
 
 from auth import service as identity
 from auth.idnumber import InvalidIdNumber
@@ -380,6 +381,18 @@ async def reject(*, session: SessionInfo, application_id: int, reason: str) -> A
 async def approve(*, session: SessionInfo, application_id: int, note: str) -> Application:
     application = await _for_staff(session, application_id, DECIDERS)
     return await flows.transition(application, action="approve", actor=f"person:{session.person_id}", note=note)
+
+
+async def record_trip(*, session: SessionInfo, application_id: int) -> Application:
+    """跑动次数: the resident came to the hall for this case (counted for 最多跑一次)."""
+    application = await _for_staff(session, application_id, REVIEWERS)
+    if application.status in ("draft", "withdrawn"):
+        raise flows.IllegalTransition(status=application.status, action="record_trip")
+    async with transaction():
+        await Application.filter(id=application.id).update(trips=F("trips") + 1)
+        await audit.record(actor=f"person:{session.person_id}", subject=f"person:{application.person_id}", action="application.trip_recorded",
+                           object_type="application", object_id=application.id)
+    return await Application.get(id=application.id)
 
 
 # ---- e-certificates (电子证照) -------------------------------------------------------------------

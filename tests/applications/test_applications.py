@@ -337,3 +337,10 @@ async def test_tracking_qr_in_svg_and_png(client, resident):
     assert (await client.get(f"{API}/{case['id']}/qr.gif", headers=resident)).status_code == 404
     draft_case = await draft(client, resident)
     assert (await client.get(f"{API}/{draft_case['id']}/qr.svg", headers=resident)).status_code == 409
+
+
+async def test_trips_to_the_hall_are_counted(client, resident, approver):
+    case = await submitted(client, resident)
+    r = await client.post(f"/api/v1/staff/applications/{case['id']}/trip", headers=approver)
+    assert r.status_code == 200 and r.json()["trips"] == 1
+    assert (await client.post(f"/api/v1/staff/applications/{case['id']}/trip", headers=resident)).status_code == 403
