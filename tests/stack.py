@@ -94,7 +94,7 @@ def start_app(env: dict[str, str], workdir: Path, *, port: int | None = None, ex
     return app
 
 
-def render_nginx_conf(*, listen: int, upstreams: list[int], root: Path, workdir: Path) -> str:
+def render_nginx_conf(*, listen: int, upstreams: list[int], root: Path, workdir: Path, media: Path | None = None) -> str:
     """The repository's nginx.conf with ports, paths and log files moved into ``workdir``."""
     conf = (ROOT / "nginx.conf").read_text(encoding="utf-8")
     conf = re.sub(r"^pid .*;$", f"pid {workdir}/nginx.pid;", conf, flags=re.M)
@@ -102,6 +102,7 @@ def render_nginx_conf(*, listen: int, upstreams: list[int], root: Path, workdir:
     conf = re.sub(r"access_log /var/log/nginx/\S+ ", f"access_log {workdir}/access.log ", conf)
     conf = re.sub(r"listen 8080;", f"listen 127.0.0.1:{listen};", conf)
     conf = re.sub(r"root /srv/yiwang/pwa/dist;", f"root {root};", conf)
+    conf = conf.replace("alias /srv/yiwang/media/;", f"alias {media or workdir / 'media'}/;")
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=2 fail_timeout=5s;" for p in upstreams)
     conf = re.sub(r"(upstream yiwang_app \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers + "\n", conf)
     temp = "\n".join(f"    {kind}_temp_path {workdir}/{kind}_temp;" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))

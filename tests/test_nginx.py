@@ -43,7 +43,8 @@ def stack(request, tmp_path_factory, pwa_dist, sms_gateway) -> Iterator[Stack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
     env.update({"YIWANG_DATA_KEY": DATA_KEY, "YIWANG_INDEX_KEY": INDEX_KEY, "YIWANG_MEDIA_DIR": str(workdir / "media"),
                 "YIWANG_PWA_DIR": str(pwa_dist), "YIWANG_SMS_PROVIDER": "aliyun", "YIWANG_SMS_API_BASE": sms_url,
-                "YIWANG_SMS_ACCESS_KEY_ID": fake_sms.access_key_id, "YIWANG_SMS_ACCESS_KEY_SECRET": fake_sms.access_key_secret})
+                "YIWANG_SMS_ACCESS_KEY_ID": fake_sms.access_key_id, "YIWANG_SMS_ACCESS_KEY_SECRET": fake_sms.access_key_secret,
+                "YIWANG_ACCEL_REDIRECT_PREFIX": "/_media/"})
     cleanup = []
     if request.param == "sqlite":
         env["YIWANG_DATABASE_URL"] = f"sqlite://{workdir / 'shared.sqlite3'}"
@@ -114,6 +115,12 @@ def test_api_is_proxied_with_problem_json_and_request_id(stack):
 def test_api_paths_with_a_dot_reach_the_app_not_the_static_files(stack):
     r = httpx.get(stack.nginx.url + "/api/openapi.json")
     assert r.status_code == 200 and r.json()["openapi"].startswith("3.")
+
+
+def test_media_location_is_internal(stack):
+    (stack.nginx.workdir / "media" / "ab").mkdir(parents=True, exist_ok=True)
+    (stack.nginx.workdir / "media" / "ab" / "abc.jpg").write_bytes(b"not for you")
+    assert httpx.get(stack.nginx.url + "/_media/ab/abc.jpg").status_code == 404
 
 
 def test_readiness_through_nginx(stack):

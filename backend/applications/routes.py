@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from auth.errors import CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, TooManyRequests
 from auth.otp import limit
@@ -28,6 +28,7 @@ from backend.applications.schemas import (
 )
 from backend.catalog.service import ServiceNotFound
 from backend.kit.api import API
+from backend.kit.files import file_response
 from backend.kit.idempotency import HEADER_PARAMETER, idempotent
 from backend.materials.service import MaterialNotFound
 
@@ -150,10 +151,10 @@ async def detach_material(request: Request, *, session: SessionInfo) -> Applicat
 
 @api.get("/applications/{application_id:int}/materials/{material_id:int}/file", summary="A material of a case (owner or reviewer)",
          tags=["applications"], errors=[*AUTH, applications.ApplicationNotFound, MaterialNotFound], wrappers=[requires()])
-async def attached_file(request: Request, *, session: SessionInfo) -> FileResponse:
+async def attached_file(request: Request, *, session: SessionInfo) -> Response:
     path = await applications.attached_file(session=session, application_id=_id(request),
                                             material_id=request.path_params["material_id"], thumbnail=False)
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+    return file_response(path, media_type="image/jpeg", cache="private, no-store")
 
 
 @api.post("/staff/applications/{application_id:int}/issue-certificate", summary="出证: issue the e-certificate of an approved case",

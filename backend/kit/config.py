@@ -40,6 +40,7 @@ class Settings:
     sms_sign_name: str
     sms_templates: dict[str, str]
     cookie_secure: str
+    accel_redirect_prefix: str | None
     host: str
     port: int
     pwa_dir: Path
@@ -69,6 +70,7 @@ class Settings:
                 "notice": env.get("YIWANG_SMS_TEMPLATE_NOTICE") or "SMS_NOTICE",
             },
             cookie_secure=(env.get("YIWANG_COOKIE_SECURE") or "auto").lower(),
+            accel_redirect_prefix=env.get("YIWANG_ACCEL_REDIRECT_PREFIX") or None,
             host=env.get("YIWANG_HOST") or "127.0.0.1",
             port=_int(env, "YIWANG_PORT", 8000),
             pwa_dir=Path(env.get("YIWANG_PWA_DIR") or "pwa/dist"),

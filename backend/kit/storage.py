@@ -18,6 +18,10 @@ class Storage(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def delete(self, key: str) -> None: ...
     async def keys(self) -> list[str]: ...
+    def relative_path(self, key: str) -> str:
+        """Where the file sits below the media root (what nginx's internal location serves)."""
+        return f"{key[:2]}/{key}"
+
     def local_path(self, key: str) -> Path | None: ...
 
 
@@ -29,6 +33,10 @@ class LocalStorage:
         if not key or "/" in key or "\\" in key or key.startswith("."):
             raise ValueError("storage keys are flat names chosen by the server")
         return self.root / key[:2] / key
+
+    def relative_path(self, key: str) -> str:
+        """Where the file sits below the media root (what nginx's internal location serves)."""
+        return f"{key[:2]}/{key}"
 
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)

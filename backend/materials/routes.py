@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from auth.errors import CsrfFailed, IdentityRequired, NotAuthenticated
 from auth.permissions import requires
@@ -15,6 +15,7 @@ from auth.sessions import SessionInfo
 from backend.kit import errors
 from backend.kit.api import API
 from backend.kit.errors import wants_english
+from backend.kit.files import file_response
 from backend.materials import service as materials
 from backend.materials.models import Material
 
@@ -100,19 +101,18 @@ async def my_materials(request: Request, *, session: SessionInfo) -> MaterialLis
     return MaterialList(items=[_out(m, english=english) for m in await materials.library(session=session)])
 
 
-async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> FileResponse:
+async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> Response:
     path = await materials.file_path(session=session, material_id=request.path_params["material_id"], thumbnail=thumbnail)
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
-                                                              "Content-Disposition": "inline"})
+    return file_response(path, media_type="image/jpeg", cache="private, max-age=3600")
 
 
 @api.get("/materials/{material_id:int}/file", summary="The stored photo (owner only)", tags=["materials"],
          errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
-async def material_file(request: Request, *, session: SessionInfo) -> FileResponse:
+async def material_file(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=False)
 
 
 @api.get("/materials/{material_id:int}/thumbnail", summary="The thumbnail (owner only)", tags=["materials"],
          errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
-async def material_thumbnail(request: Request, *, session: SessionInfo) -> FileResponse:
+async def material_thumbnail(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=True)
