@@ -104,6 +104,14 @@ try {
     const timeline = await page.getByTestId('case-timeline').innerText()
     for (const step of ['已提交申请', '需要补正材料', '已补正并重新提交', '已受理', '审批通过']) assert(timeline.includes(step), `timeline: ${timeline}`)
   })
+
+  await check('anyone with the tracking number and the phone digits can follow the case (the QR target)', desk, async () => {
+    const trackingNo = (await page.getByText(/办件编号 \d{14}/).innerText()).match(/\d{14}/)[0]
+    await desk.goto(`${BASE_URL}/track/${trackingNo}`, { waitUntil: 'networkidle' })
+    await desk.getByTestId('track-digits').locator('input').fill(RESIDENT_PHONE.slice(-4))
+    await desk.getByTestId('track-go').click()
+    await desk.getByTestId('track-status').filter({ hasText: '已办结' }).waitFor()
+  })
 } finally {
   await resident.close()
   await clerk.close()
