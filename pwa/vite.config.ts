@@ -46,7 +46,7 @@ export default defineConfig({
         ],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html,svg}'], // icons and the manifest come from includeAssets/manifest
         navigateFallback: '/index.html',
         // API answers are live data: never served from the cache.
         navigateFallbackDenylist: [/^\/api\//, /^\/healthz$/, /^\/readyz$/],

@@ -63,7 +63,10 @@ function readCookie(name: string): string | undefined {
 }
 
 export function newIdempotencyKey(): string {
-  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  // randomUUID needs a secure context; getRandomValues does not (e.g. plain http on a LAN).
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 async function request<T>(method: string, url: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
