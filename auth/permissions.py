@@ -45,12 +45,18 @@ def current_session(request: Request) -> SessionInfo | None:
 def requires(*, roles: Sequence[str] = (), verified: bool = False):
     """Route wrapper: checks the session and passes it to the handler as ``session=``."""
 
+    async def guard(op: Operation, request: Request) -> None:
+        await authorize(current_session(request), roles=roles, verified=verified, action=f"{op.method} {op.path}")
+
     def wrap(op: Operation, call: Handler) -> Handler:
         async def guarded(request: Request, **kwargs: Any) -> Any:
-            session = await authorize(current_session(request), roles=roles, verified=verified, action=f"{op.method} {op.path}")
+            # The guard already allowed this request; here the session is only handed on.
+            session = current_session(request)
+            assert session is not None
             return await call(request, session=session, **kwargs)
 
         guarded.__name__ = call.__name__
         return guarded
 
+    wrap.guard = guard  # type: ignore[attr-defined]
     return wrap

@@ -170,9 +170,15 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
     for wrap in reversed(op.wrappers):
         call = wrap(op, call)
 
+    # Wrappers may carry a ``guard`` (e.g. the permission check): it runs before the body is
+    # read, so a caller without the right gets 401/403, never a validation error that leaks the schema.
+    guards = [w.guard for w in op.wrappers if hasattr(w, "guard")]
+
     async def endpoint(request: Request) -> Response:
         if op.cached is not None and (hit := await op.cached(request.scope["query_string"])) is not None:
             return Response(hit, media_type="application/json")
+        for guard in guards:
+            await guard(op, request)
         kwargs: dict[str, Any] = {}
         if op.query is not None:
             try:
