@@ -7,7 +7,6 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from backend.kit import logs
 from backend.kit.config import ConfigError, Settings

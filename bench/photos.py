@@ -13,7 +13,6 @@ import statistics
 import sys
 import time
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 from starlette.routing import Mount, Route
 
 from backend.app import create_app

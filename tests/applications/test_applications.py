@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import pytest
 
 from backend.applications import flows
 from backend.applications.models import Application, TimelineEntry

@@ -10,7 +10,6 @@ from PIL import Image, ImageDraw
 
 from tests.photos import photo
 
-from backend.kit.resources import current
 from backend.materials import service as materials
 from backend.materials.models import Material
 
