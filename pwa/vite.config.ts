@@ -51,6 +51,10 @@ export default defineConfig({
         // API answers are live data: never served from the cache.
         navigateFallbackDenylist: [/^\/api\//, /^\/healthz$/, /^\/readyz$/],
         cleanupOutdatedCaches: true,
+        // Web Push (push + notificationclick) in a plain script next to the generated worker;
+        // the browser keeps imported scripts with the worker and checks them on each update.
+        importScripts: ['/push-sw.js'],
+        globIgnores: ['**/node_modules/**/*', 'push-sw.js'],
       },
     }),
   ],

@@ -3,9 +3,11 @@ import App from './App.vue'
 import { router } from './router'
 import { i18n } from './i18n'
 import { initLargeText } from './prefs/largeText'
+import { initLive } from './live'
 import 'vant/es/toast/style'
 import 'vant/es/dialog/style'
 import './styles/base.css'
 
 initLargeText() // before mount, so the first paint already has the right size
 createApp(App).use(router).use(i18n).mount('#app')
+initLive(router)

@@ -123,7 +123,7 @@ export const api = {
   get: <T>(path: string, options?: RequestOptions) => request<T>('GET', resolve(path), undefined, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', resolve(path), body, options),
   put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('PUT', resolve(path), body, options),
-  delete: <T>(path: string, options?: RequestOptions) => request<T>('DELETE', resolve(path), undefined, options),
+  delete: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('DELETE', resolve(path), body, options),
   /** An absolute path outside /api/v1 (probes). */
   raw: <T>(method: string, url: string, body?: unknown, options?: RequestOptions) => request<T>(method, url, body, options),
 }
