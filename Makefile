@@ -10,7 +10,7 @@ SECRETS := $(YIWANG_VAR_DIR)/secrets.env
 # Load var/secrets.env unless the keys already come from the environment.
 WITH_ENV := set -a; [ -n "$$YIWANG_DATA_KEY" ] || . $(SECRETS); set +a;
 
-.PHONY: run test bench setup install pwa migrate seed sysdeps bench-sysdeps clean
+.PHONY: run test bench setup install pwa vapid-key migrate seed sysdeps bench-sysdeps clean
 
 run: setup
 	@$(WITH_ENV) exec $(BIN)/yiwang serve
@@ -23,7 +23,7 @@ bench: setup bench-sysdeps
 	@$(WITH_ENV) $(BIN)/python -m bench.photos $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
-setup: install pwa $(SECRETS) migrate seed
+setup: install pwa $(SECRETS) vapid-key migrate seed
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -41,6 +41,10 @@ $(SECRETS): | $(VENV)/.installed
 	mkdir -p $(YIWANG_VAR_DIR)
 	umask 077 && $(BIN)/yiwang keygen > $@.tmp && mv $@.tmp $@
 	@echo "generated local keys in $@ (keep this file: it decrypts the personal data in var/)"
+
+# Keys made before Web Push existed get a VAPID key added once.
+vapid-key: $(SECRETS)
+	@grep -q '^YIWANG_VAPID_PRIVATE_KEY=' $(SECRETS) || { umask 077 && $(BIN)/yiwang vapid >> $(SECRETS); }
 
 migrate: install
 	@$(WITH_ENV) $(BIN)/yiwang migrate

@@ -370,3 +370,23 @@ async def profile(*, session: SessionInfo) -> Profile:
     phone = _dec(account.subject_enc, "account.phone") if account.kind == "phone" else None
     return Profile(person_id=None, verified=False, name_masked=None, id_number_masked=None,
                    phone_masked=mask_phone(phone) if phone else None, channels=[account.kind], roles=[])
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where an outside message can reach a person: their mini-program openid and their mobile."""
+
+    openid: str | None
+    phone: str | None
+
+
+async def contact_points(*, person_ids: list[int]) -> dict[int, Contact]:
+    """The openid (most recent WeChat login) and phone of each person, for notification delivery."""
+    persons = {p.id: p for p in await Person.filter(id__in=person_ids)}
+    openids: dict[int, str] = {}
+    for account in await Account.filter(person_id__in=person_ids, kind="wechat_mp").order_by("last_login_at", "id"):
+        openids[account.person_id] = _dec(account.subject_enc, "account.wechat_mp")  # the latest wins
+    return {
+        pid: Contact(openid=openids.get(pid), phone=_dec(persons[pid].phone_enc, "person.phone") if pid in persons else None)
+        for pid in person_ids
+    }

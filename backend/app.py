@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,8 @@ from backend.kit.api import API, openapi
 from backend.kit.config import Settings
 from backend.kit.resources import Resources, opened
 from backend.static import PWAFiles
+from notifications import routes as notification_routes
+from notifications.dispatcher import Dispatcher
 
 log = logging.getLogger("yiwang.app")
 VERSION = "0.1.0"
@@ -37,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
     v1 = API(prefix="/api/v1")
-    for domain in (auth_routes.api, catalog_routes.api, application_routes.api, material_routes.api):
+    for domain in (auth_routes.api, catalog_routes.api, application_routes.api, material_routes.api, notification_routes.api):
         v1.include(domain)
     apis = [health.api, v1]
     document = openapi(
@@ -51,7 +54,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with opened(settings) as resources:
             log.info("started", extra={"database": settings.database_url.split(":", 1)[0], "broker": "redis" if settings.redis_url else "in-process"})
-            yield {"resources": resources}
+            # The embedded default delivers notifications from the app process itself; with
+            # YIWANG_DISPATCHER=off separate `yiwang worker` processes do it.
+            stop = asyncio.Event()
+            dispatcher = asyncio.create_task(Dispatcher().run(stop)) if settings.dispatcher == "inprocess" else None
+            try:
+                yield {"resources": resources}
+            finally:
+                stop.set()
+                if dispatcher is not None:
+                    await dispatcher
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
     routes: list[Route | Mount] = [

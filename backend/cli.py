@@ -1,4 +1,4 @@
-"""The ``yiwang`` command: serve, migrate, seed-demo, createuser, audit verify, keygen."""
+"""The ``yiwang`` command: serve, worker, migrate, seed-demo, createuser, audit verify, gc-media, keygen, vapid."""
 
 from __future__ import annotations
 
@@ -109,6 +109,31 @@ def _keygen(args: argparse.Namespace, settings: Settings) -> int:
 
     print(f"YIWANG_DATA_KEY=k1:{generate_key()}")
     print(f"YIWANG_INDEX_KEY={generate_key()}")
+    return _vapid(args, settings)
+
+
+def _vapid(args: argparse.Namespace, settings: Settings) -> int:
+    from notifications.push import generate_vapid_private_key, public_key, signer
+
+    private = generate_vapid_private_key()
+    print(f"# Web Push (VAPID) public key, for reference: {public_key(signer(private))}")
+    print(f"YIWANG_VAPID_PRIVATE_KEY={private}")
+    return 0
+
+
+@_with_resources
+async def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+
+    from notifications.dispatcher import Dispatcher
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    dispatcher = Dispatcher(concurrency=args.concurrency, lease=args.lease, retry_base=args.retry_base, max_attempts=args.max_attempts,
+                            poll=args.poll)
+    await dispatcher.run(stop)
     return 0
 
 
@@ -140,7 +165,18 @@ def parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("gc-media", help="delete stored files that no material refers to").set_defaults(run=_gc_media, needs_keys=True)
-    sub.add_parser("keygen", help="print fresh YIWANG_DATA_KEY and YIWANG_INDEX_KEY lines").set_defaults(run=_keygen, needs_keys=False)
+    sub.add_parser("keygen", help="print fresh YIWANG_DATA_KEY, YIWANG_INDEX_KEY and YIWANG_VAPID_PRIVATE_KEY lines").set_defaults(
+        run=_keygen, needs_keys=False)
+    sub.add_parser("vapid", help="print a fresh Web Push (VAPID) key as a YIWANG_VAPID_PRIVATE_KEY line").set_defaults(
+        run=_vapid, needs_keys=False)
+
+    wk = sub.add_parser("worker", help="deliver notifications (several on PostgreSQL, one on SQLite; set YIWANG_DISPATCHER=off on the app)")
+    wk.add_argument("--concurrency", type=int, default=64, help="deliveries in flight at once (default 64)")
+    wk.add_argument("--lease", type=float, default=60.0, help="seconds a claimed delivery stays ours before others may take it")
+    wk.add_argument("--retry-base", type=float, default=10.0, help="first retry delay in seconds, doubled each attempt (with jitter)")
+    wk.add_argument("--max-attempts", type=int, default=8, help="attempts before a delivery goes to the dead-letter list")
+    wk.add_argument("--poll", type=float, default=0.5, help="seconds between looks for due work when no wake-up arrives")
+    wk.set_defaults(run=_worker, needs_keys=True)
     return p
 
 

@@ -111,6 +111,7 @@ def make_settings(database_url: str, redis_url: str | None, tmp_path: Path, **ov
         "YIWANG_DATA_KEY": DATA_KEY,
         "YIWANG_INDEX_KEY": INDEX_KEY,
         "YIWANG_PWA_DIR": str(ROOT / "pwa" / "dist"),
+        "YIWANG_DISPATCHER": "off",  # tests drive the dispatcher themselves (one test checks the in-process one)
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return Settings.from_env(env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from backend.applications import notices
 from backend.applications.models import Application, TimelineEntry
 from backend.kit import audit, errors
 from backend.kit.transactions import transaction
@@ -82,12 +83,13 @@ async def transition(
         if updated != 1:
             current = await Application.get(id=application.id)
             raise IllegalTransition(status=current.status, action=action)
-        await TimelineEntry.create(application_id=application.id, at=now, action=action, status_from=source, status_to=target,
-                                   actor=actor, note=note[:2000])
+        entry = await TimelineEntry.create(application_id=application.id, at=now, action=action, status_from=source, status_to=target,
+                                           actor=actor, note=note[:2000])
         await audit.record(actor=actor, subject=f"person:{application.person_id}", action=f"application.{action}",
                            object_type="application", object_id=application.id, detail={"from": source, "to": target})
-    for key, value in values.items():
-        setattr(application, key, value)
+        for key, value in values.items():
+            setattr(application, key, value)
+        await notices.tell_resident(application, entry)  # same transaction: no change without its notice, no notice without it
     return application
 
 

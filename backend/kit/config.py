@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_VAR_DIR = Path("var")
+# Web Push services of the browsers people use (Chrome/Edge/Android, Firefox, Safari, Windows).
+# We POST to whatever endpoint a browser hands us, so only these hosts are accepted (no SSRF).
+DEFAULT_PUSH_ENDPOINTS = (
+    "https://fcm.googleapis.com/", "https://updates.push.services.mozilla.com/", "https://web.push.apple.com/",
+    "https://*.notify.windows.com/",
+)
 
 
 class ConfigError(RuntimeError):
@@ -46,6 +52,14 @@ class Settings:
     pwa_dir: Path
     log_level: str
     max_body_bytes: int
+    wechat_templates: dict[str, str] = field(default_factory=dict)
+    wechat_page: str = "pages/index/index"
+    vapid_private_key: str = field(default="", repr=False)
+    vapid_subject: str = "mailto:ops@localhost"
+    push_endpoints: tuple[str, ...] = DEFAULT_PUSH_ENDPOINTS
+    dispatcher: str = "inprocess"
+    timezone: str = "Asia/Shanghai"
+    stream_heartbeat: float = 15.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -76,6 +90,19 @@ class Settings:
             pwa_dir=Path(env.get("YIWANG_PWA_DIR") or "pwa/dist"),
             log_level=(env.get("YIWANG_LOG_LEVEL") or "INFO").upper(),
             max_body_bytes=_int(env, "YIWANG_MAX_BODY_BYTES", 1024 * 1024),
+            wechat_templates={
+                "progress": env.get("YIWANG_WECHAT_TEMPLATE_PROGRESS", ""),
+                "delivery": env.get("YIWANG_WECHAT_TEMPLATE_DELIVERY", ""),
+                "appointment": env.get("YIWANG_WECHAT_TEMPLATE_APPOINTMENT", ""),
+            },
+            wechat_page=env.get("YIWANG_WECHAT_PAGE") or "pages/index/index",
+            vapid_private_key=env.get("YIWANG_VAPID_PRIVATE_KEY", ""),
+            vapid_subject=env.get("YIWANG_VAPID_SUBJECT") or "mailto:ops@localhost",
+            push_endpoints=tuple(p.strip() for p in (env.get("YIWANG_PUSH_ENDPOINTS") or ",".join(DEFAULT_PUSH_ENDPOINTS)).split(",")
+                                 if p.strip()),
+            dispatcher=(env.get("YIWANG_DISPATCHER") or "inprocess").lower(),
+            timezone=env.get("YIWANG_TIMEZONE") or "Asia/Shanghai",
+            stream_heartbeat=float(_int(env, "YIWANG_STREAM_HEARTBEAT", 15)),
         )
 
     def __post_init__(self) -> None:
@@ -83,6 +110,10 @@ class Settings:
             raise ConfigError(f"YIWANG_SMS_PROVIDER must be console or aliyun, got {self.sms_provider!r}")
         if self.sms_provider == "aliyun" and not (self.sms_access_key_id and self.sms_access_key_secret):
             raise ConfigError("YIWANG_SMS_PROVIDER=aliyun needs YIWANG_SMS_ACCESS_KEY_ID and YIWANG_SMS_ACCESS_KEY_SECRET")
+        if self.dispatcher not in ("inprocess", "off"):
+            raise ConfigError("YIWANG_DISPATCHER must be inprocess or off")
+        if not (self.vapid_subject.startswith("mailto:") or self.vapid_subject.startswith("https:")):
+            raise ConfigError("YIWANG_VAPID_SUBJECT must be a mailto: or https: contact (RFC 8292)")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 

@@ -17,8 +17,10 @@ APPS: dict[str, tuple[str, ...]] = {
     "catalog": ("backend.catalog.models",),
     "applications": ("backend.applications.models",),
     "materials": ("backend.materials.models",),
+    "notifications": ("notifications.models",),
 }
-MIGRATIONS = {label: (f"{label}.migrations" if label == "auth" else f"backend.{label}.migrations") for label in APPS}
+TOP_LEVEL = ("auth", "notifications")  # packages beside backend/, not inside it
+MIGRATIONS = {label: (f"{label}.migrations" if label in TOP_LEVEL else f"backend.{label}.migrations") for label in APPS}
 
 
 def _with_defaults(database_url: str) -> str:

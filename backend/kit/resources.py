@@ -54,7 +54,8 @@ async def opened(settings: Settings) -> AsyncIterator[Resources]:
     await db.connect(settings.database_url)
     broker = open_broker(settings.redis_url)
     sms = _sms(settings)
-    wechat = WeChatMiniProgram(appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base)
+    wechat = WeChatMiniProgram(appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base,
+                               redis_url=settings.redis_url)
     resources = Resources(settings=settings, keyring=keyring, broker=broker, sms=sms, wechat=wechat)
     previous, _current = _current, resources
     try:
@@ -63,5 +64,6 @@ async def opened(settings: Settings) -> AsyncIterator[Resources]:
         _current = previous
         if isinstance(sms, AliyunSms):
             await sms.close()
+        wechat.close()
         await broker.close()
         await db.close()

@@ -6,9 +6,12 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+import redis
 import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
+from wechatpy.session.memorystorage import MemoryStorage
+from wechatpy.session.redisstorage import RedisStorage
 
 from backend.kit import errors
 
@@ -78,8 +81,10 @@ class WxSession:
 class _Client(WeChatClient):
     """wechatpy's client with every base URL pointed at ``api_base`` (the real one or a fake)."""
 
-    def __init__(self, appid: str, secret: str, api_base: str) -> None:
-        super().__init__(appid, secret, timeout=10)
+    def __init__(self, appid: str, secret: str, api_base: str, session=None) -> None:
+        # The access token lives in ``session``: Redis shared by every process (a new fetch
+        # invalidates the previous token), or this process's memory in the embedded default.
+        super().__init__(appid, secret, timeout=10, session=session)
         self._api_base = api_base.rstrip("/") + "/"
         self.API_BASE_URL = self._api_base + "cgi-bin/"
         self.wxa.API_BASE_URL = self._api_base
@@ -91,10 +96,29 @@ class _Client(WeChatClient):
         )
 
 
+class WeChatSendFailed(Exception):
+    """subscribeMessage.send did not go out; ``errcode`` is WeChat's (None: network or HTTP error)."""
+
+    def __init__(self, errcode: int | None, errmsg: str) -> None:
+        super().__init__(f"{errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
 class WeChatMiniProgram:
-    def __init__(self, *, appid: str, secret: str, api_base: str) -> None:
+    def __init__(self, *, appid: str, secret: str, api_base: str, redis_url: str | None = None) -> None:
         self.appid = appid
-        self._client = _Client(appid, secret, api_base) if appid and secret else None
+        self._redis = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=3) if redis_url else None
+        storage = RedisStorage(self._redis, prefix="yiwang:wechat") if self._redis is not None else MemoryStorage()
+        self._client = _Client(appid, secret, api_base, session=storage) if appid and secret else None
+
+    @property
+    def configured(self) -> bool:
+        return self._client is not None
+
+    def close(self) -> None:
+        if self._redis is not None:
+            self._redis.close()
 
     def _require(self) -> _Client:
         if self._client is None:
@@ -122,3 +146,14 @@ class WeChatMiniProgram:
         client = self._require()
         result = await self._call(lambda: client.post("wxa/business/getuserphonenumber", data={"code": code}, api_base_url=client._api_base))
         return str(result["phone_info"]["purePhoneNumber"])
+
+    async def send_subscribe_message(self, *, openid: str, template_id: str, data: dict[str, dict[str, str]], page: str | None) -> str:
+        """subscribeMessage.send; wechatpy refreshes the token once on 40001/42001. Returns the msgid."""
+        client = self._require()
+        try:
+            result = await asyncio.to_thread(client.wxa.send_subscribe_message, openid, template_id, data, page)
+        except WeChatClientException as exc:
+            raise WeChatSendFailed(exc.errcode, str(exc.errmsg)[:200]) from None
+        except requests.RequestException as exc:
+            raise WeChatSendFailed(None, type(exc).__name__) from None
+        return str(result.get("msgid", ""))

@@ -1,0 +1,223 @@
+"""The dispatcher: claims due deliveries, sends them, records the outcome, retries, falls back.
+
+Several dispatchers may run (app processes, ``yiwang worker``): a claim is one conditional
+UPDATE that stamps the rows with a unique token (``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
+workers never wait on each other). A claimed row's ``next_attempt_at`` is its lease end: if the
+worker dies, the row is due again then. An outcome is written only by the claim's owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from auth.service import contact_points
+from backend.kit import db
+from backend.kit.resources import current
+from backend.kit.transactions import after_commit, transaction
+
+from notifications.channels import Channel, Job, Outcome, SmsChannel, WeChatChannel, WebPushChannel
+from notifications.events import policy
+from notifications.models import Delivery, Notification, PushSubscription
+from notifications.outbox import WAKE_CHANNEL, preferences
+
+log = logging.getLogger("yiwang.notifications")
+
+CLAIMABLE = ("pending", "sending")  # sending + next_attempt_at passed = a lease that ran out
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        concurrency: int = 64,
+        lease: float = 60.0,
+        retry_base: float = 10.0,
+        retry_max: float = 3600.0,
+        max_attempts: int = 8,
+        poll: float = 0.5,
+        channels: dict[str, Channel] | None = None,
+    ) -> None:
+        self.worker = f"{socket.gethostname()[:16]}-{os.getpid()}"
+        self.concurrency = concurrency
+        self.lease = lease
+        self.retry_base = retry_base
+        self.retry_max = retry_max
+        self.max_attempts = max_attempts
+        self.poll = poll
+        self.webpush = WebPushChannel()
+        self.channels: dict[str, Channel] = channels or {"wechat": WeChatChannel(), "webpush": self.webpush, "sms": SmsChannel()}
+        self.sent = 0
+
+    # ---- claiming -------------------------------------------------------------------------
+
+    async def claim(self, limit: int) -> tuple[str, list[Delivery]]:
+        """Take up to ``limit`` due deliveries for this worker; returns the claim token and the rows."""
+        token = f"{self.worker}-{uuid.uuid4().hex[:12]}"
+        now = datetime.now(UTC)
+        due = Delivery.filter(status__in=CLAIMABLE, next_attempt_at__lte=now)
+        async with transaction():
+            query = due.order_by("next_attempt_at").limit(limit)
+            if db.dialect() == "postgres":
+                query = query.select_for_update(skip_locked=True)
+            ids = await query.values_list("id", flat=True)
+            if not ids:
+                return token, []
+            # Conditional: on SQLite (no row locks) a row another process claimed first is no longer due.
+            await due.filter(id__in=ids).update(
+                status="sending", claimed_by=token, next_attempt_at=now + timedelta(seconds=self.lease), attempts=F("attempts") + 1
+            )
+        return token, await Delivery.filter(claimed_by=token, status="sending")
+
+    # ---- one delivery ---------------------------------------------------------------------
+
+    async def deliver(self, token: str, delivery: Delivery, notification: Notification, openid: str | None, phone: str | None) -> str:
+        job = Job(delivery_id=delivery.id, notification=notification, policy=policy(notification.event), openid=openid, phone=phone)
+        channel = self.channels[delivery.channel]
+        try:
+            outcome = await channel.send(job)
+        except Exception as exc:  # a bug in a channel must not kill the worker or lose the row
+            log.exception("channel crashed", extra={"delivery": delivery.id, "channel": delivery.channel})
+            outcome = Outcome("retry", error=f"internal error: {type(exc).__name__}")
+        await self.record(token, delivery, notification, outcome)
+        return outcome.kind
+
+    def backoff(self, attempts: int, retry_after: float | None) -> float:
+        """Exponential backoff with jitter (half to full), capped; at least what the provider asked."""
+        delay = min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1))
+        delay = delay * (0.5 + random.random() / 2)
+        return max(delay, retry_after or 0.0)
+
+    async def record(self, token: str, delivery: Delivery, notification: Notification, outcome: Outcome) -> None:
+        now = datetime.now(UTC)
+        mine = Delivery.filter(id=delivery.id, claimed_by=token, status="sending")
+        async with transaction():
+            if outcome.kind == "sent":
+                updated = await mine.update(status="sent", sent_at=now, provider_message_id=(outcome.message_id or "")[:200], last_error=None)
+                self.sent += updated
+            elif outcome.kind == "retry" and delivery.attempts < self.max_attempts:
+                updated = await mine.update(status="pending", last_error=outcome.error[:300],
+                                            next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
+            elif outcome.kind == "retry":
+                updated = await mine.update(status="dead", last_error=outcome.error[:300])
+                log.error("delivery gave up after retries", extra={"delivery": delivery.id, "channel": delivery.channel})
+            else:
+                updated = await mine.update(status="failed", last_error=outcome.error[:300])
+                if updated and outcome.fallback:
+                    await self.fall_back(notification, delivery.channel)
+            if not updated:
+                log.warning("lease lost before the outcome was recorded", extra={"delivery": delivery.id})
+
+    async def fall_back(self, notification: Notification, failed_channel: str) -> None:
+        """WeChat refused → Web Push if a browser is subscribed, else SMS; Web Push gone → SMS."""
+        event_policy = policy(notification.event)
+        prefs = await preferences(notification.person_id)
+        order = ["webpush", "sms"] if failed_channel == "wechat" else ["sms"] if failed_channel == "webpush" else []
+        for channel in order:
+            if channel == "webpush" and not (prefs.webpush and await PushSubscription.filter(person_id=notification.person_id).exists()):
+                continue
+            if channel == "sms" and not (prefs.sms or event_policy.critical):
+                continue
+            if await Delivery.filter(notification_id=notification.id, channel=channel).exists():
+                return  # already chosen (a critical SMS goes anyway)
+            try:
+                async with transaction():
+                    await Delivery.create(notification_id=notification.id, channel=channel, status="pending",
+                                          next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC))
+            except IntegrityError:
+                return
+            broker = current().broker
+            after_commit(lambda: broker.publish(WAKE_CHANNEL, b"1"))
+            return
+
+    # ---- batches and the loop -------------------------------------------------------------
+
+    async def run_once(self, limit: int | None = None) -> int:
+        """Claim one batch and deliver it; returns how many deliveries were handled."""
+        token, rows = await self.claim(limit or self.concurrency)
+        if rows:
+            await asyncio.gather(*(await self._jobs(token, rows)))
+        return len(rows)
+
+    async def _jobs(self, token: str, rows: list[Delivery]):
+        notifications = {n.id: n for n in await Notification.filter(id__in={r.notification_id for r in rows})}
+        contacts = await contact_points(person_ids=sorted({n.person_id for n in notifications.values()}))
+        return [
+            self.deliver(token, r, notifications[r.notification_id], contacts[notifications[r.notification_id].person_id].openid,
+                         contacts[notifications[r.notification_id].person_id].phone)
+            for r in rows
+        ]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set: keep up to ``concurrency`` sends in flight, wake on new work."""
+        wake = asyncio.Event()
+        listener = asyncio.create_task(self._listen(wake))
+        inflight: set[asyncio.Task] = set()
+        log.info("dispatcher started", extra={"worker": self.worker})
+        try:
+            while not stop.is_set():
+                free = self.concurrency - len(inflight)
+                claimed = 0
+                if free >= max(1, self.concurrency // 4):
+                    wake.clear()
+                    try:
+                        token, rows = await self.claim(free)
+                        claimed = len(rows)
+                        if rows:
+                            for job in await self._jobs(token, rows):
+                                task = asyncio.create_task(job)
+                                inflight.add(task)
+                                task.add_done_callback(inflight.discard)
+                    except Exception:
+                        log.exception("claiming deliveries failed; retrying")
+                        await asyncio.sleep(1)
+                        continue
+                if claimed and claimed == free:
+                    await asyncio.sleep(0)  # more may be due: claim again as soon as slots free up
+                    if inflight and len(inflight) >= self.concurrency:
+                        await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                waiters = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
+                if inflight:
+                    waiters.append(asyncio.create_task(asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)))
+                done, pending = await asyncio.wait(waiters, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in pending:
+                    waiter.cancel()
+        finally:
+            listener.cancel()
+            if inflight:  # let sends in progress finish and record (a kill instead is covered by the lease)
+                await asyncio.wait(inflight, timeout=15)
+            await self.webpush.close()
+            log.info("dispatcher stopped", extra={"worker": self.worker, "sent": self.sent})
+
+    async def _listen(self, wake: asyncio.Event) -> None:
+        while True:
+            try:
+                async with current().broker.subscribe(WAKE_CHANNEL) as messages:
+                    async for _ in messages:
+                        wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis went away: polling goes on, listen again soon
+                log.warning("wake-up channel lost; polling until it is back")
+                await asyncio.sleep(2)
+
+
+async def retry_delivery(delivery_id: int) -> bool:
+    """An admin sends a dead (or failed) delivery again: back to pending, attempts reset."""
+    async with transaction():
+        updated = await Delivery.filter(id=delivery_id, status__in=("dead", "failed")).update(
+            status="pending", attempts=0, next_attempt_at=datetime.now(UTC), claimed_by=None
+        )
+        if updated:
+            broker = current().broker
+            after_commit(lambda: broker.publish(WAKE_CHANNEL, b"1"))
+    return bool(updated)

@@ -1,0 +1,103 @@
+"""The in-app inbox, the person's channel preferences and their WeChat subscribe-message credits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from backend.kit import errors
+from backend.kit.resources import current
+from backend.kit.transactions import transaction
+
+from notifications.models import Delivery, Notification, Preference, WeChatQuota
+from notifications.outbox import preferences
+
+
+class NotificationNotFound(errors.ServiceError):
+    code = "notification.not_found"
+    status = 404
+    title_zh = "没有找到这条消息"
+    title_en = "Notification not found"
+    detail_zh = "这条消息不存在，或者不是发给您的。"
+    detail_en = "This notification does not exist or is not yours."
+
+
+class UnknownTemplate(errors.ServiceError):
+    code = "notification.unknown_template"
+    status = 422
+    title_zh = "订阅的消息模板不存在"
+    title_en = "Unknown message template"
+    detail_zh = "订阅的消息模板不是本小程序的，请更新小程序后重试。"
+    detail_en = "The reported template is not one of ours; update the mini-program."
+
+
+class DeliveryNotFound(errors.ServiceError):
+    code = "notification.delivery_not_found"
+    status = 404
+    title_zh = "没有找到可重发的投递"
+    title_en = "No such dead delivery"
+    detail_zh = "这条投递不存在，或者不是失败状态，不能重发。"
+    detail_en = "The delivery does not exist or has not failed."
+
+
+async def page(*, person_id: int, before: int | None, limit: int) -> tuple[list[Notification], int | None]:
+    """Newest first; ``before`` is the id the previous page ended at."""
+    query = Notification.filter(person_id=person_id)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    items = await query.order_by("-id").limit(limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    return items, (items[-1].id if more else None)
+
+
+async def unread_count(*, person_id: int) -> int:
+    return await Notification.filter(person_id=person_id, read_at__isnull=True).count()
+
+
+async def mark_read(*, person_id: int, notification_id: int) -> None:
+    if not await Notification.filter(id=notification_id, person_id=person_id).exists():
+        raise NotificationNotFound()
+    await Notification.filter(id=notification_id, person_id=person_id, read_at__isnull=True).update(read_at=datetime.now(UTC))
+
+
+async def mark_all_read(*, person_id: int) -> int:
+    return await Notification.filter(person_id=person_id, read_at__isnull=True).update(read_at=datetime.now(UTC))
+
+
+async def set_preferences(*, person_id: int, values: dict) -> Preference:
+    now = datetime.now(UTC)
+    async with transaction():
+        updated = await Preference.filter(person_id=person_id).update(**values, updated_at=now)
+        if not updated:
+            try:
+                async with transaction():
+                    await Preference.create(person_id=person_id, updated_at=now, **values)
+            except IntegrityError:  # the same person saved twice at once: the later one wins
+                await Preference.filter(person_id=person_id).update(**values, updated_at=now)
+    return await preferences(person_id)
+
+
+async def grant_wechat(*, person_id: int, accepted: list[str]) -> dict[str, int]:
+    """Record the templates the person accepted in wx.requestSubscribeMessage: one send each."""
+    known = {t for t in current().settings.wechat_templates.values() if t}
+    if any(t not in known for t in accepted):
+        raise UnknownTemplate()
+    now = datetime.now(UTC)
+    async with transaction():
+        for template_id in accepted:
+            if not await WeChatQuota.filter(person_id=person_id, template_id=template_id).update(credits=F("credits") + 1, updated_at=now):
+                try:
+                    async with transaction():
+                        await WeChatQuota.create(person_id=person_id, template_id=template_id, credits=1, updated_at=now)
+                except IntegrityError:
+                    await WeChatQuota.filter(person_id=person_id, template_id=template_id).update(credits=F("credits") + 1, updated_at=now)
+    rows = await WeChatQuota.filter(person_id=person_id)
+    return {r.template_id: r.credits for r in rows}
+
+
+async def deliveries(*, status: str, limit: int) -> list[Delivery]:
+    """For the admin's dead-letter view."""
+    return await Delivery.filter(status=status).order_by("-id").limit(limit).prefetch_related("notification")
