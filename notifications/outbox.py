@@ -53,8 +53,13 @@ def quiet_until(prefs: Preference, now: datetime, tz: str) -> datetime | None:
 
 
 async def preferences(person_id: int) -> Preference:
-    """The person's preferences, or the defaults (not saved) if they never chose."""
-    return await Preference.get_or_none(person_id=person_id) or Preference(person_id=person_id, updated_at=datetime.now(UTC))
+    """The person's preferences, or the site's defaults (not saved) if they never chose."""
+    saved = await Preference.get_or_none(person_id=person_id)
+    if saved is not None:
+        return saved
+    quiet = current().settings.quiet_hours  # "22:00-07:00" or "off"
+    start, end = quiet.split("-") if quiet != "off" else ("22:00", "07:00")
+    return Preference(person_id=person_id, quiet_hours=quiet != "off", quiet_start=start, quiet_end=end, updated_at=datetime.now(UTC))
 
 
 def wechat_template_id(event_policy: EventPolicy) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Settings:
     push_endpoints: tuple[str, ...] = DEFAULT_PUSH_ENDPOINTS
     dispatcher: str = "inprocess"
     timezone: str = "Asia/Shanghai"
+    quiet_hours: str = "22:00-07:00"
     stream_heartbeat: float = 15.0
 
     @classmethod
@@ -102,6 +104,7 @@ class Settings:
                                  if p.strip()),
             dispatcher=(env.get("YIWANG_DISPATCHER") or "inprocess").lower(),
             timezone=env.get("YIWANG_TIMEZONE") or "Asia/Shanghai",
+            quiet_hours=(env.get("YIWANG_QUIET_HOURS") or "22:00-07:00").lower(),
             stream_heartbeat=float(_int(env, "YIWANG_STREAM_HEARTBEAT", 15)),
         )
 
@@ -110,6 +113,8 @@ class Settings:
             raise ConfigError(f"YIWANG_SMS_PROVIDER must be console or aliyun, got {self.sms_provider!r}")
         if self.sms_provider == "aliyun" and not (self.sms_access_key_id and self.sms_access_key_secret):
             raise ConfigError("YIWANG_SMS_PROVIDER=aliyun needs YIWANG_SMS_ACCESS_KEY_ID and YIWANG_SMS_ACCESS_KEY_SECRET")
+        if self.quiet_hours != "off" and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", self.quiet_hours):
+            raise ConfigError("YIWANG_QUIET_HOURS must be HH:MM-HH:MM (local time) or off")
         if self.dispatcher not in ("inprocess", "off"):
             raise ConfigError("YIWANG_DISPATCHER must be inprocess or off")
         if not (self.vapid_subject.startswith("mailto:") or self.vapid_subject.startswith("https:")):
