@@ -1,24 +1,28 @@
 """The live stream (Server-Sent Events): a person's new notifications reach their open pages.
 
 Any app process can serve it: notifications are published on the broker after commit (Redis
-pub/sub across processes, in-process in the embedded default). A reconnecting browser sends
-Last-Event-ID and first gets what it missed, from the database.
+pub/sub across processes, in-process in the embedded default, where the stream also looks at
+the table every second so several processes on one SQLite file still hear each other). A
+reconnecting browser sends Last-Event-ID and first gets what it missed, from the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 
 from starlette.responses import StreamingResponse
 
+from backend.kit.broker import RedisBroker
 from backend.kit.resources import current
 
 from notifications.models import Notification
 from notifications.outbox import inbox_channel, present
 
 REPLAY_LIMIT = 200
+IN_PROCESS_LOOK = 1.0  # seconds
 
 
 def _event(notification: dict) -> str:
@@ -29,7 +33,12 @@ def _event(notification: dict) -> str:
 async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str]:
     resources = current()
     heartbeat = resources.settings.stream_heartbeat
+    # Redis reaches every process; the in-process broker only this one, so look at the table often.
+    look_every = heartbeat if isinstance(resources.broker, RedisBroker) else IN_PROCESS_LOOK
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
+    if last_event_id is None:  # a fresh page: from now on (it loads the inbox itself)
+        newest = await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True)
+        last_event_id = newest or 0
     async with resources.broker.subscribe(inbox_channel(person_id)) as messages:
         async def pump() -> None:
             async for message in messages:
@@ -39,24 +48,31 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
 
         reader = asyncio.create_task(pump())
         try:
-            # Subscribed first, then read the database: nothing can fall between the two.
             yield "retry: 3000\n: connected\n\n"
-            if last_event_id is None:
-                newest = await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True)
-                last = newest or 0
-            else:
-                last = last_event_id
-                for n in await Notification.filter(person_id=person_id, id__gt=last_event_id).order_by("id").limit(REPLAY_LIMIT):
-                    last = n.id
-                    yield _event(present(n))
+            # Subscribed, then read the database: whatever committed in between comes from one or
+            # the other (or both: the id check drops the second copy).
+            last = last_event_id
+            for n in await Notification.filter(person_id=person_id, id__gt=last_event_id).order_by("id").limit(REPLAY_LIMIT):
+                last = n.id
+                yield _event(present(n))
+            quiet_since = time.monotonic()
             while True:
                 try:
-                    message = await asyncio.wait_for(queue.get(), timeout=heartbeat)
+                    message = await asyncio.wait_for(queue.get(), timeout=min(heartbeat, look_every))
                 except TimeoutError:
                     if reader.done():  # the broker connection ended: let the browser reconnect (and replay)
                         return
-                    yield ": ping\n\n"
+                    # A look at the database: what another process wrote when the broker cannot tell us
+                    # (in-process broker, several app processes), or a message the broker lost.
+                    for n in await Notification.filter(person_id=person_id, id__gt=last).order_by("id").limit(REPLAY_LIMIT):
+                        last = n.id
+                        quiet_since = time.monotonic()
+                        yield _event(present(n))
+                    if time.monotonic() - quiet_since >= heartbeat:
+                        quiet_since = time.monotonic()
+                        yield ": ping\n\n"
                     continue
+                quiet_since = time.monotonic()
                 payload = json.loads(message)
                 notification = payload.get("notification") or {}
                 if notification.get("id", 0) <= last:
