@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conftest import DATA_KEY, INDEX_KEY, PG_URL, REDIS_URL, ROOT, _admin, _db_url, require_postgres_and_redis
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
-from tests.stack import YIWANG, AppProcess, Nginx, start_app, start_nginx
+from tests.stack import YIWANG, AppProcess, Nginx, start_app, start_nginx, stop_process
 
 SECURITY_HEADERS = ("x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy")
 
@@ -25,6 +28,7 @@ class Stack:
     apps: list[AppProcess]
     env: dict[str, str]
     sms_url: str
+    push_url: str
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +38,37 @@ def sms_gateway() -> Iterator[tuple[FakeSms, str]]:
         yield fake, url
 
 
+@pytest.fixture(scope="module")
+def push_service() -> Iterator[str]:
+    """The fake Web Push service in a process of its own (the browser test drives it over HTTP)."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes", "webpush", "--port", "0"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("READY "):
+        stop_process(proc)
+        raise RuntimeError(f"fake push service did not start: {line!r} {proc.stderr.read()[-2000:]}")
+    yield line.split(" ", 1)[1]
+    stop_process(proc)
+
+
+@pytest.fixture(scope="module")
+def vapid_private_key() -> str:
+    """YIWANG_VAPID_PRIVATE_KEY: base64url of a raw 32-byte P-256 private scalar, new per module."""
+    scalar = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return base64.urlsafe_b64encode(scalar.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def stack(request, tmp_path_factory, pwa_dist, sms_gateway) -> Iterator[Stack]:
+def stack(request, tmp_path_factory, pwa_dist, sms_gateway, push_service, vapid_private_key) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
     fake_sms, sms_url = sms_gateway
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
     env.update({"YIWANG_DATA_KEY": DATA_KEY, "YIWANG_INDEX_KEY": INDEX_KEY, "YIWANG_MEDIA_DIR": str(workdir / "media"),
                 "YIWANG_PWA_DIR": str(pwa_dist), "YIWANG_SMS_PROVIDER": "aliyun", "YIWANG_SMS_API_BASE": sms_url,
                 "YIWANG_SMS_ACCESS_KEY_ID": fake_sms.access_key_id, "YIWANG_SMS_ACCESS_KEY_SECRET": fake_sms.access_key_secret,
-                "YIWANG_ACCEL_REDIRECT_PREFIX": "/_media/"})
+                "YIWANG_ACCEL_REDIRECT_PREFIX": "/_media/",
+                "YIWANG_VAPID_PRIVATE_KEY": vapid_private_key, "YIWANG_VAPID_SUBJECT": "mailto:ops@example.gov.cn",
+                "YIWANG_PUSH_ENDPOINTS": push_service + "/"})
     cleanup = []
     if request.param == "sqlite":
         env["YIWANG_DATABASE_URL"] = f"sqlite://{workdir / 'shared.sqlite3'}"
@@ -63,7 +89,7 @@ def stack(request, tmp_path_factory, pwa_dist, sms_gateway) -> Iterator[Stack]:
         for a in apps:
             a.stop()
         raise
-    yield Stack(nginx, apps, env, sms_url)
+    yield Stack(nginx, apps, env, sms_url, push_service)
     nginx.stop()
     for a in apps:
         a.stop()
@@ -185,5 +211,24 @@ def test_apply_correct_and_approve_journey_in_two_phone_browsers(stack, tmp_path
     env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, RESIDENT_PHONE="1381111000" + suffix,
                STAFF_PHONE=staff_phone, STAFF_PASSWORD=password, PHOTO_PATH=str(photo_path), SCREENSHOT_DIR=str(tmp_path))
     result = subprocess.run(["node", "e2e/apply.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
+    assert " 0 failed" in result.stdout
+
+
+def test_live_timeline_and_web_push_in_a_phone_browser(stack, tmp_path):
+    """Submit → enable notifications → a clerk accepts → the open case page updates by itself (SSE),
+    the badge counts it, Web Push reaches the (fake) push service, the inbox item opens the case."""
+    from tests.photos import photo
+
+    suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
+    staff_phone, password = "1360000008" + suffix, "clerk-password-2026"
+    subprocess.run([YIWANG, "createuser", "--role", "approver", "--scope", "department:scjg", "--name", "周受理", "--phone", staff_phone,
+                    "--password-stdin"], env=stack.env, cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True)
+    photo_path = tmp_path / "id_card.jpg"
+    photo_path.write_bytes(photo(1600, 1200))
+    env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, PUSH_SERVICE_URL=stack.push_url,
+               RESIDENT_PHONE="1382222000" + suffix, STAFF_PHONE=staff_phone, STAFF_PASSWORD=password, PHOTO_PATH=str(photo_path),
+               SCREENSHOT_DIR=str(tmp_path))
+    result = subprocess.run(["node", "e2e/notify.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
     assert " 0 failed" in result.stdout

@@ -22,6 +22,7 @@ export default {
   inbox: {
     title: 'Messages', readAll: 'Mark all read', readAllDone: 'All marked as read', empty: 'No messages yet. You will be told here when your case moves on',
     loginFirst: 'Log in to see your messages', login: 'Log in', loading: 'Loading…', failed: 'Failed to load, tap to retry', noMore: 'No more messages',
+    verifyFirst: 'Verify your identity to see messages and choose notifications', verify: 'Verify my identity',
     unreadMark: 'Unread', unreadAria: '{n} unread messages', settings: 'Settings',
   },
   prefs: {

@@ -22,6 +22,7 @@ export default {
   inbox: {
     title: '消息', readAll: '全部已读', readAllDone: '已全部标为已读', empty: '暂时没有消息。办件有进展时，会在这里通知您',
     loginFirst: '登录后可查看您的消息', login: '登录', loading: '加载中…', failed: '加载失败，点击重试', noMore: '没有更多了',
+    verifyFirst: '实名认证后可查看消息和设置通知', verify: '去实名认证',
     unreadMark: '未读', unreadAria: '{n} 条未读消息', settings: '通知设置',
   },
   prefs: {

@@ -8,8 +8,8 @@
  * - `open`: the service worker asks this tab to show an in-app path (a tapped notification).
  *
  * EventSource reconnects by itself (sending Last-Event-ID) after a dropped connection, but gives
- * up for good when the server answers with an error status; then we retry with backoff, and
- * stop when the session is gone (401).
+ * up for good when the server answers with an error status; then we retry with backoff (resuming
+ * from the last id seen), and stop when the session is gone (401) or has no inbox (403).
  */
 import { getCurrentInstance, onBeforeUnmount, ref } from 'vue'
 import { ProblemError } from '../api/client'
@@ -37,6 +37,7 @@ let source: EventSource | null = null
 let wanted = false
 let attempt = 0
 let retryTimer: ReturnType<typeof setTimeout> | undefined
+let lastId = 0 // newest notification seen: a new EventSource resumes from it (the server replays)
 const seen: number[] = []
 
 export function emit<K extends LiveEvent>(type: K, payload: LiveEvents[K]): void {
@@ -69,7 +70,8 @@ function connect(): void {
   retryTimer = undefined
   if (!wanted || source || typeof EventSource === 'undefined') return
   streamState.value = 'connecting'
-  const es = new EventSource(STREAM_URL)
+  // EventSource sends Last-Event-ID only on its own reconnects; a new one carries it in the query.
+  const es = new EventSource(lastId ? `${STREAM_URL}?last_event_id=${lastId}` : STREAM_URL)
   source = es
   es.onopen = () => {
     attempt = 0
@@ -83,7 +85,9 @@ function connect(): void {
     } catch {
       return
     }
-    if (typeof item?.id === 'number' && firstTime(item.id)) emit('notification', item)
+    if (typeof item?.id !== 'number') return
+    lastId = Math.max(lastId, item.id)
+    if (firstTime(item.id)) emit('notification', item)
   })
   es.onerror = () => {
     if (es.readyState !== EventSource.CLOSED) {
@@ -103,7 +107,8 @@ async function retryLater(): Promise<void> {
   try {
     await notifications.unreadCount()
   } catch (e) {
-    if (e instanceof ProblemError && e.status === 401) {
+    // Logged out (401), or not allowed an inbox yet (403: identity not verified): nothing to retry.
+    if (e instanceof ProblemError && (e.status === 401 || e.status === 403)) {
       stopStream()
       return
     }
@@ -134,6 +139,7 @@ export function stopStream(): void {
   retryTimer = undefined
   source?.close()
   source = null
+  lastId = 0
   streamState.value = 'idle'
 }
 
