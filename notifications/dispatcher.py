@@ -20,7 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from auth.service import contact_points
-from backend.kit import db
+from backend.kit import audit, db
 from backend.kit.resources import current
 from backend.kit.transactions import after_commit, transaction
 
@@ -211,13 +211,15 @@ class Dispatcher:
                 await asyncio.sleep(2)
 
 
-async def retry_delivery(delivery_id: int) -> bool:
+async def retry_delivery(delivery_id: int, *, actor: str) -> bool:
     """An admin sends a dead (or failed) delivery again: back to pending, attempts reset."""
     async with transaction():
         updated = await Delivery.filter(id=delivery_id, status__in=("dead", "failed")).update(
             status="pending", attempts=0, next_attempt_at=datetime.now(UTC), claimed_by=None
         )
         if updated:
+            await audit.record(actor=actor, action="notification.delivery_retried", object_type="notification_delivery",
+                               object_id=delivery_id)
             broker = current().broker
             after_commit(lambda: broker.publish(WAKE_CHANNEL, b"1"))
     return bool(updated)

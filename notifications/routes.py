@@ -158,6 +158,6 @@ async def list_deliveries(request: Request, *, query: DeliveryQuery, session: Se
 @api.post("/admin/deliveries/{delivery_id:int}/retry", summary="Send a dead or failed delivery again", tags=["admin"], status=204,
           errors=[*ADMIN, inbox.DeliveryNotFound], wrappers=[requires(roles=("admin",))])
 async def retry(request: Request, *, session: SessionInfo) -> Response:
-    if not await retry_delivery(request.path_params["delivery_id"]):
+    if not await retry_delivery(request.path_params["delivery_id"], actor=f"person:{session.person_id}"):
         raise inbox.DeliveryNotFound()
     return Response(status_code=204)

@@ -122,8 +122,15 @@ class RedisBroker:
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self._redis.pubsub()
         await pubsub.subscribe(self._prefix + channel)
+        # Wait for Redis to confirm: only then is a message published elsewhere sure to reach us
+        # (callers read the database after subscribing and rely on that order).
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            confirmation = await pubsub.get_message(timeout=1)
+            if confirmation is not None and confirmation.get("type") == "subscribe":
+                break
 
         async def messages() -> AsyncIterator[bytes]:
             async for item in pubsub.listen():

@@ -318,3 +318,17 @@ async def test_stream_payload_is_published_after_commit(client, resident, approv
         second = json.loads(await asyncio.wait_for(messages.__anext__(), 2))
     assert [first["notification"]["event"], second["notification"]["event"]] == ["case.submitted", "case.accepted"]
     assert second["notification"]["data"]["application_id"] == case["id"]
+
+
+async def test_sms_notices_are_limited_per_number_and_the_rest_wait(client, resident, sms):
+    pid = await person_id()
+    async with transaction():
+        for i in range(7):
+            await notify(person_id=pid, event="certificate.ready", dedupe_key=f"t:many:{i}", title="证照已办好", body="请领取",
+                         fields={"subject": "营业执照", "phrase": "已出证", "reference": f"{i:014d}"})
+    await dispatcher().run_once()
+    texts = [m for m in sms.messages if m["phone"] == RESIDENT_PHONE and m["template"] == "SMS_NOTICE"]
+    assert len(texts) == 5
+    waiting = await Delivery.filter(status="pending")
+    assert len(waiting) == 2 and all("hourly limit" in d.last_error for d in waiting)
+    assert all(d.next_attempt_at > datetime.now(UTC) for d in waiting)  # the next hour, not lost
