@@ -96,6 +96,9 @@ class RedisBroker:
     def __init__(self, url: str, *, prefix: str = "yiwang:") -> None:
         self._redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=30)
         self._prefix = prefix
+        # Pub/sub channels are not per database in Redis: name the database in them, so two
+        # deployments (or a test run and a benchmark) sharing one Redis never hear each other.
+        self._channels = f"{prefix}db{self._redis.connection_pool.connection_kwargs.get('db', 0)}:"
 
     async def ping(self) -> None:
         await self._redis.ping()
@@ -118,12 +121,12 @@ class RedisBroker:
         return int(value)
 
     async def publish(self, channel: str, message: bytes) -> None:
-        await self._redis.publish(self._prefix + channel, message)
+        await self._redis.publish(self._channels + channel, message)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self._prefix + channel)
+        await pubsub.subscribe(self._channels + channel)
         # Wait for Redis to confirm: only then is a message published elsewhere sure to reach us
         # (callers read the database after subscribing and rely on that order).
         deadline = time.monotonic() + 5

@@ -27,4 +27,6 @@ async def test_the_app_delivers_a_case_step_without_a_worker(client, resident, a
         await asyncio.sleep(0.02)
     [message] = push.received(subscription["endpoint"])
     assert message.json()["title"].startswith("已受理")
+    while (await Delivery.get()).status != "sent" and time.monotonic() - started < 5:  # the outcome is recorded just after
+        await asyncio.sleep(0.02)
     assert (await Delivery.get()).status == "sent"
