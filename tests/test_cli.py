@@ -77,3 +77,20 @@ def test_missing_data_key_is_a_clear_configuration_error(cli_env):
     result = run("seed-demo", env=env, check=False)
     assert result.returncode == 2
     assert "YIWANG_DATA_KEY" in result.stderr
+
+
+def test_keygen_and_vapid_print_usable_keys(cli_env):
+    from notifications.push import public_key, signer
+
+    lines = dict(line.split("=", 1) for line in run("keygen", env=cli_env).stdout.splitlines() if not line.startswith("#"))
+    assert set(lines) == {"YIWANG_DATA_KEY", "YIWANG_INDEX_KEY", "YIWANG_VAPID_PRIVATE_KEY"}
+    out = run("vapid", env=cli_env).stdout.splitlines()
+    key = out[1].removeprefix("YIWANG_VAPID_PRIVATE_KEY=")
+    assert out[0].endswith(public_key(signer(key)))  # the public key browsers subscribe with
+    assert key != lines["YIWANG_VAPID_PRIVATE_KEY"]
+
+
+def test_bad_notification_settings_are_clear_configuration_errors(cli_env):
+    for name, value in (("YIWANG_DISPATCHER", "sometimes"), ("YIWANG_QUIET_HOURS", "22-7"), ("YIWANG_VAPID_SUBJECT", "ops@example.cn")):
+        result = run("worker", env=cli_env | {name: value}, check=False)
+        assert result.returncode == 2 and name in result.stderr, result.stderr
