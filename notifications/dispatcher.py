@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 
 from auth.service import contact_points
 from backend.kit import audit, db
@@ -64,17 +64,22 @@ class Dispatcher:
         token = f"{self.worker}-{uuid.uuid4().hex[:12]}"
         now = datetime.now(UTC)
         due = Delivery.filter(status__in=CLAIMABLE, next_attempt_at__lte=now)
-        async with transaction():
-            query = due.order_by("next_attempt_at").limit(limit)
-            if db.dialect() == "postgres":
-                query = query.select_for_update(skip_locked=True)
-            ids = await query.values_list("id", flat=True)
-            if not ids:
+        claim = {"status": "sending", "claimed_by": token, "next_attempt_at": now + timedelta(seconds=self.lease),
+                 "attempts": F("attempts") + 1}
+        if db.dialect() == "postgres":
+            async with transaction():
+                # (values_list() would drop FOR UPDATE in tortoise 1.1: fetch id-only rows instead)
+                rows = await due.order_by("next_attempt_at").limit(limit).select_for_update(skip_locked=True).only("id")
+                if not rows:
+                    return token, []
+                # Still conditional: correct even if a lock were lost, the WHERE is re-checked on update.
+                await due.filter(id__in=[r.id for r in rows]).update(**claim)
+        else:
+            # SQLite has no row locks: one UPDATE statement takes the write lock and the rows at
+            # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
+            claimed = await Delivery.filter(id__in=Subquery(due.order_by("next_attempt_at").limit(limit).values("id"))).update(**claim)
+            if not claimed:
                 return token, []
-            # Conditional: on SQLite (no row locks) a row another process claimed first is no longer due.
-            await due.filter(id__in=ids).update(
-                status="sending", claimed_by=token, next_attempt_at=now + timedelta(seconds=self.lease), attempts=F("attempts") + 1
-            )
         return token, await Delivery.filter(claimed_by=token, status="sending")
 
     # ---- one delivery ---------------------------------------------------------------------
