@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -204,7 +204,9 @@ class WebPushChannel:
             return Outcome("retry", error=f"push service unreachable: {type(exc).__name__}")
         status = response.status
         if status in (200, 201, 202):
-            await PushSubscription.filter(id=subscription.id).update(last_success_at=datetime.now(UTC))
+            now = datetime.now(UTC)
+            if subscription.last_success_at is None or now - subscription.last_success_at > timedelta(hours=1):  # not a write per push
+                await PushSubscription.filter(id=subscription.id).update(last_success_at=now)
             return Outcome("sent", message_id=response.headers.get("Location", "")[:200])
         if status in (404, 410) or status == 403:
             # Gone or expired (RFC 8030 §7.3), or made for another VAPID key: this browser will never get it.

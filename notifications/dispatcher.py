@@ -102,24 +102,25 @@ class Dispatcher:
         return max(delay, retry_after or 0.0)
 
     async def record(self, token: str, delivery: Delivery, notification: Notification, outcome: Outcome) -> None:
+        """Write the outcome if the claim is still ours (one UPDATE; a fallback row joins it in a transaction)."""
         now = datetime.now(UTC)
         mine = Delivery.filter(id=delivery.id, claimed_by=token, status="sending")
-        async with transaction():
-            if outcome.kind == "sent":
-                updated = await mine.update(status="sent", sent_at=now, provider_message_id=(outcome.message_id or "")[:200], last_error=None)
-                self.sent += updated
-            elif outcome.kind == "retry" and delivery.attempts < self.max_attempts:
-                updated = await mine.update(status="pending", last_error=outcome.error[:300],
-                                            next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
-            elif outcome.kind == "retry":
-                updated = await mine.update(status="dead", last_error=outcome.error[:300])
-                log.error("delivery gave up after retries", extra={"delivery": delivery.id, "channel": delivery.channel})
-            else:
+        if outcome.kind == "sent":
+            updated = await mine.update(status="sent", sent_at=now, provider_message_id=(outcome.message_id or "")[:200], last_error=None)
+            self.sent += updated
+        elif outcome.kind == "retry" and delivery.attempts < self.max_attempts:
+            updated = await mine.update(status="pending", last_error=outcome.error[:300],
+                                        next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
+        elif outcome.kind == "retry":
+            updated = await mine.update(status="dead", last_error=outcome.error[:300])
+            log.error("delivery gave up after retries", extra={"delivery": delivery.id, "channel": delivery.channel})
+        else:
+            async with transaction():
                 updated = await mine.update(status="failed", last_error=outcome.error[:300])
                 if updated and outcome.fallback:
                     await self.fall_back(notification, delivery.channel)
-            if not updated:
-                log.warning("lease lost before the outcome was recorded", extra={"delivery": delivery.id})
+        if not updated:
+            log.warning("lease lost before the outcome was recorded", extra={"delivery": delivery.id})
 
     async def fall_back(self, notification: Notification, failed_channel: str) -> None:
         """WeChat refused → Web Push if a browser is subscribed, else SMS; Web Push gone → SMS."""
