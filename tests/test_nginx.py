@@ -39,16 +39,19 @@ def sms_gateway() -> Iterator[tuple[FakeSms, str]]:
 
 
 @pytest.fixture(scope="module")
-def push_service() -> Iterator[str]:
+def push_service(tmp_path_factory) -> Iterator[str]:
     """The fake Web Push service in a process of its own (the browser test drives it over HTTP)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes", "webpush", "--port", "0"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
+    log = tmp_path_factory.mktemp("webpush") / "stderr.log"
+    with open(log, "wb") as stderr:  # a file, not a pipe nobody reads: warnings must never block the fake
+        proc = subprocess.Popen([sys.executable, "-m", "tests.fakes", "webpush", "--port", "0"], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=stderr, text=True)
+    line = proc.stdout.readline().strip()  # "READY http://127.0.0.1:PORT", then nothing more on stdout
     if not line.startswith("READY "):
         stop_process(proc)
-        raise RuntimeError(f"fake push service did not start: {line!r} {proc.stderr.read()[-2000:]}")
+        raise RuntimeError(f"fake push service did not start: {line!r}\n{log.read_text(errors='replace')[-2000:]}")
     yield line.split(" ", 1)[1]
     stop_process(proc)
+    proc.stdout.close()
 
 
 @pytest.fixture(scope="module")
