@@ -22,6 +22,7 @@ bench: setup bench-sysdeps
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	@$(WITH_ENV) $(BIN)/python -m bench.photos $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
+	@$(WITH_ENV) $(BIN)/python -m bench.notify $(BENCH_NOTIFY_ARGS)
 
 setup: install pwa $(SECRETS) vapid-key migrate seed
 
