@@ -46,6 +46,7 @@ class Job:
     policy: EventPolicy
     openid: str | None
     phone: str | None
+    subscriptions: list[PushSubscription] | None = None  # the person's browsers, loaded with the batch
 
 
 class Channel(Protocol):
@@ -179,7 +180,9 @@ class WebPushChannel:
             vapid()
         except PushNotConfigured:
             return Outcome("failed", error="Web Push is not configured (no VAPID key)")
-        subscriptions = await PushSubscription.filter(person_id=job.notification.person_id)
+        subscriptions = job.subscriptions
+        if subscriptions is None:
+            subscriptions = await PushSubscription.filter(person_id=job.notification.person_id)
         if not subscriptions:
             return Outcome("failed", error="no browser subscribed")
         data = self.payload(job.notification)

@@ -16,6 +16,9 @@ import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from typing import NamedTuple
+
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 
@@ -32,6 +35,74 @@ from notifications.outbox import WAKE_CHANNEL, preferences
 log = logging.getLogger("yiwang.notifications")
 
 CLAIMABLE = ("pending", "sending")  # sending + next_attempt_at passed = a lease that ran out
+
+_PG_CLAIM = """
+UPDATE notification_delivery SET status = 'sending', claimed_by = $1, next_attempt_at = $2, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM notification_delivery
+    WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3
+    ORDER BY next_attempt_at LIMIT $4
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id, notification_id, channel, attempts
+"""
+
+_PG_SENT = """
+UPDATE notification_delivery AS d
+SET status = 'sent', sent_at = $4, provider_message_id = v.message_id, last_error = NULL
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, token, message_id)
+WHERE d.id = v.id AND d.claimed_by = v.token AND d.status = 'sending'
+"""
+
+
+class Claimed(NamedTuple):
+    """A delivery this worker holds (the columns the send needs)."""
+
+    id: int
+    notification_id: int
+    channel: str
+    attempts: int
+
+
+class _Batch:
+    """Collects items for a few milliseconds and writes them with one statement; callers wait for it."""
+
+    def __init__(self, write, *, delay: float = 0.01, size: int = 128) -> None:
+        self._write = write
+        self._delay = delay
+        self._size = size
+        self._items: list = []
+        self._waiters: list[asyncio.Future] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def add(self, item) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._items.append(item)
+        self._waiters.append(waiter)
+        if len(self._items) >= self._size:
+            await self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._delay, lambda: asyncio.ensure_future(self.flush()))
+        await waiter
+
+    async def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        items, waiters = self._items, self._waiters
+        self._items, self._waiters = [], []
+        if not items:
+            return
+        try:
+            await self._write(items)
+        except Exception as exc:
+            for w in waiters:
+                if not w.done():
+                    w.set_exception(exc)
+            return
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
 
 
 class Dispatcher:
@@ -56,10 +127,11 @@ class Dispatcher:
         self.webpush = WebPushChannel()
         self.channels: dict[str, Channel] = channels or {"wechat": WeChatChannel(), "webpush": self.webpush, "sms": SmsChannel()}
         self.sent = 0
+        self._sent = _Batch(self._record_sent)
 
     # ---- claiming -------------------------------------------------------------------------
 
-    async def claim(self, limit: int) -> tuple[str, list[Delivery]]:
+    async def claim(self, limit: int) -> tuple[str, list[Claimed]]:
         """Take up to ``limit`` due deliveries for this worker; returns the claim token and the rows."""
         token = f"{self.worker}-{uuid.uuid4().hex[:12]}"
         now = datetime.now(UTC)
@@ -67,32 +139,34 @@ class Dispatcher:
         claim = {"status": "sending", "claimed_by": token, "next_attempt_at": now + timedelta(seconds=self.lease),
                  "attempts": F("attempts") + 1}
         if db.dialect() == "postgres":
-            async with transaction():
-                # (values_list() would drop FOR UPDATE in tortoise 1.1: fetch id-only rows instead)
-                rows = await due.order_by("next_attempt_at").limit(limit).select_for_update(skip_locked=True).only("id")
-                if not rows:
-                    return token, []
-                # Still conditional: correct even if a lock were lost, the WHERE is re-checked on update.
-                await due.filter(id__in=[r.id for r in rows]).update(**claim)
-        else:
-            # SQLite has no row locks: one UPDATE statement takes the write lock and the rows at
-            # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
-            claimed = await Delivery.filter(id__in=Subquery(due.order_by("next_attempt_at").limit(limit).values("id"))).update(**claim)
-            if not claimed:
-                return token, []
-        return token, await Delivery.filter(claimed_by=token, status="sending")
+            # One statement: lock due rows others have not locked, stamp them, hand them back.
+            # (execute_query_dict: tortoise's execute_query returns no rows for an UPDATE … RETURNING)
+            rows = await connections.get("default").execute_query_dict(_PG_CLAIM, [token, now + timedelta(seconds=self.lease), now, limit])
+            return token, [Claimed(r["id"], r["notification_id"], r["channel"], r["attempts"]) for r in rows]
+        # SQLite has no row locks: one UPDATE statement takes the write lock and the rows at
+        # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
+        claimed = await Delivery.filter(id__in=Subquery(due.order_by("next_attempt_at").limit(limit).values("id"))).update(**claim)
+        if not claimed:
+            return token, []
+        rows = await Delivery.filter(claimed_by=token, status="sending").values("id", "notification_id", "channel", "attempts")
+        return token, [Claimed(r["id"], r["notification_id"], r["channel"], r["attempts"]) for r in rows]
 
     # ---- one delivery ---------------------------------------------------------------------
 
-    async def deliver(self, token: str, delivery: Delivery, notification: Notification, openid: str | None, phone: str | None) -> str:
-        job = Job(delivery_id=delivery.id, notification=notification, policy=policy(notification.event), openid=openid, phone=phone)
+    async def deliver(self, token: str, delivery: Claimed, notification: Notification, openid: str | None, phone: str | None,
+                      subscriptions: list[PushSubscription] | None = None) -> str:
+        job = Job(delivery_id=delivery.id, notification=notification, policy=policy(notification.event), openid=openid, phone=phone,
+                  subscriptions=subscriptions)
         channel = self.channels[delivery.channel]
         try:
             outcome = await channel.send(job)
         except Exception as exc:  # a bug in a channel must not kill the worker or lose the row
             log.exception("channel crashed", extra={"delivery": delivery.id, "channel": delivery.channel})
             outcome = Outcome("retry", error=f"internal error: {type(exc).__name__}")
-        await self.record(token, delivery, notification, outcome)
+        try:
+            await self.record(token, delivery, notification, outcome)
+        except Exception:  # the row stays claimed: when the lease ends it is sent again, not lost
+            log.exception("recording an outcome failed", extra={"delivery": delivery.id})
         return outcome.kind
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
@@ -101,14 +175,14 @@ class Dispatcher:
         delay = delay * (0.5 + random.random() / 2)
         return max(delay, retry_after or 0.0)
 
-    async def record(self, token: str, delivery: Delivery, notification: Notification, outcome: Outcome) -> None:
-        """Write the outcome if the claim is still ours (one UPDATE; a fallback row joins it in a transaction)."""
+    async def record(self, token: str, delivery: Claimed, notification: Notification, outcome: Outcome) -> None:
+        """Write the outcome if the claim is still ours: sent ones a few at a time, others one UPDATE each."""
         now = datetime.now(UTC)
-        mine = Delivery.filter(id=delivery.id, claimed_by=token, status="sending")
         if outcome.kind == "sent":
-            updated = await mine.update(status="sent", sent_at=now, provider_message_id=(outcome.message_id or "")[:200], last_error=None)
-            self.sent += updated
-        elif outcome.kind == "retry" and delivery.attempts < self.max_attempts:
+            await self._sent.add((delivery.id, token, (outcome.message_id or "")[:200]))
+            return
+        mine = Delivery.filter(id=delivery.id, claimed_by=token, status="sending")
+        if outcome.kind == "retry" and delivery.attempts < self.max_attempts:
             updated = await mine.update(status="pending", last_error=outcome.error[:300],
                                         next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
         elif outcome.kind == "retry":
@@ -121,6 +195,21 @@ class Dispatcher:
                     await self.fall_back(notification, delivery.channel)
         if not updated:
             log.warning("lease lost before the outcome was recorded", extra={"delivery": delivery.id})
+
+    async def _record_sent(self, items: list[tuple[int, str, str]]) -> None:
+        now = datetime.now(UTC)
+        if db.dialect() == "postgres":
+            updated, _ = await connections.get("default").execute_query(
+                _PG_SENT, [[i for i, _, _ in items], [t for _, t, _ in items], [m for _, _, m in items], now])
+        else:
+            updated = 0
+            async with transaction():
+                for delivery_id, token, message_id in items:
+                    updated += await Delivery.filter(id=delivery_id, claimed_by=token, status="sending").update(
+                        status="sent", sent_at=now, provider_message_id=message_id, last_error=None)
+        self.sent += updated
+        if updated != len(items):
+            log.warning("lease lost before the outcome was recorded", extra={"lost": len(items) - updated})
 
     async def fall_back(self, notification: Notification, failed_channel: str) -> None:
         """WeChat refused → Web Push if a browser is subscribed, else SMS; Web Push gone → SMS."""
@@ -153,14 +242,20 @@ class Dispatcher:
             await asyncio.gather(*(await self._jobs(token, rows)))
         return len(rows)
 
-    async def _jobs(self, token: str, rows: list[Delivery]):
+    async def _jobs(self, token: str, rows: list[Claimed]):
         notifications = {n.id: n for n in await Notification.filter(id__in={r.notification_id for r in rows})}
-        contacts = await contact_points(person_ids=sorted({n.person_id for n in notifications.values()}))
-        return [
-            self.deliver(token, r, notifications[r.notification_id], contacts[notifications[r.notification_id].person_id].openid,
-                         contacts[notifications[r.notification_id].person_id].phone)
-            for r in rows
-        ]
+        persons = sorted({n.person_id for n in notifications.values()})
+        contacts = await contact_points(person_ids=persons)
+        subscriptions: dict[int, list[PushSubscription]] = {}
+        if any(r.channel == "webpush" for r in rows):  # one query for the batch, not one per push
+            for s in await PushSubscription.filter(person_id__in=persons):
+                subscriptions.setdefault(s.person_id, []).append(s)
+        jobs = []
+        for r in rows:
+            n = notifications[r.notification_id]
+            contact = contacts[n.person_id]
+            jobs.append(self.deliver(token, r, n, contact.openid, contact.phone, subscriptions.get(n.person_id, [])))
+        return jobs
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set: keep up to ``concurrency`` sends in flight, wake on new work."""
@@ -201,6 +296,7 @@ class Dispatcher:
             listener.cancel()
             if inflight:  # let sends in progress finish and record (a kill instead is covered by the lease)
                 await asyncio.wait(inflight, timeout=15)
+            await self._sent.flush()
             await self.webpush.close()
             log.info("dispatcher stopped", extra={"worker": self.worker, "sent": self.sent})
 
