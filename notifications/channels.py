@@ -75,8 +75,9 @@ def wechat_value(kind: str, value: str) -> str:
         return re.sub(r"[^\x21-\x7e]", "", value)[:32]
     if kind == "phrase":
         return "".join(_HAN.findall(value))[:5] or "有更新"
-    if kind == "name":
-        return _cut(value, 10)
+    if kind == "name":  # ≤ 10 汉字, or ≤ 20 letters: no ellipsis, it is neither
+        han = "".join(_HAN.findall(value))
+        return han[:10] if han else re.sub(r"[^A-Za-z ]", "", value)[:20]
     return value
 
 
