@@ -30,7 +30,7 @@ class NotificationPage(BaseModel):
 
 class PageQuery(_In):
     limit: int = Field(20, ge=1, le=100)
-    before: int | None = Field(None, ge=1)
+    before: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
 class UnreadOut(BaseModel):

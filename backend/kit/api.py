@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette._utils import get_route_path
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -27,6 +28,15 @@ Handler = Callable[..., Awaitable[Any]]
 _PATH_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _CONVERTER_SCHEMA = {"int": {"type": "integer"}, "str": {"type": "string"}, "path": {"type": "string"}, "uuid": {"type": "string", "format": "uuid"}}
 
+
+
+class _DatabaseId(IntegerConvertor):
+    """``{x:int}`` path segments: at most 18 digits, so a number beyond a BIGINT is a 404, not a database error."""
+
+    regex = "[0-9]{1,18}"
+
+
+register_url_convertor("int", _DatabaseId())
 
 @dataclass
 class Operation:

@@ -182,3 +182,13 @@ async def test_stream_sends_heartbeats(client, resident, auth_settings):
 async def test_stream_refuses_a_bad_last_event_id(client, resident):
     r = await client.get("/api/v1/stream", headers=resident | {"Last-Event-ID": "abc"})
     assert r.status_code == 400 and r.json()["code"] == "stream.bad_last_event_id"
+
+
+async def test_ids_beyond_the_database_range_are_not_found_not_errors(client, resident):
+    huge = "99999999999999999999"
+    assert (await client.post(f"{INBOX}/{huge}/read", headers=resident)).status_code == 404
+    r = await client.get(INBOX, params={"before": huge}, headers=resident)
+    assert r.status_code == 422
+    assert (await client.get("/api/v1/applications/" + huge, headers=resident)).status_code == 404
+    r = await client.get("/api/v1/stream", headers=resident | {"Last-Event-ID": huge})
+    assert r.status_code == 400
