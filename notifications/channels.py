@@ -37,6 +37,7 @@ class Outcome:
     error: str = ""
     retry_after: float | None = None
     fallback: bool = True  # on failed: try the person's next channel
+    throttled: bool = False  # on retry: a rate limit said "later", not a failure: no attempt is used up
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,8 @@ class WebPushChannel:
         retries = [o for o in outcomes if o.kind == "retry"]
         if retries:
             after = max((o.retry_after or 0) for o in retries)
-            return Outcome("retry", error="; ".join(o.error for o in retries)[:300], retry_after=after or None)
+            return Outcome("retry", error="; ".join(o.error for o in retries)[:300], retry_after=after or None,
+                           throttled=all(o.throttled for o in retries))
         return Outcome("failed", error="; ".join(o.error for o in outcomes)[:300])
 
     async def _one(self, subscription: PushSubscription, data: bytes, job: Job) -> Outcome:
@@ -218,7 +220,7 @@ class WebPushChannel:
             return Outcome("failed", error=f"{status}: subscription removed")
         if status == 429 or status >= 500:
             retry_after = _retry_after(response.headers.get("Retry-After"))
-            return Outcome("retry", error=f"push service answered {status}", retry_after=retry_after)
+            return Outcome("retry", error=f"push service answered {status}", retry_after=retry_after, throttled=status == 429)
         log.error("push service refused our request", extra={"status": status, "delivery": job.delivery_id})
         return Outcome("failed", error=f"push service answered {status}")
 
@@ -250,7 +252,7 @@ class SmsChannel:
         window = int(time.time() // 3600)
         count = await resources.broker.incr(f"sms-notice:{job.phone}:{window}", ttl=3600)
         if count > self.PER_HOUR:
-            return Outcome("retry", error="per-number hourly limit", retry_after=(window + 1) * 3600 - time.time() + 1)
+            return Outcome("retry", error="per-number hourly limit", retry_after=(window + 1) * 3600 - time.time() + 1, throttled=True)
         fields = job.notification.data.get("fields") or {}
         params = {
             "subject": _cut(str(fields.get("subject") or job.notification.title), 20),
@@ -260,7 +262,7 @@ class SmsChannel:
         try:
             message_id = await resources.sms.send(phone=job.phone, template="notice", params=params)
         except SmsRateLimited:
-            return Outcome("retry", error="SMS provider rate limit", retry_after=60)
+            return Outcome("retry", error="SMS provider rate limit", retry_after=60, throttled=True)
         except SmsUnavailable:
             log.info("SMS not sent, will retry", extra={"to": mask_phone(job.phone), "delivery": job.delivery_id})
             return Outcome("retry", error="SMS provider unavailable")

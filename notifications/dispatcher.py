@@ -182,7 +182,10 @@ class Dispatcher:
             await self._sent.add((delivery.id, token, (outcome.message_id or "")[:200]))
             return
         mine = Delivery.filter(id=delivery.id, claimed_by=token, status="sending")
-        if outcome.kind == "retry" and delivery.attempts < self.max_attempts:
+        if outcome.kind == "retry" and outcome.throttled:  # told to wait: later, with the attempt given back
+            updated = await mine.update(status="pending", last_error=outcome.error[:300], attempts=F("attempts") - 1,
+                                        next_attempt_at=now + timedelta(seconds=max(outcome.retry_after or 0, self.retry_base)))
+        elif outcome.kind == "retry" and delivery.attempts < self.max_attempts:
             updated = await mine.update(status="pending", last_error=outcome.error[:300],
                                         next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
         elif outcome.kind == "retry":

@@ -137,7 +137,7 @@ async def test_429_waits_as_long_as_the_push_service_asks(client, resident, appr
     await accepted_case(client, resident, approver)
     await dispatcher().run_once()
     delivery = await Delivery.get(channel="webpush")
-    assert delivery.status == "pending"
+    assert delivery.status == "pending" and delivery.attempts == 0
     assert delivery.next_attempt_at >= datetime.now(UTC) + timedelta(seconds=115)
 
 
@@ -331,4 +331,5 @@ async def test_sms_notices_are_limited_per_number_and_the_rest_wait(client, resi
     assert len(texts) == 5
     waiting = await Delivery.filter(status="pending")
     assert len(waiting) == 2 and all("hourly limit" in d.last_error for d in waiting)
+    assert all(d.attempts == 0 for d in waiting)  # waiting for our own limit never leads to the dead-letter list
     assert all(d.next_attempt_at > datetime.now(UTC) for d in waiting)  # the next hour, not lost
