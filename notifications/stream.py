@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 import time
 from collections.abc import AsyncIterator
 
@@ -52,8 +53,10 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
             # Subscribed, then read the database: whatever committed in between comes from one or
             # the other (or both: the id check drops the second copy).
             last = last_event_id
+            sent: deque[int] = deque(maxlen=REPLAY_LIMIT)  # ids already on this stream (ids may commit out of order)
             for n in await Notification.filter(person_id=person_id, id__gt=last_event_id).order_by("id").limit(REPLAY_LIMIT):
                 last = n.id
+                sent.append(n.id)
                 yield _event(present(n))
             quiet_since = time.monotonic()
             while True:
@@ -66,6 +69,9 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
                     # (in-process broker, several app processes), or a message the broker lost.
                     for n in await Notification.filter(person_id=person_id, id__gt=last).order_by("id").limit(REPLAY_LIMIT):
                         last = n.id
+                        if n.id in sent:
+                            continue
+                        sent.append(n.id)
                         quiet_since = time.monotonic()
                         yield _event(present(n))
                     if time.monotonic() - quiet_since >= heartbeat:
@@ -75,9 +81,11 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
                 quiet_since = time.monotonic()
                 payload = json.loads(message)
                 notification = payload.get("notification") or {}
-                if notification.get("id", 0) <= last:
+                nid = notification.get("id", 0)
+                if nid <= last_event_id or nid in sent:  # older than where the page started, or already sent
                     continue
-                last = notification["id"]
+                sent.append(nid)
+                last = max(last, nid)
                 yield _event(notification)
         finally:
             reader.cancel()

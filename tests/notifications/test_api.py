@@ -192,3 +192,27 @@ async def test_ids_beyond_the_database_range_are_not_found_not_errors(client, re
     assert (await client.get("/api/v1/applications/" + huge, headers=resident)).status_code == 404
     r = await client.get("/api/v1/stream", headers=resident | {"Last-Event-ID": huge})
     assert r.status_code == 400
+
+
+async def test_stream_passes_ids_committed_out_of_order_but_never_one_twice(client, resident):
+    from backend.kit.resources import current
+    from notifications.outbox import inbox_channel
+
+    pid = await person_id()
+    [start] = await tell(pid, 1, "start")
+    events = stream.events(pid, None)
+    await events.__anext__()
+
+    async def publish(nid: int) -> None:
+        body = {"id": nid, "event": "case.accepted", "title": "t", "body": "b", "link": None, "data": {}, "created_at": "", "read_at": None}
+        await current().broker.publish(inbox_channel(pid), json.dumps({"type": "notification", "notification": body}).encode())
+
+    pending = asyncio.ensure_future(_next_event(events))
+    await asyncio.sleep(0.05)
+    for nid in (start + 5, start + 3, start + 5, start):  # a later transaction committed first; a repeat; one from before the page
+        await publish(nid)
+    received = [(await pending)["id"], (await _next_event(events))["id"]]
+    assert received == [start + 5, start + 3]
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(_next_event(events), 0.5)
+    await events.aclose()
