@@ -2,7 +2,7 @@
 // form and a photo, submits; a clerk asks once for a correction; the resident fixes it; the
 // clerk accepts and approves. Env: BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE,
 // STAFF_PASSWORD, PHOTO_PATH (a JPEG the resident "takes").
-import { assert, checklist, phoneBrowser } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE, STAFF_PASSWORD, PHOTO_PATH } = process.env
 if (!BASE_URL || !SMS_GATEWAY_URL || !RESIDENT_PHONE || !STAFF_PHONE || !STAFF_PASSWORD || !PHOTO_PATH) {
@@ -11,15 +11,6 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !RESIDENT_PHONE || !STAFF_PHONE || !STAFF_P
 }
 const { check, finish } = checklist('apply')
 
-async function latestCode(phone, after = 0) {
-  for (let i = 0; i < 80; i++) {
-    const messages = await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${phone}`)).json()
-    const codes = messages.filter((m) => m.params && m.params.code)
-    if (codes.length > after) return codes[codes.length - 1].params.code
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`no SMS code for ${phone}`)
-}
 
 const resident = await phoneBrowser()
 const clerk = await phoneBrowser()
@@ -29,16 +20,8 @@ let caseUrl = ''
 
 try {
   await check('resident logs in and verifies', page, async () => {
-    await page.goto(BASE_URL + '/login', { waitUntil: 'networkidle' })
-    await page.getByTestId('login-phone').locator('input').fill(RESIDENT_PHONE)
-    await page.getByTestId('login-send').click()
-    await page.getByTestId('login-code').locator('input').fill(await latestCode(RESIDENT_PHONE))
-    await page.getByTestId('login-submit').click()
-    // A person of their own: the login journey of the same stack already verified 张三's number.
-    await page.getByTestId('identity-name').locator('input').fill('王五')
-    await page.getByTestId('identity-id-number').locator('input').fill('360426199101010071')
-    await page.getByTestId('identity-submit').click()
-    await page.getByTestId('me-page').waitFor()
+    // A person of their own: other journeys on the same stack verify other people.
+    await residentSignsIn(page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: RESIDENT_PHONE, name: '王五', idNumber: '360426199101010071' })
   })
 
   await check('search yyzz, open the guide, start an application with a prefilled form', page, async () => {
@@ -67,13 +50,7 @@ try {
   })
 
   await check('the clerk logs in with password and SMS code and asks once for a correction', desk, async () => {
-    await desk.goto(BASE_URL + '/staff/login', { waitUntil: 'networkidle' })
-    await desk.getByTestId('staff-phone').locator('input').fill(STAFF_PHONE)
-    await desk.getByTestId('staff-password').locator('input').fill(STAFF_PASSWORD)
-    await desk.getByTestId('staff-next').click()
-    await desk.getByTestId('staff-code').locator('input').fill(await latestCode(STAFF_PHONE))
-    await desk.getByTestId('staff-next').click()
-    await desk.getByTestId('staff-queue').waitFor()
+    await clerkSignsIn(desk, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: STAFF_PHONE, password: STAFF_PASSWORD })
     await desk.locator('[data-testid^="staff-case-"]').first().click()
     const href = await desk.locator('a', { hasText: '查看' }).first().getAttribute('href')
     const photo = await desk.request.get(BASE_URL + href)

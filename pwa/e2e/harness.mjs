@@ -54,3 +54,38 @@ export function checklist(prefix) {
     },
   }
 }
+
+/** The newest login code the fake SMS gateway "delivered" to this phone (after `after` earlier codes). */
+export async function latestCode(gatewayUrl, phone, after = 0) {
+  for (let i = 0; i < 80; i++) {
+    const messages = await (await fetch(`${gatewayUrl}/_fake/messages?phone=${phone}`)).json()
+    const codes = messages.filter((m) => m.params && m.params.code)
+    if (codes.length > after) return codes[codes.length - 1].params.code
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`no SMS code for ${phone}`)
+}
+
+/** A resident logs in with phone + SMS code and verifies their identity (实名), ending on 我的. */
+export async function residentSignsIn(page, { baseUrl, gatewayUrl, phone, name, idNumber }) {
+  await page.goto(baseUrl + '/login', { waitUntil: 'networkidle' })
+  await page.getByTestId('login-phone').locator('input').fill(phone)
+  await page.getByTestId('login-send').click()
+  await page.getByTestId('login-code').locator('input').fill(await latestCode(gatewayUrl, phone))
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('identity-name').locator('input').fill(name)
+  await page.getByTestId('identity-id-number').locator('input').fill(idNumber)
+  await page.getByTestId('identity-submit').click()
+  await page.getByTestId('me-page').waitFor()
+}
+
+/** A clerk logs in with password, then the SMS code (second factor), ending on the work queue. */
+export async function clerkSignsIn(desk, { baseUrl, gatewayUrl, phone, password }) {
+  await desk.goto(baseUrl + '/staff/login', { waitUntil: 'networkidle' })
+  await desk.getByTestId('staff-phone').locator('input').fill(phone)
+  await desk.getByTestId('staff-password').locator('input').fill(password)
+  await desk.getByTestId('staff-next').click()
+  await desk.getByTestId('staff-code').locator('input').fill(await latestCode(gatewayUrl, phone))
+  await desk.getByTestId('staff-next').click()
+  await desk.getByTestId('staff-queue').waitFor()
+}

@@ -2,7 +2,7 @@
 // verification (a wrong ID number first), "me" with masked identity and devices, logout.
 // BASE_URL: the site (nginx in the tests); SMS_GATEWAY_URL: the fake SMS gateway, where the
 // test reads the code the resident would read on the phone; PHONE: the number to use.
-import { assert, checklist, phoneBrowser } from './harness.mjs'
+import { assert, checklist, latestCode, phoneBrowser } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL } = process.env
 const PHONE = process.env.PHONE || '13912345678'
@@ -12,15 +12,6 @@ if (!BASE_URL || !SMS_GATEWAY_URL) {
 }
 
 const { check, finish } = checklist('login')
-async function latestCode(phone) {
-  for (let i = 0; i < 50; i++) {
-    const messages = await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${phone}`)).json()
-    const withCode = messages.filter((m) => m.params && m.params.code)
-    if (withCode.length) return withCode[withCode.length - 1].params.code
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('no SMS code arrived')
-}
 
 const { context, page, close } = await phoneBrowser()
 const pageErrors = []
@@ -43,7 +34,7 @@ try {
     await page.getByTestId('login-phone').locator('input').fill(PHONE)
     await page.getByTestId('login-send').click()
     await page.getByTestId('login-send').filter({ hasText: '秒后重发' }).waitFor()
-    const code = await latestCode(PHONE)
+    const code = await latestCode(SMS_GATEWAY_URL, PHONE)
     await page.getByTestId('login-code').locator('input').fill(code)
     await page.getByTestId('login-submit').click()
     await page.getByTestId('identity-page').waitFor()

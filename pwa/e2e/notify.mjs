@@ -10,7 +10,7 @@
 // PushManager.subscribe() is tried once and its outcome logged, then PushManager is replaced by
 // one that gets subscriptions from the fake push service (Node does the fetch, no CORS). The
 // service worker's push handler is exercised through CDP (ServiceWorker.deliverPushMessage).
-import { assert, checklist, phoneBrowser } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL, PUSH_SERVICE_URL, RESIDENT_PHONE, STAFF_PHONE, STAFF_PASSWORD, PHOTO_PATH } = process.env
 if (!BASE_URL || !SMS_GATEWAY_URL || !PUSH_SERVICE_URL || !RESIDENT_PHONE || !STAFF_PHONE || !STAFF_PASSWORD || !PHOTO_PATH) {
@@ -20,15 +20,6 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !PUSH_SERVICE_URL || !RESIDENT_PHONE || !ST
 const { check, finish } = checklist('notify')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-async function latestCode(phone, after = 0) {
-  for (let i = 0; i < 80; i++) {
-    const messages = await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${phone}`)).json()
-    const codes = messages.filter((m) => m.params && m.params.code)
-    if (codes.length > after) return codes[codes.length - 1].params.code
-    await sleep(100)
-  }
-  throw new Error(`no SMS code for ${phone}`)
-}
 
 /** The browser half of the fake push service: one subscription for this phone, kept in Node. */
 let fakeSubscription = null
@@ -111,16 +102,8 @@ try {
   await context.grantPermissions(['notifications'], { origin: BASE_URL })
 
   await check('resident logs in and verifies', page, async () => {
-    await page.goto(BASE_URL + '/login', { waitUntil: 'networkidle' })
-    await page.getByTestId('login-phone').locator('input').fill(RESIDENT_PHONE)
-    await page.getByTestId('login-send').click()
-    await page.getByTestId('login-code').locator('input').fill(await latestCode(RESIDENT_PHONE))
-    await page.getByTestId('login-submit').click()
-    // A person of their own: the other journeys on the same stack verified 张三 and 王五.
-    await page.getByTestId('identity-name').locator('input').fill('赵六')
-    await page.getByTestId('identity-id-number').locator('input').fill('360426198505050032')
-    await page.getByTestId('identity-submit').click()
-    await page.getByTestId('me-page').waitFor()
+    // A person of their own: other journeys on the same stack verify other people.
+    await residentSignsIn(page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: RESIDENT_PHONE, name: '赵六', idNumber: '360426198505050032' })
     await page.getByTestId('me-notify-prefs').waitFor()
   })
 
@@ -194,13 +177,7 @@ try {
 
   await check('the clerk logs in and accepts the case', desk, async () => {
     await page.evaluate(() => { window.__sameDocument = true }) // gone if the resident's page reloads
-    await desk.goto(BASE_URL + '/staff/login', { waitUntil: 'networkidle' })
-    await desk.getByTestId('staff-phone').locator('input').fill(STAFF_PHONE)
-    await desk.getByTestId('staff-password').locator('input').fill(STAFF_PASSWORD)
-    await desk.getByTestId('staff-next').click()
-    await desk.getByTestId('staff-code').locator('input').fill(await latestCode(STAFF_PHONE))
-    await desk.getByTestId('staff-next').click()
-    await desk.getByTestId('staff-queue').waitFor()
+    await clerkSignsIn(desk, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: STAFF_PHONE, password: STAFF_PASSWORD })
     await desk.getByTestId(`staff-case-${caseId}`).click()
     await desk.getByTestId('staff-accept').click()
     await desk.getByTestId('staff-status').filter({ hasText: '已受理' }).waitFor()
