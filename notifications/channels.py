@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 from urllib.parse import quote, urlsplit
@@ -231,8 +232,6 @@ def _retry_after(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        from email.utils import parsedate_to_datetime
-
         try:
             return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):

@@ -25,12 +25,12 @@ from tortoise.expressions import F, Subquery
 from auth.service import contact_points
 from backend.kit import audit, db
 from backend.kit.resources import current
-from backend.kit.transactions import after_commit, transaction
+from backend.kit.transactions import transaction
 
 from notifications.channels import Channel, Job, Outcome, SmsChannel, WeChatChannel, WebPushChannel
 from notifications.events import policy
 from notifications.models import Delivery, Notification, PushSubscription
-from notifications.outbox import WAKE_CHANNEL, preferences
+from notifications.outbox import WAKE_CHANNEL, preferences, wake_dispatchers_after_commit
 
 log = logging.getLogger("yiwang.notifications")
 
@@ -135,21 +135,19 @@ class Dispatcher:
         """Take up to ``limit`` due deliveries for this worker; returns the claim token and the rows."""
         token = f"{self.worker}-{uuid.uuid4().hex[:12]}"
         now = datetime.now(UTC)
-        due = Delivery.filter(status__in=CLAIMABLE, next_attempt_at__lte=now)
-        claim = {"status": "sending", "claimed_by": token, "next_attempt_at": now + timedelta(seconds=self.lease),
-                 "attempts": F("attempts") + 1}
+        lease_end = now + timedelta(seconds=self.lease)
         if db.dialect() == "postgres":
             # One statement: lock due rows others have not locked, stamp them, hand them back.
             # (execute_query_dict: tortoise's execute_query returns no rows for an UPDATE … RETURNING)
-            rows = await connections.get("default").execute_query_dict(_PG_CLAIM, [token, now + timedelta(seconds=self.lease), now, limit])
-            return token, [Claimed(r["id"], r["notification_id"], r["channel"], r["attempts"]) for r in rows]
-        # SQLite has no row locks: one UPDATE statement takes the write lock and the rows at
-        # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
-        claimed = await Delivery.filter(id__in=Subquery(due.order_by("next_attempt_at").limit(limit).values("id"))).update(**claim)
-        if not claimed:
-            return token, []
-        rows = await Delivery.filter(claimed_by=token, status="sending").values("id", "notification_id", "channel", "attempts")
-        return token, [Claimed(r["id"], r["notification_id"], r["channel"], r["attempts"]) for r in rows]
+            rows = await connections.get("default").execute_query_dict(_PG_CLAIM, [token, lease_end, now, limit])
+        else:
+            # SQLite has no row locks: one UPDATE statement takes the write lock and the rows at
+            # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
+            due = Delivery.filter(status__in=CLAIMABLE, next_attempt_at__lte=now).order_by("next_attempt_at").limit(limit)
+            claimed = await Delivery.filter(id__in=Subquery(due.values("id"))).update(
+                status="sending", claimed_by=token, next_attempt_at=lease_end, attempts=F("attempts") + 1)
+            rows = await Delivery.filter(claimed_by=token, status="sending").values(*Claimed._fields) if claimed else []
+        return token, [Claimed(**r) for r in rows]
 
     # ---- one delivery ---------------------------------------------------------------------
 
@@ -232,8 +230,7 @@ class Dispatcher:
                                           next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC))
             except IntegrityError:
                 return
-            broker = current().broker
-            after_commit(lambda: broker.publish(WAKE_CHANNEL, b"1"))
+            wake_dispatchers_after_commit()
             return
 
     # ---- batches and the loop -------------------------------------------------------------
@@ -248,7 +245,8 @@ class Dispatcher:
     async def _jobs(self, token: str, rows: list[Claimed]):
         notifications = {n.id: n for n in await Notification.filter(id__in={r.notification_id for r in rows})}
         persons = sorted({n.person_id for n in notifications.values()})
-        contacts = await contact_points(person_ids=persons)
+        needs_contacts = any(r.channel in ("wechat", "sms") for r in rows)  # Web Push needs no openid or phone
+        contacts = await contact_points(person_ids=persons) if needs_contacts else {}
         subscriptions: dict[int, list[PushSubscription]] = {}
         if any(r.channel == "webpush" for r in rows):  # one query for the batch, not one per push
             for s in await PushSubscription.filter(person_id__in=persons):
@@ -256,8 +254,8 @@ class Dispatcher:
         jobs = []
         for r in rows:
             n = notifications[r.notification_id]
-            contact = contacts[n.person_id]
-            jobs.append(self.deliver(token, r, n, contact.openid, contact.phone, subscriptions.get(n.person_id, [])))
+            contact = contacts.get(n.person_id)
+            jobs.append(self.deliver(token, r, n, contact and contact.openid, contact and contact.phone, subscriptions.get(n.person_id, [])))
         return jobs
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -325,6 +323,5 @@ async def retry_delivery(delivery_id: int, *, actor: str) -> bool:
         if updated:
             await audit.record(actor=actor, action="notification.delivery_retried", object_type="notification_delivery",
                                object_id=delivery_id)
-            broker = current().broker
-            after_commit(lambda: broker.publish(WAKE_CHANNEL, b"1"))
+            wake_dispatchers_after_commit()
     return bool(updated)

@@ -67,16 +67,22 @@ async def mark_all_read(*, person_id: int) -> int:
     return await Notification.filter(person_id=person_id, read_at__isnull=True).update(read_at=datetime.now(UTC))
 
 
+async def _update_or_create(model, filters: dict, *, update: dict, create: dict) -> None:
+    """UPDATE the row, or INSERT it; two requests racing to insert end as one insert plus one update."""
+    async with transaction():
+        if await model.filter(**filters).update(**update):
+            return
+        try:
+            async with transaction():  # a savepoint: the losing insert must not abort the outer transaction
+                await model.create(**filters, **create)
+        except IntegrityError:
+            await model.filter(**filters).update(**update)
+
+
 async def set_preferences(*, person_id: int, values: dict) -> Preference:
     now = datetime.now(UTC)
-    async with transaction():
-        updated = await Preference.filter(person_id=person_id).update(**values, updated_at=now)
-        if not updated:
-            try:
-                async with transaction():
-                    await Preference.create(person_id=person_id, updated_at=now, **values)
-            except IntegrityError:  # the same person saved twice at once: the later one wins
-                await Preference.filter(person_id=person_id).update(**values, updated_at=now)
+    await _update_or_create(Preference, {"person_id": person_id}, update={**values, "updated_at": now},
+                            create={**values, "updated_at": now})
     return await preferences(person_id)
 
 
@@ -88,12 +94,8 @@ async def grant_wechat(*, person_id: int, accepted: list[str]) -> dict[str, int]
     now = datetime.now(UTC)
     async with transaction():
         for template_id in accepted:
-            if not await WeChatQuota.filter(person_id=person_id, template_id=template_id).update(credits=F("credits") + 1, updated_at=now):
-                try:
-                    async with transaction():
-                        await WeChatQuota.create(person_id=person_id, template_id=template_id, credits=1, updated_at=now)
-                except IntegrityError:
-                    await WeChatQuota.filter(person_id=person_id, template_id=template_id).update(credits=F("credits") + 1, updated_at=now)
+            await _update_or_create(WeChatQuota, {"person_id": person_id, "template_id": template_id},
+                                    update={"credits": F("credits") + 1, "updated_at": now}, create={"credits": 1, "updated_at": now})
     rows = await WeChatQuota.filter(person_id=person_id)
     return {r.template_id: r.credits for r in rows}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, time as clock
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,12 @@ from notifications.models import Delivery, Notification, Preference, PushSubscri
 WAKE_CHANNEL = "notifications:wake"
 
 
+def wake_dispatchers_after_commit() -> None:
+    """Tell every dispatcher there is due work, once the open transaction has committed."""
+    broker = current().broker
+    after_commit(lambda: broker.publish(WAKE_CHANNEL, b"1"))
+
+
 def inbox_channel(person_id: int) -> str:
     """The broker channel of a person's live stream."""
     return f"inbox:{person_id}"
@@ -27,9 +33,12 @@ def present(n: Notification) -> dict[str, Any]:
     """A notification as the inbox, the live stream and the API show it."""
     return {
         "id": n.id, "event": n.event, "title": n.title, "body": n.body, "link": n.link, "data": n.data,
-        "created_at": n.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "read_at": n.read_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if n.read_at else None,
+        "created_at": _utc(n.created_at), "read_at": _utc(n.read_at) if n.read_at else None,
     }
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _minutes(hhmm: str) -> int:
@@ -126,11 +135,7 @@ async def notify(
             ])
         message = json.dumps({"type": "notification", "notification": present(notification)}, ensure_ascii=False).encode()
         broker = current().broker
-
-        async def announce() -> None:
-            await broker.publish(inbox_channel(person_id), message)
-            if channels and held is None:
-                await broker.publish(WAKE_CHANNEL, b"1")
-
-        after_commit(announce)
+        after_commit(lambda: broker.publish(inbox_channel(person_id), message))
+        if channels and held is None:
+            wake_dispatchers_after_commit()
     return notification
