@@ -98,15 +98,6 @@ class BadCredentials(ServiceError):
     detail_en = "The phone number or password is wrong."
 
 
-class IdentityConflict(ServiceError):
-    code = "auth.identity_conflict"
-    status = 409
-    title_zh = "该身份证号已绑定其他微信"
-    title_en = "ID number bound to another WeChat account"
-    detail_zh = "这个身份证号已经绑定了另一个微信账号。请用原来的微信登录，或携带身份证到乡镇便民服务中心办理换绑。"
-    detail_en = "This ID number is already bound to another WeChat account. Log in with that account, or ask the service centre to rebind."
-
-
 class IdentityMismatch(ServiceError):
     code = "auth.identity_mismatch"
     status = 409
@@ -114,15 +105,6 @@ class IdentityMismatch(ServiceError):
     title_en = "Account already verified as someone else"
     detail_zh = "当前账号已经实名认证为另一个人，不能再绑定这个身份证号。如有疑问请联系工作人员。"
     detail_en = "This account is already verified as another person."
-
-
-class IdentityRejected(ServiceError):
-    code = "auth.identity_rejected"
-    status = 422
-    title_zh = "姓名与身份证号不符"
-    title_en = "Name and ID number do not match"
-    detail_zh = "姓名与身份证号码不一致，请核对后重新填写。"
-    detail_en = "The name does not match the ID number."
 
 
 class SessionNotFound(ServiceError):

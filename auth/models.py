@@ -9,6 +9,10 @@ from tortoise import fields
 from tortoise.models import Model
 
 ROLES = ("resident", "staff", "approver", "courier", "admin")
+
+# How a login channel was proven to belong to its person (NIST SP 800-63A IAL in spirit).
+NONE, CLAIMED, REAL_NAME, IN_PERSON = 0, 1, 2, 3
+ASSURANCE_NAMES = {NONE: "none", CLAIMED: "claimed", REAL_NAME: "real_name", IN_PERSON: "in_person"}
 STAFF_ROLES = ("staff", "approver", "courier", "admin")
 
 
@@ -21,7 +25,10 @@ class Person(Model):
     phone_enc = fields.TextField(null=True)
     phone_idx = fields.CharField(max_length=64, null=True, db_index=True)
     id_number_enc = fields.TextField(null=True)
+    # The owner of an ID number. A later claimant without enough proof gets a person of their own
+    # whose number is kept only as a claim (claim_idx), so knowing a number opens nothing.
     id_number_idx = fields.CharField(max_length=64, null=True, unique=True)
+    claim_idx = fields.CharField(max_length=64, null=True, db_index=True)
     verified_at = fields.DatetimeField(null=True)
     password_hash = fields.CharField(max_length=200, null=True)
     failed_logins = fields.IntField(default=0)
@@ -46,6 +53,9 @@ class Account(Model):
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "auth.Person", related_name="accounts", null=True, on_delete=fields.SET_NULL
     )
+    assurance = fields.IntField(default=NONE)  # NONE | CLAIMED | REAL_NAME | IN_PERSON
+    assurance_source = fields.CharField(max_length=16, null=True)  # claim | carrier3 | face | clerk | confirmed | phone_on_record
+    bound_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
 
@@ -68,6 +78,7 @@ class Session(Model):
         "auth.Person", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
     mfa = fields.BooleanField(default=False)
+    assurance = fields.IntField(default=0)  # the account's assurance level when the session last learnt it
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
     idle_seconds = fields.IntField()
@@ -109,3 +120,24 @@ class RoleGrant(Model):
     class Meta:
         table = "role_grant"
         unique_together = (("person", "role", "scope"),)
+
+
+class JoinRequest(Model):
+    """A new channel asking to join the person who owns an ID number (加入已有实名账号).
+
+    It joins only when confirmed through a channel the person already has: a code sent to their
+    phone on record, or their approval in a session of theirs. The person may say "不是我本人".
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("auth.Account", related_name="join_requests", on_delete=fields.CASCADE)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField("auth.Person", related_name="join_requests", on_delete=fields.CASCADE)
+    status = fields.CharField(max_length=16, default="pending")  # pending | joined | denied | expired
+    code_hash = fields.CharField(max_length=64, null=True)
+    attempts = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_join_request"

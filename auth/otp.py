@@ -39,12 +39,15 @@ async def limit(key: str, window: int, allowed: int) -> None:
         raise TooManyRequests(retry_after=window if window <= 3600 else 3600)
 
 
-async def send(*, phone: str, purpose: str, ip: str, actor: str) -> None:
+async def send(*, phone: str, purpose: str, ip: str, actor: str, template: str = "login_code") -> None:
     """Create a code for this number and text it. Any earlier unused code stops working."""
     phone_idx = _phone_idx(phone)
     await limit(f"otp-send-ip:{ip}", *IP_SEND_LIMIT)
+    # Codes someone else asks for (joining this person) count apart, so they cannot use up the
+    # person's own login codes.
+    group = "" if template == "login_code" else f"{template}:"
     for window, allowed in PHONE_LIMITS:
-        await limit(f"otp-send:{phone_idx}", window, allowed)
+        await limit(f"otp-send:{group}{phone_idx}", window, allowed)
     code = f"{secrets.randbelow(10**6):06d}"
     now = datetime.now(UTC)
     async with transaction():
@@ -52,7 +55,7 @@ async def send(*, phone: str, purpose: str, ip: str, actor: str) -> None:
         row = await OneTimeCode.create(phone_idx=phone_idx, purpose=purpose, code_hash=_code_hash(phone_idx, purpose, code), expires_at=now + LIFETIME)
         await audit.record(actor=actor, action="otp.sent", object_type="one_time_code", object_id=row.id, detail={"purpose": purpose})
     try:
-        await current().sms.send(phone=phone, template="login_code", params={"code": code})
+        await current().sms.send(phone=phone, template=template, params={"code": code})
     except Exception:
         await OneTimeCode.filter(id=row.id).update(consumed_at=datetime.now(UTC))
         raise

@@ -11,10 +11,11 @@ from starlette.responses import JSONResponse, Response
 from backend.kit.api import API
 from backend.kit.pii import mask_phone
 from backend.kit.resources import current
+from backend.kit.realname import RealNameUnavailable
 from backend.kit.sms import SmsRateLimited, SmsUnavailable
 from backend.kit.wechat import WeChatCodeInvalid, WeChatCodeUsed, WeChatNotConfigured, WeChatRateLimited, WeChatUnavailable
 
-from auth import otp, service, sessions
+from auth import identity, otp, service, sessions
 from auth.errors import (
     AccountLocked,
     BadCredentials,
@@ -22,9 +23,7 @@ from auth.errors import (
     CodeLocked,
     CsrfFailed,
     Forbidden,
-    IdentityConflict,
     IdentityMismatch,
-    IdentityRejected,
     IdentityRequired,
     NotAuthenticated,
     SecondFactorRequired,
@@ -32,11 +31,17 @@ from auth.errors import (
     TooManyRequests,
 )
 from auth.middleware import CSRF_COOKIE, SESSION_COOKIE
+from auth.models import ASSURANCE_NAMES
 from auth.permissions import requires
 from auth.schemas import (
     Device,
     DevicesOut,
+    ChannelOut,
+    ChannelsOut,
     IdentityIn,
+    JoinConfirmIn,
+    JoinRequestOut,
+    JoinSentOut,
     MeOut,
     OkOut,
     PhoneOut,
@@ -125,7 +130,7 @@ async def logout(request: Request, *, session: SessionInfo) -> Response:
 
 
 def _me(p: service.Profile) -> MeOut:
-    return MeOut(person_id=p.person_id, verified=p.verified, name=p.name_masked, id_number=p.id_number_masked,
+    return MeOut(person_id=p.person_id, verified=p.verified, assurance=p.assurance, name=p.name_masked, id_number=p.id_number_masked,
                  phone=p.phone_masked, channels=p.channels, roles=p.roles)
 
 
@@ -134,12 +139,65 @@ async def me(request: Request, *, session: SessionInfo) -> MeOut:
     return _me(await service.profile(session=session))
 
 
-@api.post("/me/identity", summary="Real-name verification: name + ID number (一号申请)", tags=["me"], body=IdentityIn,
-          response=MeOut, errors=[*AUTH_ERRORS, IdentityConflict, IdentityMismatch, IdentityRejected], wrappers=[requires()])
+@api.post("/me/identity", summary="Real-name binding: name + ID number (一号申请); joins an existing person only with proof",
+          tags=["me"], body=IdentityIn, response=MeOut, errors=[*AUTH_ERRORS, IdentityMismatch, TooManyRequests, RealNameUnavailable],
+          wrappers=[requires()])
 async def bind_identity(request: Request, *, body: IdentityIn, session: SessionInfo) -> MeOut:
-    person = await service.bind_identity(session=session, name=body.name, id_number=body.id_number)
-    bound = replace(session, person_id=person.id, roles=await sessions.roles_of(person.id))
-    return _me(await service.profile(session=bound))
+    person = await identity.bind_identity(session=session, name=body.name, id_number=body.id_number, ip=_client(request).ip)
+    return await _me_after_binding(session, person.id)
+
+
+async def _me_after_binding(session: SessionInfo, person_id: int) -> MeOut:
+    fresh = await sessions.resolve_by_id(session.id)
+    return _me(await service.profile(session=fresh or replace(session, person_id=person_id, roles=await sessions.roles_of(person_id))))
+
+
+@api.post("/me/identity/join", summary="Ask the earlier owner of my ID number to confirm me (a code to their phone on record)",
+          tags=["me"], response=JoinSentOut, status=202, errors=[*AUTH_ERRORS, TooManyRequests, SmsRateLimited, SmsUnavailable],
+          wrappers=[requires()])
+async def request_join(request: Request, *, session: SessionInfo) -> JoinSentOut:
+    await identity.request_join(session=session, ip=_client(request).ip)
+    return JoinSentOut()
+
+
+@api.post("/me/identity/join/confirm", summary="Join the person with the code from their phone on record", tags=["me"],
+          body=JoinConfirmIn, response=MeOut, errors=[*AUTH_ERRORS, CodeInvalid, CodeLocked, TooManyRequests, identity.JoinRequestNotFound],
+          wrappers=[requires()])
+async def confirm_join(request: Request, *, body: JoinConfirmIn, session: SessionInfo) -> MeOut:
+    person = await identity.confirm_join(session=session, code=body.code, ip=_client(request).ip)
+    return await _me_after_binding(session, person.id)
+
+
+@api.get("/me/channels", summary="My login channels with how each was proven, and channels asking to join me", tags=["me"],
+         response=ChannelsOut, errors=AUTH_ERRORS, wrappers=[requires()])
+async def my_channels(request: Request, *, session: SessionInfo) -> ChannelsOut:
+    bound, pending = await identity.channels(session=session)
+    return ChannelsOut(
+        channels=[ChannelOut(id=c.id, kind=c.kind, assurance=ASSURANCE_NAMES[c.assurance], source=c.source, bound_at=c.bound_at,
+                             last_login_at=c.last_login_at, current=c.current) for c in bound],
+        join_requests=[JoinRequestOut(id=r.id, kind=r.kind, status=r.status, created_at=r.created_at, expires_at=r.expires_at) for r in pending],
+    )
+
+
+@api.delete("/me/channels/{account_id:int}", summary="不是我本人: remove a login channel from me and end its sessions", tags=["me"],
+            response=OkOut, errors=[*AUTH_ERRORS, identity.ChannelNotFound, identity.CurrentChannel], wrappers=[requires()])
+async def remove_channel(request: Request, *, session: SessionInfo) -> OkOut:
+    await identity.remove_channel(session=session, account_id=request.path_params["account_id"])
+    return OkOut()
+
+
+@api.post("/me/join-requests/{request_id:int}/approve", summary="Let a channel that brought my ID number join me", tags=["me"],
+          response=OkOut, errors=[*AUTH_ERRORS, identity.JoinRequestNotFound], wrappers=[requires()])
+async def approve_join(request: Request, *, session: SessionInfo) -> OkOut:
+    await identity.approve_join(session=session, request_id=request.path_params["request_id"])
+    return OkOut()
+
+
+@api.post("/me/join-requests/{request_id:int}/deny", summary="不是我本人: refuse a channel that brought my ID number, end its sessions",
+          tags=["me"], response=OkOut, errors=[*AUTH_ERRORS, identity.JoinRequestNotFound], wrappers=[requires()])
+async def deny_join(request: Request, *, session: SessionInfo) -> OkOut:
+    await identity.deny_join(session=session, request_id=request.path_params["request_id"])
+    return OkOut()
 
 
 @api.post("/me/phone/wechat", summary="Bind my phone number through WeChat getPhoneNumber", tags=["me"], body=WeChatPhoneIn,

@@ -71,9 +71,14 @@ class Role(BaseModel):
     scope: str
 
 
+Assurance = Literal["none", "claimed", "real_name", "in_person"]
+
+
 class MeOut(BaseModel):
     person_id: int | None
     verified: bool
+    assurance: Assurance = Field(description="how this login channel was proven to be the person: claimed (name + ID number only), "
+                                             "real_name (a real-name source such as the carrier three-factor check), in_person (a clerk saw the ID card)")
     name: str | None = Field(description="masked")
     id_number: str | None = Field(description="masked, e.g. 110***********002X")
     phone: str | None = Field(description="masked, e.g. 138****5678")
@@ -101,3 +106,34 @@ class PhoneOut(BaseModel):
 
 class OkOut(BaseModel):
     ok: bool = True
+
+
+class JoinConfirmIn(_Strict):
+    code: str = Field(pattern=r"^\d{6}$", description="the 6-digit code texted to the phone on record of the ID number's owner")
+
+
+class JoinSentOut(BaseModel):
+    accepted: bool = Field(True, description="always true: whether anyone was asked is not told")
+
+
+class ChannelOut(BaseModel):
+    id: int
+    kind: Literal["wechat_mp", "phone"]
+    assurance: Assurance
+    source: str | None
+    bound_at: datetime | None
+    last_login_at: datetime | None
+    current: bool
+
+
+class JoinRequestOut(BaseModel):
+    id: int
+    kind: Literal["wechat_mp", "phone"]
+    status: Literal["claimed", "pending"]
+    created_at: datetime
+    expires_at: datetime
+
+
+class ChannelsOut(BaseModel):
+    channels: list[ChannelOut]
+    join_requests: list[JoinRequestOut] = Field(description="other channels that brought my ID number without enough proof")

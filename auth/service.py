@@ -12,18 +12,15 @@ from backend.kit.pii import mask_id_number, mask_name, mask_phone
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
-from auth import otp, sessions
+from auth import events, otp, sessions
+from auth.events import IdentityNotice
 from auth.errors import (
     AccountLocked,
     BadCredentials,
-    IdentityConflict,
-    IdentityMismatch,
-    IdentityRejected,
     IdentityRequired,
     NotAuthenticated,
 )
-from auth.idnumber import normalize as normalize_id_number
-from auth.models import ROLES, STAFF_ROLES, Account, Person, RoleGrant
+from auth.models import ASSURANCE_NAMES, CLAIMED, ROLES, STAFF_ROLES, Account, Person, RoleGrant
 from auth.passwords import check_password, hash_password
 from auth.sessions import SessionInfo
 
@@ -152,7 +149,7 @@ async def login_with_wechat(*, code: str, client: Client) -> tuple[str, SessionI
         await audit.record(actor=f"account:{account.id}", subject=f"person:{account.person_id}" if account.person_id else None,
                            action="login.succeeded", object_type="account", object_id=account.id, detail={"channel": "wechat_mp"})
     return await sessions.create(account_id=account.id, person_id=account.person_id, transport="bearer", mfa=False,
-                                 user_agent=client.user_agent, ip=client.ip)
+                                 user_agent=client.user_agent, ip=client.ip, assurance=account.assurance)
 
 
 async def send_login_code(*, phone: str, client: Client) -> None:
@@ -170,20 +167,25 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
             await audit.record(actor="anonymous", action="login.failed", object_type="account", result="denied", detail={"channel": "phone"})
         raise
     account = await _account("phone", phone)
-    person_id = account.person_id
-    if person_id is None:
-        # A number we already know (registered by staff, or verified before) leads to its person.
-        known = await Person.filter(phone_idx=_bi(phone, "person.phone")).values_list("id", flat=True)
-        if len(known) == 1:
-            person_id = known[0]
+    person_id, assurance = account.person_id, account.assurance
     async with transaction():
-        await Account.filter(id=account.id).update(person_id=person_id, last_login_at=datetime.now(UTC))
+        if person_id is None:
+            # The code proved this phone: the one person who has it on record (registered by
+            # staff, or verified before) is who this channel belongs to, and is told.
+            known = await Person.filter(phone_idx=_bi(phone, "person.phone")).values_list("id", flat=True)
+            if len(known) == 1:
+                person_id, assurance = known[0], CLAIMED
+                await Account.filter(id=account.id).update(person_id=person_id, assurance=assurance, assurance_source="phone_on_record",
+                                                           bound_at=datetime.now(UTC))
+                await events.tell(IdentityNotice(person_id=person_id, kind="channel_added", dedupe_key=f"identity:channel:{account.id}:{person_id}",
+                                                 params={"channel": "phone"}))
+        await Account.filter(id=account.id).update(last_login_at=datetime.now(UTC))
         await audit.record(actor=f"account:{account.id}", subject=f"person:{person_id}" if person_id else None,
                            action="login.succeeded", object_type="account", object_id=account.id, detail={"channel": "phone"})
     if person_id is not None:
         await _profile_changed(person_id)
     return await sessions.create(account_id=account.id, person_id=person_id, transport=transport, mfa=False,
-                                 user_agent=client.user_agent, ip=client.ip)
+                                 user_agent=client.user_agent, ip=client.ip, assurance=assurance)
 
 
 async def start_staff_login(*, phone: str, password: str, client: Client) -> None:
@@ -228,65 +230,7 @@ async def finish_staff_login(*, phone: str, code: str, transport: str, client: C
                                  user_agent=client.user_agent, ip=client.ip)
 
 
-# ---- real-name binding ---------------------------------------------------------------------
-
-
-class LocalRealNameCheck:
-    """Stands in for the national real-name service: accepts any checksum-valid ID number."""
-
-    async def matches(self, *, name: str, id_number: str) -> bool:
-        return bool(name) and bool(id_number)
-
-
-async def bind_identity(*, session: SessionInfo, name: str, id_number: str) -> Person:
-    """一号申请: prove name + ID number; the channel joins the person who owns that number."""
-    if session.account_id is None:
-        raise NotAuthenticated()
-    id_number = normalize_id_number(id_number)
-    name = name.strip()
-    if not await LocalRealNameCheck().matches(name=name, id_number=id_number):
-        raise IdentityRejected()
-    id_idx, name_idx = _bi(id_number, "person.id_number"), _bi(name, "person.name")
-    account = await Account.get(id=session.account_id)
-    owner = await Person.get_or_none(id_number_idx=id_idx)
-    mine = await Person.get_or_none(id=account.person_id) if account.person_id else None
-    if owner is not None:
-        if owner.name_idx != name_idx:
-            raise IdentityRejected()
-        if mine is not None and mine.id != owner.id:
-            raise IdentityMismatch()
-        if account.kind == "wechat_mp" and await Account.filter(person_id=owner.id, kind="wechat_mp").exclude(id=account.id).exists():
-            async with transaction():
-                await audit.record(actor=f"account:{account.id}", subject=f"person:{owner.id}", action="identity.bind_refused",
-                                   object_type="account", object_id=account.id, result="denied", detail={"reason": "other_wechat"})
-            raise IdentityConflict()
-    elif mine is not None:
-        if mine.id_number_idx is not None:
-            raise IdentityMismatch()
-        if mine.name_idx != name_idx:
-            raise IdentityRejected()
-    async with transaction():
-        if owner is not None:
-            person = owner
-        elif mine is not None:
-            person = mine
-        else:
-            phone = _dec(account.subject_enc, "account.phone") if account.kind == "phone" else None
-            person = await Person.create(
-                name_enc=_enc(name, "person.name"), name_idx=name_idx,
-                phone_enc=_enc(phone, "person.phone") if phone else None, phone_idx=_bi(phone, "person.phone") if phone else None,
-            )
-            await audit.record(actor=f"account:{account.id}", action="person.created", object_type="person", object_id=person.id, subject=f"person:{person.id}")
-        if person.id_number_idx is None:
-            await Person.filter(id=person.id).update(
-                id_number_enc=_enc(id_number, "person.id_number"), id_number_idx=id_idx, verified_at=datetime.now(UTC)
-            )
-        await Account.filter(id=account.id).update(person_id=person.id)
-        await audit.record(actor=f"account:{account.id}", subject=f"person:{person.id}", action="identity.bound",
-                           object_type="account", object_id=account.id, detail={"channel": account.kind})
-    await sessions.refresh_person(account_id=account.id, person_id=person.id)
-    await _profile_changed(person.id)
-    return await Person.get(id=person.id)
+# ---- contact details ---------------------------------------------------------------------
 
 
 async def bind_phone_from_wechat(*, session: SessionInfo, code: str) -> str:
@@ -309,6 +253,7 @@ async def bind_phone_from_wechat(*, session: SessionInfo, code: str) -> str:
 class Profile:
     person_id: int | None
     verified: bool
+    assurance: str
     name_masked: str | None
     id_number_masked: str | None
     phone_masked: str | None
@@ -365,10 +310,11 @@ async def _person_profile(person_id: int) -> dict:
 async def profile(*, session: SessionInfo) -> Profile:
     if session.person_id is not None:
         view = await _person_profile(session.person_id)
-        return Profile(person_id=session.person_id, roles=[{"role": r, "scope": s} for r, s in session.roles], **view)
+        return Profile(person_id=session.person_id, roles=[{"role": r, "scope": s} for r, s in session.roles],
+                       assurance=ASSURANCE_NAMES[session.assurance], **view)
     account = await Account.get(id=session.account_id)
     phone = _dec(account.subject_enc, "account.phone") if account.kind == "phone" else None
-    return Profile(person_id=None, verified=False, name_masked=None, id_number_masked=None,
+    return Profile(person_id=None, verified=False, assurance=ASSURANCE_NAMES[0], name_masked=None, id_number_masked=None,
                    phone_masked=mask_phone(phone) if phone else None, channels=[account.kind], roles=[])
 
 

@@ -41,6 +41,7 @@ class SessionInfo:
     expires_at: float
     last_seen: float
     roles: list[list[str]] = field(default_factory=list)  # [[role, scope], ...]
+    assurance: int = 0  # how this session's channel was proven to be the person (auth.models levels)
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
         return any(r == role and (scope is None or s in ("", scope)) for r, s in self.roles)
@@ -69,7 +70,8 @@ async def roles_of(person_id: int | None) -> list[list[str]]:
     return [[r.role, r.scope] for r in await RoleGrant.filter(person_id=person_id).order_by("id")]
 
 
-async def create(*, account_id: int | None, person_id: int | None, transport: str, mfa: bool, user_agent: str, ip: str) -> tuple[str, SessionInfo]:
+async def create(*, account_id: int | None, person_id: int | None, transport: str, mfa: bool, user_agent: str, ip: str,
+                 assurance: int = 0) -> tuple[str, SessionInfo]:
     """Open a session; returns the token for the client (shown once) and the session."""
     roles = await roles_of(person_id)
     staff = any(r != "resident" for r, _ in roles)
@@ -79,7 +81,7 @@ async def create(*, account_id: int | None, person_id: int | None, transport: st
     async with transaction():
         row = await Session.create(
             token_hash=hash_token(token), csrf_token=secrets.token_urlsafe(24), transport=transport,
-            account_id=account_id, person_id=person_id, mfa=mfa, created_at=now, last_seen_at=now,
+            account_id=account_id, person_id=person_id, mfa=mfa, assurance=assurance if person_id else 0, created_at=now, last_seen_at=now,
             idle_seconds=int(idle.total_seconds()), expires_at=now + absolute,
             user_agent=user_agent[:200], ip=ip[:64],
         )
@@ -96,7 +98,7 @@ def _info(row: Session, roles: list[list[str]]) -> SessionInfo:
     return SessionInfo(
         id=row.id, token_hash=row.token_hash, transport=row.transport, csrf_token=row.csrf_token,
         account_id=row.account_id, person_id=row.person_id, mfa=row.mfa, idle_seconds=row.idle_seconds,
-        expires_at=row.expires_at.timestamp(), last_seen=row.last_seen_at.timestamp(), roles=roles,
+        expires_at=row.expires_at.timestamp(), last_seen=row.last_seen_at.timestamp(), roles=roles, assurance=row.assurance,
     )
 
 
@@ -135,6 +137,12 @@ async def resolve(token: str) -> SessionInfo | None:
     return info
 
 
+async def resolve_by_id(session_id: int) -> SessionInfo | None:
+    """A session as it is stored now (after a binding changed its person or level)."""
+    row = await Session.get_or_none(id=session_id, revoked_at=None)
+    return None if row is None else _info(row, await roles_of(row.person_id))
+
+
 async def end(info: SessionInfo, *, reason: str, actor: str | None = None) -> None:
     """Revoke one session everywhere (logout, device removed, expiry)."""
     async with transaction():
@@ -149,10 +157,18 @@ async def end(info: SessionInfo, *, reason: str, actor: str | None = None) -> No
         await current().broker.delete(_cache_key(info.token_hash))
 
 
-async def refresh_person(*, account_id: int, person_id: int) -> None:
-    """After binding an account to a person, its open sessions act for that person."""
-    await Session.filter(account_id=account_id, revoked_at=None).update(person_id=person_id)
+async def refresh_person(*, account_id: int, person_id: int, assurance: int) -> None:
+    """After binding an account to a person, its open sessions act for that person at its level."""
+    await Session.filter(account_id=account_id, revoked_at=None).update(person_id=person_id, assurance=assurance)
     await forget_cached(person_id=person_id)
+
+
+async def revoke_account(*, account_id: int, reason: str, actor: str) -> int:
+    """End every open session of one login channel (the person said it was not them)."""
+    rows = await Session.filter(account_id=account_id, revoked_at=None)
+    for row in rows:
+        await end(_info(row, []), reason=reason, actor=actor)
+    return len(rows)
 
 
 async def forget_cached(*, person_id: int) -> None:

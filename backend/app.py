@@ -25,6 +25,7 @@ from backend.kit.api import API, openapi
 from backend.kit.config import Settings
 from backend.kit.resources import Resources, opened
 from backend.static import PWAFiles
+from notifications import identity as identity_notices
 from notifications import routes as notification_routes
 from notifications.dispatcher import Dispatcher
 
@@ -38,6 +39,7 @@ class State(TypedDict):
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    identity_notices.register()  # auth tells people about their accounts through notifications
     # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
     v1 = API(prefix="/api/v1")
     for domain in (auth_routes.api, catalog_routes.api, application_routes.api, material_routes.api, notification_routes.api):

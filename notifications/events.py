@@ -34,6 +34,10 @@ _POLICIES = [
     EventPolicy("parcel.out_for_delivery", critical=True, urgency="high", ttl=86400, wechat_template="delivery"),
     EventPolicy("parcel.pickup_code", critical=True, urgency="high", ttl=2 * 86400, wechat_template="delivery"),
     EventPolicy("appointment.reminder", critical=True, urgency="high", ttl=86400, wechat_template="appointment"),
+    EventPolicy("account.channel_added", critical=True, urgency="high", ttl=86400),
+    EventPolicy("account.join_requested", critical=True, urgency="high", ttl=3600),
+    EventPolicy("account.join_refused", critical=True, urgency="high", ttl=86400),
+    EventPolicy("account.channel_removed", external=False),
     EventPolicy("test.ping", urgency="normal", ttl=600),
 ]
 POLICIES: dict[str, EventPolicy] = {p.name: p for p in _POLICIES}

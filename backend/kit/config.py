@@ -62,6 +62,11 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     quiet_hours: str = "22:00-07:00"
     stream_heartbeat: float = 15.0
+    realname_provider: str = "none"
+    realname_api_base: str = "https://dytnsapi.aliyuncs.com"
+    realname_access_key_id: str = ""
+    realname_access_key_secret: str = field(default="", repr=False)
+    realname_auth_code: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -84,6 +89,7 @@ class Settings:
             sms_templates={
                 "login_code": env.get("YIWANG_SMS_TEMPLATE_LOGIN_CODE") or "SMS_LOGIN_CODE",
                 "notice": env.get("YIWANG_SMS_TEMPLATE_NOTICE") or "SMS_NOTICE",
+                "join_code": env.get("YIWANG_SMS_TEMPLATE_JOIN_CODE") or "SMS_JOIN_CODE",
             },
             cookie_secure=(env.get("YIWANG_COOKIE_SECURE") or "auto").lower(),
             accel_redirect_prefix=env.get("YIWANG_ACCEL_REDIRECT_PREFIX") or None,
@@ -106,6 +112,11 @@ class Settings:
             timezone=env.get("YIWANG_TIMEZONE") or "Asia/Shanghai",
             quiet_hours=(env.get("YIWANG_QUIET_HOURS") or "22:00-07:00").lower(),
             stream_heartbeat=float(_int(env, "YIWANG_STREAM_HEARTBEAT", 15)),
+            realname_provider=(env.get("YIWANG_REALNAME_PROVIDER") or "none").lower(),
+            realname_api_base=env.get("YIWANG_REALNAME_API_BASE") or "https://dytnsapi.aliyuncs.com",
+            realname_access_key_id=env.get("YIWANG_REALNAME_ACCESS_KEY_ID") or env.get("YIWANG_SMS_ACCESS_KEY_ID", ""),
+            realname_access_key_secret=env.get("YIWANG_REALNAME_ACCESS_KEY_SECRET") or env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
+            realname_auth_code=env.get("YIWANG_REALNAME_AUTH_CODE", ""),
         )
 
     def __post_init__(self) -> None:
@@ -119,6 +130,10 @@ class Settings:
             raise ConfigError("YIWANG_DISPATCHER must be inprocess or off")
         if not (self.vapid_subject.startswith("mailto:") or self.vapid_subject.startswith("https:")):
             raise ConfigError("YIWANG_VAPID_SUBJECT must be a mailto: or https: contact (RFC 8292)")
+        if self.realname_provider not in ("none", "aliyun"):
+            raise ConfigError(f"YIWANG_REALNAME_PROVIDER must be none or aliyun, got {self.realname_provider!r}")
+        if self.realname_provider == "aliyun" and not (self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code):
+            raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 

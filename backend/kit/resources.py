@@ -10,6 +10,7 @@ from backend.kit import db
 from backend.kit.broker import Broker, open_broker
 from backend.kit.config import Settings
 from backend.kit.pii import Keyring
+from backend.kit.realname import RealNameSource, open_realname
 from backend.kit.sms import AliyunSms, ConsoleSms, SmsSender
 from backend.kit.wechat import WeChatMiniProgram
 
@@ -21,6 +22,7 @@ class Resources:
     broker: Broker
     sms: SmsSender
     wechat: WeChatMiniProgram
+    realname: RealNameSource
 
 
 def _sms(settings: Settings) -> SmsSender:
@@ -56,7 +58,8 @@ async def opened(settings: Settings) -> AsyncIterator[Resources]:
     sms = _sms(settings)
     wechat = WeChatMiniProgram(appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base,
                                redis_url=settings.redis_url)
-    resources = Resources(settings=settings, keyring=keyring, broker=broker, sms=sms, wechat=wechat)
+    realname = open_realname(settings)
+    resources = Resources(settings=settings, keyring=keyring, broker=broker, sms=sms, wechat=wechat, realname=realname)
     previous, _current = _current, resources
     try:
         yield resources
@@ -65,5 +68,6 @@ async def opened(settings: Settings) -> AsyncIterator[Resources]:
         if isinstance(sms, AliyunSms):
             await sms.close()
         wechat.close()
+        await realname.close()
         await broker.close()
         await db.close()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from backend.app import create_app
+from tests.fakes.realname import FakeCarrier
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
 from tests.fakes.wechat import FakeWeChat
@@ -28,6 +29,22 @@ def sms_server() -> Iterator[tuple[FakeSms, str]]:
         yield fake, url
 
 
+@pytest.fixture(scope="session")
+def carrier_server() -> Iterator[tuple[FakeCarrier, str]]:
+    fake = FakeCarrier()
+    with serve(fake.app()) as url:
+        yield fake, url
+
+
+@pytest.fixture
+def carrier(carrier_server) -> FakeCarrier:
+    fake, _ = carrier_server
+    fake.registrations.clear()
+    fake.calls.clear()
+    fake.fail_with = None
+    return fake
+
+
 @pytest.fixture
 def wechat(wechat_server) -> FakeWeChat:
     fake, _ = wechat_server
@@ -44,12 +61,14 @@ def sms(sms_server) -> FakeSms:
 
 
 @pytest.fixture
-def auth_settings(settings, wechat_server, sms_server):
-    (wx, wx_url), (sms_fake, sms_url) = wechat_server, sms_server
+def auth_settings(settings, wechat_server, sms_server, carrier_server):
+    (wx, wx_url), (sms_fake, sms_url), (carrier_fake, carrier_url) = wechat_server, sms_server, carrier_server
     return dataclasses.replace(
         settings, wechat_appid=wx.appid, wechat_secret=wx.secret, wechat_api_base=wx_url,
         sms_provider="aliyun", sms_api_base=sms_url, sms_access_key_id=sms_fake.access_key_id,
         sms_access_key_secret=sms_fake.access_key_secret, sms_sign_name=sms_fake.sign_name,
+        realname_provider="aliyun", realname_api_base=carrier_url, realname_access_key_id=carrier_fake.access_key_id,
+        realname_access_key_secret=carrier_fake.access_key_secret, realname_auth_code=carrier_fake.auth_code,
     )
 
 
