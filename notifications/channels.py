@@ -1,4 +1,8 @@
-"""The outside channels: WeChat subscribe messages, Web Push, SMS. Each turns one delivery into an Outcome."""
+"""The outside channels: WeChat subscribe messages, Web Push, SMS. Each turns one delivery into an Outcome.
+
+What they carry comes from ``public.outside()`` only (the event's fixed words and public fields):
+never the inbox title or body.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from pywebpush import WebPusher, WebPushException
@@ -24,6 +27,7 @@ from backend.kit.wechat import WeChatSendFailed
 
 from notifications.events import WECHAT_TEMPLATE_FIELDS, EventPolicy
 from notifications.models import Notification, PushSubscription, WeChatQuota
+from notifications.public import outside
 from notifications.push import vapid, PushNotConfigured
 
 log = logging.getLogger("yiwang.notifications")
@@ -57,11 +61,6 @@ class Channel(Protocol):
     async def send(self, job: Job) -> Outcome: ...
 
 
-def _local_time(moment: datetime) -> str:
-    local = moment.astimezone(ZoneInfo(current().settings.timezone))
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-
-
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -84,15 +83,11 @@ def wechat_value(kind: str, value: str) -> str:
 
 
 def wechat_data(template: str, notification: Notification) -> dict[str, dict[str, str]]:
-    fields = dict(notification.data.get("fields") or {})
-    fields.setdefault("time", _local_time(notification.created_at))
-    fields.setdefault("remark", "点击查看详情")
-    fields.setdefault("subject", notification.title)
-    fields.setdefault("phrase", notification.title)
+    values = outside(notification).values
     data = {}
     for key, source in WECHAT_TEMPLATE_FIELDS[template].items():
         kind = key.rstrip("0123456789")
-        data[key] = {"value": wechat_value(kind, str(fields.get(source) or "-"))}
+        data[key] = {"value": wechat_value(kind, str(values.get(source) or "-"))}
     return data
 
 
@@ -118,7 +113,7 @@ class WeChatChannel:
             return Outcome("failed", error="no subscribe-message credit left")
         page = None
         if job.notification.link:
-            page = f"{resources.settings.wechat_page}?path={quote(job.notification.link, safe='')}"
+            page = f"{resources.settings.wechat_page}?path={quote(outside(job.notification).url, safe='')}"
         try:
             message_id = await resources.wechat.send_subscribe_message(
                 openid=job.openid, template_id=template_id, data=wechat_data(job.policy.wechat_template, job.notification), page=page
@@ -169,14 +164,13 @@ class WebPushChannel:
 
     @staticmethod
     def payload(notification: Notification) -> bytes:
-        """What the service worker shows; its tag makes a re-delivered message replace the first."""
-        body = notification.body
-        while True:
-            data = json.dumps({"id": notification.id, "title": notification.title, "body": body,
-                               "url": notification.link or "/inbox", "tag": f"n{notification.id}"}, ensure_ascii=False).encode()
-            if len(data) <= 3000 or not body:  # RFC 8291: at most 3993 bytes of plaintext in one record
-                return data
-            body = _cut(body, max(1, len(body) // 2))
+        """What the service worker shows on the lock screen; its tag makes a re-delivered message replace the first.
+
+        Fixed words are short: far below RFC 8291's 3993 bytes of plaintext in one record.
+        """
+        words = outside(notification)
+        return json.dumps({"id": notification.id, "title": words.title, "body": words.body,
+                           "url": words.url, "tag": f"n{notification.id}"}, ensure_ascii=False).encode()
 
     async def send(self, job: Job) -> Outcome:
         try:
@@ -252,11 +246,11 @@ class SmsChannel:
         count = await resources.broker.incr(f"sms-notice:{job.phone}:{window}", ttl=3600)
         if count > self.PER_HOUR:
             return Outcome("retry", error="per-number hourly limit", retry_after=(window + 1) * 3600 - time.time() + 1, throttled=True)
-        fields = job.notification.data.get("fields") or {}
+        values = outside(job.notification).values
         params = {
-            "subject": _cut(str(fields.get("subject") or job.notification.title), 20),
-            "phrase": _cut(str(fields.get("phrase") or "有更新"), 10),
-            "reference": str(fields.get("reference") or "-")[:20],
+            "subject": _cut(values["subject"], 20),
+            "phrase": _cut(values["phrase"], 10),
+            "reference": str(values.get("reference") or "-")[:20],
         }
         try:
             message_id = await resources.sms.send(phone=job.phone, template="notice", params=params)

@@ -14,6 +14,7 @@ from backend.kit.transactions import after_commit, transaction
 
 from notifications.events import EventPolicy, policy
 from notifications.models import Delivery, Notification, Preference, PushSubscription, WeChatQuota
+from notifications.public import check_link, mask, public_fields
 
 WAKE_CHANNEL = "notifications:wake"
 
@@ -109,19 +110,26 @@ async def notify(
     """Record a notification and its deliveries in the caller's transaction.
 
     ``dedupe_key`` names the event once and for all (e.g. a timeline step): a second call with
-    it records nothing and returns None, so a retried request never notifies twice. ``fields``
-    are the short structured values outside channels need (reference, subject, phrase, time,
-    remark, place); ``data`` is free JSON for the app (e.g. the case id to refresh). A rolled-back
+    it records nothing and returns None, so a retried request never notifies twice.
+
+    ``title`` and ``body`` are the inbox item, read after login: they may carry details such as a
+    clerk's note (ID and mobile numbers in them are masked) and never leave the server. Outside
+    channels show the event's fixed words (``events.py``) filled with ``fields``, the public values
+    only (``public.PUBLIC_FIELDS``: reference, subject, time, place); any other key is a ValueError,
+    a value that looks like an ID or phone number is dropped. ``link`` is a path of ids
+    (``/cases/42``). ``data`` is free JSON for the app (e.g. the case id to refresh). A rolled-back
     caller leaves nothing behind; the live stream and the dispatcher hear of it only after commit.
     """
     event_policy = policy(event)
+    fields = public_fields(fields, event=event, strict=True)
+    link = check_link(link)
     now = datetime.now(UTC)
     async with transaction():
         try:
             async with transaction():  # a savepoint: a duplicate must not abort the caller's transaction
                 notification = await Notification.create(
-                    person_id=person_id, event=event, dedupe_key=dedupe_key[:120], title=title[:100], body=body,
-                    link=link, data={**(data or {}), "fields": fields or {}}, critical=event_policy.critical, created_at=now,
+                    person_id=person_id, event=event, dedupe_key=dedupe_key[:120], title=mask(title)[:100], body=mask(body),
+                    link=link, data={**(data or {}), "fields": fields}, critical=event_policy.critical, created_at=now,
                 )
         except IntegrityError:
             return None

@@ -193,7 +193,7 @@ async def test_critical_events_also_go_by_sms_and_ignore_quiet_hours(client, res
     assert r.status_code == 200, r.text
     async with transaction():
         await notify(person_id=pid, event="certificate.ready", dedupe_key="t:cert", title="证照已办好", body="请领取",
-                     fields={"subject": "营业执照", "phrase": "已出证", "reference": "12345678901234"})
+                     fields={"subject": "营业执照", "reference": "12345678901234"})
         await notify(person_id=pid, event="case.accepted", dedupe_key="t:acc", title="已受理", body="受理")
     critical = await Delivery.filter(notification__event="certificate.ready").order_by("channel")
     assert [d.channel for d in critical] == ["sms", "webpush"]
@@ -325,7 +325,7 @@ async def test_sms_notices_are_limited_per_number_and_the_rest_wait(client, resi
     async with transaction():
         for i in range(7):
             await notify(person_id=pid, event="certificate.ready", dedupe_key=f"t:many:{i}", title="证照已办好", body="请领取",
-                         fields={"subject": "营业执照", "phrase": "已出证", "reference": f"{i:014d}"})
+                         fields={"subject": "营业执照", "reference": f"{i:014d}"})
     await dispatcher().run_once()
     texts = [m for m in sms.messages if m["phone"] == RESIDENT_PHONE and m["template"] == "SMS_NOTICE"]
     assert len(texts) == 5
