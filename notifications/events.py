@@ -31,9 +31,9 @@ _POLICIES = [
     EventPolicy("account.channel_added", critical=True, urgency="high", ttl=86400, phrase="已绑定", title="账号新增了登录方式",
                 body="您的账号刚刚新增了一种登录方式。如果不是您本人操作，请登录“一网通办”，在“账号与安全”里点“不是我本人”。",
                 remark="非本人操作请及时处理"),
-    EventPolicy("account.join_requested", critical=True, urgency="high", ttl=3600, phrase="待确认", title="有人申请加入您的账号",
-                body="有人正在申请用您的身份证号加入您的账号。验证码请勿告诉他人；如果不是您本人，请登录“一网通办”点“不是我本人”。",
-                remark="验证码请勿告诉他人"),
+    # The code texted to the phone on record is itself the outside notice of a join request.
+    EventPolicy("account.join_requested", external=False, phrase="待确认", title="有人申请加入您的账号",
+                body="有人正在申请用您的身份证号加入您的账号。验证码请勿告诉他人；如果不是您本人，请登录“一网通办”点“不是我本人”。"),
     EventPolicy("account.join_refused", critical=True, urgency="high", ttl=86400, phrase="已拦截", title="有人用您的身份证号实名",
                 body="有人在新账号上填写了您的身份证号，该账号看不到您的任何信息。如果不是您本人，请登录“一网通办”点“不是我本人”。",
                 remark="该账号看不到您的信息"),

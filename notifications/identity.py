@@ -32,7 +32,7 @@ async def tell_person(notice: events.IdentityNotice) -> None:
     channel = CHANNEL_NAMES.get(notice.params.get("channel", ""), "新")
     await notify(
         person_id=notice.person_id,
-        event=EVENTS[notice.kind],
+        event=f"account.{notice.kind}",
         dedupe_key=notice.dedupe_key,
         title=title,
         body=body.format(channel=channel),

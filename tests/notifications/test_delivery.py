@@ -224,20 +224,28 @@ async def test_sms_opt_out_is_respected_for_ordinary_news(client, resident, appr
 # ---- WeChat subscribe messages --------------------------------------------------------------------
 
 
-async def wechat_resident(client, wechat, openid: str) -> dict[str, str]:
-    """The same resident logs in from the mini-program: their openid joins their person."""
+async def wechat_resident(client, wechat, sms, openid: str) -> dict[str, str]:
+    """The same resident logs in from the mini-program: their openid joins their person.
+
+    Name and ID number are only a claim, so the join is confirmed with the code texted to the
+    phone on record (the resident's own phone).
+    """
     code = wechat.issue_login_code(openid)
     r = await client.post("/api/v1/auth/wechat/miniprogram", json={"code": code})
     assert r.status_code == 200, r.text
     headers = bearer(r.json())
     r = await client.post("/api/v1/me/identity", json={"name": "张三", "id_number": "11010519491231002X"}, headers=headers)
     assert r.status_code == 200, r.text
+    assert (await client.post("/api/v1/me/identity/join", headers=headers)).status_code == 202
+    (message,) = [m for m in sms.messages if m["phone"] == RESIDENT_PHONE and m["template"] == "SMS_JOIN_CODE"][-1:]
+    r = await client.post("/api/v1/me/identity/join/confirm", json={"code": message["params"]["code"]}, headers=headers)
+    assert r.status_code == 200 and r.json()["channels"] == ["phone", "wechat_mp"], r.text
     return headers
 
 
-async def test_wechat_subscribe_message_with_fields_wechat_accepts(client, resident, approver, wechat, push):
+async def test_wechat_subscribe_message_with_fields_wechat_accepts(client, resident, approver, wechat, sms, push):
     openid = "oWX_resident_0001"
-    mini = await wechat_resident(client, wechat, openid)
+    mini = await wechat_resident(client, wechat, sms, openid)
     wechat.accept(openid, TEMPLATES["progress"])  # the resident tapped 允许 in wx.requestSubscribeMessage
     r = await client.post("/api/v1/me/wechat-subscriptions", json={"results": {TEMPLATES["progress"]: "accept"}}, headers=mini)
     assert r.status_code == 200 and r.json()["credits"] == {TEMPLATES["progress"]: 1}
@@ -258,9 +266,9 @@ async def test_wechat_subscribe_message_with_fields_wechat_accepts(client, resid
     assert push.received() == []
 
 
-async def test_wechat_43101_falls_back_to_web_push(client, resident, approver, wechat, push):
+async def test_wechat_43101_falls_back_to_web_push(client, resident, approver, wechat, sms, push):
     openid = "oWX_resident_0002"
-    mini = await wechat_resident(client, wechat, openid)
+    mini = await wechat_resident(client, wechat, sms, openid)
     # The app reported an accept, but WeChat has no credit (the user revoked it in settings).
     r = await client.post("/api/v1/me/wechat-subscriptions", json={"results": {TEMPLATES["progress"]: "accept"}}, headers=mini)
     assert r.status_code == 200
@@ -272,22 +280,22 @@ async def test_wechat_43101_falls_back_to_web_push(client, resident, approver, w
     assert (await WeChatQuota.get(template_id=TEMPLATES["progress"])).credits == 0
     assert (await Delivery.get(channel="webpush")).status == "sent"
     assert len(push.received(subscription["endpoint"])) == 1
-    assert not await Delivery.filter(channel="sms").exists()
+    assert not await Delivery.filter(channel="sms", notification__event="case.accepted").exists()
 
 
 async def test_wechat_43101_without_a_browser_falls_back_to_sms(client, resident, approver, wechat, sms):
-    mini = await wechat_resident(client, wechat, "oWX_resident_0003")
+    mini = await wechat_resident(client, wechat, sms, "oWX_resident_0003")
     await client.post("/api/v1/me/wechat-subscriptions", json={"results": {TEMPLATES["progress"]: "accept"}}, headers=mini)
     await accepted_case(client, resident, approver)
     await drain(dispatcher())
     assert (await Delivery.get(channel="wechat")).status == "failed"
-    assert (await Delivery.get(channel="sms")).status == "sent"
-    assert len([m for m in sms.messages if m["template"] == "SMS_NOTICE"]) == 1
+    assert (await Delivery.get(channel="sms", notification__event="case.accepted")).status == "sent"
+    assert len([m for m in sms.messages if m["template"] == "SMS_NOTICE" and m["params"]["subject"] != "账号与安全"]) == 1
 
 
-async def test_wechat_busy_is_retried(client, resident, approver, wechat):
+async def test_wechat_busy_is_retried(client, resident, approver, wechat, sms):
     openid = "oWX_resident_0004"
-    mini = await wechat_resident(client, wechat, openid)
+    mini = await wechat_resident(client, wechat, sms, openid)
     wechat.accept(openid, TEMPLATES["progress"])
     await client.post("/api/v1/me/wechat-subscriptions", json={"results": {TEMPLATES["progress"]: "accept"}}, headers=mini)
     wechat.fail_subscribe(-1)

@@ -33,10 +33,10 @@ def leaked(sent: object) -> list[str]:
     return [s for s in SECRETS if s in text]
 
 
-async def reach_by(channel: str, client, resident, wechat, push) -> dict | None:
+async def reach_by(channel: str, client, resident, wechat, push, sms=None) -> dict | None:
     """Make ``channel`` the one the resident reads; returns the browser subscription for Web Push."""
     if channel == "wechat":
-        mini = await wechat_resident(client, wechat, "oWX_public_0001")
+        mini = await wechat_resident(client, wechat, sms, "oWX_public_0001")
         wechat.accept("oWX_public_0001", TEMPLATES["progress"])
         r = await client.post("/api/v1/me/wechat-subscriptions", json={"results": {TEMPLATES["progress"]: "accept"}}, headers=mini)
         assert r.status_code == 200, r.text
@@ -55,7 +55,7 @@ def sent_on(channel: str, wechat, push, sms) -> list:
 
 @pytest.mark.parametrize("channel", ["webpush", "wechat", "sms"])
 async def test_a_correction_note_with_personal_data_stays_in_the_inbox(channel, client, resident, approver, wechat, push, sms):
-    await reach_by(channel, client, resident, wechat, push)
+    await reach_by(channel, client, resident, wechat, push, sms)
     case = await submitted_case(client, resident)
     r = await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction",
                           json={"items": [{"item": "premises", "reason": REASON}]}, headers=approver)
@@ -89,7 +89,7 @@ async def test_a_correction_note_with_personal_data_stays_in_the_inbox(channel, 
 @pytest.mark.parametrize("channel", ["webpush", "wechat", "sms"])
 async def test_free_text_given_to_notify_has_no_way_out(channel, client, resident, wechat, push, sms):
     """Whatever a domain writes as title and body is for the inbox; outside, the event's own words."""
-    await reach_by(channel, client, resident, wechat, push)
+    await reach_by(channel, client, resident, wechat, push, sms)
     async with transaction():
         await notify(person_id=await person_id(), event="case.rejected", dedupe_key="t:free", title=f"{NAME} {PHONE}",
                      body=REASON, link="/cases/7", data={"note": REASON})
@@ -102,7 +102,7 @@ async def test_free_text_given_to_notify_has_no_way_out(channel, client, residen
 
 @pytest.mark.parametrize("channel", ["webpush", "wechat", "sms"])
 async def test_personal_data_in_a_structured_field_is_stripped(channel, client, resident, wechat, push, sms):
-    await reach_by(channel, client, resident, wechat, push)
+    await reach_by(channel, client, resident, wechat, push, sms)
     async with transaction():
         await notify(person_id=await person_id(), event="case.accepted", dedupe_key="t:field", title="已受理", body="受理",
                      fields={"subject": f"{NAME}的手机 {PHONE}", "reference": ID_NUMBER})
