@@ -32,6 +32,15 @@ class IdentityRequired(ServiceError):
     detail_en = "Verify your name and ID number first."
 
 
+class AssuranceRequired(ServiceError):
+    code = "auth.assurance_required"
+    status = 403
+    title_zh = "需要更高级别的实名核验"
+    title_en = "Stronger identity proof required"
+    detail_zh = "办理此事项需要核验您本人的身份：请用登记在您本人名下的手机号登录后重新实名（运营商核验），或携带身份证到窗口核验。"
+    detail_en = "This item needs stronger proof of identity: verify with a phone registered in your name, or show your ID card at a service window."
+
+
 class SecondFactorRequired(ServiceError):
     code = "auth.second_factor_required"
     status = 403

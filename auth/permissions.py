@@ -11,19 +11,23 @@ from backend.kit import audit
 from backend.kit.api import Handler, Operation
 from backend.kit.transactions import transaction
 
-from auth.errors import Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
+from auth.errors import AssuranceRequired, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
 from auth.models import STAFF_ROLES
 from auth.sessions import SessionInfo
 
 
 async def authorize(
-    session: SessionInfo | None, *, roles: Sequence[str] = (), scope: str | None = None, verified: bool = False, action: str = ""
+    session: SessionInfo | None, *, roles: Sequence[str] = (), scope: str | None = None, verified: bool = False, action: str = "",
+    assurance: int = 0,
 ) -> SessionInfo:
-    """Allow the request or raise 401/403. Staff roles also need the second factor."""
+    """Allow the request or raise 401/403. Staff roles also need the second factor; ``assurance``
+    is the proof of identity (auth.models levels) the session's channel must have brought."""
     if session is None:
         raise NotAuthenticated()
-    if verified and session.person_id is None:
+    if (verified or assurance) and session.person_id is None:
         raise IdentityRequired()
+    if session.assurance < assurance:
+        raise AssuranceRequired()
     if roles:
         if not any(session.has_role(role, scope) for role in roles):
             async with transaction():

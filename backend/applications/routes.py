@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from auth.errors import CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, TooManyRequests
+from auth.errors import AssuranceRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, TooManyRequests
 from auth.otp import limit
 from auth.permissions import requires
 from auth.sessions import SessionInfo
@@ -43,7 +43,7 @@ def _id(request: Request) -> int:
 
 @api.post("/applications", summary="Start an application (draft) for a service item", tags=["applications"],
           body=ApplicationCreate, response=ApplicationOut, status=201,
-          errors=[*AUTH, ServiceNotFound, applications.FormInvalid], wrappers=[requires(verified=True)])
+          errors=[*AUTH, ServiceNotFound, applications.FormInvalid, AssuranceRequired], wrappers=[requires(verified=True)])
 async def create_application(request: Request, *, body: ApplicationCreate, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.create_draft(session=session, service_code=body.service_code, form=body.form))
 
@@ -75,7 +75,7 @@ async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo)
 
 @api.post("/applications/{application_id:int}/submit", summary="Submit (or resubmit after corrections); retries are safe",
           tags=["applications"], response=ApplicationOut, headers=[HEADER_PARAMETER],
-          errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, IllegalTransition],
+          errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, IllegalTransition, AssuranceRequired],
           wrappers=[requires(verified=True), idempotent])
 async def submit_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.submit(session=session, application_id=_id(request)))

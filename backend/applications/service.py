@@ -173,6 +173,7 @@ async def prefill(*, session: SessionInfo, service_code: str) -> dict[str, Any]:
 async def create_draft(*, session: SessionInfo, service_code: str, form: dict[str, Any]) -> Application:
     await authorize(session, verified=True)
     guide = await catalog.guide(code=service_code)
+    await authorize(session, assurance=guide.assurance_required)
     clean = validate_form(guide, form, complete=False)
     async with transaction():
         application = await Application.create(
@@ -218,6 +219,7 @@ async def submit(*, session: SessionInfo, application_id: int) -> Application:
     """Submit a draft, or resubmit after corrections; the whole form must be valid."""
     application = await _own(session, application_id)
     guide = await catalog.guide(code=application.service_code)
+    await authorize(session, assurance=guide.assurance_required)  # the item may ask for more since the draft
     clean = validate_form(guide, application.form, complete=True)
     if missing := await _missing_materials(application, guide):
         raise MaterialsMissing(errors=missing)

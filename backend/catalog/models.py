@@ -38,6 +38,8 @@ class ServiceItem(Model):
     instant = fields.BooleanField(default=False)
     ems_allowed = fields.BooleanField(default=False)
     appointment_needed = fields.BooleanField(default=False)
+    # The proof of identity an applicant's login channel needs: 1 claimed, 2 real-name source, 3 in person.
+    assurance_required = fields.IntField(default=1)
     keywords = fields.CharField(max_length=200, default="")
     search_text = fields.TextField(default="")
     published = fields.BooleanField(default=True)

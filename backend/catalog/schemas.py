@@ -58,6 +58,8 @@ class ServiceItemIn(BaseModel):
     instant: bool = False
     ems_allowed: bool = False
     appointment_needed: bool = False
+    assurance_required: Literal[1, 2, 3] = Field(1, description="proof of identity needed to apply: 1 name + ID number claimed, "
+                                                                 "2 verified by a real-name source, 3 verified in person")
     keywords: str = Field("", max_length=200)
     published: bool = True
 
@@ -74,6 +76,7 @@ class ServiceSummary(BaseModel):
     instant: bool
     ems_allowed: bool
     appointment_needed: bool
+    assurance_required: int = Field(description="1 claimed, 2 real-name source, 3 in person")
 
 
 class ServiceGuide(ServiceSummary):

@@ -99,7 +99,7 @@ def _summary(item: ServiceItem, departments: dict[str, str]) -> ServiceSummary:
         code=item.code, name=item.name, department=item.department_id, department_name=departments.get(item.department_id, ""),
         kind=item.kind, promised_limit_days=item.promised_limit_days, online_full=item.online_full,
         max_one_trip=item.max_one_trip, instant=item.instant, ems_allowed=item.ems_allowed,
-        appointment_needed=item.appointment_needed,
+        appointment_needed=item.appointment_needed, assurance_required=item.assurance_required,
     )
 
 

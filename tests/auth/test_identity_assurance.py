@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from auth.models import Account, JoinRequest, Person, Session
+from backend.catalog import demo
 from backend.kit.models import AuditEntry
 from notifications.models import Delivery, Notification
 from tests.auth.conftest import bearer, sms_login
@@ -16,6 +17,7 @@ from tests.auth.test_wechat_and_identity import wx_login
 IDENTITY = "/api/v1/me/identity"
 VICTIM_ID = "11010519491231002X"
 OTHER_ID = "440524188001010014"
+ITEM = "000105001000"  # 个体工商户设立登记 (demo catalog)
 
 
 async def victim_with_cases(client, sms, phone: str) -> dict:
@@ -23,8 +25,10 @@ async def victim_with_cases(client, sms, phone: str) -> dict:
     session = await sms_login(client, sms, phone)
     r = await client.post(IDENTITY, json={"name": "张三", "id_number": VICTIM_ID}, headers=bearer(session))
     assert r.status_code == 200 and r.json()["assurance"] == "claimed", r.text
-    r = await client.post("/api/v1/applications", json={"service_code": "LYS-0001", "form": {}}, headers=bearer(session))
-    assert r.status_code in (201, 404, 422), r.text  # a draft if the demo item exists; the takeover checks do not depend on it
+    await demo.seed()
+    r = await client.post("/api/v1/applications", json={"service_code": ITEM, "form": {}}, headers=bearer(session))
+    assert r.status_code == 201, r.text
+    assert len((await client.get("/api/v1/applications", headers=bearer(session))).json()["items"]) == 1
     return session
 
 
@@ -38,7 +42,7 @@ async def test_name_and_id_number_of_another_resident_open_nothing_of_theirs(cli
     assert seen["person_id"] != victim_me["person_id"] and seen["phone"] is None and seen["channels"] == ["wechat_mp"]
     h = bearer(attacker)
     assert (await client.get("/api/v1/applications", headers=h)).json()["items"] == []
-    prefill = await client.get("/api/v1/services/LYS-0001/prefill", headers=h)
+    prefill = await client.get(f"/api/v1/services/{ITEM}/prefill", headers=h)
     assert phone not in prefill.text
     assert (await client.get("/api/v1/notifications", headers=h)).json()["items"] == []
     assert (await client.get("/api/v1/materials", headers=h)).json()["items"] == []
@@ -199,3 +203,24 @@ async def test_fifty_accounts_racing_for_one_number_leave_one_owner_and_no_5xx(c
     owners = await Person.filter(id_number_idx__not_isnull=True)
     assert len(owners) == 1
     assert await Account.filter(person_id=owners[0].id).count() == 1
+
+
+async def test_an_item_that_needs_real_name_proof_refuses_a_claimed_channel_and_takes_a_carrier_verified_one(client, sms, carrier, phone):
+    from backend.catalog import service as catalog
+    from backend.catalog.models import ServiceItem
+
+    await demo.seed()
+    code = ITEM
+    await ServiceItem.filter(code=code).update(assurance_required=2)
+    await catalog.changed()
+    claimed = await sms_login(client, sms, phone)
+    await client.post(IDENTITY, json={"name": "张三", "id_number": VICTIM_ID}, headers=bearer(claimed))
+    r = await client.post("/api/v1/applications", json={"service_code": code, "form": {}}, headers=bearer(claimed))
+    assert r.status_code == 403 and r.json()["code"] == "auth.assurance_required" and "运营商" in r.json()["detail"]
+    guide = (await client.get(f"/api/v1/services/{code}")).json()
+    assert guide["assurance_required"] == 2
+    carrier.register(phone=phone, name="张三", id_number=VICTIM_ID)
+    r = await client.post(IDENTITY, json={"name": "张三", "id_number": VICTIM_ID}, headers=bearer(claimed))
+    assert r.json()["assurance"] == "real_name"
+    r = await client.post("/api/v1/applications", json={"service_code": code, "form": {}}, headers=bearer(claimed))
+    assert r.status_code == 201, r.text
