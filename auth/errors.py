@@ -89,13 +89,18 @@ class TooManyRequests(ServiceError):
         super().__init__(retry_after=retry_after, headers={"Retry-After": str(retry_after)})
 
 
-class AccountLocked(ServiceError):
-    code = "auth.locked"
+class LoginThrottled(ServiceError):
+    code = "auth.login_throttled"
     status = 429
-    title_zh = "账号已临时锁定"
-    title_en = "Account temporarily locked"
-    detail_zh = "密码错误次数太多，账号已锁定，请 {minutes} 分钟后再试，或联系管理员。"
-    detail_en = "Too many wrong passwords; try again in {minutes} minutes or contact an administrator."
+    title_zh = "登录尝试太多"
+    title_en = "Too many login attempts"
+    detail_zh = "登录尝试太多，请 {wait_zh}后再试；如忘记密码，请联系管理员重置。"
+    detail_en = "Too many login attempts; try again in {wait_en}, or ask an administrator to reset your password."
+
+    def __init__(self, *, retry_after: int) -> None:
+        minutes = -(-retry_after // 60)
+        wait_zh, wait_en = (f"{retry_after} 秒", f"{retry_after} seconds") if retry_after < 60 else (f"{minutes} 分钟", f"{minutes} minutes")
+        super().__init__(retry_after=retry_after, wait_zh=wait_zh, wait_en=wait_en, headers={"Retry-After": str(retry_after)})
 
 
 class BadCredentials(ServiceError):

@@ -17,7 +17,6 @@ from backend.kit.wechat import WeChatCodeInvalid, WeChatCodeUsed, WeChatNotConfi
 
 from auth import identity, otp, service, sessions
 from auth.errors import (
-    AccountLocked,
     BadCredentials,
     CodeInvalid,
     CodeLocked,
@@ -25,6 +24,7 @@ from auth.errors import (
     Forbidden,
     IdentityMismatch,
     IdentityRequired,
+    LoginThrottled,
     NotAuthenticated,
     SecondFactorRequired,
     SessionNotFound,
@@ -107,7 +107,7 @@ async def sms_verify(request: Request, *, body: SmsVerify) -> Response:
 
 @api.post("/auth/staff/login", summary="Staff first factor: phone and password; texts the second factor",
           tags=["auth"], body=StaffLogin, response=SentOut, status=202,
-          errors=[service.InvalidPhone, BadCredentials, AccountLocked, TooManyRequests, SmsUnavailable])
+          errors=[service.InvalidPhone, BadCredentials, LoginThrottled, TooManyRequests, SmsUnavailable])
 async def staff_login(request: Request, *, body: StaffLogin) -> SentOut:
     await service.start_staff_login(phone=body.phone, password=body.password, client=_client(request))
     return SentOut(sent=True, retry_after=otp.PHONE_LIMITS[0][0])

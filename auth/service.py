@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import math
 import re
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from backend.kit import audit, errors
 from backend.kit.pii import mask_id_number, mask_name, mask_phone
@@ -15,19 +18,35 @@ from backend.kit.transactions import transaction
 from auth import events, otp, sessions
 from auth.events import IdentityNotice
 from auth.errors import (
-    AccountLocked,
     BadCredentials,
     IdentityRequired,
+    LoginThrottled,
     NotAuthenticated,
+    TooManyRequests,
 )
-from auth.models import ASSURANCE_NAMES, CLAIMED, ROLES, STAFF_ROLES, Account, Person, RoleGrant
+from auth.models import ASSURANCE_NAMES, CLAIMED, IN_PERSON, ROLES, STAFF_ROLES, Account, Person, RoleGrant
 from auth.passwords import check_password, hash_password
 from auth.sessions import SessionInfo
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _SCOPE = re.compile(r"^(|(hall|township|department|carrier):[A-Za-z0-9_-]{1,48})$")
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
+# Staff password throttling, all in the broker (person.failed_logins/locked_until are unused).
+# Wrong passwords slow down one phone *from one address*: after FREE_TRIES misses each further
+# try waits 1 s, 2 s, 4 s … up to 15 min, so an outsider cannot lock a clerk out from elsewhere.
+FREE_TRIES = 3
+FIRST_DELAY, MAX_DELAY = 1, 15 * 60
+TRIES_MEMORY = 86400  # a (phone, address) forgets its misses a day after the first one
+IN_FLIGHT = 60  # a try holds its address's turn at most this long (covers a queued hash)
+# Budgets (window seconds, tries) for tries from addresses the phone never completed a staff
+# login from. One address alone makes at most ~16 tries an hour and ~110 a day, so only many
+# addresses together reach the per-phone limits; the clerk's own addresses are never counted.
+ADDRESS_LIMIT = (3600, 100)  # per address over all phones: password spraying
+ACCOUNT_LIMITS = ((3600, 50), (86400, 200))  # per phone over all addresses: distributed guessing
+# Password checks for the whole deployment, from addresses not known for the phone (~30 ms of
+# CPU each): 100 in 10 s queue ~1.5 s on two cores; 300 a minute is 0.15 core on average and far
+# above what a county's clerks need (a few hundred, each signing in a few times a day).
+GLOBAL_LIMITS = ((10, 100), (60, 300))
+KNOWN_ADDRESS_FOR = 30 * 86400
 
 
 class InvalidPhone(errors.ServiceError):
@@ -80,19 +99,21 @@ async def create_person(*, name: str, phone: str, actor: str, password: str | No
     """Register a person by name and mobile number (real-name verification comes later)."""
     phone = normalize_phone(phone)
     name = name.strip()
+    password_hash = await hash_password(password) if password else None
     async with transaction():
         person = await Person.create(
             name_enc=_enc(name, "person.name"), name_idx=_bi(name, "person.name"),
             phone_enc=_enc(phone, "person.phone"), phone_idx=_bi(phone, "person.phone"),
-            password_hash=hash_password(password) if password else None,
+            password_hash=password_hash,
         )
         await audit.record(actor=actor, action="person.created", object_type="person", object_id=person.id, subject=f"person:{person.id}")
     return person
 
 
 async def set_password(*, person: Person, password: str, actor: str) -> None:
+    password_hash = await hash_password(password)
     async with transaction():
-        await Person.filter(id=person.id).update(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+        await Person.filter(id=person.id).update(password_hash=password_hash)
         await audit.record(actor=actor, action="person.password_set", object_type="person", object_id=person.id, subject=f"person:{person.id}")
 
 
@@ -188,28 +209,86 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
                                  user_agent=client.user_agent, ip=client.ip, assurance=assurance)
 
 
+def _delay(tries: int) -> int:
+    """Seconds the next try from an address must wait after ``tries`` misses in a row there."""
+    return 0 if tries < FREE_TRIES else min(FIRST_DELAY * 2 ** min(tries - FREE_TRIES, 20), MAX_DELAY)
+
+
+def _address(ip: str) -> str:
+    """The client address as throttles see it: an IPv6 /64 is one subscriber, as one IPv4 is."""
+    try:
+        parsed = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is None:
+            return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+        parsed = parsed.ipv4_mapped
+    return str(parsed)
+
+
+async def _record_throttled(*, scope: str, person: Person | None = None, **detail) -> None:
+    """Audit the moment a throttle starts (not every refused try, so a flood writes few rows)."""
+    await audit.record(actor="system", subject=f"person:{person.id}" if person else None, action="login.throttled",
+                       object_type="person", object_id=person.id if person else None, result="denied",
+                       detail={"channel": "staff_password", "scope": scope, **detail})
+
+
+async def _spend(key: str, limits: tuple[tuple[int, int], ...], *, scope: str, error: type[LoginThrottled | TooManyRequests]) -> None:
+    """Count one try against fixed-window budgets; the first try over a budget is audited."""
+    for window, allowed in limits:
+        used = await current().broker.incr(f"rl:{key}:{window}", ttl=window)
+        if used > allowed:
+            if used == allowed + 1:
+                async with transaction():
+                    await _record_throttled(scope=scope, window=window)
+            raise error(retry_after=min(window, 3600))
+
+
+async def _wait_turn(pair: str) -> None:
+    """429 while this phone's tries from this address must wait (or one is still being checked)."""
+    broker = current().broker
+    if await broker.get(f"staff-turn:{pair}") is not None:
+        until = await broker.get(f"staff-until:{pair}")
+        raise LoginThrottled(retry_after=max(1, math.ceil(float(until) - time.time())) if until else 1)
+
+
 async def start_staff_login(*, phone: str, password: str, client: Client) -> None:
-    """Staff first factor: password. On success a code goes to the staff member's phone."""
+    """Staff first factor: password. On success a code goes to the staff member's phone.
+
+    Unknown numbers, residents and disabled accounts get the same answer, after the same scrypt
+    work, as a wrong password; the throttles count them alike.
+    """
     phone = normalize_phone(phone)
-    await otp.limit(f"staff-login-ip:{client.ip}", 3600, 100)
-    person = await Person.filter(phone_idx=_bi(phone, "person.phone")).first()
-    now = datetime.now(UTC)
-    if person is not None and person.locked_until and person.locked_until > now:
-        raise AccountLocked(minutes=max(1, int((person.locked_until - now).total_seconds() // 60) + 1))
-    staff = person is not None and not person.disabled and await RoleGrant.filter(person_id=person.id, role__in=STAFF_ROLES).exists()
-    if not check_password(password, person.password_hash if staff else None):
+    phone_idx = _bi(phone, "person.phone")
+    address = _address(client.ip)
+    pair = f"{phone_idx}:{address}"
+    broker = current().broker
+    await _wait_turn(pair)
+    if await broker.get(f"staff-known:{pair}") is None:
+        await otp.limit(f"staff-login-ip:{address}", *ADDRESS_LIMIT)
+        await _spend(f"staff-login-phone:{phone_idx}", ACCOUNT_LIMITS, scope="account", error=LoginThrottled)
+        await _spend("staff-login-all", GLOBAL_LIMITS, scope="global", error=TooManyRequests)
+    # Counted before checking, atomically, and from the last free try on each try must hold the
+    # address's turn: parallel guesses get no more tries than patient ones.
+    tries = await broker.incr(f"staff-tries:{pair}", ttl=TRIES_MEMORY)
+    if tries >= FREE_TRIES and await broker.incr(f"staff-turn:{pair}", ttl=IN_FLIGHT) > 1:
+        raise LoginThrottled(retry_after=1)
+    # One query whatever the number belongs to, so its timing does not tell either.
+    person = await Person.filter(phone_idx=phone_idx, disabled=False, roles__role__in=STAFF_ROLES).first()
+    if not await check_password(password, person.password_hash if person else None):
+        delay = _delay(tries)
+        if delay:
+            await broker.set(f"staff-until:{pair}", str(time.time() + delay).encode(), ttl=delay)
+            await broker.set(f"staff-turn:{pair}", b"1", ttl=delay)
         async with transaction():
-            if person is not None:
-                failures = person.failed_logins + 1
-                await Person.filter(id=person.id).update(
-                    failed_logins=failures, locked_until=now + LOCK_FOR if failures >= LOCK_AFTER else person.locked_until
-                )
-                if failures >= LOCK_AFTER:
-                    await audit.record(actor="system", subject=f"person:{person.id}", action="person.locked", object_type="person", object_id=person.id)
             await audit.record(actor="anonymous", subject=f"person:{person.id}" if person else None, action="login.failed",
                                object_type="person", result="denied", detail={"channel": "staff_password"})
+            if tries == FREE_TRIES:
+                await _record_throttled(scope="address", person=person, retry_after=delay)
         raise BadCredentials()
-    await Person.filter(id=person.id).update(failed_logins=0, locked_until=None)
+    for key in ("staff-tries", "staff-turn", "staff-until"):
+        await broker.delete(f"{key}:{pair}")
     await otp.send(phone=phone, purpose="staff", ip=client.ip, actor=f"person:{person.id}")
 
 
@@ -221,13 +300,18 @@ async def finish_staff_login(*, phone: str, code: str, transport: str, client: C
     if person is None:
         raise BadCredentials()
     account = await _account("phone", phone)
+    # Staff are enrolled by an administrator who knows them, and prove password + phone each time.
     async with transaction():
-        await Account.filter(id=account.id).update(person_id=person.id, last_login_at=datetime.now(UTC))
+        await Account.filter(id=account.id).update(person_id=person.id, last_login_at=datetime.now(UTC), assurance=IN_PERSON,
+                                                   assurance_source="staff", bound_at=account.bound_at or datetime.now(UTC))
         await audit.record(actor=f"person:{person.id}", subject=f"person:{person.id}", action="login.succeeded",
                            object_type="account", object_id=account.id, detail={"channel": "staff_password_sms"})
+    # Tries from an address this phone completed a staff login from skip the shared budgets, so
+    # a flood from elsewhere cannot keep the clerk out.
+    await current().broker.set(f"staff-known:{person.phone_idx}:{_address(client.ip)}", b"1", ttl=KNOWN_ADDRESS_FOR)
     await _profile_changed(person.id)
     return await sessions.create(account_id=account.id, person_id=person.id, transport=transport, mfa=True,
-                                 user_agent=client.user_agent, ip=client.ip)
+                                 user_agent=client.user_agent, ip=client.ip, assurance=IN_PERSON)
 
 
 # ---- contact details ---------------------------------------------------------------------
