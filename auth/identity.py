@@ -148,6 +148,7 @@ async def _owner_or_claim(account: Account, mine: Person | None, *, name: str, n
     if level >= REAL_NAME and owner.name_idx == name_idx and level >= await person_level(owner.id):
         await events.tell(IdentityNotice(person_id=owner.id, kind="channel_added", dedupe_key=f"identity:channel:{account.id}:{owner.id}",
                                          params={"channel": account.kind}))
+        await _set_aside_claims(owner, joining=account, actor=actor)
         return owner
     # Not enough proof to join: a person of its own, the number kept as a claim, the owner told.
     claimant = mine or await Person.create(phone_enc=_enc_phone(account), phone_idx=_idx_phone(account))
@@ -164,6 +165,21 @@ async def _owner_or_claim(account: Account, mine: Person | None, *, name: str, n
     await events.tell(IdentityNotice(person_id=owner.id, kind="join_refused", dedupe_key=f"identity:claim:{request.id}",
                                      params={"channel": account.kind, "request_id": str(request.id)}))
     return claimant
+
+
+async def _set_aside_claims(owner: Person, *, joining: Account, actor: str) -> None:
+    """Proven proof arrived: channels that only claimed this person step aside until the person approves them.
+
+    Whoever claimed a number first owned it, perhaps someone who bought a leaked list; the
+    resident who proves it is the person, and sees those channels as requests to approve or refuse.
+    """
+    claims = await Account.filter(person_id=owner.id, assurance_source="claim").exclude(id=joining.id)
+    for claim in claims:
+        await Account.filter(id=claim.id).update(person_id=None, assurance=0, assurance_source=None, bound_at=None)
+        request = await JoinRequest.create(account_id=claim.id, person_id=owner.id, status="claimed", expires_at=datetime.now(UTC) + JOIN_LIFETIME)
+        await audit.record(actor=actor, subject=f"person:{owner.id}", action="identity.claim_set_aside", object_type="join_request",
+                           object_id=request.id, detail={"channel": claim.kind})
+        await sessions.detach_account(account_id=claim.id)
 
 
 def _enc_phone(account: Account) -> str | None:

@@ -163,6 +163,15 @@ async def refresh_person(*, account_id: int, person_id: int, assurance: int) -> 
     await forget_cached(person_id=person_id)
 
 
+async def detach_account(*, account_id: int) -> None:
+    """The channel no longer acts for its person: its open sessions carry on unbound."""
+    rows = await Session.filter(account_id=account_id, revoked_at=None).values_list("token_hash", flat=True)
+    await Session.filter(account_id=account_id, revoked_at=None).update(person_id=None, assurance=0)
+    if _use_cache():
+        for token_hash in rows:
+            await current().broker.delete(_cache_key(token_hash))
+
+
 async def revoke_account(*, account_id: int, reason: str, actor: str) -> int:
     """End every open session of one login channel (the person said it was not them)."""
     rows = await Session.filter(account_id=account_id, revoked_at=None)

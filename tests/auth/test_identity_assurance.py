@@ -137,15 +137,17 @@ async def test_not_me_refuses_the_claimant_and_ends_its_sessions(client, sms, we
 
 
 async def test_not_me_removes_a_channel_that_joined(client, sms, wechat, carrier, phone):
-    owner = await wx_login(client, wechat, "o-owner")
+    first_phone, second_phone = phone, "137" + phone[3:]  # two numbers, both registered to 李四 at the carrier
+    carrier.register(phone=first_phone, name="李四", id_number=OTHER_ID)
+    carrier.register(phone=second_phone, name="李四", id_number=OTHER_ID)
+    owner = await sms_login(client, sms, first_phone)
     await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(owner))
-    carrier.register(phone=phone, name="李四", id_number=OTHER_ID)
-    joined = await sms_login(client, sms, phone)
+    joined = await sms_login(client, sms, second_phone)
     assert (await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(joined))).json()["assurance"] == "real_name"
     inbox = (await client.get("/api/v1/notifications", headers=bearer(owner))).json()["items"]
     assert inbox[0]["event"] == "account.channel_added"
     channels = (await client.get("/api/v1/me/channels", headers=bearer(owner))).json()["channels"]
-    phone_channel = next(c for c in channels if c["kind"] == "phone")
+    phone_channel = next(c for c in channels if not c["current"])
     mine = next(c for c in channels if c["current"])
     assert (await client.delete(f"/api/v1/me/channels/{mine['id']}", headers=bearer(owner))).json()["code"] == "auth.current_channel"
     assert (await client.delete(f"/api/v1/me/channels/{phone_channel['id']}", headers=bearer(owner))).status_code == 200
@@ -224,3 +226,16 @@ async def test_an_item_that_needs_real_name_proof_refuses_a_claimed_channel_and_
     assert r.json()["assurance"] == "real_name"
     r = await client.post("/api/v1/applications", json={"service_code": code, "form": {}}, headers=bearer(claimed))
     assert r.status_code == 201, r.text
+
+
+async def test_whoever_claimed_a_number_first_steps_aside_when_the_resident_proves_it(client, sms, wechat, carrier, phone):
+    squatter = await wx_login(client, wechat, "o-squatter")  # registered a leaked number before its owner came
+    squatted = (await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(squatter))).json()
+    carrier.register(phone=phone, name="李四", id_number=OTHER_ID)
+    resident = await sms_login(client, sms, phone)
+    joined = (await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(resident))).json()
+    assert joined["person_id"] == squatted["person_id"] and joined["channels"] == ["phone"] and joined["assurance"] == "real_name"
+    assert (await client.get("/api/v1/me", headers=bearer(squatter))).json()["person_id"] is None
+    assert (await client.get("/api/v1/applications", headers=bearer(squatter))).status_code == 403
+    (request,) = (await client.get("/api/v1/me/channels", headers=bearer(resident))).json()["join_requests"]
+    assert request["kind"] == "wechat_mp"  # the resident can approve it if it was theirs, or refuse it
