@@ -41,7 +41,8 @@ class UploadForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     file: bytes = Field(json_schema_extra={"format": "binary", "contentMediaType": "image/*"},
                         description="one photo (JPEG, PNG, HEIC or WebP); sent with a filename")
-    kind: str = Field("", max_length=40, description="what the photo shows, e.g. id_card_front")
+    kind: str = Field("", max_length=40, pattern=r"^([a-z][a-z0-9_]{1,39})?$",
+                      description="the material key of the service item the photo is for, e.g. id_card (a catalog key)")
     # A form field is text or absent, never JSON null: the document shows a plain date.
     expires_on: Annotated[date | None, WithJsonSchema({"type": "string", "format": "date"})] = Field(
         None, description="when the document shown expires (YYYY-MM-DD)"
