@@ -17,6 +17,28 @@ CSRF_COOKIE = "yiwang_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
+# The two ways a request carries its session, as the OpenAPI document declares them.
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http", "scheme": "bearer",
+        "description": "Apps and the mini-program: the `token` from a login with transport=bearer.",
+    },
+    "session_cookie": {
+        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "description": "The PWA: the HttpOnly cookie set by a login with transport=cookie.",
+    },
+    "csrf_token": {
+        "type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+        "description": "With the cookie, on POST/PUT/DELETE: the `csrf_token` of the login (also in the yiwang_csrf cookie).",
+    },
+}
+
+
+def security_requirements(method: str) -> tuple[dict[str, list[str]], ...]:
+    """Bearer token, or the cookie (plus the CSRF header when the method changes something)."""
+    cookie = {"session_cookie": []} if method in SAFE_METHODS else {"session_cookie": [], "csrf_token": []}
+    return ({"bearer": []}, cookie)
+
 
 def _token(scope: Scope) -> tuple[str | None, str | None]:
     """(token, how it came): the Authorization header wins over the cookie."""

@@ -8,10 +8,11 @@ from typing import Any
 from starlette.requests import Request
 
 from backend.kit import audit
-from backend.kit.api import Handler, Operation
+from backend.kit.api import Documented, Handler, Operation
 from backend.kit.transactions import transaction
 
-from auth.errors import AssuranceRequired, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
+from auth.errors import AssuranceRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
+from auth.middleware import SAFE_METHODS, security_requirements
 from auth.models import STAFF_ROLES
 from auth.sessions import SessionInfo
 
@@ -62,5 +63,18 @@ def requires(*, roles: Sequence[str] = (), verified: bool = False):
         guarded.__name__ = call.__name__
         return guarded
 
+    def document(op: Operation) -> Documented:
+        raised: list = [NotAuthenticated]
+        if op.method not in SAFE_METHODS:
+            raised.append(CsrfFailed)
+        if verified:
+            raised.append(IdentityRequired)
+        if roles:
+            raised.append(Forbidden)
+            if any(role in STAFF_ROLES for role in roles):
+                raised.append(SecondFactorRequired)
+        return Documented(errors=tuple(raised), security=security_requirements(op.method))
+
     wrap.guard = guard  # type: ignore[attr-defined]
+    wrap.document = document  # type: ignore[attr-defined]
     return wrap

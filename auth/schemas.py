@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -14,22 +14,44 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# What normalize_phone accepts, so a number the document allows is never refused as malformed:
+# 11 digits of a mainland mobile, optionally +86 / 0086 first, single spaces or hyphens between groups.
+# [0-9], not \d: \d would also match other scripts' digits.
+PHONE_PATTERN = r"^(\+86|0086)?[ -]?1[3-9][0-9]([ -]?[0-9]){8}$"
+
+
+# The shape normalize() checks first: a province code, a birth date of 18xx-20xx, the check character
+# (0-9 or X). Whether the date exists and the check character is right the pattern cannot say.
+ID_NUMBER_PATTERN = (
+    r"^(1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])[0-9]{4}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
+    r"[0-9]{3}[0-9Xx]$"
+)
+
+
+def _phone() -> Any:
+    return Field(min_length=11, max_length=20, pattern=PHONE_PATTERN, description="mainland mobile number, e.g. 13912345678")
+
+
+def _sms_code() -> Any:
+    return Field(pattern=r"^[0-9]{6}$", description="the 6-digit code from the text message")
+
+
 class WeChatLogin(_Strict):
     code: str = Field(min_length=1, max_length=128, description="wx.login() code")
 
 
 class SmsSend(_Strict):
-    phone: str = Field(min_length=11, max_length=20)
+    phone: str = _phone()
 
 
 class SmsVerify(_Strict):
-    phone: str = Field(min_length=11, max_length=20)
-    code: str = Field(pattern=r"^\d{6}$", description="the 6-digit code from the text message")
+    phone: str = _phone()
+    code: str = _sms_code()
     transport: Literal["cookie", "bearer"] = Field("cookie", description="cookie for the PWA, bearer for apps")
 
 
 class StaffLogin(_Strict):
-    phone: str = Field(min_length=11, max_length=20)
+    phone: str = _phone()
     password: str = Field(min_length=1, max_length=200)
 
 
@@ -39,7 +61,10 @@ class StaffVerify(SmsVerify):
 
 class IdentityIn(_Strict):
     name: str = Field(min_length=2, max_length=30, pattern=r"^[\u4e00-\u9fa5A-Za-z·•\s]+$")
-    id_number: str = Field(min_length=15, max_length=20)
+    id_number: str = Field(
+        min_length=18, max_length=18, pattern=ID_NUMBER_PATTERN,
+        description="18-character citizen ID number; the birth date must exist and the check character be right (else 422)",
+    )
 
     @field_validator("id_number")
     @classmethod

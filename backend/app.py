@@ -14,7 +14,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
 from auth import routes as auth_routes
-from auth.middleware import SessionMiddleware
+from auth.errors import CsrfFailed
+from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
 from backend.catalog import routes as catalog_routes
@@ -37,20 +38,32 @@ class State(TypedDict):
     resources: Resources
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings.from_env()
-    identity_notices.register()  # auth tells people about their accounts through notifications
+def _apis() -> tuple[API, API]:
+    """(the probes, /api/v1)."""
     # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
     v1 = API(prefix="/api/v1")
     for domain in (auth_routes.api, catalog_routes.api, application_routes.api, material_routes.api, notification_routes.api):
         v1.include(domain)
-    apis = [health.api, v1]
-    document = openapi(
-        apis,
+    return health.api, v1
+
+
+def openapi_document() -> dict:
+    """The document served at /api/openapi.json (it does not depend on settings)."""
+    return openapi(
+        _apis(),
         title="一网 Yiwang API",
         version=VERSION,
         description="一网通办: government errands from a phone. Errors are RFC 9457 problem+json with a stable `code`.",
+        security_schemes=SECURITY_SCHEMES,
+        unsafe_errors=[CsrfFailed],  # the session middleware's check, before any route
     )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    identity_notices.register()  # auth tells people about their accounts through notifications
+    _, v1 = _apis()
+    document = openapi_document()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:

@@ -132,7 +132,7 @@ async def unsubscribe(request: Request, *, body: PushEndpoint, session: SessionI
 
 
 @api.get("/stream", summary="Server-Sent Events: my new notifications and case updates (resume with Last-Event-ID)",
-         tags=["notifications"], errors=[*AUTH, BadLastEventId], wrappers=[requires(verified=True)])
+         tags=["notifications"], content={"text/event-stream": {"schema": {"type": "string"}}}, errors=[*AUTH, BadLastEventId], wrappers=[requires(verified=True)])
 async def live_stream(request: Request, *, session: SessionInfo) -> Response:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     last_event_id = None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 
 class _In(BaseModel):
@@ -45,27 +45,38 @@ _HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class Preferences(_In):
-    wechat: bool = Field(description="WeChat subscribe messages")
-    webpush: bool = Field(description="browser notifications (Web Push)")
-    sms: bool = Field(description="text messages when no other channel reaches me (critical notices always come by SMS)")
-    quiet_hours: bool = Field(description="hold non-urgent messages during quiet hours")
+    # StrictBool: the document says boolean, so 0 / "false" are refused, not read as false.
+    wechat: StrictBool = Field(description="WeChat subscribe messages")
+    webpush: StrictBool = Field(description="browser notifications (Web Push)")
+    sms: StrictBool = Field(description="text messages when no other channel reaches me (critical notices always come by SMS)")
+    quiet_hours: StrictBool = Field(description="hold non-urgent messages during quiet hours")
     quiet_start: str = Field(pattern=_HHMM, description="local time HH:MM")
     quiet_end: str = Field(pattern=_HHMM, description="local time HH:MM")
 
 
 class PushKeys(_In):
-    p256dh: str = Field(min_length=80, max_length=100)
-    auth: str = Field(min_length=16, max_length=40)
+    # base64url as PushSubscription.toJSON() gives it (padding tolerated).
+    p256dh: str = Field(min_length=87, max_length=88, pattern=r"^[A-Za-z0-9_-]{87}=?$",
+                        description="the browser's P-256 public key, 65 bytes; must be a point on the curve (else 422)")
+    auth: str = Field(min_length=22, max_length=24, pattern=r"^[A-Za-z0-9_-]{22}(==)?$", description="the 16-byte auth secret")
+
+
+def _endpoint() -> Any:
+    return Field(
+        min_length=10, max_length=1000, json_schema_extra={"format": "uri"},
+        description="the push service URL (https); only the push services in YIWANG_PUSH_ENDPOINTS are accepted, "
+                    "by default those of Chrome, Firefox, Safari and Edge; any other URL is 422 push.endpoint_not_allowed",
+    )
 
 
 class PushSubscriptionIn(_In):
-    endpoint: str = Field(min_length=10, max_length=1000)
+    endpoint: str = _endpoint()
     expirationTime: float | None = None
     keys: PushKeys
 
 
 class PushEndpoint(_In):
-    endpoint: str = Field(min_length=10, max_length=1000)
+    endpoint: str = _endpoint()
 
 
 class PushSubscriptionOut(BaseModel):
@@ -85,13 +96,9 @@ class VapidKeyOut(BaseModel):
 class WeChatGrant(_In):
     """The result of wx.requestSubscribeMessage: templateId → accept | reject | ban | filter."""
 
-    results: dict[str, Literal["accept", "reject", "ban", "filter"]] = Field(min_length=1, max_length=20)
-
-    @model_validator(mode="after")
-    def _keys(self) -> "WeChatGrant":
-        if any(not 1 <= len(k) <= 64 for k in self.results):
-            raise ValueError("template ids are 1 to 64 characters")
-        return self
+    results: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Literal["accept", "reject", "ban", "filter"]] = Field(
+        min_length=1, max_length=20, description="template id (1 to 64 characters) → the answer"
+    )
 
 
 class WeChatCredits(BaseModel):

@@ -16,6 +16,7 @@ from backend.applications.schemas import (
     AttachIn,
     CertificateCheck,
     IssueCertificate,
+    PrefillOut,
     ApplicationList,
     ApplicationOut,
     CorrectionRequest,
@@ -55,9 +56,9 @@ async def my_applications(request: Request, *, session: SessionInfo) -> Applicat
 
 
 @api.get("/services/{code}/prefill", summary="Form values from my identity and earlier applications (一表申请)",
-         tags=["applications"], errors=[*AUTH, ServiceNotFound], wrappers=[requires(verified=True)])
-async def prefill(request: Request, *, session: SessionInfo) -> dict:
-    return {"values": await applications.prefill(session=session, service_code=request.path_params["code"])}
+         tags=["applications"], response=PrefillOut, errors=[*AUTH, ServiceNotFound], wrappers=[requires(verified=True)])
+async def prefill(request: Request, *, session: SessionInfo) -> PrefillOut:
+    return PrefillOut(values=await applications.prefill(session=session, service_code=request.path_params["code"]))
 
 
 @api.get("/applications/{application_id:int}", summary="One application with its timeline", tags=["applications"],
@@ -150,7 +151,7 @@ async def detach_material(request: Request, *, session: SessionInfo) -> Applicat
 
 
 @api.get("/applications/{application_id:int}/materials/{material_id:int}/file", summary="A material of a case (owner or reviewer)",
-         tags=["applications"], errors=[*AUTH, applications.ApplicationNotFound, MaterialNotFound], wrappers=[requires()])
+         tags=["applications"], content={"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}, errors=[*AUTH, applications.ApplicationNotFound, MaterialNotFound], wrappers=[requires()])
 async def attached_file(request: Request, *, session: SessionInfo) -> Response:
     path = await applications.attached_file(session=session, application_id=_id(request),
                                             material_id=request.path_params["material_id"], thumbnail=False)
@@ -174,7 +175,7 @@ async def verify_certificate(request: Request) -> CertificateCheck:
 
 
 @api.get("/applications/{application_id:int}/qr.{kind:str}", summary="QR code of the tracking page (qr.svg or qr.png)",
-         tags=["applications"], errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires()])
+         tags=["applications"], content={"image/svg+xml": {"schema": {"type": "string"}}, "image/png": {"schema": {"type": "string", "format": "binary"}}}, errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires()])
 async def tracking_qr(request: Request, *, session: SessionInfo) -> Response:
     kind = request.path_params["kind"]
     if kind not in ("svg", "png"):

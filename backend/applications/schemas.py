@@ -72,6 +72,10 @@ class ApplicationOut(BaseModel):
     materials: list[AttachedOut]
 
 
+class PrefillOut(BaseModel):
+    values: dict[str, Any] = Field(description="form field key → value to offer")
+
+
 class ApplicationList(BaseModel):
     items: list[ApplicationOut]
 
@@ -87,7 +91,7 @@ class TrackOut(BaseModel):
 
 
 class TrackQuery(_In):
-    phone_last4: str = Field(pattern=r"^\d{4}$", description="last 4 digits of the applicant's phone (second factor)")
+    phone_last4: str = Field(pattern=r"^[0-9]{4}$", description="last 4 digits of the applicant's phone (second factor)")
 
 
 class StaffQueueQuery(_In):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from backend.catalog.models import KINDS
 
@@ -17,7 +17,7 @@ class MaterialSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
     name: str = Field(min_length=1, max_length=60)
-    required: bool = True
+    required: StrictBool = True
     condition: str | None = Field(None, max_length=120, description="when the material is needed, for conditional ones")
     example_image: str | None = Field(None, max_length=200)
     certificate_type: str | None = Field(None, max_length=40, description="an issued e-certificate that can stand in")
@@ -30,7 +30,7 @@ class FormField(BaseModel):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
     label: str = Field(min_length=1, max_length=40)
     type: Literal["text", "textarea", "number", "date", "phone", "id_number", "select", "address"] = "text"
-    required: bool = True
+    required: StrictBool = True
     max_length: int = Field(100, ge=1, le=2000)
     options: list[str] = Field(default_factory=list)
     prefill: Literal["person.name", "person.phone", "person.id_number", "previous"] | None = Field(
@@ -53,15 +53,15 @@ class ServiceItemIn(BaseModel):
     legal_limit_days: int = Field(ge=0, le=365)
     promised_limit_days: int = Field(ge=0, le=365)
     fee: str = Field("不收费", max_length=100)
-    online_full: bool = False
-    max_one_trip: bool = True
-    instant: bool = False
-    ems_allowed: bool = False
-    appointment_needed: bool = False
+    online_full: StrictBool = False
+    max_one_trip: StrictBool = True
+    instant: StrictBool = False
+    ems_allowed: StrictBool = False
+    appointment_needed: StrictBool = False
     assurance_required: Literal[1, 2, 3] = Field(1, description="proof of identity needed to apply: 1 name + ID number claimed, "
                                                                  "2 verified by a real-name source, 3 verified in person")
     keywords: str = Field("", max_length=200)
-    published: bool = True
+    published: StrictBool = True
 
 
 class ServiceSummary(BaseModel):

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from backend.kit import db, errors
+from backend.kit import db
 from backend.kit.api import API
 from backend.kit.resources import current
 
@@ -24,13 +24,6 @@ class Readiness(BaseModel):
     database: str
     broker: str
     migrations: str
-
-
-class NotReady(errors.ServiceError):
-    code = "not_ready"
-    status = 503
-    title_zh = "服务尚未就绪"
-    title_en = "Not ready"
 
 
 async def _check_migrations(request: Request) -> str:
@@ -58,7 +51,9 @@ async def healthz(request: Request) -> Health:
     return Health(status="ok")
 
 
-@api.get("/readyz", summary="Database and broker reachable, migrations applied (readiness)", tags=["ops"], response=Readiness, errors=[NotReady])
+# Not ready is 503 with the same body (which part failed), not a problem+json.
+@api.get("/readyz", summary="Database and broker reachable, migrations applied (readiness; 503 when not)", tags=["ops"],
+         response=Readiness, also=[503])
 async def readyz(request: Request) -> JSONResponse | Readiness:
     database, broker = await asyncio.gather(_probe(db.ping), _probe(current().broker.ping))
     migrations = await _check_migrations(request) if database == "ok" else "unknown"

@@ -26,7 +26,15 @@ from backend.kit.validation import field_errors
 
 Handler = Callable[..., Awaitable[Any]]
 _PATH_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
-_CONVERTER_SCHEMA = {"int": {"type": "integer"}, "str": {"type": "string"}, "path": {"type": "string"}, "uuid": {"type": "string", "format": "uuid"}}
+_MAX_ID = 10**18 - 1
+# What each path convertor matches, so a generated value the router would not route is outside the schema too.
+_CONVERTER_SCHEMA = {
+    "int": {"type": "integer", "minimum": 0, "maximum": _MAX_ID},
+    # No "\n" either: the /api/v1 Mount matches its rest with ".*", which stops at a newline.
+    "str": {"type": "string", "minLength": 1, "pattern": r"^[^/\n]+$"},
+    "path": {"type": "string"},
+    "uuid": {"type": "string", "format": "uuid"},
+}
 
 
 
@@ -37,6 +45,16 @@ class _DatabaseId(IntegerConvertor):
 
 
 register_url_convertor("int", _DatabaseId())
+
+@dataclass(frozen=True)
+class Documented:
+    """What a route wrapper adds to its operation's document: the errors it raises, the request
+    parameters it reads, and the security requirements it enforces (``None``: none)."""
+
+    errors: tuple[type[errors.ServiceError], ...] = ()
+    parameters: tuple[dict[str, Any], ...] = ()
+    security: tuple[dict[str, list[str]], ...] | None = None
+
 
 @dataclass
 class Operation:
@@ -54,6 +72,12 @@ class Operation:
     extra_headers: tuple[dict[str, Any], ...] = ()
     # For cacheable GETs: answers a request from its raw query string (bytes of JSON) or None.
     cached: Callable[[bytes], Awaitable[bytes | None]] | None = None
+    # A multipart/form-data body the handler reads itself (documented; the handler validates it with this model).
+    form: type[BaseModel] | None = None
+    # Success content that is not the JSON response model: media type → schema (files, images, event streams).
+    content: dict[str, dict[str, Any]] | None = None
+    # Other success statuses the handler answers with, same content (e.g. 200 for an upload already stored).
+    also: tuple[int, ...] = ()
 
     @property
     def operation_id(self) -> str:
@@ -94,6 +118,9 @@ class API:
         wrappers: Sequence[Callable[[Operation, Handler], Handler]] = (),
         headers: Sequence[dict[str, Any]] = (),
         cached: Callable[[bytes], Awaitable[bytes | None]] | None = None,
+        form: type[BaseModel] | None = None,
+        content: dict[str, dict[str, Any]] | None = None,
+        also: Sequence[int] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.operations.append(
@@ -111,6 +138,9 @@ class API:
                     wrappers=tuple(wrappers),
                     extra_headers=tuple(headers),
                     cached=cached,
+                    form=form,
+                    content=content,
+                    also=tuple(also),
                 )
             )
             return handler
@@ -245,15 +275,53 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 _COMMON_ERRORS: tuple[type[errors.ServiceError], ...] = (errors.InternalError,)
+_BODY_ERRORS: tuple[type[errors.ServiceError], ...] = (
+    errors.MalformedJSON, errors.ValidationFailed, errors.UnsupportedMediaType, errors.PayloadTooLarge,
+)
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def openapi(apis: Sequence[API], *, title: str, version: str, description: str = "") -> dict[str, Any]:
-    """The OpenAPI 3.1 document for every operation of the given APIs."""
+def _documented(op: Operation) -> list[Documented]:
+    """What the operation's wrappers say about themselves (``wrapper.document(op)``)."""
+    return [w.document(op) for w in op.wrappers if hasattr(w, "document")]
+
+
+def _problem_responses(declared: Sequence[type[errors.ServiceError]]) -> dict[str, Any]:
+    by_status: dict[int, list[str]] = {}
+    for err in declared:
+        codes = by_status.setdefault(err.status, [])
+        if err.code not in codes:
+            codes.append(err.code)
+    return {
+        str(status): {
+            "description": "Problem: " + ", ".join(codes),
+            "content": {errors.PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status, codes in sorted(by_status.items())
+    }
+
+
+def openapi(
+    apis: Sequence[API],
+    *,
+    title: str,
+    version: str,
+    description: str = "",
+    security_schemes: dict[str, Any] | None = None,
+    unsafe_errors: Sequence[type[errors.ServiceError]] = (),
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for every operation of the given APIs.
+
+    ``unsafe_errors``: problems any POST/PUT/DELETE can meet before it reaches its route (e.g. a
+    middleware's CSRF check).
+    """
     operations = [(api.prefix, op) for api in apis for op in api.operations]
     models: list[tuple[type[BaseModel], str]] = []
     for _, op in operations:
         if op.body is not None:
             models.append((op.body, "validation"))
+        if op.form is not None:
+            models.append((op.form, "validation"))
         if op.response is not None:
             models.append((op.response, "serialization"))
     refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}") if models else ({}, {})
@@ -262,6 +330,7 @@ def openapi(apis: Sequence[API], *, title: str, version: str, description: str =
     paths: dict[str, dict[str, Any]] = {}
     for prefix, op in operations:
         oa_path = prefix + _PATH_PARAM.sub(r"{\1}", op.path)
+        documented = _documented(op)
         parameters: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True, "schema": _CONVERTER_SCHEMA.get(conv or "str", {"type": "string"})}
             for name, conv in _PATH_PARAM.findall(op.path)
@@ -271,41 +340,54 @@ def openapi(apis: Sequence[API], *, title: str, version: str, description: str =
             required = set(qschema.get("required", []))
             for name, prop in qschema.get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": name in required, "schema": prop})
-        parameters.extend(op.extra_headers)
+        for parameter in [*op.extra_headers, *(p for d in documented for p in d.parameters)]:
+            if not any(p["name"].lower() == parameter["name"].lower() and p["in"] == parameter["in"] for p in parameters):
+                parameters.append(parameter)
         responses: dict[str, Any] = {}
         ok: dict[str, Any] = {"description": "OK"}
         if op.response is not None:
             ok["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}
-        responses[str(op.status)] = ok
-        declared = list(op.errors) + list(_COMMON_ERRORS)
+        elif op.content is not None:
+            ok["content"] = op.content
+        for status in (op.status, *op.also):
+            responses[str(status)] = ok
+        declared = list(op.errors) + [e for d in documented for e in d.errors] + list(_COMMON_ERRORS)
+        if _PATH_PARAM.search(op.path):
+            declared.append(errors.NotFound)  # the router's answer to a value its convertor does not match
         if op.body is not None:
-            declared += [errors.MalformedJSON, errors.ValidationFailed, errors.UnsupportedMediaType, errors.PayloadTooLarge]
+            declared += _BODY_ERRORS
+        elif op.form is not None:
+            declared += [errors.ValidationFailed, errors.UnsupportedMediaType, errors.PayloadTooLarge]
         elif op.query is not None:
             declared.append(errors.ValidationFailed)
-        by_status: dict[int, list[str]] = {}
-        for err in declared:
-            by_status.setdefault(err.status, [])
-            if err.code not in by_status[err.status]:
-                by_status[err.status].append(err.code)
-        for status, codes in sorted(by_status.items()):
-            responses[str(status)] = {
-                "description": "Problem: " + ", ".join(codes),
-                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            }
+        if op.method not in _SAFE_METHODS:
+            declared += unsafe_errors
+        responses.update(_problem_responses(declared))
         operation: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "responses": responses}
         if op.tags:
             operation["tags"] = list(op.tags)
         if parameters:
             operation["parameters"] = parameters
+        security = [req for d in documented if d.security is not None for req in d.security]
+        if security:
+            operation["security"] = security
         if op.body is not None:
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
             }
+        elif op.form is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": refs[(op.form, "validation")]}},
+            }
         paths.setdefault(oa_path, {})[op.method.lower()] = operation
+    components: dict[str, Any] = {"schemas": schemas}
+    if security_schemes:
+        components["securitySchemes"] = security_schemes
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": components,
     }

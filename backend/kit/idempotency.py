@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,12 +20,15 @@ from starlette.responses import Response
 from tortoise.exceptions import IntegrityError
 
 from backend.kit import errors
-from backend.kit.api import Handler, Operation, render
+from backend.kit.api import Documented, Handler, Operation, render
 from backend.kit.http import problem_response
 from backend.kit.models import IdempotencyRecord
 from backend.kit.transactions import transaction
 
 HEADER = "Idempotency-Key"
+# Visible ASCII, spaces allowed inside only: HTTP strips them at the ends, so they could not round-trip.
+KEY_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
+_KEY = re.compile(KEY_PATTERN)
 LEASE = timedelta(seconds=60)
 log = logging.getLogger("yiwang.idempotency")
 
@@ -123,7 +127,7 @@ def idempotent(op: Operation, call: Handler) -> Handler:
         key = request.headers.get(HEADER)
         if key is None:
             raise KeyMissing()
-        if not (1 <= len(key) <= 255) or not key.isascii() or not key.isprintable():
+        if not _KEY.match(key):
             raise KeyInvalid()
         scope = f"{_principal(request)}:{op.method}:{op.path}"[:200]
         claimed = await _claim(scope, key, _request_hash(request, kwargs))
@@ -160,5 +164,12 @@ HEADER_PARAMETER = {
     "in": "header",
     "required": True,
     "description": "A fresh random key per user action; retries of the same action reuse it.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
 }
+
+
+def _document(op: Operation) -> Documented:
+    return Documented(errors=(KeyMissing, KeyInvalid, InFlight, KeyReused), parameters=(HEADER_PARAMETER,))
+
+
+idempotent.document = _document  # type: ignore[attr-defined]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +17,7 @@ from backend.kit import errors
 from backend.kit.api import API
 from backend.kit.errors import wants_english
 from backend.kit.files import file_response
+from backend.kit.validation import field_errors
 from backend.materials import service as materials
 from backend.materials.models import Material
 
@@ -31,6 +33,23 @@ class BadUpload(errors.ServiceError):
     title_en = "Malformed upload"
     detail_zh = "请以 multipart/form-data 上传一张照片（字段名 file）。"
     detail_en = "Send one photo as multipart/form-data in the field 'file'."
+
+
+class UploadForm(BaseModel):
+    """The multipart/form-data fields of an upload (``file`` is read as a stream, not through this model)."""
+
+    model_config = ConfigDict(extra="forbid")
+    file: bytes = Field(json_schema_extra={"format": "binary", "contentMediaType": "image/*"},
+                        description="one photo (JPEG, PNG, HEIC or WebP); sent with a filename")
+    kind: str = Field("", max_length=40, pattern=r"^([a-z][a-z0-9_]{1,39})?$",
+                      description="the material key of the service item the photo is for, e.g. id_card (a catalog key)")
+    # A form field is text or absent, never JSON null: the document shows a plain date.
+    expires_on: Annotated[date | None, WithJsonSchema({"type": "string", "format": "date"})] = Field(
+        None, description="when the document shown expires (YYYY-MM-DD)"
+    )
+
+
+JPEG = {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}
 
 
 class Hint(BaseModel):
@@ -66,8 +85,8 @@ def _out(material: Material, *, english: bool, reused: bool = False) -> Material
     )
 
 
-@api.post("/materials", summary="Upload one photo (multipart field 'file'; optional 'kind', 'expires_on')", tags=["materials"],
-          response=MaterialOut, status=201,
+@api.post("/materials", summary="Upload one photo (201; 200 with reused=true when I uploaded the same photo before)",
+          tags=["materials"], form=UploadForm, response=MaterialOut, status=201, also=[200],
           errors=[*AUTH, BadUpload, materials.UnsupportedImage, materials.ImageUnreadable, materials.ImageTooLarge, errors.PayloadTooLarge],
           wrappers=[requires(verified=True)])
 async def upload(request: Request, *, session: SessionInfo):
@@ -81,13 +100,15 @@ async def upload(request: Request, *, session: SessionInfo):
         upload_file = form.get("file")
         if upload_file is None or isinstance(upload_file, str):
             raise BadUpload()
-        kind = str(form.get("kind") or "")[:40]
+        # A field sent twice stays a list, which the model refuses, rather than one copy silently winning.
+        fields = {k: vs[0] if len(vs) == 1 else vs for k in form.keys() if k != "file" for vs in [form.getlist(k)]}
         try:
-            expires_on = date.fromisoformat(str(form["expires_on"])) if form.get("expires_on") else None
-        except ValueError:
-            raise errors.ValidationFailed(errors=[{"field": "expires_on", "code": "date", "message_zh": "日期格式应为 年-月-日",
-                                                   "message_en": "Use YYYY-MM-DD"}]) from None
-        material, created = await materials.upload(session=session, file=upload_file.file, kind=kind, expires_on=expires_on)
+            # The same model the document shows; the photo itself is checked by the image pipeline.
+            checked = UploadForm.model_validate({"file": b"", **fields})
+        except ValidationError as exc:
+            raise errors.ValidationFailed(errors=field_errors(exc, location="form")) from None
+        material, created = await materials.upload(session=session, file=upload_file.file, kind=checked.kind,
+                                                   expires_on=checked.expires_on)
     finally:
         await form.close()  # removes the spooled temporary file
     body = _out(material, english=wants_english(request.headers.get("accept-language")), reused=not created)
@@ -106,13 +127,13 @@ async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> Res
     return file_response(path, media_type="image/jpeg", cache="private, max-age=3600")
 
 
-@api.get("/materials/{material_id:int}/file", summary="The stored photo (owner only)", tags=["materials"],
+@api.get("/materials/{material_id:int}/file", summary="The stored photo (owner only)", tags=["materials"], content=JPEG,
          errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
 async def material_file(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=False)
 
 
-@api.get("/materials/{material_id:int}/thumbnail", summary="The thumbnail (owner only)", tags=["materials"],
+@api.get("/materials/{material_id:int}/thumbnail", summary="The thumbnail (owner only)", tags=["materials"], content=JPEG,
          errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
 async def material_thumbnail(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=True)
