@@ -31,6 +31,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from auth import service as identity
 from auth import sessions
+from auth.models import CLAIMED
 from backend.app import create_app, openapi_document
 from backend.applications import service as applications
 from backend.catalog import demo
@@ -85,7 +86,8 @@ class Target:
 
 async def _resident(phone: str) -> tuple[str, sessions.SessionInfo]:
     person = await identity.create_person(name="张三", phone=phone, actor="test")
-    return await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="fuzz", ip="t")
+    return await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="fuzz", ip="t",
+                                 assurance=CLAIMED)
 
 
 async def _prepare(settings: Settings, who: str) -> Target:
