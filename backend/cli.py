@@ -49,7 +49,6 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from backend.kit import db
 
     async def main() -> None:
-        db.ensure_sqlite_dir(settings.database_url)
         try:
             await db.migrate(settings.database_url)
         finally:

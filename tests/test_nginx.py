@@ -141,6 +141,46 @@ def test_api_is_proxied_with_problem_json_and_request_id(stack):
     assert "cache-control" in r.headers and r.headers["cache-control"] == "no-store"
 
 
+def test_security_headers_go_out_once_whoever_made_the_answer(stack):
+    from backend.kit.http import API_CSP, PWA_CSP
+
+    app_url = f"http://127.0.0.1:{stack.apps[0].port}"
+    answers = {
+        "static shell": (httpx.get(stack.nginx.url + "/"), PWA_CSP),
+        "app's API": (httpx.get(stack.nginx.url + "/api/v1/services"), API_CSP),
+        "nginx's own 413": (httpx.post(stack.nginx.url + "/api/v1/materials", content=b"x" * (21 * 1024 * 1024)), PWA_CSP),
+    }
+    for what, (r, csp) in answers.items():
+        for header in SECURITY_HEADERS:
+            assert len(r.headers.get_list(header)) == 1, (what, header, r.headers.get_list(header))
+        assert r.headers["content-security-policy"] == csp, what
+        assert r.headers["referrer-policy"] == "same-origin", what
+    # The app serving the shell itself (no nginx in front) sends what nginx sends.
+    direct = httpx.get(app_url + "/")
+    for header in (*SECURITY_HEADERS, "permissions-policy"):
+        assert direct.headers.get_list(header) == answers["static shell"][0].headers.get_list(header), header
+
+
+def test_photos_through_nginx_are_private_no_store(stack, sms_gateway):
+    from tests.photos import photo
+
+    fake_sms, _ = sms_gateway
+    phone = "1377777000" + ("1" if "sqlite" in str(stack.nginx.workdir) else "2")
+    with httpx.Client(base_url=stack.nginx.url) as c:
+        assert c.post("/api/v1/auth/sms/send", json={"phone": phone}).status_code == 202
+        session = c.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": fake_sms.codes_for(phone)[-1], "transport": "bearer"}).json()
+        auth = {"Authorization": f"Bearer {session['token']}"}
+        assert c.post("/api/v1/me/identity", json={"name": "钱七", "id_number": "110101198001017773"}, headers=auth).status_code == 200
+        uploaded = c.post("/api/v1/materials", headers=auth, files={"file": ("id.jpg", photo(1200, 900), "image/jpeg")})
+        assert uploaded.status_code in (200, 201), uploaded.text
+        for url in (uploaded.json()["file_url"], uploaded.json()["thumbnail_url"]):
+            r = c.get(url, headers=auth)
+            assert r.status_code == 200 and r.content.startswith(b"\xff\xd8")  # sent by nginx from /_media/
+            assert r.headers.get_list("cache-control") == ["private, no-store"], url
+            for header in SECURITY_HEADERS:
+                assert len(r.headers.get_list(header)) == 1, (url, header)
+
+
 def test_api_paths_with_a_dot_reach_the_app_not_the_static_files(stack):
     r = httpx.get(stack.nginx.url + "/api/openapi.json")
     assert r.status_code == 200 and r.json()["openapi"].startswith("3.")

@@ -10,6 +10,7 @@ from auth.otp import limit
 from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.applications import service as applications
+from backend.applications import tracking
 from backend.applications.flows import IllegalTransition
 from backend.applications.schemas import (
     ApplicationCreate,
@@ -30,6 +31,7 @@ from backend.applications.schemas import (
 from backend.catalog.service import ServiceNotFound
 from backend.kit.api import API
 from backend.kit.files import file_response
+from backend.kit.http import client_network
 from backend.kit.idempotency import HEADER_PARAMETER, idempotent
 from backend.materials.service import MaterialNotFound
 
@@ -89,10 +91,11 @@ async def withdraw_application(request: Request, *, session: SessionInfo) -> App
 
 
 @api.get("/track/{tracking_no}", summary="Public tracking by tracking number + last 4 phone digits", tags=["applications"],
-         query=TrackQuery, response=TrackOut, errors=[applications.TrackingNotFound, TooManyRequests])
+         query=TrackQuery, response=TrackOut, errors=[tracking.TrackingNotFound, TooManyRequests])
 async def track(request: Request, *, query: TrackQuery) -> TrackOut:
-    await limit(f"track-ip:{request.client.host if request.client else ''}", 3600, 120)
-    return await applications.track(tracking_no=request.path_params["tracking_no"], phone_last4=query.phone_last4)
+    network = client_network(request)
+    await limit(f"track-ip:{network}", 3600, 120)
+    return await tracking.track(tracking_no=request.path_params["tracking_no"], phone_last4=query.phone_last4, network=network)
 
 
 @api.get("/staff/applications", summary="Work queue of the departments I review", tags=["staff"], query=StaffQueueQuery,
@@ -170,7 +173,7 @@ async def issue_certificate(request: Request, *, body: IssueCertificate, session
 @api.get("/certificates/{code}", summary="Public check of an e-certificate by its verification code", tags=["certificates"],
          response=CertificateCheck, errors=[applications.CertificateNotFound, TooManyRequests])
 async def verify_certificate(request: Request) -> CertificateCheck:
-    await limit(f"verify-ip:{request.client.host if request.client else ''}", 3600, 300)
+    await limit(f"verify-ip:{client_network(request)}", 3600, 300)
     return CertificateCheck(**await applications.verify_certificate(code=request.path_params["code"]))
 
 
@@ -181,7 +184,7 @@ async def tracking_qr(request: Request, *, session: SessionInfo) -> Response:
     if kind not in ("svg", "png"):
         raise applications.ApplicationNotFound()
     body = await applications.tracking_qr(session=session, application_id=_id(request), base_url=str(request.base_url), kind=kind)
-    return Response(body, media_type="image/svg+xml" if kind == "svg" else "image/png", headers={"Cache-Control": "private, max-age=86400"})
+    return Response(body, media_type="image/svg+xml" if kind == "svg" else "image/png", headers={"Cache-Control": "private, no-store"})
 
 
 @api.post("/staff/applications/{application_id:int}/trip", summary="Record a visit to the hall for this case (跑动次数)", tags=["staff"],

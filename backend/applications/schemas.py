@@ -80,14 +80,22 @@ class ApplicationList(BaseModel):
     items: list[ApplicationOut]
 
 
+class TrackStep(BaseModel):
+    """One step as the public sees it: when, which status, the fixed step name. Never a note."""
+
+    at: datetime
+    status: str
+    text: str
+
+
 class TrackOut(BaseModel):
-    """Public tracking: status and timeline only, nothing personal."""
+    """Public tracking: status and step names with dates only, nothing personal and no free text."""
 
     tracking_no: str
     service_name: str
     status: str
     due_date: date | None
-    timeline: list[TimelineOut]
+    timeline: list[TrackStep]
 
 
 class TrackQuery(_In):

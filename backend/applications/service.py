@@ -13,13 +13,14 @@ from PIL import Image, ImageDraw
 from tortoise.expressions import F
 
 from auth import service as identity
+from auth.errors import Forbidden
 from auth.idnumber import InvalidIdNumber
 from auth.idnumber import normalize as normalize_id_number
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
-from backend.applications import flows
+from backend.applications import flows, tracking
 from backend.applications.models import Application, AttachedMaterial, Certificate, TimelineEntry
-from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut, TrackOut
+from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut
 from backend.catalog import service as catalog
 from backend.catalog.schemas import FormField, ServiceGuide
 from backend.kit import audit, errors
@@ -56,39 +57,6 @@ class UnknownCorrectionItem(errors.ServiceError):
     title_en = "Unknown item in the correction request"
     detail_zh = "补正清单中的“{item}”不是该事项的材料或表单项。"
     detail_en = "'{item}' is neither a material nor a form field of this service."
-
-
-class TrackingNotFound(errors.ServiceError):
-    code = "application.tracking_not_found"
-    status = 404
-    title_zh = "查不到该办件"
-    title_en = "No such tracking number"
-    detail_zh = "办件编号或手机号后四位不正确，请核对后再查。"
-    detail_en = "The tracking number or the last four phone digits are wrong."
-
-
-# ---- tracking numbers ----------------------------------------------------------------------
-
-
-def _luhn_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def tracking_number(application_id: int, day: date) -> str:
-    """YYMMDD + 7-digit case number + Luhn check digit: one mistyped digit is caught."""
-    body = f"{day:%y%m%d}{application_id % 10_000_000:07d}"
-    return body + _luhn_digit(body)
-
-
-def tracking_number_valid(value: str) -> bool:
-    return bool(re.fullmatch(r"\d{14}", value)) and _luhn_digit(value[:-1]) == value[-1]
 
 
 # ---- the form (一表申请) --------------------------------------------------------------------
@@ -229,7 +197,7 @@ async def submit(*, session: SessionInfo, application_id: int) -> Application:
     today = datetime.now(UTC).date()
     return await flows.transition(
         application, action="submit", actor=actor,
-        changes={"form": clean, "tracking_no": tracking_number(application.id, today), "due_date": flows.due_date(today, guide.promised_limit_days)},
+        changes={"form": clean, "tracking_no": await tracking.unused_tracking_number(), "due_date": flows.due_date(today, guide.promised_limit_days)},
     )
 
 
@@ -333,10 +301,14 @@ async def attached_file(*, session: SessionInfo, application_id: int, material_i
 
 
 async def _for_staff(session: SessionInfo, application_id: int, roles: tuple[str, ...]) -> Application:
+    """The case for a reviewer of its department; another department's case is 404 like a missing one."""
     application = await Application.get_or_none(id=application_id)
     if application is None:
         raise ApplicationNotFound()
-    await authorize(session, roles=roles, scope=f"department:{application.department_id}", action=f"application:{application_id}")
+    try:
+        await authorize(session, roles=roles, scope=f"department:{application.department_id}", action=f"application:{application_id}")
+    except Forbidden:  # the denial is audited; the answer must not tell the clerk the case exists
+        raise ApplicationNotFound() from None
     return application
 
 
@@ -496,15 +468,3 @@ async def present(application: Application) -> ApplicationOut:
             for a in await AttachedMaterial.filter(application_id=application.id).order_by("id")
         ],
     )
-
-
-async def track(*, tracking_no: str, phone_last4: str) -> TrackOut:
-    """Public tracking (跟踪办): needs the last four digits of the applicant's phone."""
-    application = await Application.get_or_none(tracking_no=tracking_no) if tracking_number_valid(tracking_no) else None
-    if application is None:
-        raise TrackingNotFound()
-    details = await identity.personal_details(person_id=application.person_id)
-    if not details.get("phone", "").endswith(phone_last4) or not details.get("phone"):
-        raise TrackingNotFound()
-    return TrackOut(tracking_no=tracking_no, service_name=application.service_name, status=application.status,
-                    due_date=application.due_date, timeline=await _timeline(application.id))

@@ -21,7 +21,7 @@ class Broker(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None: ...
     async def delete(self, key: str) -> None: ...
-    async def incr(self, key: str, *, ttl: float) -> int: ...
+    async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int: ...
     async def publish(self, channel: str, message: bytes) -> None: ...
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]: ...
     async def close(self) -> None: ...
@@ -56,13 +56,13 @@ class InProcessBroker:
     async def delete(self, key: str) -> None:
         self._data.pop(key, None)
 
-    async def incr(self, key: str, *, ttl: float) -> int:
-        """Increment a counter; its time-to-live starts with the first increment (fixed window)."""
+    async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int:
+        """Increment a counter (a negative amount gives back); its time-to-live starts with the first change (fixed window)."""
         current = self._live(key)
         if current is None:
-            self._data[key] = (b"1", time.monotonic() + ttl)
-            return 1
-        value = int(current) + 1
+            self._data[key] = (str(amount).encode(), time.monotonic() + ttl)
+            return amount
+        value = int(current) + amount
         self._data[key] = (str(value).encode(), self._data[key][1])
         return value
 
@@ -112,10 +112,10 @@ class RedisBroker:
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
 
-    async def incr(self, key: str, *, ttl: float) -> int:
+    async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int:
         name = self._prefix + key
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
+            pipe.incrby(name, amount)
             pipe.pexpire(name, int(ttl * 1000), nx=True)
             value, _ = await pipe.execute()
         return int(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -60,7 +62,7 @@ def __getattr__(name: str) -> Any:
 
 async def connect(database_url: str) -> None:
     """Open the connection pool for the process (a global context so every task sees it)."""
-    ensure_sqlite_dir(database_url)
+    ensure_sqlite_file(database_url)
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
@@ -71,6 +73,7 @@ async def close() -> None:
 
 async def migrate(database_url: str) -> None:
     """Apply every pending migration."""
+    ensure_sqlite_file(database_url)
     await migrate_api(config=tortoise_config(database_url))
 
 
@@ -91,13 +94,20 @@ def dialect() -> str:
     return connections.get("default").capabilities.dialect
 
 
-def ensure_sqlite_dir(database_url: str) -> None:
-    """Create the directory of an SQLite file so a fresh checkout can start."""
+def ensure_sqlite_file(database_url: str) -> None:
+    """Create an SQLite file (and its directory) readable by this user only, like the keys and media.
+
+    SQLite gives its -wal, -shm and -journal files the database file's mode, so they follow.
+    A file left readable by others (an older install) is tightened too.
+    """
     parts = urlsplit(database_url)
     if parts.scheme != "sqlite":
         return
     path = (parts.netloc + parts.path).strip()
-    if path and path != ":memory:":
-        from pathlib import Path
-
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not path or path == ":memory:":
+        return
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(file, os.O_CREAT | os.O_RDONLY, 0o600))
+    if file.stat().st_mode & 0o077:
+        file.chmod(0o600)

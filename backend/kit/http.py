@@ -1,14 +1,15 @@
-"""HTTP plumbing: request id and access log, body size limit, problem+json error rendering."""
+"""HTTP plumbing: request id and access log, default response headers, body size limit, problem+json errors."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +19,36 @@ from backend.kit.context import new_request_id, request_id_var
 access_log = logging.getLogger("yiwang.access")
 error_log = logging.getLogger("yiwang.error")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CLIENT_CLOSED = 499  # nginx's status for "client closed request": nothing was answered
+
+# The PWA's policy; nginx.conf sends the same one for the files it serves itself (keep them equal:
+# tests/test_nginx.py compares them).
+PWA_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+# API answers are data, never pages: nothing in them may run or be framed. img-src: a photo opened
+# on its own is an image document, which some browsers would otherwise refuse to show.
+API_CSP = "default-src 'none'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    # Same-origin only: page addresses (/track/<number>) must not reach other sites as a Referer.
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+)
+
+
+def with_default_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Add the security headers, and ``no-store`` for API answers, unless the response set its own."""
+    present = {name.lower() for name, _ in headers}
+    api = path.startswith("/api/")
+    defaults = [*SECURITY_HEADERS, (b"content-security-policy", (API_CSP if api else PWA_CSP).encode())]
+    if api:
+        # Almost every API answer is personal (profile, cases, ID numbers in prefill): no cache,
+        # shared or private, may keep one. A route that is safe to cache says so itself.
+        defaults.append((b"cache-control", b"no-store"))
+    return headers + [(name, value) for name, value in defaults if name not in present]
 
 
 class RequestContextMiddleware:
@@ -46,11 +77,17 @@ class RequestContextMiddleware:
             nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status, started_response = message["status"], True
-                message["headers"] = list(message.get("headers", [])) + [(b"x-request-id", request_id.encode())]
+                headers = with_default_headers(scope["path"], list(message.get("headers", [])))
+                message["headers"] = headers + [(b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # A phone that lost its signal mid-upload: nobody is left to answer and nothing failed here.
+            if not started_response:
+                status = CLIENT_CLOSED
+            access_log.info("client aborted the request", extra={"method": scope["method"], "path": scope["path"]})
         except Exception as exc:
             # Answer here, inside the request's context, so the reply carries the request id.
             error_log.error("unhandled exception", exc_info=exc)
@@ -105,6 +142,20 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+def client_network(request: Request) -> str:
+    """The client's address for per-address limits: IPv6 by its /64, which one subscriber gets whole."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 async def _send_problem(scope: Scope, send: Send, error: errors.ServiceError) -> None:

@@ -124,7 +124,7 @@ async def my_materials(request: Request, *, session: SessionInfo) -> MaterialLis
 
 async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> Response:
     path = await materials.file_path(session=session, material_id=request.path_params["material_id"], thumbnail=thumbnail)
-    return file_response(path, media_type="image/jpeg", cache="private, max-age=3600")
+    return file_response(path, media_type="image/jpeg", cache="private, no-store")
 
 
 @api.get("/materials/{material_id:int}/file", summary="The stored photo (owner only)", tags=["materials"], content=JPEG,

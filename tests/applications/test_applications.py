@@ -8,7 +8,7 @@ from datetime import date
 
 from backend.applications import flows
 from backend.applications.models import Application, TimelineEntry
-from backend.applications.service import tracking_number, tracking_number_valid
+from backend.applications.tracking import new_tracking_number, tracking_number_valid
 from backend.kit.models import AuditEntry
 from backend.kit.workdays import add_working_days, working_days_between
 from tests.applications.conftest import VALID_FORM, YYZZ
@@ -128,7 +128,19 @@ async def test_someone_elses_case_is_404(client, resident, other_department):
     case = await submitted(client, resident)
     assert (await client.get(f"{API}/{case['id']}", headers=other_department)).status_code == 404
     r = await client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={}, headers=other_department)
-    assert r.status_code == 403
+    assert r.status_code == 404
+
+
+async def test_a_clerk_cannot_tell_another_departments_case_from_a_missing_one(client, resident, other_department):
+    case = await submitted(client, resident)
+    missing = case["id"] + 1000
+    theirs = await client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={}, headers=other_department)
+    nothing = await client.post(f"/api/v1/staff/applications/{missing}/accept", json={}, headers=other_department)
+    assert theirs.status_code == nothing.status_code == 404
+    assert theirs.content == nothing.content.replace(str(missing).encode(), str(case["id"]).encode())
+    denied = await AuditEntry.filter(action="authz.denied").values_list("object_id", "result")
+    assert denied == [(f"application:{case['id']}", "denied")]  # the attempt on a real case is still on record
+    assert (await Application.get(id=case["id"])).status == "submitted"
 
 
 async def test_one_time_correction_then_resubmit_then_approval(client, resident, approver):
@@ -210,7 +222,7 @@ def test_every_status_is_reachable_and_every_transition_names_known_statuses():
 
 
 def test_tracking_numbers_catch_a_mistyped_digit():
-    number = tracking_number(1234, date(2026, 11, 21))
+    number = new_tracking_number()
     assert len(number) == 14 and tracking_number_valid(number)
     for i in range(13):
         for d in "0123456789":

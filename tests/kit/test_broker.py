@@ -41,6 +41,15 @@ async def test_counter_window_starts_at_first_increment(broker):
     assert await broker.incr("counter", ttl=0.4) == 1
 
 
+async def test_a_count_given_back_still_expires_with_its_window(broker):
+    assert [await broker.incr("counter", ttl=0.4, amount=a) for a in (1, 1, -1)] == [1, 2, 1]
+    await asyncio.sleep(0.55)
+    # Given back after the window closed: the -1 must not outlive a window of its own.
+    assert await broker.incr("counter", ttl=0.4, amount=-1) == -1
+    await asyncio.sleep(0.55)
+    assert await broker.incr("counter", ttl=0.4) == 1
+
+
 async def test_publish_reaches_subscribers(broker):
     async with broker.subscribe("person:1") as messages:
         await asyncio.sleep(0.05)
