@@ -13,13 +13,13 @@ tells nobody whether a number is registered or which name goes with it; the owne
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
 from backend.kit import audit, errors
+from backend.kit.netaddr import network_of
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
@@ -65,22 +65,9 @@ class CurrentChannel(errors.ServiceError):
     detail_en = "You are logged in through this channel; use another one to remove it."
 
 
-def address_key(ip: str) -> str:
-    """What rate limits count per: an IPv4 address, or the /64 an IPv6 address belongs to."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip or "unknown"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
-
-
 async def _limits(*, account_id: int, ip: str, id_idx: str) -> None:
     await otp.limit(f"bind-account:{account_id}", *BIND_PER_ACCOUNT)
-    await otp.limit(f"bind-ip:{address_key(ip)}", *BIND_PER_ADDRESS)
+    await otp.limit(f"bind-ip:{network_of(ip)}", *BIND_PER_ADDRESS)
     await otp.limit(f"bind-id:{id_idx[:32]}", *BIND_PER_ID_NUMBER)
 
 
@@ -243,7 +230,7 @@ async def confirm_join(*, session: SessionInfo, code: str, ip: str) -> Person:
     phone = _dec(owner.phone_enc, "person.phone") if owner is not None else None
     if request is None or phone is None:
         # The same failure as a wrong code: nothing to tell apart.
-        await otp.limit(f"otp-verify-ip:{ip}", *otp.IP_VERIFY_LIMIT)
+        await otp.limit(f"otp-verify-ip:{network_of(ip)}", *otp.IP_VERIFY_LIMIT)
         raise CodeInvalid()
     await otp.verify(phone=phone, purpose=f"join:{request.id}", code=code, ip=ip)
     return await _join(request, source="phone_on_record", actor=f"account:{session.account_id}")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 
 from backend.kit import audit
+from backend.kit.netaddr import network_of
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
@@ -42,7 +43,7 @@ async def limit(key: str, window: int, allowed: int) -> None:
 async def send(*, phone: str, purpose: str, ip: str, actor: str, template: str = "login_code") -> None:
     """Create a code for this number and text it. Any earlier unused code stops working."""
     phone_idx = _phone_idx(phone)
-    await limit(f"otp-send-ip:{ip}", *IP_SEND_LIMIT)
+    await limit(f"otp-send-ip:{network_of(ip)}", *IP_SEND_LIMIT)
     # Codes someone else asks for (joining this person) count apart, so they cannot use up the
     # person's own login codes.
     group = "" if template == "login_code" else f"{template}:"
@@ -63,7 +64,7 @@ async def send(*, phone: str, purpose: str, ip: str, actor: str, template: str =
 
 async def verify(*, phone: str, purpose: str, code: str, ip: str) -> None:
     """Accept the code once; wrong codes count against the 5 tries of the current code."""
-    await limit(f"otp-verify-ip:{ip}", *IP_VERIFY_LIMIT)
+    await limit(f"otp-verify-ip:{network_of(ip)}", *IP_VERIFY_LIMIT)
     phone_idx = _phone_idx(phone)
     now = datetime.now(UTC)
     row = await OneTimeCode.filter(phone_idx=phone_idx, purpose=purpose, consumed_at=None, expires_at__gt=now).order_by("-id").first()

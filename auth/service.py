@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import re
@@ -12,6 +11,7 @@ from datetime import UTC, datetime
 
 from backend.kit import audit, errors
 from backend.kit.pii import mask_id_number, mask_name, mask_phone
+from backend.kit.netaddr import network_of
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
@@ -214,19 +214,6 @@ def _delay(tries: int) -> int:
     return 0 if tries < FREE_TRIES else min(FIRST_DELAY * 2 ** min(tries - FREE_TRIES, 20), MAX_DELAY)
 
 
-def _address(ip: str) -> str:
-    """The client address as throttles see it: an IPv6 /64 is one subscriber, as one IPv4 is."""
-    try:
-        parsed = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is None:
-            return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-        parsed = parsed.ipv4_mapped
-    return str(parsed)
-
-
 async def _record_throttled(*, scope: str, person: Person | None = None, **detail) -> None:
     """Audit the moment a throttle starts (not every refused try, so a flood writes few rows)."""
     await audit.record(actor="system", subject=f"person:{person.id}" if person else None, action="login.throttled",
@@ -261,7 +248,7 @@ async def start_staff_login(*, phone: str, password: str, client: Client) -> Non
     """
     phone = normalize_phone(phone)
     phone_idx = _bi(phone, "person.phone")
-    address = _address(client.ip)
+    address = network_of(client.ip)
     pair = f"{phone_idx}:{address}"
     broker = current().broker
     await _wait_turn(pair)
@@ -308,7 +295,7 @@ async def finish_staff_login(*, phone: str, code: str, transport: str, client: C
                            object_type="account", object_id=account.id, detail={"channel": "staff_password_sms"})
     # Tries from an address this phone completed a staff login from skip the shared budgets, so
     # a flood from elsewhere cannot keep the clerk out.
-    await current().broker.set(f"staff-known:{person.phone_idx}:{_address(client.ip)}", b"1", ttl=KNOWN_ADDRESS_FOR)
+    await current().broker.set(f"staff-known:{person.phone_idx}:{network_of(client.ip)}", b"1", ttl=KNOWN_ADDRESS_FOR)
     await _profile_changed(person.id)
     return await sessions.create(account_id=account.id, person_id=person.id, transport=transport, mfa=True,
                                  user_agent=client.user_agent, ip=client.ip, assurance=IN_PERSON)

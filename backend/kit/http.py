@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 import time
@@ -15,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.kit import errors
 from backend.kit.context import new_request_id, request_id_var
+from backend.kit.netaddr import network_of
 
 access_log = logging.getLogger("yiwang.access")
 error_log = logging.getLogger("yiwang.error")
@@ -146,16 +146,7 @@ class BodyLimitMiddleware:
 
 def client_network(request: Request) -> str:
     """The client's address for per-address limits: IPv6 by its /64, which one subscriber gets whole."""
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
+    return network_of(request.client.host if request.client else "")
 
 
 async def _send_problem(scope: Scope, send: Send, error: errors.ServiceError) -> None:
