@@ -141,6 +141,12 @@ try {
     assert((await myCases(c.page)) === 1, "the joined phone sees A's case")
   })
 
+  await check('A keeps 账号与安全 open: no join requests yet', a.page, async () => {
+    await a.page.goto(BASE_URL + '/me', { waitUntil: 'networkidle' })
+    await a.page.getByTestId('me-security').click()
+    await a.page.getByTestId('security-no-requests').waitFor()
+  })
+
   await check('a stranger with the same name and ID number gets an empty 我的办件 of their own', b.page, async () => {
     await claimsTheNumber(b.page, PHONE_B)
     await b.page.getByTestId('identity-continue').click()
@@ -149,6 +155,10 @@ try {
     await b.page.goto(BASE_URL + '/me/security', { waitUntil: 'networkidle' })
     await b.page.getByTestId('security-no-requests').waitFor()
     assert((await b.page.getByTestId('security-channels').locator('.channel').count()) === 1, 'the stranger sees only their own channel')
+  })
+
+  await check("the stranger's request shows up on A's open page by itself", a.page, async () => {
+    await a.page.getByTestId('security-requests').getByText('有一个手机号账号用您的身份证号申请加入').waitFor()
   })
 
   await check('A is told, and the notice opens 账号与安全 with the join request and both channels', a.page, async () => {
