@@ -282,3 +282,18 @@ def test_live_timeline_and_web_push_in_a_phone_browser(stack, tmp_path):
     result = subprocess.run(["node", "e2e/notify.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
     assert " 0 failed" in result.stdout
+
+
+def test_account_security_journey_claims_join_and_not_me_in_three_phone_browsers(stack, tmp_path):
+    """Issue 9 through nginx: a second phone with the same name + ID number joins only by the code
+    texted to the phone on record; a stranger's claim sees nothing and 不是我本人 logs it out."""
+    suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
+    admin_phone, password = "1360000007" + suffix, "admin-password-2026"
+    subprocess.run([YIWANG, "createuser", "--role", "admin", "--name", "钱管理", "--phone", admin_phone, "--password-stdin"],
+                   env=stack.env, cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True)
+    env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, PHONE_A="1383333000" + suffix,
+               PHONE_B="1384444000" + suffix, PHONE_C="1385555000" + suffix, ADMIN_PHONE=admin_phone, ADMIN_PASSWORD=password,
+               CATALOG_SHARED="1" if "YIWANG_REDIS_URL" in stack.env else "0", SCREENSHOT_DIR=str(tmp_path))
+    result = subprocess.run(["node", "e2e/security.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
+    assert " 0 failed" in result.stdout

@@ -76,7 +76,15 @@ export async function residentSignsIn(page, { baseUrl, gatewayUrl, phone, name, 
   await page.getByTestId('identity-name').locator('input').fill(name)
   await page.getByTestId('identity-id-number').locator('input').fill(idNumber)
   await page.getByTestId('identity-submit').click()
+  await continueAfterVerifying(page)
   await page.getByTestId('me-page').waitFor()
+}
+
+/** After 提交认证: a binding that is only a claim stops to offer joining an earlier registration; go on. */
+export async function continueAfterVerifying(page) {
+  const done = page.getByTestId('identity-done')
+  await done.or(page.getByTestId('me-page')).first().waitFor()
+  if (await done.isVisible()) await page.getByTestId('identity-continue').click()
 }
 
 /** A clerk logs in with password, then the SMS code (second factor), ending on the work queue. */

@@ -2,7 +2,7 @@
 // verification (a wrong ID number first), "me" with masked identity and devices, logout.
 // BASE_URL: the site (nginx in the tests); SMS_GATEWAY_URL: the fake SMS gateway, where the
 // test reads the code the resident would read on the phone; PHONE: the number to use.
-import { assert, checklist, latestCode, phoneBrowser } from './harness.mjs'
+import { assert, checklist, continueAfterVerifying, latestCode, phoneBrowser } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL } = process.env
 const PHONE = process.env.PHONE || '13912345678'
@@ -53,6 +53,7 @@ try {
   await check('the right ID number verifies and "me" shows it masked', page, async () => {
     await page.getByTestId('identity-id-number').locator('input').fill('11010519491231002X')
     await page.getByTestId('identity-submit').click()
+    await continueAfterVerifying(page)
     await page.getByTestId('me-page').waitFor()
     await page.getByTestId('me-id-number').filter({ hasText: '110***********002X' }).waitFor()
     const text = await page.getByTestId('me-identity').innerText()

@@ -19,6 +19,7 @@ export const router = createRouter({
     { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },
     { path: '/login', name: 'login', component: () => import('./views/resident/Login.vue') },
     { path: '/me/identity', name: 'identity', component: () => import('./views/resident/Identity.vue') },
+    { path: '/me/security', name: 'security', component: () => import('./views/resident/Security.vue') },
     { path: '/me/notifications', name: 'notification-prefs', component: () => import('./views/resident/NotificationPrefs.vue') },
     { path: '/inbox', name: 'inbox', component: () => import('./views/resident/Inbox.vue') },
     { path: '/:rest(.*)*', redirect: '/' },

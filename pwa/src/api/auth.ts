@@ -1,9 +1,14 @@
 /** Typed calls of the identity API. */
 import { api } from './client'
 
+/** How a login channel was proven to be the person: name + ID number only, a real-name source, a clerk. */
+export type Assurance = 'none' | 'claimed' | 'real_name' | 'in_person'
+export type ChannelKind = 'wechat_mp' | 'phone'
+
 export interface Me {
   person_id: number | null
   verified: boolean
+  assurance: Assurance
   name: string | null
   id_number: string | null
   phone: string | null
@@ -21,6 +26,25 @@ export interface Device {
   last_seen_at: string
 }
 
+export interface Channel {
+  id: number
+  kind: ChannelKind
+  assurance: Assurance
+  source: string | null
+  bound_at: string | null
+  last_login_at: string | null
+  current: boolean
+}
+
+/** Another channel that brought my ID number without enough proof to join me. */
+export interface JoinRequest {
+  id: number
+  kind: ChannelKind
+  status: 'claimed' | 'pending'
+  created_at: string
+  expires_at: string
+}
+
 export interface SessionOut {
   token: string | null
   csrf_token: string
@@ -34,6 +58,13 @@ export const auth = {
   logout: () => api.post<{ ok: boolean }>('/auth/logout'),
   me: () => api.get<Me>('/me'),
   bindIdentity: (name: string, id_number: string) => api.post<Me>('/me/identity', { name, id_number }),
+  /** Ask the earlier owner of my ID number to confirm me; answers the same whether or not there is one. */
+  requestJoin: () => api.post<{ accepted: boolean }>('/me/identity/join'),
+  confirmJoin: (code: string) => api.post<Me>('/me/identity/join/confirm', { code }),
+  channels: () => api.get<{ channels: Channel[]; join_requests: JoinRequest[] }>('/me/channels'),
+  removeChannel: (id: number) => api.delete<{ ok: boolean }>(`/me/channels/${id}`),
+  approveJoin: (id: number) => api.post<{ ok: boolean }>(`/me/join-requests/${id}/approve`),
+  denyJoin: (id: number) => api.post<{ ok: boolean }>(`/me/join-requests/${id}/deny`),
   devices: () => api.get<{ devices: Device[] }>('/me/sessions'),
   revokeDevice: (id: number) => api.delete<{ ok: boolean }>(`/me/sessions/${id}`),
 }

@@ -13,6 +13,8 @@ export interface ServiceSummary {
   instant: boolean
   ems_allowed: boolean
   appointment_needed: boolean
+  /** Proof of identity needed to apply: 1 name + ID number, 2 a real-name source (carrier), 3 a clerk saw the ID card. */
+  assurance_required: 1 | 2 | 3
 }
 
 export interface MaterialSpec {
