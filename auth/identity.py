@@ -22,6 +22,7 @@ from backend.kit import audit, errors
 from backend.kit.netaddr import network_of
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
+from backend.kit.workflow import IllegalTransition, Principal, Step, StepContext, Workflow, transition
 
 from auth import events, otp, sessions
 from auth.errors import CodeInvalid, IdentityMismatch, NotAuthenticated
@@ -146,7 +147,8 @@ async def _owner_or_claim(account: Account, mine: Person | None, *, name: str, n
     request = await _open_request(account.id)
     if request is not None and request.person_id == owner.id:
         return claimant  # asked before: the owner has been told already
-    request = await JoinRequest.create(account_id=account.id, person_id=owner.id, status="claimed", expires_at=datetime.now(UTC) + JOIN_LIFETIME)
+    request = await JoinRequest.create(account_id=account.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME,
+                                       **JOIN.fields_for_create())
     await audit.record(actor=actor, subject=f"person:{owner.id}", action="identity.kept_apart", object_type="join_request",
                        object_id=request.id, result="denied", detail={"channel": account.kind, "assurance": level, "source": source})
     await events.tell(IdentityNotice(person_id=owner.id, kind="join_refused", dedupe_key=f"identity:claim:{request.id}",
@@ -163,7 +165,8 @@ async def _set_aside_claims(owner: Person, *, joining: Account, actor: str) -> N
     claims = await Account.filter(person_id=owner.id, assurance_source="claim").exclude(id=joining.id)
     for claim in claims:
         await Account.filter(id=claim.id).update(person_id=None, assurance=0, assurance_source=None, bound_at=None)
-        request = await JoinRequest.create(account_id=claim.id, person_id=owner.id, status="claimed", expires_at=datetime.now(UTC) + JOIN_LIFETIME)
+        request = await JoinRequest.create(account_id=claim.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME,
+                                           **JOIN.fields_for_create())
         await audit.record(actor=actor, subject=f"person:{owner.id}", action="identity.claim_set_aside", object_type="join_request",
                            object_id=request.id, detail={"channel": claim.kind})
         await sessions.detach_account(account_id=claim.id)
@@ -193,6 +196,25 @@ async def _own_number(mine: Person | None, *, name: str, name_idx: str, id_numbe
 # ---- joining through a channel the person already has ---------------------------------------
 
 
+def _decided(request: JoinRequest, step: StepContext) -> dict:
+    return {"decided_at": step.now}
+
+
+JOIN: Workflow[JoinRequest] = Workflow(
+    name="join_request",
+    model=JoinRequest,
+    labels={"claimed": "未申请", "pending": "待确认", "joined": "已加入", "denied": "已拒绝"},
+    initial="claimed",
+    steps={s.action: s for s in (
+        Step("ask", {"claimed": "pending", "pending": "pending"}, "申请加入", "申请加入"),
+        Step("join", {"claimed": "joined", "pending": "joined"}, "已加入", "加入", effect=_decided),
+        Step("deny", {"claimed": "denied", "pending": "denied"}, "不是本人", "拒绝", effect=_decided),
+    )},
+    subject=lambda r: f"person:{r.person_id}",
+    noun="加入申请",
+)
+
+
 async def _open_request(account_id: int) -> JoinRequest | None:
     return await JoinRequest.filter(account_id=account_id, status__in=("claimed", "pending"),
                                     expires_at__gt=datetime.now(UTC)).order_by("-id").first()
@@ -210,13 +232,11 @@ async def request_join(*, session: SessionInfo, ip: str) -> None:
     if request is None:
         return
     owner = await Person.get(id=request.person_id)
-    await JoinRequest.filter(id=request.id).update(status="pending")
     phone = _dec(owner.phone_enc, "person.phone")
     if phone:
         await otp.send(phone=phone, purpose=f"join:{request.id}", ip=ip, actor=f"account:{session.account_id}", template="join_code")
     async with transaction():
-        await audit.record(actor=f"account:{session.account_id}", subject=f"person:{owner.id}", action="identity.join_requested",
-                           object_type="join_request", object_id=request.id)
+        await transition(JOIN, request, action="ask", by=session.principal)
         await events.tell(IdentityNotice(person_id=owner.id, kind="join_requested", dedupe_key=f"identity:join:{request.id}:{int(datetime.now(UTC).timestamp()) // 60}",
                                          params={"request_id": str(request.id)}))
 
@@ -233,17 +253,18 @@ async def confirm_join(*, session: SessionInfo, code: str, ip: str) -> Person:
         await otp.limit(f"otp-verify-ip:{network_of(ip)}", *otp.IP_VERIFY_LIMIT)
         raise CodeInvalid()
     await otp.verify(phone=phone, purpose=f"join:{request.id}", code=code, ip=ip)
-    return await _join(request, source="phone_on_record", actor=f"account:{session.account_id}")
+    return await _join(request, source="phone_on_record", by=session.principal)
 
 
-async def _join(request: JoinRequest, *, source: str, actor: str) -> Person:
+async def _join(request: JoinRequest, *, source: str, by: Principal) -> Person:
     account = await Account.get(id=request.account_id)
     async with transaction():
-        changed = await JoinRequest.filter(id=request.id, status__in=("claimed", "pending")).update(status="joined", decided_at=datetime.now(UTC))
-        if not changed:
-            raise JoinRequestNotFound()
+        try:
+            await transition(JOIN, request, action="join", by=by)
+        except IllegalTransition:
+            raise JoinRequestNotFound() from None
         await _bind(account, await Person.get(id=request.person_id), level=CLAIMED, source=source)
-        await audit.record(actor=actor, subject=f"person:{request.person_id}", action="identity.joined", object_type="account",
+        await audit.record(actor=by.actor, subject=f"person:{request.person_id}", action="identity.joined", object_type="account",
                            object_id=account.id, detail={"channel": account.kind, "source": source, "join_request": request.id})
         await events.tell(IdentityNotice(person_id=request.person_id, kind="channel_added",
                                          dedupe_key=f"identity:channel:{account.id}:{request.person_id}", params={"channel": account.kind}))
@@ -258,7 +279,7 @@ async def approve_join(*, session: SessionInfo, request_id: int) -> None:
                                             expires_at__gt=datetime.now(UTC))
     if request is None or session.person_id is None:
         raise JoinRequestNotFound()
-    await _join(request, source="approved", actor=f"person:{session.person_id}")
+    await _join(request, source="approved", by=session.principal)
 
 
 async def deny_join(*, session: SessionInfo, request_id: int) -> None:
@@ -266,12 +287,11 @@ async def deny_join(*, session: SessionInfo, request_id: int) -> None:
     request = await JoinRequest.get_or_none(id=request_id, person_id=session.person_id, status__in=("claimed", "pending"))
     if request is None or session.person_id is None:
         raise JoinRequestNotFound()
-    actor = f"person:{session.person_id}"
-    async with transaction():
-        await JoinRequest.filter(id=request.id).update(status="denied", decided_at=datetime.now(UTC))
-        await audit.record(actor=actor, subject=f"person:{session.person_id}", action="identity.join_denied", object_type="join_request",
-                           object_id=request.id, result="denied")
-    await sessions.revoke_account(account_id=request.account_id, reason="not_me", actor=actor)
+    try:
+        await transition(JOIN, request, action="deny", by=session.principal)
+    except IllegalTransition:
+        raise JoinRequestNotFound() from None
+    await sessions.revoke_account(account_id=request.account_id, reason="not_me", actor=session.principal.actor)
 
 
 # ---- the person's own channels -----------------------------------------------------------------

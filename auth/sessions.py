@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from backend.kit import audit
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
+from backend.kit.workflow import Principal
 
 from auth.models import RoleGrant, Session
 
@@ -45,6 +46,17 @@ class SessionInfo:
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
         return any(r == role and (scope is None or s in ("", scope)) for r, s in self.roles)
+
+    @property
+    def principal(self) -> Principal:
+        """This session acting for its own person (assisted service will add acting for someone else)."""
+        me = f"person:{self.person_id}" if self.person_id else f"account:{self.account_id}"
+        return Principal(actor=me, on_behalf_of=me if self.person_id else None)
+
+    @property
+    def official(self) -> Principal:
+        """This session's staff member acting in office (deciding a case), for nobody in particular."""
+        return Principal(actor=f"person:{self.person_id}" if self.person_id else f"account:{self.account_id}")
 
     @property
     def is_staff(self) -> bool:

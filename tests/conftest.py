@@ -174,3 +174,24 @@ def pwa_dist() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return dist
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    """The run collects the whole suite (make test), not a file or a -k selection."""
+    return (not config.option.keyword and not config.option.markexpr and not config.option.deselect
+            and [Path(a).resolve() for a in config.args] == [ROOT / "tests"])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail a whole-suite run in which some workflow move was taken by no test (backend.kit.workflow)."""
+    from backend.kit.workflow import Coverage
+
+    if exitstatus != 0 or not _whole_suite(session.config):
+        return
+    missing = Coverage.now().missing
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"  {name}: {source} --{action}-->" for name, source, action in missing]
+        if reporter is not None:
+            reporter.write_line("workflow moves no test took:\n" + "\n".join(lines), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('auth.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='join_requests', on_delete=OnDelete.CASCADE)),
                 ('person', fields.ForeignKeyField('auth.Person', source_field='person_id', db_constraint=True, to_field='id', related_name='join_requests', on_delete=OnDelete.CASCADE)),
-                ('status', fields.CharField(default='pending', max_length=16)),
+                ('status', fields.CharField(max_length=16)),
                 ('code_hash', fields.CharField(null=True, max_length=64)),
                 ('attempts', fields.IntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),

@@ -1,96 +1,92 @@
-"""The one state machine of an application. Nothing else writes ``Application.status``."""
+"""The workflow of an application (办件), declared as data for ``backend.kit.workflow``.
+
+draft → submitted → accepted | correction_requested | rejected → approved | rejected →
+certificate_issued → collected; withdrawn before acceptance. Delivery by EMS (delivered) comes
+with the delivery domain.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
+from typing import Any
+
+from tortoise.expressions import F
 
 from backend.applications import notices
-from backend.applications.models import Application, TimelineEntry
-from backend.kit import audit, errors
-from backend.kit.transactions import transaction
+from backend.applications.models import Application
 from backend.kit.workdays import add_working_days, working_days_between
+from backend.kit.workflow import Step, StepContext, Workflow
 
-STATUSES = (
-    "draft", "submitted", "correction_requested", "accepted", "rejected", "approved",
-    "certificate_issued", "collected", "delivered", "withdrawn",
+LABELS = {
+    "draft": "草稿", "submitted": "已提交", "correction_requested": "待补正", "accepted": "已受理", "rejected": "未通过",
+    "approved": "审批通过", "certificate_issued": "已出证", "collected": "已领取", "withdrawn": "已撤回",
+}
+EDITABLE = ("draft", "correction_requested")
+OPEN = ("submitted", "correction_requested", "accepted", "approved", "certificate_issued", "rejected", "collected")
+
+
+def _submitted(application: Application, step: StepContext) -> dict[str, Any]:
+    return {"submitted_at": step.now}
+
+
+def _correction_started(application: Application, step: StepContext) -> dict[str, Any]:
+    return {"correction_since": step.today}
+
+
+def _correction_ended(application: Application, step: StepContext) -> dict[str, Any]:
+    """The legal clock stood still while the resident was correcting (补正期间不计时)."""
+    if application.correction_since is None:
+        return {}
+    paused = working_days_between(application.correction_since, step.today)
+    return {
+        "paused_working_days": application.paused_working_days + paused,
+        "due_date": add_working_days(application.due_date, paused) if application.due_date else None,
+        "correction_since": None,
+    }
+
+
+def _completed(application: Application, step: StepContext) -> dict[str, Any]:
+    """办结: on time or late is decided here, against the deadline of the day."""
+    return {"completed_at": step.now, "on_time": application.due_date is None or step.today <= application.due_date}
+
+
+def _trip(application: Application, step: StepContext) -> dict[str, Any]:
+    return {"trips": F("trips") + 1}
+
+
+def _same(*statuses: str) -> dict[str, str]:
+    return {s: s for s in statuses}
+
+
+STEPS = [
+    Step("submit", {"draft": "submitted"}, "已提交申请", "提交", effect=_submitted),
+    Step("resubmit", {"correction_requested": "submitted"}, "已补正并重新提交", "重新提交", effect=_correction_ended),
+    Step("withdraw", {"draft": "withdrawn", "submitted": "withdrawn", "correction_requested": "withdrawn"}, "已撤回", "撤回"),
+    Step("accept", {"submitted": "accepted"}, "已受理", "受理"),                                   # 受理
+    Step("request_correction", {"submitted": "correction_requested"}, "需要补正材料", "要求补正",    # 一次性告知
+         effect=_correction_started),
+    Step("reject", {"submitted": "rejected", "accepted": "rejected"}, "不予受理/不予许可", "作出不予决定", effect=_completed),
+    Step("approve", {"accepted": "approved"}, "审批通过", "审批通过", effect=_completed),           # 准予
+    Step("issue_certificate", {"approved": "certificate_issued"}, "已出证", "出证"),
+    Step("collect", {"certificate_issued": "collected"}, "已领取", "登记领取"),                    # 窗口领取
+    Step("record_trip", _same(*OPEN), "到大厅办理一次", "登记跑动", effect=_trip),               # 跑动次数
+    # Guards only: the form and the materials change while the resident can still edit.
+    Step("edit", _same(*EDITABLE), "", "修改申请表", recorded=False),
+    Step("attach", _same(*EDITABLE), "", "添加材料", recorded=False),
+    Step("detach", _same(*EDITABLE), "", "移除材料", recorded=False),
+]
+
+APPLICATION: Workflow[Application] = Workflow(
+    name="application",
+    model=Application,
+    labels=LABELS,
+    initial="draft",
+    steps={s.action: s for s in STEPS},
+    subject=lambda a: f"person:{a.person_id}",
+    noun="办件",
+    on_event=notices.tell_resident,
 )
-
-# (from status, action) → to status
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("draft", "submit"): "submitted",
-    ("draft", "withdraw"): "withdrawn",
-    ("submitted", "accept"): "accepted",             # 受理
-    ("submitted", "request_correction"): "correction_requested",  # 一次性告知补正
-    ("submitted", "reject"): "rejected",             # 不予受理
-    ("submitted", "withdraw"): "withdrawn",
-    ("correction_requested", "resubmit"): "submitted",
-    ("correction_requested", "withdraw"): "withdrawn",
-    ("accepted", "approve"): "approved",             # 准予
-    ("accepted", "reject"): "rejected",              # 不予许可
-    ("approved", "issue_certificate"): "certificate_issued",
-    ("certificate_issued", "collect"): "collected",
-    ("certificate_issued", "deliver"): "delivered",
-}
-COMPLETING = {"approved", "rejected"}  # 办结: on time or late is decided here
-
-# What the resident reads on the timeline for each action.
-TIMELINE_TEXT = {
-    "submit": "已提交申请", "resubmit": "已补正并重新提交", "accept": "已受理", "request_correction": "需要补正材料",
-    "reject": "不予受理/不予许可", "approve": "审批通过", "issue_certificate": "已出证", "collect": "已领取",
-    "deliver": "已寄达", "withdraw": "已撤回",
-}
-
-
-class IllegalTransition(errors.ServiceError):
-    code = "application.illegal_transition"
-    status = 409
-    title_zh = "当前状态不能进行此操作"
-    title_en = "Not possible in the current state"
-    detail_zh = "办件当前状态为“{status}”，不能“{action}”。请刷新后查看最新进度。"
-    detail_en = "The case is '{status}', so '{action}' is not possible. Reload to see the latest state."
-
-
-async def transition(
-    application: Application, *, action: str, actor: str, note: str = "", changes: dict | None = None, today: date | None = None
-) -> Application:
-    """Move a case along the table: status, deadline, timeline and audit in one transaction.
-
-    The UPDATE is conditional on the status read, so two clerks acting at once cannot both win.
-    """
-    source = application.status
-    target = TRANSITIONS.get((source, action))
-    if target is None:
-        raise IllegalTransition(status=source, action=action)
-    today = today or datetime.now(UTC).date()
-    now = datetime.now(UTC)
-    values: dict = dict(changes or {})
-    values["status"] = target
-    if action == "submit":
-        values["submitted_at"] = now
-    if action == "request_correction":
-        values["correction_since"] = today
-    if action == "resubmit" and application.correction_since is not None:
-        paused = working_days_between(application.correction_since, today)
-        values["paused_working_days"] = application.paused_working_days + paused
-        values["due_date"] = add_working_days(application.due_date, paused) if application.due_date else None
-        values["correction_since"] = None
-    if target in COMPLETING:
-        values["completed_at"] = now
-        due = values.get("due_date", application.due_date)
-        values["on_time"] = due is None or today <= due
-    async with transaction():
-        updated = await Application.filter(id=application.id, status=source).update(**values)
-        if updated != 1:
-            current = await Application.get(id=application.id)
-            raise IllegalTransition(status=current.status, action=action)
-        entry = await TimelineEntry.create(application_id=application.id, at=now, action=action, status_from=source, status_to=target,
-                                           actor=actor, note=note[:2000])
-        await audit.record(actor=actor, subject=f"person:{application.person_id}", action=f"application.{action}",
-                           object_type="application", object_id=application.id, detail={"from": source, "to": target})
-        for key, value in values.items():
-            setattr(application, key, value)
-        await notices.tell_resident(application, entry)  # same transaction: no change without its notice, no notice without it
-    return application
+TIMELINE_TEXT = {s.action: s.timeline for s in STEPS if s.recorded}
 
 
 def due_date(start: date, promised_days: int) -> date:

@@ -1,4 +1,4 @@
-"""Applications (办件) and their parcel-style timeline (跟踪办)."""
+"""Applications (办件); their parcel-style timeline (跟踪办) is the shared workflow_event table."""
 
 from __future__ import annotations
 
@@ -30,24 +30,6 @@ class Application(Model):
 
     class Meta:
         table = "application"
-
-
-class TimelineEntry(Model):
-    """One step of a case, as the resident sees it on the tracking page."""
-
-    id = fields.BigIntField(primary_key=True)
-    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
-        "applications.Application", related_name="timeline", on_delete=fields.CASCADE
-    )
-    at = fields.DatetimeField()
-    action = fields.CharField(max_length=32)
-    status_from = fields.CharField(max_length=24, null=True)
-    status_to = fields.CharField(max_length=24)
-    actor = fields.CharField(max_length=64)
-    note = fields.TextField(default="")
-
-    class Meta:
-        table = "application_timeline"
 
 
 class AttachedMaterial(Model):

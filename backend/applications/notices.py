@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.applications.models import Application, TimelineEntry
+from backend.applications.models import Application
+from backend.kit.models import WorkflowEvent
 from notifications.outbox import notify
 
 
@@ -30,13 +31,13 @@ NOTICES: dict[str, Notice] = {
     "issue_certificate": Notice("certificate.ready", "证照已办好：{service}",
                                 "电子证照已放入您的材料库，可凭受理号 {no} 到大厅领取，或在线申请免费邮寄。"),
     "collect": Notice("certificate.collected", "已领取：{service}", "证照已领取，受理号 {no}。"),
-    "deliver": Notice("certificate.delivered", "已签收：{service}", "证照已送达，受理号 {no}。"),
+    "record_trip": Notice("case.trip_recorded", "已登记到大厅办理：{service}", "您为受理号 {no} 到大厅办理了一次。"),
     "withdraw": Notice("case.withdrawn", "已撤回：{service}", "申请已撤回。需要时可以重新申请。"),
 }
 
 
-async def tell_resident(application: Application, entry: TimelineEntry) -> None:
-    """Write the notification for one timeline step, in the transaction that wrote the step."""
+async def tell_resident(application: Application, entry: WorkflowEvent) -> None:
+    """Write the notification for one step of the case, in the transaction that took the step."""
     notice = NOTICES.get(entry.action)
     if notice is None:
         return
@@ -46,10 +47,11 @@ async def tell_resident(application: Application, entry: TimelineEntry) -> None:
     await notify(
         person_id=application.person_id,
         event=notice.event,
-        dedupe_key=f"application:{application.id}:step:{entry.id}",
+        dedupe_key=f"application:{application.id}:event:{entry.id}",
         title=notice.title.format(service=application.service_name),
         body=body,
         link=f"/cases/{application.id}",
         fields={"reference": application.tracking_no, "subject": application.service_name},
-        data={"application_id": application.id, "status": entry.status_to, "action": entry.action},
+        data={"application_id": application.id, "status": entry.status_to, "action": entry.action,
+              "actor": entry.actor, "on_behalf_of": entry.on_behalf_of},
     )

@@ -11,7 +11,7 @@ from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.applications import service as applications
 from backend.applications import tracking
-from backend.applications.flows import IllegalTransition
+from backend.applications.flows import APPLICATION
 from backend.applications.schemas import (
     ApplicationCreate,
     AttachIn,
@@ -71,21 +71,21 @@ async def get_application(request: Request, *, session: SessionInfo) -> Applicat
 
 @api.put("/applications/{application_id:int}/form", summary="Autosave the form of a draft or a case awaiting corrections",
          tags=["applications"], body=FormUpdate, response=ApplicationOut,
-         errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, IllegalTransition], wrappers=[requires(verified=True)])
+         errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, APPLICATION.error], wrappers=[requires(verified=True)])
 async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.save_form(session=session, application_id=_id(request), form=body.form))
 
 
 @api.post("/applications/{application_id:int}/submit", summary="Submit (or resubmit after corrections); retries are safe",
           tags=["applications"], response=ApplicationOut, headers=[HEADER_PARAMETER],
-          errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, IllegalTransition, AssuranceRequired],
+          errors=[*AUTH, applications.ApplicationNotFound, applications.FormInvalid, APPLICATION.error, AssuranceRequired],
           wrappers=[requires(verified=True), idempotent])
 async def submit_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.submit(session=session, application_id=_id(request)))
 
 
 @api.post("/applications/{application_id:int}/withdraw", summary="Withdraw before acceptance", tags=["applications"],
-          response=ApplicationOut, errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(verified=True)])
+          response=ApplicationOut, errors=[*AUTH, applications.ApplicationNotFound, APPLICATION.error], wrappers=[requires(verified=True)])
 async def withdraw_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.withdraw(session=session, application_id=_id(request)))
 
@@ -106,28 +106,28 @@ async def staff_queue(request: Request, *, query: StaffQueueQuery, session: Sess
 
 
 @api.post("/staff/applications/{application_id:int}/accept", summary="受理", tags=["staff"], body=Decision, response=ApplicationOut,
-          errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(roles=applications.REVIEWERS)])
+          errors=[*STAFF, applications.ApplicationNotFound, APPLICATION.error], wrappers=[requires(roles=applications.REVIEWERS)])
 async def accept(request: Request, *, body: Decision, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.accept(session=session, application_id=_id(request), note=body.note))
 
 
 @api.post("/staff/applications/{application_id:int}/request-correction", summary="一次性告知: ask for every correction at once",
           tags=["staff"], body=CorrectionRequest, response=ApplicationOut,
-          errors=[*STAFF, applications.ApplicationNotFound, applications.UnknownCorrectionItem, IllegalTransition],
+          errors=[*STAFF, applications.ApplicationNotFound, applications.UnknownCorrectionItem, APPLICATION.error],
           wrappers=[requires(roles=applications.REVIEWERS)])
 async def request_correction(request: Request, *, body: CorrectionRequest, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.request_correction(session=session, application_id=_id(request), items=body.items))
 
 
 @api.post("/staff/applications/{application_id:int}/reject", summary="Refuse (不予受理 / 不予许可) with a reason", tags=["staff"],
-          body=Rejection, response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition],
+          body=Rejection, response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, APPLICATION.error],
           wrappers=[requires(roles=applications.REVIEWERS)])
 async def reject(request: Request, *, body: Rejection, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.reject(session=session, application_id=_id(request), reason=body.reason))
 
 
 @api.post("/staff/applications/{application_id:int}/approve", summary="Approve (准予)", tags=["staff"], body=Decision,
-          response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition],
+          response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, APPLICATION.error],
           wrappers=[requires(roles=applications.DECIDERS)])
 async def approve(request: Request, *, body: Decision, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.approve(session=session, application_id=_id(request), note=body.note))
@@ -136,7 +136,7 @@ async def approve(request: Request, *, body: Decision, session: SessionInfo) -> 
 @api.put("/applications/{application_id:int}/materials/{material_key}", summary="Attach a material from my library",
          tags=["applications"], body=AttachIn, response=ApplicationOut,
          errors=[*AUTH, applications.ApplicationNotFound, applications.UnknownMaterialItem, applications.MaterialNotAcceptable,
-                 MaterialNotFound, IllegalTransition], wrappers=[requires(verified=True)])
+                 MaterialNotFound, APPLICATION.error], wrappers=[requires(verified=True)])
 async def attach_material(request: Request, *, body: AttachIn, session: SessionInfo) -> ApplicationOut:
     application = await applications.attach_material(session=session, application_id=_id(request),
                                                      material_key=request.path_params["material_key"], material_id=body.material_id)
@@ -145,7 +145,7 @@ async def attach_material(request: Request, *, body: AttachIn, session: SessionI
 
 @api.delete("/applications/{application_id:int}/materials/{material_key}/{material_id:int}", summary="Detach a material",
             tags=["applications"], response=ApplicationOut,
-            errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(verified=True)])
+            errors=[*AUTH, applications.ApplicationNotFound, APPLICATION.error], wrappers=[requires(verified=True)])
 async def detach_material(request: Request, *, session: SessionInfo) -> ApplicationOut:
     application = await applications.detach_material(session=session, application_id=_id(request),
                                                      material_key=request.path_params["material_key"],
@@ -163,7 +163,7 @@ async def attached_file(request: Request, *, session: SessionInfo) -> Response:
 
 @api.post("/staff/applications/{application_id:int}/issue-certificate", summary="出证: issue the e-certificate of an approved case",
           tags=["staff"], body=IssueCertificate, response=ApplicationOut,
-          errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires(roles=applications.REVIEWERS)])
+          errors=[*STAFF, applications.ApplicationNotFound, APPLICATION.error], wrappers=[requires(roles=applications.REVIEWERS)])
 async def issue_certificate(request: Request, *, body: IssueCertificate, session: SessionInfo) -> ApplicationOut:
     application = await applications.issue_certificate(session=session, application_id=_id(request), name=body.name,
                                                        expires_on=body.expires_on, base_url=str(request.base_url))
@@ -178,7 +178,8 @@ async def verify_certificate(request: Request) -> CertificateCheck:
 
 
 @api.get("/applications/{application_id:int}/qr.{kind:str}", summary="QR code of the tracking page (qr.svg or qr.png)",
-         tags=["applications"], content={"image/svg+xml": {"schema": {"type": "string"}}, "image/png": {"schema": {"type": "string", "format": "binary"}}}, errors=[*AUTH, applications.ApplicationNotFound, IllegalTransition], wrappers=[requires()])
+         tags=["applications"], content={"image/svg+xml": {"schema": {"type": "string"}}, "image/png": {"schema": {"type": "string", "format": "binary"}}},
+         errors=[*AUTH, applications.ApplicationNotFound, applications.NotSubmitted], wrappers=[requires()])
 async def tracking_qr(request: Request, *, session: SessionInfo) -> Response:
     kind = request.path_params["kind"]
     if kind not in ("svg", "png"):
@@ -188,7 +189,14 @@ async def tracking_qr(request: Request, *, session: SessionInfo) -> Response:
 
 
 @api.post("/staff/applications/{application_id:int}/trip", summary="Record a visit to the hall for this case (跑动次数)", tags=["staff"],
-          response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, IllegalTransition],
+          response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, APPLICATION.error],
           wrappers=[requires(roles=applications.REVIEWERS)])
 async def record_trip(request: Request, *, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.record_trip(session=session, application_id=_id(request)))
+
+
+@api.post("/staff/applications/{application_id:int}/collect", summary="领取: the resident took the certificate at the hall", tags=["staff"],
+          response=ApplicationOut, errors=[*STAFF, applications.ApplicationNotFound, APPLICATION.error],
+          wrappers=[requires(roles=applications.REVIEWERS)])
+async def collect(request: Request, *, session: SessionInfo) -> ApplicationOut:
+    return await applications.present(await applications.collect(session=session, application_id=_id(request)))

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PIL import Image, ImageDraw
-from tortoise.expressions import F
 
 from auth import service as identity
 from auth.errors import Forbidden
@@ -19,13 +18,16 @@ from auth.idnumber import normalize as normalize_id_number
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications import flows, tracking
-from backend.applications.models import Application, AttachedMaterial, Certificate, TimelineEntry
+from backend.applications.flows import APPLICATION, TIMELINE_TEXT
+from backend.applications.models import Application, AttachedMaterial, Certificate
 from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut
 from backend.catalog import service as catalog
 from backend.catalog.schemas import FormField, ServiceGuide
 from backend.kit import audit, errors
 from backend.kit.qr import qr_png, qr_svg
 from backend.kit.transactions import transaction
+from backend.kit.workflow import events as workflow_events
+from backend.kit.workflow import transition
 from backend.materials import service as materials
 
 REVIEWERS = ("staff", "approver", "admin")
@@ -146,7 +148,7 @@ async def create_draft(*, session: SessionInfo, service_code: str, form: dict[st
     async with transaction():
         application = await Application.create(
             person_id=session.person_id, service_code=guide.code, service_name=guide.name, department_id=guide.department,
-            status="draft", form=clean,
+            form=clean, **APPLICATION.fields_for_create(),
         )
     return application
 
@@ -173,12 +175,11 @@ async def _own(session: SessionInfo, application_id: int) -> Application:
 async def save_form(*, session: SessionInfo, application_id: int, form: dict[str, Any]) -> Application:
     """Autosave: the draft (or a case waiting for corrections) keeps what was typed so far."""
     application = await _own(session, application_id)
-    if application.status not in ("draft", "correction_requested"):
-        raise flows.IllegalTransition(status=application.status, action="edit")
+    APPLICATION.require(application, "edit")
     clean = validate_form(await catalog.guide(code=application.service_code), form, complete=False)
-    updated = await Application.filter(id=application.id, status=application.status).update(form=clean)
+    updated = await Application.filter(id=application.id, status__in=APPLICATION.allowed_in("edit")).update(form=clean)
     if not updated:
-        raise flows.IllegalTransition(status=(await Application.get(id=application.id)).status, action="edit")
+        raise APPLICATION.illegal((await Application.get(id=application.id)).status, "edit")
     application.form = clean
     return application
 
@@ -191,19 +192,19 @@ async def submit(*, session: SessionInfo, application_id: int) -> Application:
     clean = validate_form(guide, application.form, complete=True)
     if missing := await _missing_materials(application, guide):
         raise MaterialsMissing(errors=missing)
-    actor = f"person:{session.person_id}"
     if application.status == "correction_requested":
-        return await flows.transition(application, action="resubmit", actor=actor, changes={"form": clean, "corrections": []})
+        return await transition(APPLICATION, application, action="resubmit", by=session.principal, changes={"form": clean, "corrections": []})
+    APPLICATION.require(application, "submit")
     today = datetime.now(UTC).date()
-    return await flows.transition(
-        application, action="submit", actor=actor,
+    return await transition(
+        APPLICATION, application, action="submit", by=session.principal,
         changes={"form": clean, "tracking_no": await tracking.unused_tracking_number(), "due_date": flows.due_date(today, guide.promised_limit_days)},
     )
 
 
 async def withdraw(*, session: SessionInfo, application_id: int) -> Application:
     application = await _own(session, application_id)
-    return await flows.transition(application, action="withdraw", actor=f"person:{session.person_id}")
+    return await transition(APPLICATION, application, action="withdraw", by=session.principal)
 
 
 async def mine(*, session: SessionInfo) -> list[Application]:
@@ -248,8 +249,7 @@ class MaterialsMissing(errors.ServiceError):
 async def attach_material(*, session: SessionInfo, application_id: int, material_key: str, material_id: int) -> Application:
     """Attach a photo or certificate from the person's library; reuse of an earlier one is recorded."""
     application = await _own(session, application_id)
-    if application.status not in ("draft", "correction_requested"):
-        raise flows.IllegalTransition(status=application.status, action="attach")
+    APPLICATION.require(application, "attach")
     guide = await catalog.guide(code=application.service_code)
     spec = next((m for m in guide.materials if m.key == material_key), None)
     if spec is None:
@@ -271,8 +271,7 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
 
 async def detach_material(*, session: SessionInfo, application_id: int, material_key: str, material_id: int) -> Application:
     application = await _own(session, application_id)
-    if application.status not in ("draft", "correction_requested"):
-        raise flows.IllegalTransition(status=application.status, action="detach")
+    APPLICATION.require(application, "detach")
     await AttachedMaterial.filter(application_id=application.id, material_key=material_key, material_id=material_id).delete()
     return application
 
@@ -328,7 +327,7 @@ async def queue(*, session: SessionInfo, status: str | None, department: str | N
 
 async def accept(*, session: SessionInfo, application_id: int, note: str) -> Application:
     application = await _for_staff(session, application_id, REVIEWERS)
-    return await flows.transition(application, action="accept", actor=f"person:{session.person_id}", note=note)
+    return await transition(APPLICATION, application, action="accept", by=session.official, note=note)
 
 
 async def request_correction(*, session: SessionInfo, application_id: int, items: list[CorrectionItem]) -> Application:
@@ -341,37 +340,46 @@ async def request_correction(*, session: SessionInfo, application_id: int, items
             raise UnknownCorrectionItem(item=item.item)
     corrections = [{"item": i.item, "reason": i.reason} for i in items]
     note = "；".join(f"{labels[i.item]}：{i.reason}" for i in items)
-    return await flows.transition(application, action="request_correction", actor=f"person:{session.person_id}", note=note,
-                                  changes={"corrections": corrections})
+    return await transition(APPLICATION, application, action="request_correction", by=session.official, note=note,
+                            changes={"corrections": corrections})
 
 
 async def reject(*, session: SessionInfo, application_id: int, reason: str) -> Application:
     application = await _for_staff(session, application_id, REVIEWERS)
     if application.status == "accepted":  # after 受理 only a decider may refuse
         await authorize(session, roles=DECIDERS, scope=f"department:{application.department_id}")
-    return await flows.transition(application, action="reject", actor=f"person:{session.person_id}", note=reason)
+    return await transition(APPLICATION, application, action="reject", by=session.official, note=reason)
 
 
 async def approve(*, session: SessionInfo, application_id: int, note: str) -> Application:
     application = await _for_staff(session, application_id, DECIDERS)
-    return await flows.transition(application, action="approve", actor=f"person:{session.person_id}", note=note)
+    return await transition(APPLICATION, application, action="approve", by=session.official, note=note)
 
 
 async def record_trip(*, session: SessionInfo, application_id: int) -> Application:
     """跑动次数: the resident came to the hall for this case (counted for 最多跑一次)."""
     application = await _for_staff(session, application_id, REVIEWERS)
-    if application.status in ("draft", "withdrawn"):
-        raise flows.IllegalTransition(status=application.status, action="record_trip")
-    async with transaction():
-        await Application.filter(id=application.id).update(trips=F("trips") + 1)
-        await audit.record(actor=f"person:{session.person_id}", subject=f"person:{application.person_id}", action="application.trip_recorded",
-                           object_type="application", object_id=application.id)
-    return await Application.get(id=application.id)
+    return await transition(APPLICATION, application, action="record_trip", by=session.official)
+
+
+async def collect(*, session: SessionInfo, application_id: int) -> Application:
+    """领取: the resident took the paper certificate at the hall."""
+    application = await _for_staff(session, application_id, REVIEWERS)
+    return await transition(APPLICATION, application, action="collect", by=session.official)
 
 
 # ---- e-certificates (电子证照) -------------------------------------------------------------------
 
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+
+
+class NotSubmitted(errors.ServiceError):
+    code = "application.not_submitted"
+    status = 409
+    title_zh = "办件还没有提交"
+    title_en = "Not submitted yet"
+    detail_zh = "办件提交后才有受理号和查询二维码。"
+    detail_en = "A case gets its tracking number and QR code when it is submitted."
 
 
 class CertificateNotFound(errors.ServiceError):
@@ -406,20 +414,21 @@ def _render_certificate(name_ascii: str, number: str, code: str, verify_url: str
 async def issue_certificate(*, session: SessionInfo, application_id: int, name: str, expires_on: date | None, base_url: str) -> Application:
     """出证: the approved case gets an e-certificate, also put in the person's material library."""
     application = await _for_staff(session, application_id, REVIEWERS)
-    if application.status != "approved":
-        raise flows.IllegalTransition(status=application.status, action="issue_certificate")
+    APPLICATION.require(application, "issue_certificate")
     code = _verification_code()
     number = f"{application.department_id.upper()}-{application.tracking_no}"
     verify_url = f"{base_url.rstrip('/')}/verify/{code}"
     image = await asyncio.to_thread(_render_certificate, application.service_code, number, code, verify_url)
-    actor = f"person:{session.person_id}"
-    material = await materials.store_issued(person_id=application.person_id, image=image, kind=name, expires_on=expires_on, actor=actor)
+    # The e-certificate, its library entry and the case's step commit together or not at all; a file
+    # left by a failed attempt has no row and `yiwang gc-media` removes it.
     async with transaction():
+        material = await materials.store_issued(person_id=application.person_id, image=image, kind=name, expires_on=expires_on,
+                                                actor=session.official.actor)
         await Certificate.create(
             application_id=application.id, person_id=application.person_id, name=name, number=number, verification_code=code,
             department_id=application.department_id, material_id=material.id, issued_at=datetime.now(UTC), expires_on=expires_on,
         )
-        await flows.transition(application, action="issue_certificate", actor=actor, note=f"{name} {number}")
+        await transition(APPLICATION, application, action="issue_certificate", by=session.official, note=f"{name} {number}")
     return application
 
 
@@ -442,7 +451,7 @@ async def tracking_qr(*, session: SessionInfo, application_id: int, base_url: st
     """The QR code that opens the case's tracking page (SVG or PNG)."""
     application = await _for_reader(session, application_id)
     if application.tracking_no is None:
-        raise flows.IllegalTransition(status=application.status, action="qr")
+        raise NotSubmitted()
     url = f"{base_url.rstrip('/')}/track/{application.tracking_no}"
     return qr_svg(url) if kind == "svg" else qr_png(url)
 
@@ -452,8 +461,8 @@ async def tracking_qr(*, session: SessionInfo, application_id: int, base_url: st
 
 async def _timeline(application_id: int) -> list[TimelineOut]:
     return [
-        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=flows.TIMELINE_TEXT.get(e.action, e.action), note=e.note)
-        for e in await TimelineEntry.filter(application_id=application_id).order_by("id")
+        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=TIMELINE_TEXT.get(e.action, e.action), note=e.note)
+        for e in await workflow_events(APPLICATION, application_id)
     ]
 
 

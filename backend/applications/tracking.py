@@ -10,11 +10,12 @@ from collections.abc import Iterable
 
 from auth import service as identity
 from auth.errors import TooManyRequests
-from backend.applications import flows
-from backend.applications.models import Application, TimelineEntry
+from backend.applications.flows import APPLICATION, TIMELINE_TEXT
+from backend.applications.models import Application
 from backend.applications.schemas import TrackOut, TrackStep
 from backend.kit import errors
 from backend.kit.resources import current
+from backend.kit.workflow import events as workflow_events
 
 RANDOM_DIGITS = 13  # + 1 check digit: 10^13 numbers, so knowing one case's number says nothing about another's
 # The phone digits are one of 10,000 values. Wrong guesses are counted per tracking number,
@@ -100,8 +101,8 @@ async def track(*, tracking_no: str, phone_last4: str, network: str) -> TrackOut
     if application is None:
         raise TrackingNotFound()
     await _give_back(counted)
-    steps = await TimelineEntry.filter(application_id=application.id).order_by("id")
+    steps = await workflow_events(APPLICATION, application.id)
     return TrackOut(
         tracking_no=tracking_no, service_name=application.service_name, status=application.status, due_date=application.due_date,
-        timeline=[TrackStep(at=e.at, status=e.status_to, text=flows.TIMELINE_TEXT.get(e.action, "")) for e in steps],
+        timeline=[TrackStep(at=e.at, status=e.status_to, text=TIMELINE_TEXT.get(e.action, "")) for e in steps],
     )

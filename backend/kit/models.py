@@ -58,3 +58,27 @@ class IdempotencyRecord(Model):
     class Meta:
         table = "idempotency_record"
         unique_together = (("scope", "key"),)
+
+
+class WorkflowEvent(Model):
+    """One step of any workflow (办件, 预约, 寄递 …): what happened, who acted, for whom, under which authorisation.
+
+    Written by ``backend.kit.workflow.transition`` only; it is the timeline people read and the
+    source of the reform's indicators.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    object_type = fields.CharField(max_length=32)
+    object_id = fields.BigIntField()
+    action = fields.CharField(max_length=32)
+    status_from = fields.CharField(max_length=24, null=True)
+    status_to = fields.CharField(max_length=24)
+    actor = fields.CharField(max_length=64)
+    on_behalf_of = fields.CharField(max_length=64, null=True)
+    authorisation = fields.CharField(max_length=64, null=True)
+    at = fields.DatetimeField()
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "workflow_event"
+        indexes = (("object_type", "object_id"),)

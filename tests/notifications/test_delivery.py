@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.applications import flows
+from backend.applications.flows import APPLICATION
 from backend.applications.models import Application
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
+from backend.kit.workflow import Principal, transition
 from notifications.models import Delivery, Notification, PushSubscription, WeChatQuota
 from notifications.outbox import inbox_channel, notify
 from tests.applications.test_applications import key
@@ -77,7 +78,7 @@ async def test_a_rolled_back_change_notifies_nobody(client, resident, approver, 
         application = await Application.get(id=case["id"])
         with pytest.raises(RuntimeError):
             async with transaction():
-                await flows.transition(application, action="accept", actor="person:1")
+                await transition(APPLICATION, application, action="accept", by=Principal("person:1"))
                 raise RuntimeError("the clerk's request failed after the step")
         await asyncio.sleep(0.2)
         listener.cancel()
