@@ -18,42 +18,21 @@ from datetime import UTC, datetime, timedelta
 
 from typing import NamedTuple
 
-from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Subquery
+from tortoise.expressions import F
 
 from auth.service import contact_points
-from backend.kit import audit, db
+from backend.kit import audit
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
+from notifications import delivery_status
 from notifications.channels import Channel, Job, Outcome, SmsChannel, WeChatChannel, WebPushChannel
 from notifications.events import policy
 from notifications.models import Delivery, Notification, PushSubscription
 from notifications.outbox import WAKE_CHANNEL, preferences, wake_dispatchers_after_commit
 
 log = logging.getLogger("yiwang.notifications")
-
-CLAIMABLE = ("pending", "sending")  # sending + next_attempt_at passed = a lease that ran out
-
-_PG_CLAIM = """
-UPDATE notification_delivery SET status = 'sending', claimed_by = $1, next_attempt_at = $2, attempts = attempts + 1
-WHERE id IN (
-    SELECT id FROM notification_delivery
-    WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3
-    ORDER BY next_attempt_at LIMIT $4
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id, notification_id, channel, attempts
-"""
-
-_PG_SENT = """
-UPDATE notification_delivery AS d
-SET status = 'sent', sent_at = $4, provider_message_id = v.message_id, last_error = NULL
-FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, token, message_id)
-WHERE d.id = v.id AND d.claimed_by = v.token AND d.status = 'sending'
-"""
-
 
 class Claimed(NamedTuple):
     """A delivery this worker holds (the columns the send needs)."""
@@ -136,17 +115,7 @@ class Dispatcher:
         token = f"{self.worker}-{uuid.uuid4().hex[:12]}"
         now = datetime.now(UTC)
         lease_end = now + timedelta(seconds=self.lease)
-        if db.dialect() == "postgres":
-            # One statement: lock due rows others have not locked, stamp them, hand them back.
-            # (execute_query_dict: tortoise's execute_query returns no rows for an UPDATE … RETURNING)
-            rows = await connections.get("default").execute_query_dict(_PG_CLAIM, [token, lease_end, now, limit])
-        else:
-            # SQLite has no row locks: one UPDATE statement takes the write lock and the rows at
-            # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
-            due = Delivery.filter(status__in=CLAIMABLE, next_attempt_at__lte=now).order_by("next_attempt_at").limit(limit)
-            claimed = await Delivery.filter(id__in=Subquery(due.values("id"))).update(
-                status="sending", claimed_by=token, next_attempt_at=lease_end, attempts=F("attempts") + 1)
-            rows = await Delivery.filter(claimed_by=token, status="sending").values(*Claimed._fields) if claimed else []
+        rows = await delivery_status.claim(token=token, lease_end=lease_end, now=now, limit=limit)
         return token, [Claimed(**r) for r in rows]
 
     # ---- one delivery ---------------------------------------------------------------------
@@ -179,35 +148,26 @@ class Dispatcher:
         if outcome.kind == "sent":
             await self._sent.add((delivery.id, token, (outcome.message_id or "")[:200]))
             return
-        mine = Delivery.filter(id=delivery.id, claimed_by=token, status="sending")
+        mine = {"delivery_id": delivery.id, "token": token, "last_error": outcome.error[:300]}
         if outcome.kind == "retry" and outcome.throttled:  # told to wait: later, with the attempt given back
-            updated = await mine.update(status="pending", last_error=outcome.error[:300], attempts=F("attempts") - 1,
-                                        next_attempt_at=now + timedelta(seconds=max(outcome.retry_after or 0, self.retry_base)))
+            updated = await delivery_status.move("retry", **mine, attempts=F("attempts") - 1,
+                                                 next_attempt_at=now + timedelta(seconds=max(outcome.retry_after or 0, self.retry_base)))
         elif outcome.kind == "retry" and delivery.attempts < self.max_attempts:
-            updated = await mine.update(status="pending", last_error=outcome.error[:300],
-                                        next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
+            updated = await delivery_status.move("retry", **mine,
+                                                 next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
         elif outcome.kind == "retry":
-            updated = await mine.update(status="dead", last_error=outcome.error[:300])
+            updated = await delivery_status.move("dead", **mine)
             log.error("delivery gave up after retries", extra={"delivery": delivery.id, "channel": delivery.channel})
         else:
             async with transaction():
-                updated = await mine.update(status="failed", last_error=outcome.error[:300])
+                updated = await delivery_status.move("failed", **mine)
                 if updated and outcome.fallback:
                     await self.fall_back(notification, delivery.channel)
         if not updated:
             log.warning("lease lost before the outcome was recorded", extra={"delivery": delivery.id})
 
     async def _record_sent(self, items: list[tuple[int, str, str]]) -> None:
-        now = datetime.now(UTC)
-        if db.dialect() == "postgres":
-            updated, _ = await connections.get("default").execute_query(
-                _PG_SENT, [[i for i, _, _ in items], [t for _, t, _ in items], [m for _, _, m in items], now])
-        else:
-            updated = 0
-            async with transaction():
-                for delivery_id, token, message_id in items:
-                    updated += await Delivery.filter(id=delivery_id, claimed_by=token, status="sending").update(
-                        status="sent", sent_at=now, provider_message_id=message_id, last_error=None)
+        updated = await delivery_status.record_sent(items, now=datetime.now(UTC))
         self.sent += updated
         if updated != len(items):
             log.warning("lease lost before the outcome was recorded", extra={"lost": len(items) - updated})
@@ -226,8 +186,8 @@ class Dispatcher:
                 return  # already chosen (a critical SMS goes anyway)
             try:
                 async with transaction():
-                    await Delivery.create(notification_id=notification.id, channel=channel, status="pending",
-                                          next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC))
+                    await delivery_status.create(notification_id=notification.id, channel=channel,
+                                                 next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC))
             except IntegrityError:
                 return
             wake_dispatchers_after_commit()
@@ -317,9 +277,8 @@ class Dispatcher:
 async def retry_delivery(delivery_id: int, *, actor: str) -> bool:
     """An admin sends a dead (or failed) delivery again: back to pending, attempts reset."""
     async with transaction():
-        updated = await Delivery.filter(id=delivery_id, status__in=("dead", "failed")).update(
-            status="pending", attempts=0, next_attempt_at=datetime.now(UTC), claimed_by=None
-        )
+        updated = await delivery_status.move("resend", delivery_id=delivery_id, attempts=0, next_attempt_at=datetime.now(UTC),
+                                             claimed_by=None)
         if updated:
             await audit.record(actor=actor, action="notification.delivery_retried", object_type="notification_delivery",
                                object_id=delivery_id)

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from backend.kit.resources import current
 from backend.kit.transactions import after_commit, transaction
 
+from notifications import delivery_status
 from notifications.events import EventPolicy, policy
 from notifications.models import Delivery, Notification, Preference, PushSubscription, WeChatQuota
 from notifications.public import check_link, mask, public_fields
@@ -138,7 +139,7 @@ async def notify(
         held = None if event_policy.critical else quiet_until(prefs, now, current().settings.timezone)
         if channels:
             await Delivery.bulk_create([
-                Delivery(notification_id=notification.id, channel=channel, status="pending", next_attempt_at=held or now, created_at=now)
+                delivery_status.new(notification_id=notification.id, channel=channel, next_attempt_at=held or now, created_at=now)
                 for channel in channels
             ])
         message = json.dumps({"type": "notification", "notification": present(notification)}, ensure_ascii=False).encode()
