@@ -232,13 +232,13 @@ async def request_join(*, session: SessionInfo, ip: str) -> None:
     if request is None:
         return
     owner = await Person.get(id=request.person_id)
-    phone = _dec(owner.phone_enc, "person.phone")
-    if phone:
-        await otp.send(phone=phone, purpose=f"join:{request.id}", ip=ip, actor=f"account:{session.account_id}", template="join_code")
     async with transaction():
         await transition(JOIN, request, action="ask", by=session.principal)
         await events.tell(IdentityNotice(person_id=owner.id, kind="join_requested", dedupe_key=f"identity:join:{request.id}:{int(datetime.now(UTC).timestamp()) // 60}",
                                          params={"request_id": str(request.id)}))
+    phone = _dec(owner.phone_enc, "person.phone")
+    if phone:  # the owner's phone limits apply (1 a minute …): asking again too soon is a 429
+        await otp.send(phone=phone, purpose=f"join:{request.id}", ip=ip, actor=f"account:{session.account_id}", template="join_code")
 
 
 async def confirm_join(*, session: SessionInfo, code: str, ip: str) -> Person:

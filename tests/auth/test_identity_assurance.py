@@ -239,3 +239,19 @@ async def test_whoever_claimed_a_number_first_steps_aside_when_the_resident_prov
     assert (await client.get("/api/v1/applications", headers=bearer(squatter))).status_code == 403
     (request,) = (await client.get("/api/v1/me/channels", headers=bearer(resident))).json()["join_requests"]
     assert request["kind"] == "wechat_mp"  # the resident can approve it if it was theirs, or refuse it
+
+
+async def test_asking_again_texts_a_new_code_and_not_me_still_refuses_after_asking(client, sms, wechat, phone):
+    victim = await victim_with_cases(client, sms, phone)
+    claimant = await wx_login(client, wechat, "o-asks-twice")
+    await client.post(IDENTITY, json={"name": "张三", "id_number": VICTIM_ID}, headers=bearer(claimant))
+    assert (await client.post("/api/v1/me/identity/join", headers=bearer(claimant))).status_code == 202
+    first = sms.codes_for(phone)[-1]
+    again = await client.post("/api/v1/me/identity/join", headers=bearer(claimant))
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0  # one code a minute to the owner's phone
+    (request,) = (await client.get("/api/v1/me/channels", headers=bearer(victim))).json()["join_requests"]
+    assert request["status"] == "pending"
+    r = await client.post(f"/api/v1/me/join-requests/{request['id']}/deny", headers=bearer(victim))
+    assert r.status_code == 200
+    assert (await client.post("/api/v1/me/identity/join/confirm", json={"code": first}, headers=bearer(claimant))).status_code == 401
+    assert (await JoinRequest.get(id=request["id"])).status == "denied"
