@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from auth.errors import AssuranceRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, TooManyRequests
 from auth.otp import limit
@@ -44,11 +44,14 @@ def _id(request: Request) -> int:
     return request.path_params["application_id"]
 
 
-@api.post("/applications", summary="Start an application (draft) for a service item", tags=["applications"],
-          body=ApplicationCreate, response=ApplicationOut, status=201,
-          errors=[*AUTH, ServiceNotFound, applications.FormInvalid, AssuranceRequired], wrappers=[requires(verified=True)])
-async def create_application(request: Request, *, body: ApplicationCreate, session: SessionInfo) -> ApplicationOut:
-    return await applications.present(await applications.create_draft(session=session, service_code=body.service_code, form=body.form))
+@api.post("/applications", summary="Start an application (201), or get my open draft of this item back as it is (200)",
+          tags=["applications"], body=ApplicationCreate, response=ApplicationOut, status=201, also=[200],
+          errors=[*AUTH, ServiceNotFound, applications.FormInvalid, AssuranceRequired, applications.DraftBusy],
+          wrappers=[requires(verified=True)])
+async def create_application(request: Request, *, body: ApplicationCreate, session: SessionInfo) -> JSONResponse:
+    # One open draft per person and item: a retry or a second tap resumes the draft, never a second one.
+    application, created = await applications.create_draft(session=session, service_code=body.service_code, form=body.form)
+    return JSONResponse((await applications.present(application)).model_dump(mode="json"), status_code=201 if created else 200)
 
 
 @api.get("/applications", summary="My applications", tags=["applications"], response=ApplicationList, errors=AUTH,

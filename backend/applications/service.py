@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PIL import Image, ImageDraw
+from tortoise.exceptions import IntegrityError
 
 from auth import service as identity
 from auth.errors import Forbidden
@@ -50,6 +51,15 @@ class FormInvalid(errors.ServiceError):
     title_en = "The application form has errors"
     detail_zh = "请按提示修改申请表后再提交。"
     detail_en = "Correct the fields listed and submit again."
+
+
+class DraftBusy(errors.ServiceError):
+    code = "application.draft_busy"
+    status = 409
+    title_zh = "草稿正在变更"
+    title_en = "The draft is changing"
+    detail_zh = "该事项的草稿正在被提交或撤回，请稍后刷新再试。"
+    detail_en = "Your draft of this item is being submitted or withdrawn; reload and try again."
 
 
 class UnknownCorrectionItem(errors.ServiceError):
@@ -140,17 +150,30 @@ async def prefill(*, session: SessionInfo, service_code: str) -> dict[str, Any]:
 # ---- the resident's side --------------------------------------------------------------------
 
 
-async def create_draft(*, session: SessionInfo, service_code: str, form: dict[str, Any]) -> Application:
+async def create_draft(*, session: SessionInfo, service_code: str, form: dict[str, Any]) -> tuple[Application, bool]:
+    """The person's open draft for the item: a new one (True), or the one already open (False).
+
+    One open draft per person and item (a partial unique index): a retry after a lost answer or
+    a double tap gets the same draft back, with what was saved in it, instead of a second one.
+    """
     await authorize(session, verified=True)
     guide = await catalog.guide(code=service_code)
     await authorize(session, assurance=guide.assurance_required)
     clean = validate_form(guide, form, complete=False)
-    async with transaction():
-        application = await Application.create(
-            person_id=session.person_id, service_code=guide.code, service_name=guide.name, department_id=guide.department,
-            form=clean, **APPLICATION.fields_for_create(),
-        )
-    return application
+    for _ in range(3):  # the draft we collided with may be submitted or withdrawn before we read it
+        existing = await Application.get_or_none(person_id=session.person_id, service_code=guide.code, status=APPLICATION.initial)
+        if existing is not None:
+            return existing, False
+        try:
+            async with transaction():  # a savepoint inside a caller's transaction: the loser must not abort it
+                application = await Application.create(
+                    person_id=session.person_id, service_code=guide.code, service_name=guide.name, department_id=guide.department,
+                    form=clean, **APPLICATION.fields_for_create(),
+                )
+            return application, True
+        except IntegrityError:
+            continue
+    raise DraftBusy(headers={"Retry-After": "1"})
 
 
 async def _for_reader(session: SessionInfo, application_id: int) -> Application:
@@ -419,16 +442,19 @@ async def issue_certificate(*, session: SessionInfo, application_id: int, name: 
     number = f"{application.department_id.upper()}-{application.tracking_no}"
     verify_url = f"{base_url.rstrip('/')}/verify/{code}"
     image = await asyncio.to_thread(_render_certificate, application.service_code, number, code, verify_url)
-    # The e-certificate, its library entry and the case's step commit together or not at all; a file
-    # left by a failed attempt has no row and `yiwang gc-media` removes it.
+    issued = await materials.prepare_issued(image)
     async with transaction():
-        material = await materials.store_issued(person_id=application.person_id, image=image, kind=name, expires_on=expires_on,
+        # The status change first: it is conditional on "approved", so of clerks issuing at once only
+        # one goes on, and the others' 409 leaves no certificate and no library copy behind. The
+        # certificate, its library entry and the step commit together or not at all; a file left by a
+        # failed attempt has no row and `yiwang gc-media` removes it.
+        await transition(APPLICATION, application, action="issue_certificate", by=session.official, note=f"{name} {number}")
+        material = await materials.store_issued(person_id=application.person_id, issued=issued, kind=name, expires_on=expires_on,
                                                 actor=session.official.actor)
         await Certificate.create(
             application_id=application.id, person_id=application.person_id, name=name, number=number, verification_code=code,
             department_id=application.department_id, material_id=material.id, issued_at=datetime.now(UTC), expires_on=expires_on,
         )
-        await transition(APPLICATION, application, action="issue_certificate", by=session.official, note=f"{name} {number}")
     return application
 
 

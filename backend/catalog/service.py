@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
+from tortoise.exceptions import IntegrityError
 
 from backend.catalog.models import Department, ServiceItem
 from backend.catalog.schemas import DepartmentList, DepartmentOut, SearchQuery, ServiceGuide, ServiceItemIn, ServicePage, ServiceSummary
@@ -177,11 +178,15 @@ async def save_item(*, item: ServiceItemIn, actor: str) -> bool:
     values["search_text"] = search_text(item.name, item.keywords)
     async with transaction():
         existing = await ServiceItem.get_or_none(code=item.code)
-        if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
-            return False
         if existing is None:
-            await ServiceItem.create(code=item.code, **values)
-        else:
+            try:
+                async with transaction():  # a savepoint: a racing create of the same code loses here, not with a 500
+                    await ServiceItem.create(code=item.code, **values)
+            except IntegrityError:
+                existing = await ServiceItem.get(code=item.code)
+        if existing is not None:
+            if all(getattr(existing, k) == v for k, v in values.items()):
+                return False
             await ServiceItem.filter(code=item.code).update(**values)
         await audit.record(actor=actor, action="catalog.item_saved", object_type="service_item", object_id=item.code,
                            detail={"created": existing is None, "published": item.published})

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import UTC, date, datetime
 from typing import BinaryIO
+
+from tortoise.exceptions import IntegrityError
 
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
@@ -27,7 +30,16 @@ HINTS_EN = {
     "too_dark": "The photo is too dark; retake it in better light",
     "overexposed": "The photo is too bright or has glare; retake it away from strong light",
 }
-_PIPELINE = asyncio.Semaphore(2)  # Pillow work per process: as many at once as there are cores
+PIPELINE_SLOTS = 2  # Pillow work per process: as many at once as there are cores
+# One semaphore per event loop: a semaphore that ever made a task wait is bound to that loop.
+_pipelines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _pipeline() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if (semaphore := _pipelines.get(loop)) is None:
+        semaphore = _pipelines[loop] = asyncio.Semaphore(PIPELINE_SLOTS)
+    return semaphore
 
 
 class UnsupportedImage(errors.ServiceError):
@@ -75,7 +87,7 @@ def _keys(sha256: str) -> tuple[str, str]:
 async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on: date | None) -> tuple[Material, bool]:
     """Store a photo for the person; an identical photo they uploaded before is returned instead."""
     await authorize(session, verified=True)
-    async with _PIPELINE:
+    async with _pipeline():
         try:
             result: Processed = await asyncio.to_thread(process, file)
         except ImageRejected as exc:
@@ -95,6 +107,12 @@ async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on:
             )
             await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="material.uploaded",
                                object_type="material", object_id=material.id, detail={"kind": kind, "warnings": result.warnings})
+    except IntegrityError:
+        # The same photo sent twice at once (a double tap, a retry): the first stored it, this one reuses it.
+        winner = await Material.get_or_none(person_id=session.person_id, sha256=result.sha256)
+        if winner is None:
+            raise
+        return winner, False
     except Exception:
         if not await Material.exists(sha256=result.sha256):
             await storage.delete(image_key)
@@ -103,17 +121,26 @@ async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on:
     return material, True
 
 
-async def store_issued(*, person_id: int, image: bytes, kind: str, expires_on: date | None, actor: str) -> Material:
-    """Put an issued e-certificate into the person's library (trust level 3, above any photo)."""
+async def prepare_issued(image: bytes) -> Processed:
+    """Clean and store the image of an issued e-certificate; ``store_issued`` then records it.
+
+    Kept apart so the caller's transaction is not held open while the image is processed; a
+    file no material comes to refer to is removed by ``collect_garbage``.
+    """
     result: Processed = await asyncio.to_thread(process, image)
     image_key, thumb_key = _keys(result.sha256)
     storage = _storage()
     await storage.put(image_key, result.data)
     await storage.put(thumb_key, result.thumbnail)
+    return result
+
+
+async def store_issued(*, person_id: int, issued: Processed, kind: str, expires_on: date | None, actor: str) -> Material:
+    """Put an issued e-certificate into the person's library (trust level 3, above any photo)."""
     async with transaction():
         material = await Material.create(
-            person_id=person_id, kind=kind, sha256=result.sha256, width=result.width, height=result.height,
-            size_bytes=len(result.data), warnings=[], trust_level=3, expires_on=expires_on,
+            person_id=person_id, kind=kind, sha256=issued.sha256, width=issued.width, height=issued.height,
+            size_bytes=len(issued.data), warnings=[], trust_level=3, expires_on=expires_on,
         )
         await audit.record(actor=actor, subject=f"person:{person_id}", action="material.certificate_stored",
                            object_type="material", object_id=material.id, detail={"kind": kind})
