@@ -55,12 +55,12 @@ async def test_a_case_is_refused_before_or_after_acceptance(client, resident, ap
 
 @pytest.mark.parametrize("status", ["draft", "correction_requested"])
 async def test_materials_change_only_while_the_resident_can_edit(client, resident, approver, status):
+    done = await approved_case(client, resident, approver)  # first: one open draft per item
     case = await _in_status(client, resident, approver, status)
     attached = await attach_id_card(client, resident, case["id"])
     material_id = attached["materials"][-1]["material_id"]
     r = await client.delete(f"{API}/{case['id']}/materials/id_card/{material_id}", headers=resident)
     assert r.status_code == 200, r.text
-    done = await approved_case(client, resident, approver)
     refused = await client.delete(f"{API}/{done['id']}/materials/id_card/{done['materials'][0]['material_id']}", headers=resident)
     assert refused.status_code == 409 and refused.json()["code"] == "application.illegal_transition"
     assert "审批通过" in refused.json()["detail"] and "移除材料" in refused.json()["detail"]

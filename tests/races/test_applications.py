@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from backend.applications.models import Application, AttachedMaterial, Certificate, TimelineEntry
+from backend.applications.models import Application, AttachedMaterial, Certificate
+from backend.kit.models import WorkflowEvent
 from backend.kit.models import IdempotencyRecord
 from backend.materials.models import Material
 from tests.applications.conftest import VALID_FORM, YYZZ
@@ -66,7 +67,7 @@ async def test_fifty_submits_with_one_idempotency_key_run_once(client, resident)
             assert r.content == firsts[0].content  # a replay is the first answer, byte for byte
         else:
             assert r.status_code == 409 and r.json()["code"] == "idempotency.in_flight" and r.headers["retry-after"], r.text
-    assert await TimelineEntry.filter(application_id=case["id"], action="submit").count() == 1
+    assert await WorkflowEvent.filter(object_type="application", object_id=case["id"], action="submit").count() == 1
     assert await IdempotencyRecord.filter(key="submit-once").count() == 1
 
 
@@ -75,7 +76,7 @@ async def test_fifty_submits_with_their_own_keys_submit_once(client, resident):
     answers = await race(client.post(f"{API}/{case['id']}/submit", headers=resident | {"Idempotency-Key": uuid.uuid4().hex})
                          for _ in range(N))
     assert_one_winner(answers, status=200, losers={409: {"application.illegal_transition"}})
-    assert await TimelineEntry.filter(application_id=case["id"], action="submit").count() == 1
+    assert await WorkflowEvent.filter(object_type="application", object_id=case["id"], action="submit").count() == 1
     assert await Application.filter(tracking_no__isnull=False).count() == 1
 
 
@@ -95,7 +96,7 @@ async def test_fifty_clerks_accepting_one_case_accept_it_once(client, resident, 
     answers = await race(client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={"note": "ok"}, headers=approver)
                          for _ in range(N))
     assert_one_winner(answers, status=200, losers={409: {"application.illegal_transition"}})
-    assert await TimelineEntry.filter(application_id=case["id"], action="accept").count() == 1
+    assert await WorkflowEvent.filter(object_type="application", object_id=case["id"], action="accept").count() == 1
 
 
 async def test_fifty_certificate_issues_make_one_certificate_and_one_library_copy(client, resident, approver):
