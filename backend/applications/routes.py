@@ -57,7 +57,7 @@ async def create_application(request: Request, *, body: ApplicationCreate, sessi
 @api.get("/applications", summary="My applications", tags=["applications"], response=ApplicationList, errors=AUTH,
          wrappers=[requires(verified=True)])
 async def my_applications(request: Request, *, session: SessionInfo) -> ApplicationList:
-    return ApplicationList(items=[await applications.present(a) for a in await applications.mine(session=session)])
+    return ApplicationList(items=await applications.present_many(await applications.mine(session=session)))
 
 
 @api.get("/services/{code}/prefill", summary="Form values from my identity and earlier applications (一表申请)",
@@ -105,7 +105,7 @@ async def track(request: Request, *, query: TrackQuery) -> TrackOut:
          response=ApplicationList, errors=STAFF, wrappers=[requires(roles=applications.REVIEWERS)])
 async def staff_queue(request: Request, *, query: StaffQueueQuery, session: SessionInfo) -> ApplicationList:
     cases = await applications.queue(session=session, status=query.status, department=query.department)
-    return ApplicationList(items=[await applications.present(a) for a in cases])
+    return ApplicationList(items=await applications.present_many(cases))
 
 
 @api.post("/staff/applications/{application_id:int}/accept", summary="受理", tags=["staff"], body=Decision, response=ApplicationOut,

@@ -27,7 +27,7 @@ from backend.catalog.schemas import FormField, ServiceGuide
 from backend.kit import audit, errors
 from backend.kit.qr import qr_png, qr_svg
 from backend.kit.transactions import transaction
-from backend.kit.workflow import events as workflow_events
+from backend.kit.workflow import events_of_many as workflow_events_of_many
 from backend.kit.workflow import transition
 from backend.materials import service as materials
 
@@ -485,21 +485,28 @@ async def tracking_qr(*, session: SessionInfo, application_id: int, base_url: st
 # ---- presenting ------------------------------------------------------------------------------
 
 
-async def _timeline(application_id: int) -> list[TimelineOut]:
-    return [
-        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=TIMELINE_TEXT.get(e.action, e.action), note=e.note)
-        for e in await workflow_events(APPLICATION, application_id)
-    ]
+def _timeline(events: list) -> list[TimelineOut]:
+    return [TimelineOut(at=e.at, action=e.action, status=e.status_to, text=TIMELINE_TEXT.get(e.action, e.action), note=e.note) for e in events]
 
 
 async def present(application: Application) -> ApplicationOut:
-    return ApplicationOut(
-        id=application.id, tracking_no=application.tracking_no, service_code=application.service_code,
-        service_name=application.service_name, status=application.status, form=application.form,
-        corrections=application.corrections, submitted_at=application.submitted_at, due_date=application.due_date,
-        on_time=application.on_time, trips=application.trips, timeline=await _timeline(application.id),
-        materials=[
-            {"key": a.material_key, "material_id": a.material_id, "reused": a.reused}
-            for a in await AttachedMaterial.filter(application_id=application.id).order_by("id")
-        ],
-    )
+    return (await present_many([application]))[0]
+
+
+async def present_many(applications: list[Application]) -> list[ApplicationOut]:
+    """Cases with their timelines and materials: two queries whatever the number of cases."""
+    ids = [a.id for a in applications]
+    events = await workflow_events_of_many(APPLICATION, ids)
+    attached: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for a in await AttachedMaterial.filter(application_id__in=ids).order_by("id") if ids else []:
+        attached[a.application_id].append({"key": a.material_key, "material_id": a.material_id, "reused": a.reused})
+    return [
+        ApplicationOut(
+            id=application.id, tracking_no=application.tracking_no, service_code=application.service_code,
+            service_name=application.service_name, status=application.status, form=application.form,
+            corrections=application.corrections, submitted_at=application.submitted_at, due_date=application.due_date,
+            on_time=application.on_time, trips=application.trips, timeline=_timeline(events[application.id]),
+            materials=attached[application.id],
+        )
+        for application in applications
+    ]

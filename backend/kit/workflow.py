@@ -198,6 +198,8 @@ async def events(workflow: Workflow, object_id: int) -> list[WorkflowEvent]:
 async def events_of_many(workflow: Workflow, object_ids: list[int]) -> dict[int, list[WorkflowEvent]]:
     """Events of several objects in one query, by object id."""
     grouped: dict[int, list[WorkflowEvent]] = {i: [] for i in object_ids}
+    if not object_ids:
+        return grouped
     for event in await WorkflowEvent.filter(object_type=workflow.name, object_id__in=object_ids).order_by("id"):
         grouped[event.object_id].append(event)
     return grouped
