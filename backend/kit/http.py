@@ -12,7 +12,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.kit import errors
+from backend.kit import errors, resources
 from backend.kit.context import new_request_id, request_id_var
 from backend.kit.netaddr import network_of
 
@@ -68,6 +68,8 @@ class RequestContextMiddleware:
                 break
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else new_request_id()
         token = request_id_var.set(request_id)
+        # The app's typed lifespan state carries the resources; this request's services reach them through it.
+        bound = resources.bind((scope.get("state") or {}).get("resources"))
         started = time.perf_counter()
         status = 500
 
@@ -106,6 +108,7 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
+            resources.unbind(bound)
 
 
 class BodyLimitMiddleware:

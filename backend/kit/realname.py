@@ -47,6 +47,8 @@ class Verdict:
 class RealNameSource(Protocol):
     kind: str  # "carrier3" | "face" | "none"
 
+    async def open(self) -> None: ...
+
     async def check_phone(self, *, phone: str, name: str, id_number: str) -> Verdict | None:
         """Carrier three-factor check; None when this source cannot check phones."""
         ...
@@ -58,6 +60,9 @@ class NoRealNameSource:
     """The embedded default: no source, so a binding is a claim (assurance level 1)."""
 
     kind = "none"
+
+    async def open(self) -> None:
+        return None
 
     async def check_phone(self, *, phone: str, name: str, id_number: str) -> Verdict | None:
         return None
@@ -81,6 +86,9 @@ class AliyunThreeElements:
         self._secret = access_key_secret
         self._auth_code = auth_code
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(5, connect=2))
+
+    async def open(self) -> None:
+        return None  # the HTTP client connects on first use
 
     async def check_phone(self, *, phone: str, name: str, id_number: str) -> Verdict | None:
         body = {
@@ -113,11 +121,3 @@ class AliyunThreeElements:
 
     async def close(self) -> None:
         await self._http.aclose()
-
-
-def open_realname(settings) -> RealNameSource:
-    """The source chosen by YIWANG_REALNAME_PROVIDER."""
-    if settings.realname_provider == "aliyun":
-        return AliyunThreeElements(api_base=settings.realname_api_base, access_key_id=settings.realname_access_key_id,
-                                   access_key_secret=settings.realname_access_key_secret, auth_code=settings.realname_auth_code)
-    return NoRealNameSource()

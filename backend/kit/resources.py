@@ -1,8 +1,14 @@
-"""Long-lived, per-process resources (settings, keys, broker), opened once at start-up."""
+"""Long-lived, per-process resources (settings, keys, broker, outside systems), opened once at start-up.
+
+The app's lifespan yields them as its typed state; each request reaches them through that state
+(the request middleware binds it for the request's context). Code running outside a request
+(CLI commands, workers, tests) reaches the resources the process opened.
+"""
 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import AsyncIterator
 
@@ -10,8 +16,9 @@ from backend.kit import db
 from backend.kit.broker import Broker, open_broker
 from backend.kit.config import Settings
 from backend.kit.pii import Keyring
-from backend.kit.realname import RealNameSource, open_realname
-from backend.kit.sms import AliyunSms, ConsoleSms, SmsSender
+from backend.kit.providers import Providers, choose, close_all, open_all
+from backend.kit.realname import RealNameSource
+from backend.kit.sms import SmsSender
 from backend.kit.wechat import WeChatMiniProgram
 
 
@@ -20,54 +27,58 @@ class Resources:
     settings: Settings
     keyring: Keyring
     broker: Broker
-    sms: SmsSender
-    wechat: WeChatMiniProgram
-    realname: RealNameSource
+    providers: Providers
+
+    @property
+    def sms(self) -> SmsSender:
+        return self.providers.sms
+
+    @property
+    def wechat(self) -> WeChatMiniProgram:
+        return self.providers.wechat
+
+    @property
+    def realname(self) -> RealNameSource:
+        return self.providers.realname
 
 
-def _sms(settings: Settings) -> SmsSender:
-    if settings.sms_provider == "aliyun":
-        return AliyunSms(
-            api_base=settings.sms_api_base,
-            access_key_id=settings.sms_access_key_id,
-            access_key_secret=settings.sms_access_key_secret,
-            sign_name=settings.sms_sign_name,
-            templates=settings.sms_templates,
-        )
-    return ConsoleSms()
-
-
-_current: Resources | None = None
+_request: ContextVar[Resources | None] = ContextVar("yiwang_resources", default=None)
+_process: Resources | None = None
 
 
 def current() -> Resources:
-    """The resources of this process; services use it for keys and the broker."""
-    if _current is None:
+    """The resources of this request (from the app's lifespan state), else of this process."""
+    resources = _request.get() or _process
+    if resources is None:
         raise RuntimeError("resources are not open: start the app or CLI through backend.kit.resources.opened()")
-    return _current
+    return resources
+
+
+def bind(resources: Resources | None) -> Token:
+    """Make ``resources`` the current ones in this context (the request middleware does it)."""
+    return _request.set(resources)
+
+
+def unbind(token: Token) -> None:
+    _request.reset(token)
 
 
 @asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Resources]:
-    """Open the database pool and the broker for this process; close them on exit."""
-    global _current
+    """Open the database pool, the broker and the outside systems for this process; close them on exit."""
+    global _process
     keyring = Keyring.parse(settings.data_key, settings.index_key)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     await db.connect(settings.database_url)
     broker = open_broker(settings.redis_url)
-    sms = _sms(settings)
-    wechat = WeChatMiniProgram(appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base,
-                               redis_url=settings.redis_url)
-    realname = open_realname(settings)
-    resources = Resources(settings=settings, keyring=keyring, broker=broker, sms=sms, wechat=wechat, realname=realname)
-    previous, _current = _current, resources
+    providers = choose(settings)
+    await open_all(providers)
+    resources = Resources(settings=settings, keyring=keyring, broker=broker, providers=providers)
+    previous, _process = _process, resources
     try:
         yield resources
     finally:
-        _current = previous
-        if isinstance(sms, AliyunSms):
-            await sms.close()
-        wechat.close()
-        await realname.close()
+        _process = previous
+        await close_all(providers)
         await broker.close()
         await db.close()

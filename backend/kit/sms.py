@@ -40,6 +40,10 @@ class SmsRateLimited(errors.ServiceError):
 
 
 class SmsSender(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
     async def send(self, *, phone: str, template: str, params: dict[str, str]) -> str:
         """Send one message; returns the provider's message id."""
         ...
@@ -47,6 +51,12 @@ class SmsSender(Protocol):
 
 class ConsoleSms:
     """The embedded default: writes the message (with the code) to the log instead of sending it."""
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
 
     async def send(self, *, phone: str, template: str, params: dict[str, str]) -> str:
         message_id = uuid.uuid4().hex
@@ -74,6 +84,9 @@ class AliyunSms:
         self._sign_name = sign_name
         self._templates = templates
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3))
+
+    async def open(self) -> None:
+        return None  # the HTTP client connects on first use
 
     async def send(self, *, phone: str, template: str, params: dict[str, str]) -> str:
         body = {

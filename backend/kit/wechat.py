@@ -116,9 +116,12 @@ class WeChatMiniProgram:
     def configured(self) -> bool:
         return self._client is not None
 
-    def close(self) -> None:
+    async def open(self) -> None:
+        return None  # wechatpy connects per call, in a thread
+
+    async def close(self) -> None:
         if self._redis is not None:
-            self._redis.close()
+            await asyncio.to_thread(self._redis.close)
 
     def _require(self) -> _Client:
         if self._client is None:
