@@ -173,29 +173,6 @@ async def test_password_checks_over_the_global_budget_are_429(from_address):
     assert "global" in [d["scope"] for d in await AuditEntry.filter(action="login.throttled").values_list("detail", flat=True)]
 
 
-async def test_parallel_password_checks_leave_the_event_loop_free(from_address):
-    await make_staff()
-    one_hash = scrypt_seconds()
-    loop = asyncio.get_running_loop()
-    lags: list[float] = []
-    stop = asyncio.Event()
-
-    async def tick() -> None:
-        while not stop.is_set():
-            started = loop.time()
-            await asyncio.sleep(0.005)
-            lags.append(loop.time() - started - 0.005)
-
-    ticker = asyncio.create_task(tick())
-    answers = await asyncio.gather(*(attempt(from_address(f"192.0.2.{i}")) for i in range(1, 21)))
-    stop.set()
-    await ticker
-    assert [r.status_code for r in answers] == [401] * 20
-    # How long the loop was late over the whole burst: twenty hashes on it make it late by about
-    # twenty hash times (measured: ~0.5 s); off it, only request handling (~0.05 s). Half is the line.
-    assert sum(lags) < 10 * one_hash, (one_hash, sorted(lags))
-
-
 async def test_passwords_are_hashed_and_checked_off_the_event_loop_thread(from_address, sms):
     on_loop_thread = []
 
