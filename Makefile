@@ -23,6 +23,7 @@ bench: setup bench-sysdeps
 	@$(WITH_ENV) $(BIN)/python -m bench.photos $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.notify $(BENCH_NOTIFY_ARGS)
+	@$(WITH_ENV) $(BIN)/python -m bench.submit $(BENCH_SUBMIT_ARGS)
 
 setup: install pwa $(SECRETS) vapid-key migrate seed
 

@@ -21,7 +21,7 @@ from backend.applications import routes as application_routes
 from backend.catalog import routes as catalog_routes
 from backend.materials import routes as material_routes
 from backend.health import routes as health
-from backend.kit import http
+from backend.kit import audit, http
 from backend.kit.api import API, openapi
 from backend.kit.config import Settings
 from backend.kit.resources import Resources, opened
@@ -73,12 +73,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # YIWANG_DISPATCHER=off separate `yiwang worker` processes do it.
             stop = asyncio.Event()
             dispatcher = asyncio.create_task(Dispatcher().run(stop)) if settings.dispatcher == "inprocess" else None
+            # Every process offers to link the audit chain; one per deployment does (see kit/audit.py).
+            chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
             try:
                 yield {"resources": resources}
             finally:
                 stop.set()
                 if dispatcher is not None:
                     await dispatcher
+                await chainer
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
     routes: list[Route | Mount] = [

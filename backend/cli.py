@@ -64,8 +64,16 @@ async def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     from backend import demo
 
     summary = await demo.seed()
+    await _link_audit(settings)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
+
+
+async def _link_audit(settings: Settings) -> None:
+    """Link this command's audit rows before it exits (a running app or worker would, within a second)."""
+    from backend.kit import audit
+
+    await audit.Chainer(settings.database_url).link_once()
 
 
 @_with_resources
@@ -82,16 +90,20 @@ async def _createuser(args: argparse.Namespace, settings: Settings) -> int:
     elif password:
         await identity.set_password(person=person, password=password, actor="cli")
     grant = await identity.grant_role(person=person, role=args.role, scope=args.scope, actor="cli")
+    await _link_audit(settings)
     print(json.dumps({"person_id": person.id, "role": grant.role, "scope": grant.scope}))
     return 0
 
 
 @_with_resources
 async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
     from backend.kit import audit
 
-    report = await audit.verify()
-    print(json.dumps({"ok": report.ok, "rows": report.rows, "head_seq": report.head_seq, "head_hash": report.head_hash, "problems": report.problems}, ensure_ascii=False, indent=2))
+    report = await audit.verify(unlinked_limit=timedelta(seconds=args.unlinked_limit))
+    print(json.dumps({"ok": report.ok, "rows": report.rows, "unlinked": report.unlinked, "head_seq": report.head_seq,
+                      "head_hash": report.head_hash, "problems": report.problems}, ensure_ascii=False, indent=2))
     return 0 if report.ok else 1
 
 
@@ -124,6 +136,7 @@ def _vapid(args: argparse.Namespace, settings: Settings) -> int:
 async def _worker(args: argparse.Namespace, settings: Settings) -> int:
     import signal
 
+    from backend.kit import audit
     from notifications.dispatcher import Dispatcher
 
     stop = asyncio.Event()
@@ -132,7 +145,8 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     dispatcher = Dispatcher(concurrency=args.concurrency, lease=args.lease, retry_base=args.retry_base, max_attempts=args.max_attempts,
                             poll=args.poll)
-    await dispatcher.run(stop)
+    # Workers also offer to link the audit chain, so apps run with YIWANG_DISPATCHER=off are not the only candidates.
+    await asyncio.gather(dispatcher.run(stop), audit.Chainer(settings.database_url).run(stop))
     return 0
 
 
@@ -159,9 +173,10 @@ def parser() -> argparse.ArgumentParser:
 
     au = sub.add_parser("audit", help="audit log tools")
     au_sub = au.add_subparsers(dest="audit_command", required=True)
-    au_sub.add_parser("verify", help="check the hash chain; exit 1 if any row was edited, inserted or deleted").set_defaults(
-        run=_audit_verify, needs_keys=True
-    )
+    av = au_sub.add_parser("verify", help="check the hash chain; exit 1 if any row was edited, inserted or deleted, or left unlinked too long")
+    av.add_argument("--unlinked-limit", type=float, default=60.0,
+                    help="seconds an entry may wait to be linked into the chain before it counts as a problem (default 60)")
+    av.set_defaults(run=_audit_verify, needs_keys=True)
 
     sub.add_parser("gc-media", help="delete stored files that no material refers to").set_defaults(run=_gc_media, needs_keys=True)
     sub.add_parser("keygen", help="print fresh YIWANG_DATA_KEY, YIWANG_INDEX_KEY and YIWANG_VAPID_PRIVATE_KEY lines").set_defaults(
@@ -169,7 +184,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("vapid", help="print a fresh Web Push (VAPID) key as a YIWANG_VAPID_PRIVATE_KEY line").set_defaults(
         run=_vapid, needs_keys=False)
 
-    wk = sub.add_parser("worker", help="deliver notifications (several on PostgreSQL, one on SQLite; set YIWANG_DISPATCHER=off on the app)")
+    wk = sub.add_parser("worker", help="deliver notifications and link the audit chain (several on PostgreSQL, one on SQLite; "
+                                         "set YIWANG_DISPATCHER=off on the app)")
     wk.add_argument("--concurrency", type=int, default=64, help="deliveries in flight at once (default 64)")
     wk.add_argument("--lease", type=float, default=60.0, help="seconds a claimed delivery stays ours before others may take it")
     wk.add_argument("--retry-base", type=float, default=10.0, help="first retry delay in seconds, doubled each attempt (with jitter)")

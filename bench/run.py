@@ -48,6 +48,10 @@ def wrk(url: str, *, seconds: int, connections: int, token: str | None = None, s
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, *scripted, url], capture_output=True, text=True, check=True
     ).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> Load:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))

@@ -7,9 +7,15 @@ from tortoise.models import Model
 
 
 class AuditEntry(Model):
-    """One audit row (全过程留痕), append-only and chained by hash to the row before it."""
+    """One audit row (全过程留痕), written in the transaction of the change it records.
 
-    seq = fields.BigIntField(primary_key=True, generated=False)
+    Append-only: database triggers refuse UPDATE and DELETE. Its place in the hash chain is
+    an ``AuditLink`` row the chainer adds after it commits, so appenders never share a hot row.
+    On PostgreSQL the table also has an ``xid`` column (not a model field: the database fills it
+    with the writing transaction's id) that lets the chainer find every committed row exactly once.
+    """
+
+    id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField()
     actor = fields.CharField(max_length=64)
     subject = fields.CharField(max_length=64, null=True)
@@ -19,18 +25,28 @@ class AuditEntry(Model):
     result = fields.CharField(max_length=16)
     request_id = fields.CharField(max_length=64, null=True)
     detail = fields.JSONField(default=dict)
-    prev_hash = fields.CharField(max_length=64)
-    hash = fields.CharField(max_length=64, unique=True)
 
     class Meta:
         table = "audit_entry"
 
 
+class AuditLink(Model):
+    """An entry's place in the hash chain: append-only like the entries, written only by the chainer."""
+
+    seq = fields.BigIntField(primary_key=True, generated=False)
+    entry_id = fields.BigIntField(unique=True)
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64, unique=True)
+
+    class Meta:
+        table = "audit_link"
+
+
 class AuditHead(Model):
     """The single row holding the chain's last sequence number and hash.
 
-    Appending updates this row first, which serialises appenders on every database
-    (a row lock on PostgreSQL, the write lock on SQLite) so the chain never forks.
+    Only the chainer updates it (in the transaction that adds links), so it is off the request
+    path. ``yiwang audit verify`` compares it with the chain's end to find cut-off rows.
     """
 
     id = fields.IntField(primary_key=True)

@@ -87,7 +87,7 @@ def build_app(settings, gate: Gate) -> Starlette:
             raise LabelTaken()
         if body.label == "crash":
             raise RuntimeError("crash after writing")
-        return Created(seq=entry.seq, label=body.label)
+        return Created(seq=entry.id, label=body.label)
 
     @api.get("/things/count", summary="How many audit rows exist")
     async def count(request: Request) -> dict:
