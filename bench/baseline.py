@@ -61,8 +61,8 @@ async def submit(request: Request) -> JSONResponse:
         if row is None:
             return JSONResponse({"detail": "conflict"}, status_code=409)
         await conn.execute(
-            "INSERT INTO application_timeline (application_id, at, action, status_from, status_to, actor, note) "
-            "VALUES ($1, now(), 'submit', 'draft', 'submitted', 'bench', '')", application_id,
+            "INSERT INTO workflow_event (object_type, object_id, at, action, status_from, status_to, actor, note) "
+            "VALUES ('application', $1, now(), 'submit', 'draft', 'submitted', 'bench', '')", application_id,
         )
     return JSONResponse({"id": application_id, "status": "submitted"})
 

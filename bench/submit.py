@@ -4,7 +4,7 @@ Every state change writes an audit row. This measures how close the whole submit
 authorisation, form validation, status UPDATE, timeline, audit row, notification outbox,
 idempotency record) comes to the least a submit must write, measured in the same run:
 
-* bare: the conditional ``UPDATE application`` + ``INSERT application_timeline`` in one
+* bare: the conditional ``UPDATE application`` + ``INSERT workflow_event`` in one
   transaction, from asyncpg directly, ``--connections`` transactions in flight at once;
 * yiwang: ``POST /api/v1/applications/{id}/submit`` (each draft once, its own Idempotency-Key)
   against 1 and then 2 real ``yiwang serve`` processes (uvicorn, uvloop, httptools,
@@ -81,8 +81,8 @@ async def bare_submit(dsn: str, drafts: Drafts, *, connections: int, seconds: fl
                         errors += 1
                         continue
                     await conn.execute(
-                        "INSERT INTO application_timeline (application_id, at, action, status_from, status_to, actor, note) "
-                        "VALUES ($1, now(), 'submit', 'draft', 'submitted', 'bench', '')", application_id,
+                        "INSERT INTO workflow_event (object_type, object_id, at, action, status_from, status_to, actor, note) "
+                        "VALUES ('application', $1, now(), 'submit', 'draft', 'submitted', 'bench', '')", application_id,
                     )
                 latencies.append(time.perf_counter() - started)
 
