@@ -10,12 +10,12 @@ SECRETS := $(YIWANG_VAR_DIR)/secrets.env
 # Load var/secrets.env unless the keys already come from the environment.
 WITH_ENV := set -a; [ -n "$$YIWANG_DATA_KEY" ] || . $(SECRETS); set +a;
 
-.PHONY: run test bench setup install pwa vapid-key migrate seed sysdeps bench-sysdeps clean
+.PHONY: run test lint bench setup install pwa vapid-key migrate seed sysdeps bench-sysdeps clean
 
 run: setup
 	@$(WITH_ENV) exec $(BIN)/yiwang serve
 
-test: setup sysdeps
+test: setup lint sysdeps
 	@$(WITH_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup bench-sysdeps
@@ -34,6 +34,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 pwa: pwa/dist/index.html
+# Vite only strips the types; vue-tsc checks them (scripts and templates alike).
+lint: pwa/node_modules/.package-lock.json
+	cd pwa && npm run --silent typecheck
 pwa/node_modules/.package-lock.json: pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund --loglevel=error
 pwa/dist/index.html: pwa/node_modules/.package-lock.json $(shell find pwa/src pwa/public pwa/index.html pwa/vite.config.* -type f 2>/dev/null)

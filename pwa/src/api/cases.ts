@@ -1,5 +1,5 @@
 /** Typed calls for applications, materials and staff review. */
-import { api, newIdempotencyKey, ProblemError } from './client'
+import { api, isProblem, newIdempotencyKey, ProblemError } from './client'
 
 export interface TimelineItem { at: string; action: string; status: string; text: string; note: string }
 export interface Attached { key: string; material_id: number; reused: boolean }
@@ -67,10 +67,10 @@ export function uploadPhoto(file: Blob, kind: string, onProgress: (percent: numb
     if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf)
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100)) }
     xhr.onload = () => {
-      let body: any = null
+      let body: unknown = null
       try { body = JSON.parse(xhr.responseText) } catch { body = null }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as Material)
-      else reject(new ProblemError(body && body.code ? body : { type: 'about:blank', title: '上传失败', status: xhr.status, code: `http.${xhr.status}`, detail: '上传失败，请重试' }))
+      else reject(new ProblemError(isProblem(body) && body.code ? body : { type: 'about:blank', title: '上传失败', status: xhr.status, code: `http.${xhr.status}`, detail: '上传失败，请重试' }))
     }
     xhr.onerror = () => reject(new ProblemError({ type: 'about:blank', title: '网络连接失败', status: 0, code: 'network.offline', detail: '网络连接失败，请检查网络后重试' }))
     const data = new FormData()

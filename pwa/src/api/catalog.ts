@@ -28,10 +28,23 @@ export interface MaterialSpec {
   copies: number
 }
 
+/** One field of the application form (backend/catalog/schemas.py FormField). */
+export interface FormField {
+  key: string
+  label: string
+  type: 'text' | 'textarea' | 'number' | 'date' | 'phone' | 'id_number' | 'select' | 'address'
+  required: boolean
+  max_length: number
+  options: string[]
+  /** Where GET /services/{code}/prefill takes the value from: the profile, or the previous application. */
+  prefill: 'person.name' | 'person.phone' | 'person.id_number' | 'previous' | null
+}
+
 export interface ServiceGuide extends ServiceSummary {
   summary: string
   conditions: string[]
   materials: MaterialSpec[]
+  form_schema: FormField[]
   legal_limit_days: number
   fee: string
 }

@@ -15,6 +15,11 @@ export interface Problem {
   errors?: FieldError[]
 }
 
+/** Whether a parsed JSON body is a problem document (it carries our stable `code`). */
+export function isProblem(body: unknown): body is Problem {
+  return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string'
+}
+
 export class ProblemError extends Error implements Problem {
   type: string
   title: string
@@ -100,8 +105,8 @@ async function request<T>(method: string, url: string, body?: unknown, options: 
   const type = response.headers.get('content-type') || ''
   if (!response.ok) {
     if (type.includes('json')) {
-      const data = await response.json().catch(() => null)
-      if (data && typeof data.code === 'string') throw new ProblemError(data as Problem)
+      const data: unknown = await response.json().catch(() => null)
+      if (isProblem(data)) throw new ProblemError(data)
     }
     throw new ProblemError({
       type: 'about:blank',
