@@ -39,31 +39,19 @@ BIND_PER_ID_NUMBER = (86400, 10)
 JOIN_LIFETIME = timedelta(days=3)
 
 
-class JoinRequestNotFound(errors.ServiceError):
-    code = "auth.join_request_not_found"
-    status = 404
-    title_zh = "找不到该申请"
-    title_en = "Join request not found"
-    detail_zh = "没有待处理的加入申请，或申请已过期。"
-    detail_en = "There is no pending join request, or it has expired."
+class JoinRequestNotFound(errors.NotFound, code="auth.join_request_not_found"):
+    zh = "找不到该申请|没有待处理的加入申请，或申请已过期。"
+    en = "Join request not found|There is no pending join request, or it has expired."
 
 
-class ChannelNotFound(errors.ServiceError):
-    code = "auth.channel_not_found"
-    status = 404
-    title_zh = "找不到该登录方式"
-    title_en = "Channel not found"
-    detail_zh = "您的账号下没有这个登录方式。"
-    detail_en = "Your account has no such login channel."
+class ChannelNotFound(errors.NotFound, code="auth.channel_not_found"):
+    zh = "找不到该登录方式|您的账号下没有这个登录方式。"
+    en = "Channel not found|Your account has no such login channel."
 
 
-class CurrentChannel(errors.ServiceError):
-    code = "auth.current_channel"
-    status = 409
-    title_zh = "不能移除正在使用的登录方式"
-    title_en = "Cannot remove the channel in use"
-    detail_zh = "您正在用这个方式登录，请换一个登录方式后再移除它。"
-    detail_en = "You are logged in through this channel; use another one to remove it."
+class CurrentChannel(errors.Conflict, code="auth.current_channel"):
+    zh = "不能移除正在使用的登录方式|您正在用这个方式登录，请换一个登录方式后再移除它。"
+    en = "Cannot remove the channel in use|You are logged in through this channel; use another one to remove it."
 
 
 async def _limits(*, account_id: int, ip: str, id_idx: str) -> None:

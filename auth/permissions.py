@@ -73,7 +73,8 @@ def requires(*, roles: Sequence[str] = (), verified: bool = False):
             raised.append(Forbidden)
             if any(role in STAFF_ROLES for role in roles):
                 raised.append(SecondFactorRequired)
-        return Documented(errors=tuple(raised), security=security_requirements(op.method))
+        who = "roles: " + ", ".join(roles) if roles else "verified person" if verified else "signed in"
+        return Documented(errors=tuple(raised), security=security_requirements(op.method), access=who)
 
     wrap.guard = guard  # type: ignore[attr-defined]
     wrap.document = document  # type: ignore[attr-defined]

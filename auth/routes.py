@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from backend.kit.api import API
+from backend.kit.api import API, anyone
 from backend.kit.pii import mask_phone
 from backend.kit.resources import current
 from backend.kit.realname import RealNameUnavailable
@@ -20,13 +20,9 @@ from auth.errors import (
     BadCredentials,
     CodeInvalid,
     CodeLocked,
-    CsrfFailed,
-    Forbidden,
     IdentityMismatch,
     IdentityRequired,
     LoginThrottled,
-    NotAuthenticated,
-    SecondFactorRequired,
     SessionNotFound,
     TooManyRequests,
 )
@@ -57,7 +53,6 @@ from auth.schemas import (
 from auth.sessions import SessionInfo
 
 api = API(prefix="/api/v1")
-AUTH_ERRORS = [NotAuthenticated, CsrfFailed]
 
 
 def _client(request: Request) -> service.Client:
@@ -85,21 +80,21 @@ def _session_response(request: Request, token: str, info: SessionInfo, transport
 
 @api.post("/auth/wechat/miniprogram", summary="Mini-program login with a wx.login() code (Bearer token)", tags=["auth"],
           body=WeChatLogin, response=SessionOut,
-          errors=[WeChatCodeInvalid, WeChatCodeUsed, WeChatRateLimited, WeChatUnavailable, WeChatNotConfigured])
+          errors=[WeChatCodeInvalid, WeChatCodeUsed, WeChatRateLimited, WeChatUnavailable, WeChatNotConfigured], wrappers=[anyone])
 async def wechat_login(request: Request, *, body: WeChatLogin) -> Response:
     token, info = await service.login_with_wechat(code=body.code, client=_client(request))
     return _session_response(request, token, info, "bearer")
 
 
 @api.post("/auth/sms/send", summary="Text a 6-digit login code to a phone number", tags=["auth"], body=SmsSend,
-          response=SentOut, status=202, errors=[service.InvalidPhone, TooManyRequests, SmsRateLimited, SmsUnavailable])
+          response=SentOut, status=202, errors=[service.InvalidPhone, TooManyRequests, SmsRateLimited, SmsUnavailable], wrappers=[anyone])
 async def sms_send(request: Request, *, body: SmsSend) -> SentOut:
     await service.send_login_code(phone=body.phone, client=_client(request))
     return SentOut(sent=True, retry_after=otp.PHONE_LIMITS[0][0])
 
 
 @api.post("/auth/sms/verify", summary="Log in with the phone number and the SMS code", tags=["auth"], body=SmsVerify,
-          response=SessionOut, errors=[service.InvalidPhone, CodeInvalid, CodeLocked, TooManyRequests])
+          response=SessionOut, errors=[service.InvalidPhone, CodeInvalid, CodeLocked, TooManyRequests], wrappers=[anyone])
 async def sms_verify(request: Request, *, body: SmsVerify) -> Response:
     token, info = await service.login_with_sms(phone=body.phone, code=body.code, transport=body.transport, client=_client(request))
     return _session_response(request, token, info, body.transport)
@@ -107,20 +102,21 @@ async def sms_verify(request: Request, *, body: SmsVerify) -> Response:
 
 @api.post("/auth/staff/login", summary="Staff first factor: phone and password; texts the second factor",
           tags=["auth"], body=StaffLogin, response=SentOut, status=202,
-          errors=[service.InvalidPhone, BadCredentials, LoginThrottled, TooManyRequests, SmsUnavailable])
+          errors=[service.InvalidPhone, BadCredentials, LoginThrottled, TooManyRequests, SmsUnavailable], wrappers=[anyone])
 async def staff_login(request: Request, *, body: StaffLogin) -> SentOut:
     await service.start_staff_login(phone=body.phone, password=body.password, client=_client(request))
     return SentOut(sent=True, retry_after=otp.PHONE_LIMITS[0][0])
 
 
 @api.post("/auth/staff/verify", summary="Staff second factor: the SMS code; opens a staff session", tags=["auth"],
-          body=StaffVerify, response=SessionOut, errors=[service.InvalidPhone, CodeInvalid, CodeLocked, BadCredentials, TooManyRequests])
+          body=StaffVerify, response=SessionOut, errors=[service.InvalidPhone, CodeInvalid, CodeLocked, BadCredentials, TooManyRequests],
+          wrappers=[anyone])
 async def staff_verify(request: Request, *, body: StaffVerify) -> Response:
     token, info = await service.finish_staff_login(phone=body.phone, code=body.code, transport=body.transport, client=_client(request))
     return _session_response(request, token, info, body.transport)
 
 
-@api.post("/auth/logout", summary="End this session everywhere", tags=["auth"], response=OkOut, errors=AUTH_ERRORS, wrappers=[requires()])
+@api.post("/auth/logout", summary="End this session everywhere", tags=["auth"], response=OkOut, wrappers=[requires()])
 async def logout(request: Request, *, session: SessionInfo) -> Response:
     await sessions.end(session, reason="logout")
     response = JSONResponse(OkOut().model_dump())
@@ -134,13 +130,13 @@ def _me(p: service.Profile) -> MeOut:
                  phone=p.phone_masked, channels=p.channels, roles=p.roles)
 
 
-@api.get("/me", summary="Who I am (masked) and my roles", tags=["me"], response=MeOut, errors=AUTH_ERRORS, wrappers=[requires()])
+@api.get("/me", summary="Who I am (masked) and my roles", tags=["me"], response=MeOut, wrappers=[requires()])
 async def me(request: Request, *, session: SessionInfo) -> MeOut:
     return _me(await service.profile(session=session))
 
 
 @api.post("/me/identity", summary="Real-name binding: name + ID number (一号申请); joins an existing person only with proof",
-          tags=["me"], body=IdentityIn, response=MeOut, errors=[*AUTH_ERRORS, IdentityMismatch, TooManyRequests, RealNameUnavailable],
+          tags=["me"], body=IdentityIn, response=MeOut, errors=[IdentityMismatch, TooManyRequests, RealNameUnavailable],
           wrappers=[requires()])
 async def bind_identity(request: Request, *, body: IdentityIn, session: SessionInfo) -> MeOut:
     person = await identity.bind_identity(session=session, name=body.name, id_number=body.id_number, ip=_client(request).ip)
@@ -153,7 +149,7 @@ async def _me_after_binding(session: SessionInfo, person_id: int) -> MeOut:
 
 
 @api.post("/me/identity/join", summary="Ask the earlier owner of my ID number to confirm me (a code to their phone on record)",
-          tags=["me"], response=JoinSentOut, status=202, errors=[*AUTH_ERRORS, TooManyRequests, SmsRateLimited, SmsUnavailable],
+          tags=["me"], response=JoinSentOut, status=202, errors=[TooManyRequests, SmsRateLimited, SmsUnavailable],
           wrappers=[requires()])
 async def request_join(request: Request, *, session: SessionInfo) -> JoinSentOut:
     await identity.request_join(session=session, ip=_client(request).ip)
@@ -161,7 +157,7 @@ async def request_join(request: Request, *, session: SessionInfo) -> JoinSentOut
 
 
 @api.post("/me/identity/join/confirm", summary="Join the person with the code from their phone on record", tags=["me"],
-          body=JoinConfirmIn, response=MeOut, errors=[*AUTH_ERRORS, CodeInvalid, CodeLocked, TooManyRequests, identity.JoinRequestNotFound],
+          body=JoinConfirmIn, response=MeOut, errors=[CodeInvalid, CodeLocked, TooManyRequests, identity.JoinRequestNotFound],
           wrappers=[requires()])
 async def confirm_join(request: Request, *, body: JoinConfirmIn, session: SessionInfo) -> MeOut:
     person = await identity.confirm_join(session=session, code=body.code, ip=_client(request).ip)
@@ -169,7 +165,7 @@ async def confirm_join(request: Request, *, body: JoinConfirmIn, session: Sessio
 
 
 @api.get("/me/channels", summary="My login channels with how each was proven, and channels asking to join me", tags=["me"],
-         response=ChannelsOut, errors=AUTH_ERRORS, wrappers=[requires()])
+         response=ChannelsOut, wrappers=[requires()])
 async def my_channels(request: Request, *, session: SessionInfo) -> ChannelsOut:
     bound, pending = await identity.channels(session=session)
     return ChannelsOut(
@@ -180,28 +176,28 @@ async def my_channels(request: Request, *, session: SessionInfo) -> ChannelsOut:
 
 
 @api.delete("/me/channels/{account_id:int}", summary="不是我本人: remove a login channel from me and end its sessions", tags=["me"],
-            response=OkOut, errors=[*AUTH_ERRORS, identity.ChannelNotFound, identity.CurrentChannel], wrappers=[requires()])
+            response=OkOut, errors=[identity.ChannelNotFound, identity.CurrentChannel], wrappers=[requires()])
 async def remove_channel(request: Request, *, session: SessionInfo) -> OkOut:
     await identity.remove_channel(session=session, account_id=request.path_params["account_id"])
     return OkOut()
 
 
 @api.post("/me/join-requests/{request_id:int}/approve", summary="Let a channel that brought my ID number join me", tags=["me"],
-          response=OkOut, errors=[*AUTH_ERRORS, identity.JoinRequestNotFound], wrappers=[requires()])
+          response=OkOut, errors=[identity.JoinRequestNotFound], wrappers=[requires()])
 async def approve_join(request: Request, *, session: SessionInfo) -> OkOut:
     await identity.approve_join(session=session, request_id=request.path_params["request_id"])
     return OkOut()
 
 
 @api.post("/me/join-requests/{request_id:int}/deny", summary="不是我本人: refuse a channel that brought my ID number, end its sessions",
-          tags=["me"], response=OkOut, errors=[*AUTH_ERRORS, identity.JoinRequestNotFound], wrappers=[requires()])
+          tags=["me"], response=OkOut, errors=[identity.JoinRequestNotFound], wrappers=[requires()])
 async def deny_join(request: Request, *, session: SessionInfo) -> OkOut:
     await identity.deny_join(session=session, request_id=request.path_params["request_id"])
     return OkOut()
 
 
 @api.post("/me/phone/wechat", summary="Bind my phone number through WeChat getPhoneNumber", tags=["me"], body=WeChatPhoneIn,
-          response=PhoneOut, errors=[*AUTH_ERRORS, IdentityRequired, WeChatCodeInvalid, WeChatUnavailable], wrappers=[requires()])
+          response=PhoneOut, errors=[IdentityRequired, WeChatCodeInvalid, WeChatUnavailable], wrappers=[requires()])
 async def bind_wechat_phone(request: Request, *, body: WeChatPhoneIn, session: SessionInfo) -> PhoneOut:
     return PhoneOut(phone=mask_phone(await service.bind_phone_from_wechat(session=session, code=body.code)))
 
@@ -211,7 +207,7 @@ def _mask_ip(ip: str) -> str:
     return ".".join(parts[:2] + ["*", "*"]) if len(parts) == 4 else (ip[:9] + "…" if ip else "")
 
 
-@api.get("/me/sessions", summary="My devices (open sessions)", tags=["me"], response=DevicesOut, errors=AUTH_ERRORS, wrappers=[requires()])
+@api.get("/me/sessions", summary="My devices (open sessions)", tags=["me"], response=DevicesOut, wrappers=[requires()])
 async def my_sessions(request: Request, *, session: SessionInfo) -> DevicesOut:
     rows = await sessions.list_open(person_id=session.person_id, account_id=session.account_id)
     return DevicesOut(devices=[
@@ -222,7 +218,7 @@ async def my_sessions(request: Request, *, session: SessionInfo) -> DevicesOut:
 
 
 @api.delete("/me/sessions/{session_id:int}", summary="Sign out one of my devices", tags=["me"], response=OkOut,
-            errors=[*AUTH_ERRORS, SessionNotFound], wrappers=[requires()])
+            errors=[SessionNotFound], wrappers=[requires()])
 async def revoke_session(request: Request, *, session: SessionInfo) -> OkOut:
     if not await sessions.revoke_by_id(owner=session, session_id=request.path_params["session_id"]):
         raise SessionNotFound()
@@ -230,6 +226,6 @@ async def revoke_session(request: Request, *, session: SessionInfo) -> OkOut:
 
 
 @api.get("/staff/me", summary="Staff check: my staff roles (needs password + SMS login)", tags=["staff"], response=MeOut,
-         errors=[*AUTH_ERRORS, Forbidden, SecondFactorRequired], wrappers=[requires(roles=("staff", "approver", "courier", "admin"))])
+         wrappers=[requires(roles=("staff", "approver", "courier", "admin"))])
 async def staff_me(request: Request, *, session: SessionInfo) -> MeOut:
     return _me(await service.profile(session=session))

@@ -49,22 +49,14 @@ GLOBAL_LIMITS = ((10, 100), (60, 300))
 KNOWN_ADDRESS_FOR = 30 * 86400
 
 
-class InvalidPhone(errors.ServiceError):
-    code = "auth.invalid_phone"
-    status = 422
-    title_zh = "手机号码格式不正确"
-    title_en = "Invalid mobile number"
-    detail_zh = "请输入 11 位中国大陆手机号码。"
-    detail_en = "Enter an 11-digit mainland China mobile number."
+class InvalidPhone(errors.Invalid, code="auth.invalid_phone"):
+    zh = "手机号码格式不正确|请输入 11 位中国大陆手机号码。"
+    en = "Invalid mobile number|Enter an 11-digit mainland China mobile number."
 
 
-class InvalidRole(errors.ServiceError):
-    code = "auth.invalid_role"
-    status = 422
-    title_zh = "角色或范围不正确"
-    title_en = "Invalid role or scope"
-    detail_zh = "角色应为 {roles} 之一，范围形如 hall:1。"
-    detail_en = "The role must be one of {roles}; a scope looks like hall:1."
+class InvalidRole(errors.Invalid, code="auth.invalid_role"):
+    zh = "角色或范围不正确|角色应为 {roles} 之一，范围形如 hall:1。"
+    en = "Invalid role or scope|The role must be one of {roles}; a scope looks like hall:1."
 
 
 def normalize_phone(phone: str) -> str:

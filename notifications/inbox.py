@@ -15,31 +15,19 @@ from notifications.models import Delivery, Notification, Preference, WeChatQuota
 from notifications.outbox import preferences
 
 
-class NotificationNotFound(errors.ServiceError):
-    code = "notification.not_found"
-    status = 404
-    title_zh = "没有找到这条消息"
-    title_en = "Notification not found"
-    detail_zh = "这条消息不存在，或者不是发给您的。"
-    detail_en = "This notification does not exist or is not yours."
+class NotificationNotFound(errors.NotFound, code="notification.not_found"):
+    zh = "没有找到这条消息|这条消息不存在，或者不是发给您的。"
+    en = "Notification not found|This notification does not exist or is not yours."
 
 
-class UnknownTemplate(errors.ServiceError):
-    code = "notification.unknown_template"
-    status = 422
-    title_zh = "订阅的消息模板不存在"
-    title_en = "Unknown message template"
-    detail_zh = "订阅的消息模板不是本小程序的，请更新小程序后重试。"
-    detail_en = "The reported template is not one of ours; update the mini-program."
+class UnknownTemplate(errors.Invalid, code="notification.unknown_template"):
+    zh = "订阅的消息模板不存在|订阅的消息模板不是本小程序的，请更新小程序后重试。"
+    en = "Unknown message template|The reported template is not one of ours; update the mini-program."
 
 
-class DeliveryNotFound(errors.ServiceError):
-    code = "notification.delivery_not_found"
-    status = 404
-    title_zh = "没有找到可重发的投递"
-    title_en = "No such dead delivery"
-    detail_zh = "这条投递不存在，或者不是失败状态，不能重发。"
-    detail_en = "The delivery does not exist or has not failed."
+class DeliveryNotFound(errors.NotFound, code="notification.delivery_not_found"):
+    zh = "没有找到可重发的投递|这条投递不存在，或者不是失败状态，不能重发。"
+    en = "No such dead delivery|The delivery does not exist or has not failed."
 
 
 async def page(*, person_id: int, before: int | None, limit: int) -> tuple[list[Notification], int | None]:

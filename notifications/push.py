@@ -20,40 +20,24 @@ from backend.kit.transactions import transaction
 from notifications.models import PushSubscription
 
 
-class PushNotConfigured(errors.ServiceError):
-    code = "push.not_configured"
-    status = 503
-    title_zh = "本站点未开通浏览器通知"
-    title_en = "Browser notifications are not configured"
-    detail_zh = "本站点暂未开通浏览器通知，办件进度会通过站内消息和短信告诉您。"
-    detail_en = "This site has no Web Push keys; progress still reaches your inbox and SMS."
+class PushNotConfigured(errors.Unavailable, code="push.not_configured"):
+    zh = "本站点未开通浏览器通知|本站点暂未开通浏览器通知，办件进度会通过站内消息和短信告诉您。"
+    en = "Browser notifications are not configured|This site has no Web Push keys; progress still reaches your inbox and SMS."
 
 
-class EndpointNotAllowed(errors.ServiceError):
-    code = "push.endpoint_not_allowed"
-    status = 422
-    title_zh = "不支持这个浏览器的通知服务"
-    title_en = "Unsupported push service"
-    detail_zh = "这个浏览器的通知服务不在支持范围内，请换用常见的手机浏览器，或通过站内消息查看进度。"
-    detail_en = "This browser's push service is not supported; use a common browser or check the inbox."
+class EndpointNotAllowed(errors.Invalid, code="push.endpoint_not_allowed"):
+    zh = "不支持这个浏览器的通知服务|这个浏览器的通知服务不在支持范围内，请换用常见的手机浏览器，或通过站内消息查看进度。"
+    en = "Unsupported push service|This browser's push service is not supported; use a common browser or check the inbox."
 
 
-class SubscriptionInvalid(errors.ServiceError):
-    code = "push.subscription_invalid"
-    status = 422
-    title_zh = "浏览器通知订阅无效"
-    title_en = "Invalid push subscription"
-    detail_zh = "浏览器给出的订阅信息不完整，请关闭后重新开启通知。"
-    detail_en = "The browser's subscription keys are malformed; turn notifications off and on again."
+class SubscriptionInvalid(errors.Invalid, code="push.subscription_invalid"):
+    zh = "浏览器通知订阅无效|浏览器给出的订阅信息不完整，请关闭后重新开启通知。"
+    en = "Invalid push subscription|The browser's subscription keys are malformed; turn notifications off and on again."
 
 
-class SubscriptionNotFound(errors.ServiceError):
-    code = "push.subscription_not_found"
-    status = 404
-    title_zh = "没有找到这个通知订阅"
-    title_en = "Push subscription not found"
-    detail_zh = "这个浏览器没有开启通知，或已经关闭了。"
-    detail_en = "This browser has no active subscription."
+class SubscriptionNotFound(errors.NotFound, code="push.subscription_not_found"):
+    zh = "没有找到这个通知订阅|这个浏览器没有开启通知，或已经关闭了。"
+    en = "Push subscription not found|This browser has no active subscription."
 
 
 def b64url(data: bytes) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from auth.errors import CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
 from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.kit import errors
-from backend.kit.api import API
+from backend.kit.api import API, anyone
 
 from notifications import inbox, push, stream
 from notifications.dispatcher import retry_delivery
@@ -33,17 +32,11 @@ from notifications.schemas import (
 )
 
 api = API(prefix="/api/v1")
-AUTH = [NotAuthenticated, CsrfFailed, IdentityRequired]
-ADMIN = [NotAuthenticated, CsrfFailed, Forbidden, SecondFactorRequired]
 
 
-class BadLastEventId(errors.ServiceError):
-    code = "stream.bad_last_event_id"
-    status = 400
-    title_zh = "续传位置无效"
-    title_en = "Invalid Last-Event-ID"
-    detail_zh = "Last-Event-ID 必须是消息编号（正整数）。"
-    detail_en = "Last-Event-ID must be a notification id (a positive integer)."
+class BadLastEventId(errors.BadRequest, code="stream.bad_last_event_id"):
+    zh = "续传位置无效|Last-Event-ID 必须是消息编号（正整数）。"
+    en = "Invalid Last-Event-ID|Last-Event-ID must be a notification id (a positive integer)."
 
 
 def _person(session: SessionInfo) -> int:
@@ -52,27 +45,27 @@ def _person(session: SessionInfo) -> int:
 
 
 @api.get("/notifications", summary="My inbox, newest first", tags=["notifications"], query=PageQuery, response=NotificationPage,
-         errors=AUTH, wrappers=[requires(verified=True)])
+         wrappers=[requires(verified=True)])
 async def list_notifications(request: Request, *, query: PageQuery, session: SessionInfo) -> NotificationPage:
     items, next_before = await inbox.page(person_id=_person(session), before=query.before, limit=query.limit)
     return NotificationPage.model_validate({"items": [present(n) for n in items], "next_before": next_before})
 
 
 @api.get("/notifications/unread-count", summary="How many inbox items are unread", tags=["notifications"], response=UnreadOut,
-         errors=AUTH, wrappers=[requires(verified=True)])
+         wrappers=[requires(verified=True)])
 async def unread_count(request: Request, *, session: SessionInfo) -> UnreadOut:
     return UnreadOut(unread=await inbox.unread_count(person_id=_person(session)))
 
 
 @api.post("/notifications/{notification_id:int}/read", summary="Mark one inbox item read", tags=["notifications"], status=204,
-          errors=[*AUTH, inbox.NotificationNotFound], wrappers=[requires(verified=True)])
+          errors=[inbox.NotificationNotFound], wrappers=[requires(verified=True)])
 async def mark_read(request: Request, *, session: SessionInfo) -> Response:
     await inbox.mark_read(person_id=_person(session), notification_id=request.path_params["notification_id"])
     return Response(status_code=204)
 
 
 @api.post("/notifications/read-all", summary="Mark every inbox item read", tags=["notifications"], response=MarkedOut,
-          errors=AUTH, wrappers=[requires(verified=True)])
+          wrappers=[requires(verified=True)])
 async def mark_all_read(request: Request, *, session: SessionInfo) -> MarkedOut:
     return MarkedOut(marked=await inbox.mark_all_read(person_id=_person(session)))
 
@@ -83,19 +76,19 @@ def _prefs(p) -> Preferences:
 
 
 @api.get("/me/notification-preferences", summary="My channels and quiet hours", tags=["notifications"], response=Preferences,
-         errors=AUTH, wrappers=[requires(verified=True)])
+         wrappers=[requires(verified=True)])
 async def get_preferences(request: Request, *, session: SessionInfo) -> Preferences:
     return _prefs(await inbox.preferences(_person(session)))
 
 
 @api.put("/me/notification-preferences", summary="Choose my channels and quiet hours (critical notices always also by SMS)",
-         tags=["notifications"], body=Preferences, response=Preferences, errors=AUTH, wrappers=[requires(verified=True)])
+         tags=["notifications"], body=Preferences, response=Preferences, wrappers=[requires(verified=True)])
 async def put_preferences(request: Request, *, body: Preferences, session: SessionInfo) -> Preferences:
     return _prefs(await inbox.set_preferences(person_id=_person(session), values=body.model_dump()))
 
 
 @api.post("/me/wechat-subscriptions", summary="Report what I accepted in wx.requestSubscribeMessage (one send per accept)",
-          tags=["notifications"], body=WeChatGrant, response=WeChatCredits, errors=[*AUTH, inbox.UnknownTemplate],
+          tags=["notifications"], body=WeChatGrant, response=WeChatCredits, errors=[inbox.UnknownTemplate],
           wrappers=[requires(verified=True)])
 async def grant_wechat(request: Request, *, body: WeChatGrant, session: SessionInfo) -> WeChatCredits:
     accepted = [template for template, answer in body.results.items() if answer == "accept"]
@@ -103,14 +96,14 @@ async def grant_wechat(request: Request, *, body: WeChatGrant, session: SessionI
 
 
 @api.get("/push/vapid-public-key", summary="The applicationServerKey for PushManager.subscribe()", tags=["notifications"],
-         response=VapidKeyOut, errors=[push.PushNotConfigured])
+         response=VapidKeyOut, errors=[push.PushNotConfigured], wrappers=[anyone])
 async def vapid_public_key(request: Request) -> VapidKeyOut:
     return VapidKeyOut(public_key=push.public_key(push.vapid()))
 
 
 @api.post("/push/subscriptions", summary="Register this browser for Web Push", tags=["notifications"], body=PushSubscriptionIn,
           response=PushSubscriptionOut, status=201,
-          errors=[*AUTH, push.PushNotConfigured, push.EndpointNotAllowed, push.SubscriptionInvalid], wrappers=[requires(verified=True)])
+          errors=[push.PushNotConfigured, push.EndpointNotAllowed, push.SubscriptionInvalid], wrappers=[requires(verified=True)])
 async def subscribe(request: Request, *, body: PushSubscriptionIn, session: SessionInfo) -> PushSubscriptionOut:
     row = await push.subscribe(person_id=_person(session), endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth,
                                user_agent=request.headers.get("user-agent", ""))
@@ -118,14 +111,14 @@ async def subscribe(request: Request, *, body: PushSubscriptionIn, session: Sess
 
 
 @api.get("/push/subscriptions", summary="My browsers registered for Web Push", tags=["notifications"], response=PushSubscriptionList,
-         errors=AUTH, wrappers=[requires(verified=True)])
+         wrappers=[requires(verified=True)])
 async def list_subscriptions(request: Request, *, session: SessionInfo) -> PushSubscriptionList:
     rows = await push.subscriptions(person_id=_person(session))
     return PushSubscriptionList(items=[PushSubscriptionOut(id=r.id, endpoint=r.endpoint, created_at=r.created_at) for r in rows])
 
 
 @api.delete("/push/subscriptions", summary="Unregister a browser from Web Push", tags=["notifications"], body=PushEndpoint, status=204,
-            errors=[*AUTH, push.SubscriptionNotFound], wrappers=[requires(verified=True)])
+            errors=[push.SubscriptionNotFound], wrappers=[requires(verified=True)])
 async def unsubscribe(request: Request, *, body: PushEndpoint, session: SessionInfo) -> Response:
     await push.unsubscribe(person_id=_person(session), endpoint=body.endpoint)
     return Response(status_code=204)
@@ -141,7 +134,7 @@ SSE_EVENT = {
 
 
 @api.get("/stream", summary="Server-Sent Events: my new notifications and case updates (resume with Last-Event-ID)",
-         tags=["notifications"], content={"text/event-stream": {"schema": SSE_EVENT}}, errors=[*AUTH, BadLastEventId], wrappers=[requires(verified=True)])
+         tags=["notifications"], content={"text/event-stream": {"schema": SSE_EVENT}}, errors=[BadLastEventId], wrappers=[requires(verified=True)])
 async def live_stream(request: Request, *, session: SessionInfo) -> Response:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     last_event_id = None
@@ -153,7 +146,7 @@ async def live_stream(request: Request, *, session: SessionInfo) -> Response:
 
 
 @api.get("/admin/deliveries", summary="Deliveries by status (the dead-letter queue by default)", tags=["admin"], query=DeliveryQuery,
-         response=DeliveryList, errors=ADMIN, wrappers=[requires(roles=("admin",))])
+         response=DeliveryList, wrappers=[requires(roles=("admin",))])
 async def list_deliveries(request: Request, *, query: DeliveryQuery, session: SessionInfo) -> DeliveryList:
     rows = await inbox.deliveries(status=query.status, limit=query.limit)
     return DeliveryList(items=[
@@ -165,7 +158,7 @@ async def list_deliveries(request: Request, *, query: DeliveryQuery, session: Se
 
 
 @api.post("/admin/deliveries/{delivery_id:int}/retry", summary="Send a dead or failed delivery again", tags=["admin"], status=204,
-          errors=[*ADMIN, inbox.DeliveryNotFound], wrappers=[requires(roles=("admin",))])
+          errors=[inbox.DeliveryNotFound], wrappers=[requires(roles=("admin",))])
 async def retry(request: Request, *, session: SessionInfo) -> Response:
     if not await retry_delivery(request.path_params["delivery_id"], actor=f"person:{session.person_id}"):
         raise inbox.DeliveryNotFound()

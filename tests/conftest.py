@@ -27,6 +27,7 @@ from backend.kit import db
 from backend.kit.config import Settings
 from backend.kit.pii import generate_key
 from backend.kit.resources import Resources, opened
+from tests import problems
 from tests.stack import pg_admin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,7 @@ REDIS_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DATA_KEY = f"t1:{generate_key()}"
 INDEX_KEY = generate_key()
+problems.install()  # every problem answer of the app is held against its OpenAPI entry (pytest_sessionfinish)
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -182,16 +184,27 @@ def _whole_suite(config: pytest.Config) -> bool:
             and [Path(a).resolve() for a in config.args] == [ROOT / "tests"])
 
 
+def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
+    problems.current_test = nodeid
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail a whole-suite run in which some workflow move was taken by no test (backend.kit.workflow)."""
+    """Fail a whole-suite run in which some workflow move was taken by no test (backend.kit.workflow),
+    or in which the app answered with a problem code its OpenAPI entry does not list (tests/problems.py)."""
     from backend.kit.workflow import Coverage
 
     if exitstatus != 0 or not _whole_suite(session.config):
         return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     missing = Coverage.now().missing
     if missing:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         lines = [f"  {name}: {source} --{action}-->" for name, source, action in missing]
         if reporter is not None:
             reporter.write_line("workflow moves no test took:\n" + "\n".join(lines), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    undocumented = problems.undocumented(problems.OBSERVED)
+    if undocumented:
+        if reporter is not None:
+            reporter.write_line("problem codes answered but not in the operation's OpenAPI entry:\n" + problems.report(undocumented),
+                                red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

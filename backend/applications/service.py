@@ -35,40 +35,24 @@ REVIEWERS = ("staff", "approver", "admin")
 DECIDERS = ("approver", "admin")
 
 
-class ApplicationNotFound(errors.ServiceError):
-    code = "application.not_found"
-    status = 404
-    title_zh = "找不到该办件"
-    title_en = "Application not found"
-    detail_zh = "没有找到这个办件，或您无权查看。"
-    detail_en = "There is no such application, or you may not see it."
+class ApplicationNotFound(errors.NotFound, code="application.not_found"):
+    zh = "找不到该办件|没有找到这个办件，或您无权查看。"
+    en = "Application not found|There is no such application, or you may not see it."
 
 
-class FormInvalid(errors.ServiceError):
-    code = "application.form_invalid"
-    status = 422
-    title_zh = "申请表填写有误"
-    title_en = "The application form has errors"
-    detail_zh = "请按提示修改申请表后再提交。"
-    detail_en = "Correct the fields listed and submit again."
+class FormInvalid(errors.Invalid, code="application.form_invalid"):
+    zh = "申请表填写有误|请按提示修改申请表后再提交。"
+    en = "The application form has errors|Correct the fields listed and submit again."
 
 
-class DraftBusy(errors.ServiceError):
-    code = "application.draft_busy"
-    status = 409
-    title_zh = "草稿正在变更"
-    title_en = "The draft is changing"
-    detail_zh = "该事项的草稿正在被提交或撤回，请稍后刷新再试。"
-    detail_en = "Your draft of this item is being submitted or withdrawn; reload and try again."
+class DraftBusy(errors.Conflict, code="application.draft_busy"):
+    zh = "草稿正在变更|该事项的草稿正在被提交或撤回，请稍后刷新再试。"
+    en = "The draft is changing|Your draft of this item is being submitted or withdrawn; reload and try again."
 
 
-class UnknownCorrectionItem(errors.ServiceError):
-    code = "application.unknown_correction_item"
-    status = 422
-    title_zh = "补正项目不属于该事项"
-    title_en = "Unknown item in the correction request"
-    detail_zh = "补正清单中的“{item}”不是该事项的材料或表单项。"
-    detail_en = "'{item}' is neither a material nor a form field of this service."
+class UnknownCorrectionItem(errors.Invalid, code="application.unknown_correction_item"):
+    zh = "补正项目不属于该事项|补正清单中的“{item}”不是该事项的材料或表单项。"
+    en = "Unknown item in the correction request|'{item}' is neither a material nor a form field of this service."
 
 
 # ---- the form (一表申请) --------------------------------------------------------------------
@@ -242,31 +226,24 @@ async def read(*, session: SessionInfo, application_id: int) -> Application:
 # ---- materials (材料) --------------------------------------------------------------------------
 
 
-class UnknownMaterialItem(errors.ServiceError):
-    code = "application.unknown_material"
-    status = 422
-    title_zh = "该事项不需要这项材料"
-    title_en = "Not a material of this service"
-    detail_zh = "“{key}”不是该事项的申请材料。"
-    detail_en = "'{key}' is not a material of this service."
+class UnknownMaterialItem(errors.Invalid, code="application.unknown_material"):
+    zh = "该事项不需要这项材料|“{key}”不是该事项的申请材料。"
+    en = "Not a material of this service|'{key}' is not a material of this service."
 
 
-class MaterialNotAcceptable(errors.ServiceError):
-    code = "application.material_not_acceptable"
-    status = 422
-    title_zh = "这份材料不能用于该事项"
-    title_en = "This material cannot be used here"
-    detail_zh = "{reason}"
-    detail_en = "{reason_en}"
+class MaterialTrustTooLow(errors.Invalid, code="application.material_trust_too_low"):
+    zh = "这份材料不能用于该事项|该材料需要窗口核验原件后的照片或电子证照"
+    en = "This material cannot be used here|This item needs a clerk-checked photo or an e-certificate"
 
 
-class MaterialsMissing(errors.ServiceError):
-    code = "application.materials_missing"
-    status = 422
-    title_zh = "还缺少申请材料"
-    title_en = "Materials are missing"
-    detail_zh = "请先上传或从材料库选择以下必交材料。"
-    detail_en = "Upload or choose the required materials listed."
+class MaterialExpired(errors.Invalid, code="application.material_expired"):
+    zh = "材料已过有效期|这份材料已过有效期，请上传有效的材料"
+    en = "Material expired|This material has expired"
+
+
+class MaterialsMissing(errors.Invalid, code="application.materials_missing"):
+    zh = "还缺少申请材料|请先上传或从材料库选择以下必交材料。"
+    en = "Materials are missing|Upload or choose the required materials listed."
 
 
 async def attach_material(*, session: SessionInfo, application_id: int, material_key: str, material_id: int) -> Application:
@@ -279,9 +256,9 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
         raise UnknownMaterialItem(key=material_key[:40])
     material = await materials.owned(session=session, material_id=material_id)
     if material.trust_level < spec.min_trust:
-        raise MaterialNotAcceptable(reason="该材料需要窗口核验原件后的照片或电子证照", reason_en="This item needs a clerk-checked photo or an e-certificate")
+        raise MaterialTrustTooLow()
     if material.expires_on is not None and material.expires_on < datetime.now(UTC).date():
-        raise MaterialNotAcceptable(reason="这份材料已过有效期，请上传有效的材料", reason_en="This material has expired")
+        raise MaterialExpired()
     async with transaction():
         await AttachedMaterial.get_or_create(
             application_id=application.id, material_key=material_key, material_id=material.id,
@@ -396,22 +373,14 @@ async def collect(*, session: SessionInfo, application_id: int) -> Application:
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 
 
-class NotSubmitted(errors.ServiceError):
-    code = "application.not_submitted"
-    status = 409
-    title_zh = "办件还没有提交"
-    title_en = "Not submitted yet"
-    detail_zh = "办件提交后才有受理号和查询二维码。"
-    detail_en = "A case gets its tracking number and QR code when it is submitted."
+class NotSubmitted(errors.Conflict, code="application.not_submitted"):
+    zh = "办件还没有提交|办件提交后才有受理号和查询二维码。"
+    en = "Not submitted yet|A case gets its tracking number and QR code when it is submitted."
 
 
-class CertificateNotFound(errors.ServiceError):
-    code = "certificate.not_found"
-    status = 404
-    title_zh = "查无此证"
-    title_en = "No such certificate"
-    detail_zh = "没有找到该核验码对应的电子证照，请核对核验码。"
-    detail_en = "No e-certificate has this verification code."
+class CertificateNotFound(errors.NotFound, code="certificate.not_found"):
+    zh = "查无此证|没有找到该核验码对应的电子证照，请核对核验码。"
+    en = "No such certificate|No e-certificate has this verification code."
 
 
 def _verification_code() -> str:

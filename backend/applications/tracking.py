@@ -24,13 +24,9 @@ GUESSES_PER_NUMBER = ((3600, 10), (86400, 20))
 GUESSES_PER_NETWORK = ((3600, 30), (86400, 100))
 
 
-class TrackingNotFound(errors.ServiceError):
-    code = "application.tracking_not_found"
-    status = 404
-    title_zh = "查不到该办件"
-    title_en = "No such tracking number"
-    detail_zh = "办件编号或手机号后四位不正确，请核对后再查。"
-    detail_en = "The tracking number or the last four phone digits are wrong."
+class TrackingNotFound(errors.NotFound, code="application.tracking_not_found"):
+    zh = "查不到该办件|办件编号或手机号后四位不正确，请核对后再查。"
+    en = "No such tracking number|The tracking number or the last four phone digits are wrong."
 
 
 def _luhn_digit(digits: str) -> str:

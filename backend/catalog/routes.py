@@ -6,13 +6,12 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from auth.errors import CsrfFailed, Forbidden, NotAuthenticated, SecondFactorRequired
 from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.catalog import service as catalog
 from backend.catalog.schemas import DepartmentList, SearchQuery, ServiceGuide, ServiceItemIn, ServicePage
 from backend.kit import errors
-from backend.kit.api import API
+from backend.kit.api import API, anyone
 
 api = API(prefix="/api/v1")
 
@@ -22,35 +21,31 @@ class SavedOut(BaseModel):
     changed: bool
 
 
-class CodeMismatch(errors.ServiceError):
-    code = "catalog.code_mismatch"
-    status = 422
-    title_zh = "事项编码不一致"
-    title_en = "Item code mismatch"
-    detail_zh = "地址中的事项编码与提交内容中的编码不一致。"
-    detail_en = "The code in the address differs from the code in the body."
+class CodeMismatch(errors.Invalid, code="catalog.code_mismatch"):
+    zh = "事项编码不一致|地址中的事项编码与提交内容中的编码不一致。"
+    en = "Item code mismatch|The code in the address differs from the code in the body."
 
 
 @api.get("/services", summary="Search the service catalog (Chinese, pinyin or initials)", tags=["catalog"],
-         query=SearchQuery, response=ServicePage, cached=catalog.cached_search)
+         query=SearchQuery, response=ServicePage, cached=catalog.cached_search, wrappers=[anyone])
 async def search_services(request: Request, *, query: SearchQuery) -> Response:
     return Response(await catalog.search(query=query, query_string=request.scope["query_string"]), media_type="application/json")
 
 
 @api.get("/services/{code}", summary="The complete 办事指南 of one item", tags=["catalog"], response=ServiceGuide,
-         errors=[catalog.ServiceNotFound])
+         errors=[catalog.ServiceNotFound], wrappers=[anyone])
 async def service_guide(request: Request) -> ServiceGuide:
     return await catalog.guide(code=request.path_params["code"])
 
 
-@api.get("/departments", summary="Departments with their number of published items", tags=["catalog"], response=DepartmentList)
+@api.get("/departments", summary="Departments with their number of published items", tags=["catalog"], response=DepartmentList, wrappers=[anyone])
 async def list_departments(request: Request) -> DepartmentList:
     return await catalog.departments()
 
 
 @api.put("/admin/services/{code}", summary="Create or replace a service item (administrator)", tags=["admin"],
          body=ServiceItemIn, response=SavedOut,
-         errors=[NotAuthenticated, CsrfFailed, Forbidden, SecondFactorRequired, CodeMismatch, catalog.UnknownDepartment],
+         errors=[CodeMismatch, catalog.UnknownDepartment],
          wrappers=[requires(roles=("admin",))])
 async def save_service(request: Request, *, body: ServiceItemIn, session: SessionInfo) -> SavedOut:
     if body.code != request.path_params["code"]:

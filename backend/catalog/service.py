@@ -25,22 +25,14 @@ VERSION_CHECK_SECONDS = 1.0
 MAX_CACHED_ANSWERS = 2000
 
 
-class ServiceNotFound(errors.ServiceError):
-    code = "catalog.service_not_found"
-    status = 404
-    title_zh = "找不到该事项"
-    title_en = "Service not found"
-    detail_zh = "没有找到编码为 {code} 的办事事项，它可能已经下线。请回到事项列表重新查找。"
-    detail_en = "There is no service item {code}; it may have been withdrawn."
+class ServiceNotFound(errors.NotFound, code="catalog.service_not_found"):
+    zh = "找不到该事项|没有找到编码为 {code} 的办事事项，它可能已经下线。请回到事项列表重新查找。"
+    en = "Service not found|There is no service item {code}; it may have been withdrawn."
 
 
-class UnknownDepartment(errors.ServiceError):
-    code = "catalog.unknown_department"
-    status = 422
-    title_zh = "部门不存在"
-    title_en = "Unknown department"
-    detail_zh = "部门编码 {department} 不存在。"
-    detail_en = "There is no department {department}."
+class UnknownDepartment(errors.Invalid, code="catalog.unknown_department"):
+    zh = "部门不存在|部门编码 {department} 不存在。"
+    en = "Unknown department|There is no department {department}."
 
 
 def search_text(name: str, keywords: str) -> str:

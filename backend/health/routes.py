@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from backend.kit import db
-from backend.kit.api import API
+from backend.kit.api import API, anyone
 from backend.kit.resources import current
 
 api = API()
@@ -46,14 +46,14 @@ async def _probe(check) -> str:
     return "ok"
 
 
-@api.get("/healthz", summary="Process is up (liveness)", tags=["ops"], response=Health)
+@api.get("/healthz", summary="Process is up (liveness)", tags=["ops"], response=Health, wrappers=[anyone])
 async def healthz(request: Request) -> Health:
     return Health(status="ok")
 
 
 # Not ready is 503 with the same body (which part failed), not a problem+json.
 @api.get("/readyz", summary="Database and broker reachable, migrations applied (readiness; 503 when not)", tags=["ops"],
-         response=Readiness, also=[503])
+         response=Readiness, also=[503], wrappers=[anyone])
 async def readyz(request: Request) -> JSONResponse | Readiness:
     database, broker = await asyncio.gather(_probe(db.ping), _probe(current().broker.ping))
     migrations = await _check_migrations(request) if database == "ok" else "unknown"

@@ -49,11 +49,29 @@ register_url_convertor("int", _DatabaseId())
 @dataclass(frozen=True)
 class Documented:
     """What a route wrapper adds to its operation's document: the errors it raises, the request
-    parameters it reads, and the security requirements it enforces (``None``: none)."""
+    parameters it reads, the security requirements it enforces (``None``: none), and, for the
+    wrappers that decide it, who may call the route (``access``, e.g. "anyone", "signed in")."""
 
     errors: tuple[type[errors.ServiceError], ...] = ()
     parameters: tuple[dict[str, Any], ...] = ()
     security: tuple[dict[str, list[str]], ...] | None = None
+    access: str | None = None
+
+
+class _Anyone:
+    """Route wrapper ``anyone``: the route is deliberately open to every caller, signed in or not.
+
+    Every route says who may call it (this, or auth's ``requires(...)``); a meta-test holds them to it.
+    """
+
+    def __call__(self, op: "Operation", call: Handler) -> Handler:
+        return call
+
+    def document(self, op: "Operation") -> Documented:
+        return Documented(access="anyone")
+
+
+anyone = _Anyone()
 
 
 @dataclass
@@ -286,16 +304,23 @@ def _documented(op: Operation) -> list[Documented]:
     return [w.document(op) for w in op.wrappers if hasattr(w, "document")]
 
 
+def access(op: Operation) -> list[str]:
+    """Who may call the operation, as its wrappers declare it (one entry, when declared properly)."""
+    return [d.access for d in _documented(op) if d.access is not None]
+
+
 def _problem_responses(declared: Sequence[type[errors.ServiceError]]) -> dict[str, Any]:
     by_status: dict[int, list[str]] = {}
     for err in declared:
         codes = by_status.setdefault(err.status, [])
         if err.code not in codes:
             codes.append(err.code)
+    # ``x-problem-codes``: the exact `code` values this status can carry, for clients and the meta-test.
     return {
         str(status): {
             "description": "Problem: " + ", ".join(codes),
             "content": {errors.PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "x-problem-codes": codes,
         }
         for status, codes in sorted(by_status.items())
     }

@@ -1,7 +1,19 @@
-"""Typed service errors and their RFC 9457 problem+json rendering (Chinese first, English on request)."""
+"""Typed service errors and their RFC 9457 problem+json rendering (Chinese first, English on request).
+
+One class per failure, declared in three lines: the kind of failure as the base class (its HTTP
+status), the stable code, and the text in each language as "title|detail"::
+
+    class ApplicationNotFound(errors.NotFound, code="application.not_found"):
+        zh = "找不到该办件|没有找到这个办件，或您无权查看。"
+        en = "Application not found|There is no such application, or you may not see it."
+
+The detail may name parameters (``{retry_after}``) given when raising; it never carries free text,
+so the code alone tells the client which failure it met.
+"""
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any, ClassVar
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -11,27 +23,44 @@ TYPE_BASE = "https://yiwang.example.org/problems/"
 class ServiceError(Exception):
     """A failure the caller can act on: stable ``code``, HTTP status, Chinese and English text."""
 
-    code: ClassVar[str] = "error"
+    code: ClassVar[str] = ""
     status: ClassVar[int] = 400
+    zh: ClassVar[str] = "请求有误"
+    en: ClassVar[str] = "Bad request"
     title_zh: ClassVar[str] = "请求有误"
     title_en: ClassVar[str] = "Bad request"
     detail_zh: ClassVar[str] = ""
     detail_en: ClassVar[str] = ""
+    _names: ClassVar[frozenset[str]] = frozenset()  # the {parameters} the text names
 
-    def __init__(
-        self,
-        *,
-        detail_zh: str | None = None,
-        detail_en: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-        **params: Any,
-    ) -> None:
+    def __init_subclass__(cls, *, code: str | None = None, status: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is None:
+            if status is None:
+                raise TypeError(f"{cls.__name__}: a failure needs its own code= (or status= for a kind of failure)")
+            cls.code = ""  # a kind of failure (NotFound, Conflict…): its subclasses are raised
+            return
+        own = vars(cls)
+        if "zh" not in own or "en" not in own:
+            raise TypeError(f"{cls.__name__}: declare zh = and en = ('title|detail') beside code={code!r}")
+        cls.code = code
+        cls.title_zh, _, cls.detail_zh = own["zh"].partition("|")
+        cls.title_en, _, cls.detail_en = own["en"].partition("|")
+        cls._names = frozenset(name for text in (cls.detail_zh, cls.detail_en) for _, name, _, _ in Formatter().parse(text) if name)
+
+    def __init__(self, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None, **params: Any) -> None:
+        if not self.code:
+            raise TypeError(f"{type(self).__name__} is a kind of failure; raise one of its subclasses")
+        if unnamed := params.keys() - self._names:
+            # Text the declaration does not name would be lost: another failure needs its own class.
+            raise TypeError(f"{type(self).__name__} takes no {', '.join(sorted(unnamed))}")
         self.params = params
         self.field_errors = errors or []
         self.headers = headers or {}
-        self._detail_zh = detail_zh if detail_zh is not None else self.detail_zh.format(**params)
-        self._detail_en = detail_en if detail_en is not None else self.detail_en.format(**params)
+        self._detail_zh = self.detail_zh.format(**params)
+        self._detail_en = self.detail_en.format(**params)
         super().__init__(f"{self.code}: {self._detail_en or self.title_en}")
 
     def problem(self, *, english: bool, instance: str | None = None) -> dict[str, Any]:
@@ -54,81 +83,79 @@ class ServiceError(Exception):
         return body
 
 
-class MalformedJSON(ServiceError):
-    code = "request.malformed_json"
-    status = 400
-    title_zh = "请求内容不是有效的 JSON"
-    title_en = "The request body is not valid JSON"
-    detail_zh = "请检查提交的数据格式后重试。"
-    detail_en = "Check the format of the submitted data and try again."
+# Kinds of failure: the base class gives the HTTP status; the failures themselves subclass them.
+class BadRequest(ServiceError, status=400):
+    """The request cannot be read as sent."""
 
 
-class ValidationFailed(ServiceError):
-    code = "request.invalid"
-    status = 422
-    title_zh = "填写的内容有误"
-    title_en = "Some fields are invalid"
-    detail_zh = "请按提示修改后重新提交。"
-    detail_en = "Correct the fields listed and submit again."
+class Unauthorized(ServiceError, status=401):
+    """Who is asking is not established."""
 
 
-class UnsupportedMediaType(ServiceError):
-    code = "request.unsupported_media_type"
-    status = 415
-    title_zh = "不支持的内容类型"
-    title_en = "Unsupported media type"
-    detail_zh = "请以 {expected} 格式提交。"
-    detail_en = "Send the body as {expected}."
+class Forbidden(ServiceError, status=403):
+    """The caller is known but may not do this."""
 
 
-class PayloadTooLarge(ServiceError):
-    code = "request.too_large"
-    status = 413
-    title_zh = "提交的内容过大"
-    title_en = "Request body too large"
-    detail_zh = "提交的内容超过 {limit} 字节的上限。"
-    detail_en = "The body exceeds the limit of {limit} bytes."
+class Conflict(ServiceError, status=409):
+    """Not possible in the record's current state."""
 
 
-class NotFound(ServiceError):
-    code = "not_found"
-    status = 404
-    title_zh = "找不到该页面或记录"
-    title_en = "Not found"
-    detail_zh = "您访问的地址不存在，或记录已被删除。"
-    detail_en = "The address does not exist, or the record was removed."
+class Invalid(ServiceError, status=422):
+    """Well-formed, but the content is refused."""
 
 
-class MethodNotAllowed(ServiceError):
-    code = "method_not_allowed"
-    status = 405
-    title_zh = "不支持该操作"
-    title_en = "Method not allowed"
+class TooMany(ServiceError, status=429):
+    """Too many attempts; the detail or Retry-After says when to try again."""
 
 
-class RateLimited(ServiceError):
-    code = "rate_limited"
-    status = 429
-    title_zh = "操作太频繁"
-    title_en = "Too many requests"
-    detail_zh = "请 {retry_after} 秒后再试。"
-    detail_en = "Try again in {retry_after} seconds."
+class NotFound(ServiceError, status=404, code="not_found"):
+    zh = "找不到该页面或记录|您访问的地址不存在，或记录已被删除。"
+    en = "Not found|The address does not exist, or the record was removed."
 
 
-class InternalError(ServiceError):
-    code = "internal"
-    status = 500
-    title_zh = "系统繁忙"
-    title_en = "Internal error"
-    detail_zh = "系统暂时出了问题，您填写的内容没有丢失，请稍后重试。如仍有问题，请告知工作人员编号 {request_id}。"
-    detail_en = "Something went wrong on our side; nothing you entered was lost. Please retry later; reference {request_id}."
+class Unavailable(ServiceError, status=503, code="unavailable"):
+    zh = "服务暂不可用"
+    en = "Service unavailable"
 
 
-class Unavailable(ServiceError):
-    code = "unavailable"
-    status = 503
-    title_zh = "服务暂不可用"
-    title_en = "Service unavailable"
+class MalformedJSON(BadRequest, code="request.malformed_json"):
+    zh = "请求内容不是有效的 JSON|请检查提交的数据格式后重试。"
+    en = "The request body is not valid JSON|Check the format of the submitted data and try again."
+
+
+class MalformedRequest(BadRequest, code="request.malformed"):
+    zh = "请求格式有误"
+    en = "Malformed request"
+
+
+class ValidationFailed(Invalid, code="request.invalid"):
+    zh = "填写的内容有误|请按提示修改后重新提交。"
+    en = "Some fields are invalid|Correct the fields listed and submit again."
+
+
+class UnsupportedMediaType(ServiceError, status=415, code="request.unsupported_media_type"):
+    zh = "不支持的内容类型|请以 {expected} 格式提交。"
+    en = "Unsupported media type|Send the body as {expected}."
+
+
+class PayloadTooLarge(ServiceError, status=413, code="request.too_large"):
+    zh = "提交的内容过大|提交的内容超过 {limit} 字节的上限。"
+    en = "Request body too large|The body exceeds the limit of {limit} bytes."
+
+
+class MethodNotAllowed(ServiceError, status=405, code="method_not_allowed"):
+    zh = "不支持该操作"
+    en = "Method not allowed"
+
+
+class RateLimited(TooMany, code="rate_limited"):
+    zh = "操作太频繁|请 {retry_after} 秒后再试。"
+    en = "Too many requests|Try again in {retry_after} seconds."
+
+
+class InternalError(ServiceError, status=500, code="internal"):
+    zh = "系统繁忙|系统暂时出了问题，您填写的内容没有丢失，请稍后重试。如仍有问题，请告知工作人员编号 {request_id}。"
+    en = "Internal error|Something went wrong on our side; nothing you entered was lost. Please retry later; reference {request_id}."
 
 
 def wants_english(accept_language: str | None) -> bool:
@@ -150,10 +177,3 @@ def wants_english(accept_language: str | None) -> bool:
         if lang.startswith(("zh", "en")) and q > best_q:
             best_lang, best_q = lang, q
     return best_lang.startswith("en")
-
-
-class MalformedRequest(ServiceError):
-    code = "request.malformed"
-    status = 400
-    title_zh = "请求格式有误"
-    title_en = "Malformed request"

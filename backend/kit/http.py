@@ -189,7 +189,7 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     elif kind is not None:
         error = kind()
     else:
-        error = errors.MalformedRequest(detail_zh=str(exc.detail), detail_en=str(exc.detail))
+        error = errors.MalformedRequest()
     response = problem_response(request, error)
     if exc.headers:
         response.headers.update(exc.headers)

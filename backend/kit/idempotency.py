@@ -33,40 +33,24 @@ LEASE = timedelta(seconds=60)
 log = logging.getLogger("yiwang.idempotency")
 
 
-class KeyMissing(errors.ServiceError):
-    code = "idempotency.key_missing"
-    status = 400
-    title_zh = "缺少请求编号"
-    title_en = "Idempotency-Key header required"
-    detail_zh = "这个操作需要 Idempotency-Key 请求头，以免重复提交。请刷新页面后重试。"
-    detail_en = "Send an Idempotency-Key header so a retry cannot submit twice."
+class KeyMissing(errors.BadRequest, code="idempotency.key_missing"):
+    zh = "缺少请求编号|这个操作需要 Idempotency-Key 请求头，以免重复提交。请刷新页面后重试。"
+    en = "Idempotency-Key header required|Send an Idempotency-Key header so a retry cannot submit twice."
 
 
-class KeyInvalid(errors.ServiceError):
-    code = "idempotency.key_invalid"
-    status = 400
-    title_zh = "请求编号格式有误"
-    title_en = "Idempotency-Key is malformed"
-    detail_zh = "Idempotency-Key 应为 1 到 255 个可见字符。"
-    detail_en = "The Idempotency-Key must be 1 to 255 visible ASCII characters."
+class KeyInvalid(errors.BadRequest, code="idempotency.key_invalid"):
+    zh = "请求编号格式有误|Idempotency-Key 应为 1 到 255 个可见字符。"
+    en = "Idempotency-Key is malformed|The Idempotency-Key must be 1 to 255 visible ASCII characters."
 
 
-class KeyReused(errors.ServiceError):
-    code = "idempotency.key_reused"
-    status = 422
-    title_zh = "请求编号已用于其他内容"
-    title_en = "Idempotency-Key reused with a different request"
-    detail_zh = "同一个请求编号已经提交过不同的内容。如需提交新的内容，请刷新页面后再提交。"
-    detail_en = "This Idempotency-Key was already used for a different request body."
+class KeyReused(errors.Invalid, code="idempotency.key_reused"):
+    zh = "请求编号已用于其他内容|同一个请求编号已经提交过不同的内容。如需提交新的内容，请刷新页面后再提交。"
+    en = "Idempotency-Key reused with a different request|This Idempotency-Key was already used for a different request body."
 
 
-class InFlight(errors.ServiceError):
-    code = "idempotency.in_flight"
-    status = 409
-    title_zh = "正在处理上一次提交"
-    title_en = "The original request is still being processed"
-    detail_zh = "您的上一次提交还在处理中，请稍候几秒再查看结果，不要重复提交。"
-    detail_en = "The first request with this key is still running; retry in a moment."
+class InFlight(errors.Conflict, code="idempotency.in_flight"):
+    zh = "正在处理上一次提交|您的上一次提交还在处理中，请稍候几秒再查看结果，不要重复提交。"
+    en = "The original request is still being processed|The first request with this key is still running; retry in a moment."
 
 
 def _principal(request: Request) -> str:

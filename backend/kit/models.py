@@ -79,7 +79,7 @@ class IdempotencyRecord(Model):
 class WorkflowEvent(Model):
     """One step of any workflow (办件, 预约, 寄递 …): what happened, who acted, for whom, under which authorisation.
 
-    Written by ``backend.kit.workflow.transition`` only; it is the timeline people read and the
+    Written by ``backend.kit.workflow.transition`` only. It is the timeline people read and the
     source of the reform's indicators.
     """
 

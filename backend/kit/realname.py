@@ -24,13 +24,9 @@ from backend.kit.sms import _rpc_signature
 log = logging.getLogger("yiwang.realname")
 
 
-class RealNameUnavailable(errors.ServiceError):
-    code = "realname.unavailable"
-    status = 503
-    title_zh = "实名核验暂时无法进行"
-    title_en = "Real-name check unavailable"
-    detail_zh = "实名核验服务暂时出了问题，请稍后再试，或携带身份证到窗口办理。"
-    detail_en = "The real-name check is unavailable; try again later or visit a service window."
+class RealNameUnavailable(errors.Unavailable, code="realname.unavailable"):
+    zh = "实名核验暂时无法进行|实名核验服务暂时出了问题，请稍后再试，或携带身份证到窗口办理。"
+    en = "Real-name check unavailable|The real-name check is unavailable; try again later or visit a service window."
 
     def __init__(self, **kwargs) -> None:
         super().__init__(headers={"Retry-After": "30"}, **kwargs)

@@ -21,22 +21,14 @@ from backend.kit.pii import mask_phone
 log = logging.getLogger("yiwang.sms")
 
 
-class SmsUnavailable(errors.ServiceError):
-    code = "sms.unavailable"
-    status = 503
-    title_zh = "短信暂时发送不了"
-    title_en = "SMS cannot be sent right now"
-    detail_zh = "短信服务暂时出了问题，请稍后再试。"
-    detail_en = "The SMS service has a problem; please try again later."
+class SmsUnavailable(errors.Unavailable, code="sms.unavailable"):
+    zh = "短信暂时发送不了|短信服务暂时出了问题，请稍后再试。"
+    en = "SMS cannot be sent right now|The SMS service has a problem; please try again later."
 
 
-class SmsRateLimited(errors.ServiceError):
-    code = "sms.rate_limited"
-    status = 429
-    title_zh = "短信发送太频繁"
-    title_en = "Too many text messages"
-    detail_zh = "给这个号码发送的短信太多了，请稍后再试。"
-    detail_en = "Too many messages were sent to this number; try later."
+class SmsRateLimited(errors.TooMany, code="sms.rate_limited"):
+    zh = "短信发送太频繁|给这个号码发送的短信太多了，请稍后再试。"
+    en = "Too many text messages|Too many messages were sent to this number; try later."
 
 
 class SmsSender(Protocol):

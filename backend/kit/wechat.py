@@ -18,49 +18,29 @@ from backend.kit import errors
 log = logging.getLogger("yiwang.wechat")
 
 
-class WeChatCodeInvalid(errors.ServiceError):
-    code = "auth.wechat_code_invalid"
-    status = 401
-    title_zh = "微信登录凭证无效"
-    title_en = "Invalid WeChat login code"
-    detail_zh = "登录凭证无效或已过期，请关闭小程序后重新进入。"
-    detail_en = "The login code is invalid or expired; reopen the mini-program."
+class WeChatCodeInvalid(errors.Unauthorized, code="auth.wechat_code_invalid"):
+    zh = "微信登录凭证无效|登录凭证无效或已过期，请关闭小程序后重新进入。"
+    en = "Invalid WeChat login code|The login code is invalid or expired; reopen the mini-program."
 
 
-class WeChatCodeUsed(errors.ServiceError):
-    code = "auth.wechat_code_used"
-    status = 401
-    title_zh = "微信登录凭证已使用"
-    title_en = "WeChat login code already used"
-    detail_zh = "这个登录凭证已经用过了，请重新登录。"
-    detail_en = "This login code was already used; log in again."
+class WeChatCodeUsed(errors.Unauthorized, code="auth.wechat_code_used"):
+    zh = "微信登录凭证已使用|这个登录凭证已经用过了，请重新登录。"
+    en = "WeChat login code already used|This login code was already used; log in again."
 
 
-class WeChatRateLimited(errors.ServiceError):
-    code = "auth.wechat_rate_limited"
-    status = 429
-    title_zh = "登录太频繁"
-    title_en = "Too many WeChat logins"
-    detail_zh = "登录太频繁了，请一分钟后再试。"
-    detail_en = "Too many logins; try again in a minute."
+class WeChatRateLimited(errors.TooMany, code="auth.wechat_rate_limited"):
+    zh = "登录太频繁|登录太频繁了，请一分钟后再试。"
+    en = "Too many WeChat logins|Too many logins; try again in a minute."
 
 
-class WeChatUnavailable(errors.ServiceError):
-    code = "auth.wechat_unavailable"
-    status = 503
-    title_zh = "微信服务暂时不可用"
-    title_en = "WeChat is unavailable"
-    detail_zh = "暂时连不上微信服务，请稍后再试。"
-    detail_en = "WeChat cannot be reached right now; try again later."
+class WeChatUnavailable(errors.Unavailable, code="auth.wechat_unavailable"):
+    zh = "微信服务暂时不可用|暂时连不上微信服务，请稍后再试。"
+    en = "WeChat is unavailable|WeChat cannot be reached right now; try again later."
 
 
-class WeChatNotConfigured(errors.ServiceError):
-    code = "auth.wechat_not_configured"
-    status = 503
-    title_zh = "未开通微信登录"
-    title_en = "WeChat login is not configured"
-    detail_zh = "本站点尚未开通微信登录，请使用手机号登录。"
-    detail_en = "This site has no WeChat app configured; log in with your phone."
+class WeChatNotConfigured(errors.Unavailable, code="auth.wechat_not_configured"):
+    zh = "未开通微信登录|本站点尚未开通微信登录，请使用手机号登录。"
+    en = "WeChat login is not configured|This site has no WeChat app configured; log in with your phone."
 
 
 _ERRORS: dict[int, type[errors.ServiceError]] = {

@@ -97,7 +97,8 @@ class Workflow(Generic[M]):
             raise ValueError(f"{self.name}: unknown initial status {self.initial}")
         # One stable code per workflow (application.illegal_transition), documented by the routes that use it.
         self.error: type[IllegalTransition] = type(f"{self.name.title().replace('_', '')}IllegalTransition", (IllegalTransition,),
-                                                   {"code": f"{self.name}.illegal_transition", "__module__": __name__})
+                                                   {"zh": IllegalTransition.zh, "en": IllegalTransition.en, "__module__": __name__},
+                                                   code=f"{self.name}.illegal_transition")
         REGISTRY[self.name] = self
 
     def moves(self) -> list[tuple[str, str, str]]:
@@ -140,13 +141,9 @@ REGISTRY: dict[str, Workflow] = {}
 EXERCISED: set[tuple[str, str, str]] = set()
 
 
-class IllegalTransition(errors.ServiceError):
-    code = "workflow.illegal_transition"
-    status = 409
-    title_zh = "当前状态不能进行此操作"
-    title_en = "Not possible in the current state"
-    detail_zh = "{noun}当前为“{status}”，不能{action}。请刷新页面查看最新进度。"  # action comes quoted
-    detail_en = "Not possible in the current state. Reload to see the latest progress."
+class IllegalTransition(errors.Conflict, code="workflow.illegal_transition"):
+    zh = "当前状态不能进行此操作|{noun}当前为“{status}”，不能{action}。请刷新页面查看最新进度。"  # action comes quoted
+    en = "Not possible in the current state|Not possible in the current state. Reload to see the latest progress."
 
 
 async def transition(

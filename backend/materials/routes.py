@@ -10,7 +10,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth.errors import CsrfFailed, IdentityRequired, NotAuthenticated
 from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.kit import errors
@@ -23,16 +22,11 @@ from backend.materials.models import Material
 
 api = API(prefix="/api/v1")
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
-AUTH = [NotAuthenticated, CsrfFailed, IdentityRequired]
 
 
-class BadUpload(errors.ServiceError):
-    code = "material.bad_upload"
-    status = 400
-    title_zh = "上传内容格式有误"
-    title_en = "Malformed upload"
-    detail_zh = "请以 multipart/form-data 上传一张照片（字段名 file）。"
-    detail_en = "Send one photo as multipart/form-data in the field 'file'."
+class BadUpload(errors.BadRequest, code="material.bad_upload"):
+    zh = "上传内容格式有误|请以 multipart/form-data 上传一张照片（字段名 file）。"
+    en = "Malformed upload|Send one photo as multipart/form-data in the field 'file'."
 
 
 class UploadForm(BaseModel):
@@ -87,7 +81,7 @@ def _out(material: Material, *, english: bool, reused: bool = False) -> Material
 
 @api.post("/materials", summary="Upload one photo (201; 200 with reused=true when I uploaded the same photo before)",
           tags=["materials"], form=UploadForm, response=MaterialOut, status=201, also=[200],
-          errors=[*AUTH, BadUpload, materials.UnsupportedImage, materials.ImageUnreadable, materials.ImageTooLarge, errors.PayloadTooLarge],
+          errors=[BadUpload, materials.UnsupportedImage, materials.ImageUnreadable, materials.ImageTooLarge, errors.PayloadTooLarge],
           wrappers=[requires(verified=True)])
 async def upload(request: Request, *, session: SessionInfo):
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -116,7 +110,7 @@ async def upload(request: Request, *, session: SessionInfo):
 
 
 @api.get("/materials", summary="My material library (expired ones are not offered)", tags=["materials"], response=MaterialList,
-         errors=AUTH, wrappers=[requires(verified=True)])
+         wrappers=[requires(verified=True)])
 async def my_materials(request: Request, *, session: SessionInfo) -> MaterialList:
     english = wants_english(request.headers.get("accept-language"))
     return MaterialList(items=[_out(m, english=english) for m in await materials.library(session=session)])
@@ -128,12 +122,12 @@ async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> Res
 
 
 @api.get("/materials/{material_id:int}/file", summary="The stored photo (owner only)", tags=["materials"], content=JPEG,
-         errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
+         errors=[materials.MaterialNotFound], wrappers=[requires(verified=True)])
 async def material_file(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=False)
 
 
 @api.get("/materials/{material_id:int}/thumbnail", summary="The thumbnail (owner only)", tags=["materials"], content=JPEG,
-         errors=[*AUTH, materials.MaterialNotFound], wrappers=[requires(verified=True)])
+         errors=[materials.MaterialNotFound], wrappers=[requires(verified=True)])
 async def material_thumbnail(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=True)

@@ -42,38 +42,24 @@ def _pipeline() -> asyncio.Semaphore:
     return semaphore
 
 
-class UnsupportedImage(errors.ServiceError):
-    code = "material.unsupported_type"
-    status = 415
-    title_zh = "不支持的文件类型"
-    title_en = "Unsupported file type"
-    detail_zh = "只能上传照片（JPEG、PNG、WebP 或 HEIC）。请用手机拍照后上传。"
-    detail_en = "Upload a photo (JPEG, PNG, WebP or HEIC)."
+class UnsupportedImage(errors.ServiceError, status=415, code="material.unsupported_type"):
+    zh = "不支持的文件类型|只能上传照片（JPEG、PNG、WebP 或 HEIC）。请用手机拍照后上传。"
+    en = "Unsupported file type|Upload a photo (JPEG, PNG, WebP or HEIC)."
 
 
-class ImageUnreadable(errors.ServiceError):
-    code = "material.unreadable"
-    status = 422
-    title_zh = "照片无法读取"
-    title_en = "The photo cannot be read"
-    detail_zh = "照片文件不完整或已损坏，请重新拍照上传。"
-    detail_en = "The file is empty, truncated or damaged; take the photo again."
+class ImageUnreadable(errors.Invalid, code="material.unreadable"):
+    zh = "照片无法读取|照片文件不完整或已损坏，请重新拍照上传。"
+    en = "The photo cannot be read|The file is empty, truncated or damaged; take the photo again."
 
 
-class ImageTooLarge(errors.ServiceError):
-    code = "material.image_too_large"
-    status = 422
-    title_zh = "照片像素过大"
-    title_en = "Too many pixels"
-    detail_zh = "照片像素过大，请用手机相机的普通模式拍摄。"
-    detail_en = "The image has too many pixels; use the camera's normal mode."
+class ImageTooLarge(errors.Invalid, code="material.image_too_large"):
+    zh = "照片像素过大|照片像素过大，请用手机相机的普通模式拍摄。"
+    en = "Too many pixels|The image has too many pixels; use the camera's normal mode."
 
 
-class MaterialNotFound(errors.ServiceError):
-    code = "material.not_found"
-    status = 404
-    title_zh = "找不到该材料"
-    title_en = "Material not found"
+class MaterialNotFound(errors.NotFound, code="material.not_found"):
+    zh = "找不到该材料"
+    en = "Material not found"
 
 
 def _storage() -> LocalStorage:

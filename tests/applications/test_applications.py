@@ -279,7 +279,15 @@ async def test_unknown_material_item_and_expired_material_are_refused(client, re
     r = await client.put(f"{API}/{case['id']}/materials/passport", json={"material_id": up["id"]}, headers=resident)
     assert r.status_code == 422 and r.json()["code"] == "application.unknown_material"
     r = await client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": up["id"]}, headers=resident)
-    assert r.status_code == 422 and r.json()["code"] == "application.material_not_acceptable"
+    assert r.status_code == 422 and r.json()["code"] == "application.material_expired"
+
+
+async def test_a_plain_photo_is_refused_where_the_item_needs_a_checked_copy(client, resident):
+    r = await client.post(API, json={"service_code": "000105003000", "form": {}}, headers=resident)  # 营业执照: min_trust 2
+    assert r.status_code == 201, r.text
+    up = (await client.post("/api/v1/materials", headers=resident, files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")})).json()
+    r = await client.put(f"{API}/{r.json()['id']}/materials/licence", json={"material_id": up["id"]}, headers=resident)
+    assert r.status_code == 422 and r.json()["code"] == "application.material_trust_too_low"
 
 
 async def test_reviewer_reads_attached_photos_and_the_read_is_audited(client, resident, approver, other_department):

@@ -38,11 +38,9 @@ class Created(BaseModel):
     label: str
 
 
-class LabelTaken(errors.ServiceError):
-    code = "thing.label_taken"
-    status = 409
-    title_zh = "名称已被占用"
-    title_en = "Label taken"
+class LabelTaken(errors.Conflict, code="thing.label_taken"):
+    zh = "名称已被占用"
+    en = "Label taken"
 
 
 class Gate:
