@@ -53,7 +53,7 @@ class Account(Model):
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "auth.Person", related_name="accounts", null=True, on_delete=fields.SET_NULL
     )
-    assurance = fields.IntField(default=NONE)  # NONE | CLAIMED | REAL_NAME | IN_PERSON
+    assurance = fields.IntField(default=NONE, db_default=NONE)  # NONE | CLAIMED | REAL_NAME | IN_PERSON
     assurance_source = fields.CharField(max_length=16, null=True)  # claim | carrier3 | face | clerk | confirmed | phone_on_record
     bound_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -78,7 +78,7 @@ class Session(Model):
         "auth.Person", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
     mfa = fields.BooleanField(default=False)
-    assurance = fields.IntField(default=0)  # the account's assurance level when the session last learnt it
+    assurance = fields.IntField(default=0, db_default=0)  # the account's assurance level when the session last learnt it
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
     idle_seconds = fields.IntField()

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Account',
             name='assurance',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Account',
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Session',
             name='assurance',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Person',

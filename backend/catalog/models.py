@@ -39,7 +39,7 @@ class ServiceItem(Model):
     ems_allowed = fields.BooleanField(default=False)
     appointment_needed = fields.BooleanField(default=False)
     # The proof of identity an applicant's login channel needs: 1 claimed, 2 real-name source, 3 in person.
-    assurance_required = fields.IntField(default=1)
+    assurance_required = fields.IntField(default=1, db_default=1)
     keywords = fields.CharField(max_length=200, default="")
     search_text = fields.TextField(default="")
     published = fields.BooleanField(default=True)
