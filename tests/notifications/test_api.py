@@ -124,15 +124,15 @@ async def test_without_vapid_keys_push_is_503_and_nothing_is_stored(client, resi
 
     subscription = push.subscribe((await client.get("/api/v1/push/vapid-public-key")).json()["public_key"])
     settings = dataclasses.replace(auth_settings, vapid_private_key="")
-    original = resources._current
-    resources._current = dataclasses.replace(original, settings=settings)
+    original = resources._process
+    resources._process = dataclasses.replace(original, settings=settings)
     try:
         r = await client.get("/api/v1/push/vapid-public-key")
         assert r.status_code == 503 and r.json()["code"] == "push.not_configured"
         r = await client.post(SUBS, json=subscription, headers=resident)
         assert r.status_code == 503
     finally:
-        resources._current = original
+        resources._process = original
     assert not await PushSubscription.exists()
 
 
@@ -168,15 +168,15 @@ async def test_stream_sends_new_notifications_once_and_resumes_from_last_event_i
 async def test_stream_sends_heartbeats(client, resident, auth_settings):
     from backend.kit import resources
 
-    original = resources._current
-    resources._current = dataclasses.replace(original, settings=dataclasses.replace(auth_settings, stream_heartbeat=0.1))
+    original = resources._process
+    resources._process = dataclasses.replace(original, settings=dataclasses.replace(auth_settings, stream_heartbeat=0.1))
     try:
         events = stream.events(await person_id(), None)
         await events.__anext__()
         assert await asyncio.wait_for(events.__anext__(), 1) == ": ping\n\n"
         await events.aclose()
     finally:
-        resources._current = original
+        resources._process = original
 
 
 async def test_stream_refuses_a_bad_last_event_id(client, resident):
