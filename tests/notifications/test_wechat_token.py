@@ -28,6 +28,6 @@ async def test_a_second_process_reuses_the_cached_token(auth_settings, resources
         await second.send_subscribe_message(openid=openid, template_id=TEMPLATES["progress"], data=DATA, page=None)
         assert wechat.token_fetches == fetches + 1  # no second fetch: it would have invalidated the first process's token
     finally:
-        first.close()
-        second.close()
+        await first.close()
+        await second.close()
     assert len([m for m in wechat.subscribe_messages if m["touser"] == openid]) == 2
