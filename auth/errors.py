@@ -59,7 +59,9 @@ class LoginThrottled(errors.TooMany, code="auth.login_throttled"):
 
     def __init__(self, *, retry_after: int) -> None:
         minutes = -(-retry_after // 60)
-        wait_zh, wait_en = (f"{retry_after} 秒", f"{retry_after} seconds") if retry_after < 60 else (f"{minutes} 分钟", f"{minutes} minutes")
+        wait_zh, wait_en = (
+            (f"{retry_after} 秒", f"{retry_after} seconds") if retry_after < 60 else (f"{minutes} 分钟", f"{minutes} minutes")
+        )
         super().__init__(wait_zh=wait_zh, wait_en=wait_en, headers={"Retry-After": str(retry_after)})
 
 

@@ -130,8 +130,12 @@ class JoinRequest(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("auth.Account", related_name="join_requests", on_delete=fields.CASCADE)
-    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField("auth.Person", related_name="join_requests", on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "auth.Account", related_name="join_requests", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "auth.Person", related_name="join_requests", on_delete=fields.CASCADE
+    )
     status = fields.CharField(max_length=16)  # claimed | pending | joined | denied (auth.identity.JOIN); expires_at ends it
     code_hash = fields.CharField(max_length=64, null=True)
     attempts = fields.IntField(default=0)

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import deque
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 
 from starlette.responses import StreamingResponse
 
 from backend.kit.broker import RedisBroker
 from backend.kit.resources import current
-
 from notifications.models import Notification
 from notifications.outbox import inbox_channel, present
 
@@ -41,6 +40,7 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
         newest = await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True)
         last_event_id = newest or 0
     async with resources.broker.subscribe(inbox_channel(person_id)) as messages:
+
         async def pump() -> None:
             async for message in messages:
                 if queue.full():  # a stalled reader: drop the oldest, the replay on reconnect has them all

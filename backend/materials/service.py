@@ -88,11 +88,23 @@ async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on:
     try:
         async with transaction():
             material = await Material.create(
-                person_id=session.person_id, kind=kind, sha256=result.sha256, width=result.width, height=result.height,
-                size_bytes=len(result.data), warnings=result.warnings, expires_on=expires_on,
+                person_id=session.person_id,
+                kind=kind,
+                sha256=result.sha256,
+                width=result.width,
+                height=result.height,
+                size_bytes=len(result.data),
+                warnings=result.warnings,
+                expires_on=expires_on,
             )
-            await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="material.uploaded",
-                               object_type="material", object_id=material.id, detail={"kind": kind, "warnings": result.warnings})
+            await audit.record(
+                actor=f"person:{session.person_id}",
+                subject=f"person:{session.person_id}",
+                action="material.uploaded",
+                object_type="material",
+                object_id=material.id,
+                detail={"kind": kind, "warnings": result.warnings},
+            )
     except IntegrityError:
         # The same photo sent twice at once (a double tap, a retry): the first stored it, this one reuses it.
         winner = await Material.get_or_none(person_id=session.person_id, sha256=result.sha256)
@@ -125,11 +137,24 @@ async def store_issued(*, person_id: int, issued: Processed, kind: str, expires_
     """Put an issued e-certificate into the person's library (trust level 3, above any photo)."""
     async with transaction():
         material = await Material.create(
-            person_id=person_id, kind=kind, sha256=issued.sha256, width=issued.width, height=issued.height,
-            size_bytes=len(issued.data), warnings=[], trust_level=3, expires_on=expires_on,
+            person_id=person_id,
+            kind=kind,
+            sha256=issued.sha256,
+            width=issued.width,
+            height=issued.height,
+            size_bytes=len(issued.data),
+            warnings=[],
+            trust_level=3,
+            expires_on=expires_on,
         )
-        await audit.record(actor=actor, subject=f"person:{person_id}", action="material.certificate_stored",
-                           object_type="material", object_id=material.id, detail={"kind": kind})
+        await audit.record(
+            actor=actor,
+            subject=f"person:{person_id}",
+            action="material.certificate_stored",
+            object_type="material",
+            object_id=material.id,
+            detail={"kind": kind},
+        )
     return material
 
 
