@@ -21,8 +21,14 @@ class IdentityRequired(errors.Forbidden, code="auth.identity_required"):
 
 
 class AssuranceRequired(errors.Forbidden, code="auth.assurance_required"):
-    zh = "需要更高级别的实名核验|办理此事项需要核验您本人的身份：请用登记在您本人名下的手机号登录后重新实名（运营商核验），或携带身份证到窗口核验。"
-    en = "Stronger identity proof required|This item needs stronger proof of identity: verify with a phone registered in your name, or show your ID card at a service window."
+    zh = (
+        "需要更高级别的实名核验|办理此事项需要核验您本人的身份："
+        "请用登记在您本人名下的手机号登录后重新实名（运营商核验），或携带身份证到窗口核验。"
+    )
+    en = (
+        "Stronger identity proof required|This item needs stronger proof of identity: "
+        "verify with a phone registered in your name, or show your ID card at a service window."
+    )
 
 
 class SecondFactorRequired(errors.Forbidden, code="auth.second_factor_required"):

@@ -56,7 +56,7 @@ class InvalidIdNumber(ValueError):
 
 
 def check_character(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def normalize(value: str, *, today: date | None = None) -> str:

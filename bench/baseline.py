@@ -55,7 +55,8 @@ async def submit(request: Request) -> JSONResponse:
     application_id = int(request.path_params["application_id"])
     async with resources["pool"].acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
-            "UPDATE application SET status = 'submitted', submitted_at = now(), tracking_no = $2 WHERE id = $1 AND status = 'draft' RETURNING id",
+            "UPDATE application SET status = 'submitted', submitted_at = now(), tracking_no = $2 "
+            "WHERE id = $1 AND status = 'draft' RETURNING id",
             application_id,
             f"B{application_id}",
         )

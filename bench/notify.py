@@ -102,9 +102,8 @@ class CpuMeter:
         self.start = (cpu_seconds(fake_pid), postgres_cpu(), machine_cpu(), own_cpu())
 
     def stop(self, senders: float) -> dict[str, float]:
-        fake, machine, own = (
-            a - b for a, b in zip((cpu_seconds(self.fake_pid), machine_cpu(), own_cpu()), (self.start[0], self.start[2], self.start[3]))
-        )
+        now = (cpu_seconds(self.fake_pid), machine_cpu(), own_cpu())
+        fake, machine, own = (a - b for a, b in zip(now, (self.start[0], self.start[2], self.start[3]), strict=True))
         # per process: a backend that exits during the round drops out instead of making the sum negative
         pg = sum(cpu - self.start[1].get(pid, 0.0) for pid, cpu in postgres_cpu().items() if pid not in POLLER_PIDS)
         # "others": processes outside this benchmark (and our own polling process) — noise on a shared machine
@@ -477,7 +476,7 @@ class Bench:
             for _ in range(processes)
         ]
         outputs = []
-        for child, count, first in zip(children, share, firsts):
+        for child, count, first in zip(children, share, firsts, strict=True):
             child.stdin.write(
                 json.dumps(
                     {
@@ -567,7 +566,7 @@ class Bench:
         got, received_at = await self.fake_ids()
         await self.verify("latency run", set(ids))
         first_receipt: dict[int, float] = {}
-        for nid, at in zip(got, received_at):
+        for nid, at in zip(got, received_at, strict=True):
             if nid in committed:
                 first_receipt[nid] = min(at, first_receipt.get(nid, at))
         latencies = sorted(at - committed[nid] for nid, at in first_receipt.items())
@@ -654,8 +653,9 @@ async def measure(args: argparse.Namespace, env: dict[str, str], bench: Bench) -
     print(
         f"\n(from start: N / time from starting the processes until the last push was sent; first→last: (N−1) / span "
         f"of the sent times; CPU s over the round: senders = workers or bare processes, postgres = its processes for this "
-        f"database (not the benchmark's polling), others = the rest of the machine; CPU ms/notification = (senders + postgres) / N, the figure least "
-        f"disturbed by other load; set-up wrote {n} notify() calls in {ours1['setup']:.1f} s)"
+        f"database (not the benchmark's polling), others = the rest of the machine; "
+        f"CPU ms/notification = (senders + postgres) / N, the figure least disturbed by other load; "
+        f"set-up wrote {n} notify() calls in {ours1['setup']:.1f} s)"
     )
     print(
         f"\nlatency, 2 idle workers, {lat['count']} notifications at {lat['offered']:.0f}/s, commit → fake received: "

@@ -110,7 +110,8 @@ def main() -> int:
     print(f"naive Pillow (decode, LANCZOS)   {t_naive * 1000:7.1f} ms  {len(out_naive) / 1024:6.0f} KiB")
     if t_vips is not None:
         print(
-            f"libvips thumbnail_buffer         {t_vips * 1000:7.1f} ms  {len(out_vips) / 1024:6.0f} KiB  PSNR vs naive {psnr(out_naive, out_vips):5.1f} dB"
+            f"libvips thumbnail_buffer         {t_vips * 1000:7.1f} ms  {len(out_vips) / 1024:6.0f} KiB  "
+            f"PSNR vs naive {psnr(out_naive, out_vips):5.1f} dB"
         )
     print(
         f"yiwang (draft, BILINEAR, + thumb, checks, hash)  {t_ours * 1000:7.1f} ms  {len(out_ours) / 1024:6.0f} KiB  "

@@ -184,7 +184,8 @@ def main() -> int:
             ("submit application (PostgreSQL)", bare_submit, mine_submit),
         ):
             print(
-                f"{name:34} ratio vs bare: throughput {ours_load.rps / base.rps:.2f}, p99 {base.p99_ms / ours_load.p99_ms:.2f} (higher is better)"
+                f"{name:34} ratio vs bare: throughput {ours_load.rps / base.rps:.2f}, "
+                f"p99 {base.p99_ms / ours_load.p99_ms:.2f} (higher is better)"
             )
     finally:
         ours.stop()

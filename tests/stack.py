@@ -91,9 +91,9 @@ def start_app(env: dict[str, str], workdir: Path, *, port: int | None = None, ex
     app = AppProcess(port, proc, log_path)
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/readyz", proc=proc)
-    except Exception:
+    except Exception as exc:
         app.stop()
-        raise RuntimeError(f"app on {port} failed to start:\n{log_path.read_text(errors='replace')[-3000:]}")
+        raise RuntimeError(f"app on {port} failed to start:\n{log_path.read_text(errors='replace')[-3000:]}") from exc
     return app
 
 

@@ -218,7 +218,7 @@ def test_requests_are_spread_over_both_processes(stack):
     deadline = time.monotonic() + 5
     while True:  # an app writes its access-log line just after the answer has left: wait for the last ones
         after = [sum('"/healthz"' in line for line in a.log_lines()) for a in stack.apps]
-        served = [b - a for a, b in zip(before, after)]
+        served = [b - a for a, b in zip(before, after, strict=True)]
         if sum(served) >= 40 or time.monotonic() > deadline:
             break
         time.sleep(0.05)

@@ -108,7 +108,10 @@ async def _prepare(settings: Settings, who: str) -> Target:
 
 @pytest.fixture(scope="module", params=["sqlite-resident", "sqlite-anonymous", "postgres-resident", "postgres-anonymous"])
 def target(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, wechat_server
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    wechat_server,  # noqa: F811  (pytest hands in the fixture imported above)
 ) -> Iterator[Target]:
     kind, who = request.param.split("-")
     wx, wx_url = wechat_server

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import asyncpg
 import pytest
@@ -55,7 +56,7 @@ async def _raw(sql: str) -> None:
 
 
 async def _chain() -> list[tuple[int, int, str, str]]:
-    return [(l.seq, l.entry_id, l.prev_hash, l.hash) for l in await AuditLink.all().order_by("seq")]
+    return [(link.seq, link.entry_id, link.prev_hash, link.hash) for link in await AuditLink.all().order_by("seq")]
 
 
 async def test_rows_chain_and_verify(resources, settings):
@@ -65,7 +66,7 @@ async def test_rows_chain_and_verify(resources, settings):
     chain = await _chain()
     assert [(seq, entry) for seq, entry, _, _ in chain] == [(i + 1, e.id) for i, e in enumerate(entries)]
     assert chain[0][2] == audit.GENESIS_HASH
-    assert all(b[2] == a[3] for a, b in zip(chain, chain[1:]))
+    assert all(b[2] == a[3] for a, b in pairwise(chain))
     report = await audit.verify()
     assert report.ok and report.rows == 5 and report.unlinked == 0 and report.head_hash == chain[-1][3]
     assert await _link(settings) == 0  # nothing twice
@@ -337,7 +338,8 @@ async def _chainer_holders(url: str) -> list[str]:
             r["application_name"]
             for r in await conn.fetch(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                "WHERE l.locktype = 'advisory' AND l.granted "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             )
         ]
     finally:

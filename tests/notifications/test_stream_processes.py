@@ -74,7 +74,7 @@ async def test_a_change_made_elsewhere_reaches_open_pages_on_every_process_and_t
         f"{nginx.url}/api/v1/stream",
     ]
     streams = [([], asyncio.Event()) for _ in urls]
-    readers = [asyncio.create_task(read_events(url, headers, events, ready)) for url, (events, ready) in zip(urls, streams)]
+    readers = [asyncio.create_task(read_events(url, headers, events, ready)) for url, (events, ready) in zip(urls, streams, strict=True)]
     try:
         await asyncio.wait_for(asyncio.gather(*(ready.wait() for _, ready in streams)), 10)
         async with transaction():  # this test process is a third process: a worker, a clerk's app process…
