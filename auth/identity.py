@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 
@@ -72,7 +73,9 @@ async def _proof(account: Account, *, name: str, id_number: str) -> tuple[int, s
 
 async def person_level(person_id: int) -> int:
     """The strongest proof any channel of this person brought."""
-    return max(await Account.filter(person_id=person_id).values_list("assurance", flat=True), default=0)
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    levels = cast(list[int], await Account.filter(person_id=person_id).values_list("assurance", flat=True))
+    return max(levels, default=0)
 
 
 async def _bind(account: Account, person: Person, *, level: int, source: str) -> None:
@@ -216,7 +219,7 @@ async def _own_number(
     mine: Person | None, *, name: str, name_idx: str, id_number: str, id_idx: str, phone: str | None, actor: str
 ) -> Person:
     """The first channel to bring this number: it becomes (or makes) the number's owner."""
-    values = dict(
+    values: dict[str, Any] = dict(
         name_enc=_enc(name, "person.name"),
         name_idx=name_idx,
         id_number_enc=_enc(id_number, "person.id_number"),

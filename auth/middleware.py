@@ -40,7 +40,7 @@ SECURITY_SCHEMES = {
 
 def security_requirements(method: str) -> tuple[dict[str, list[str]], ...]:
     """Bearer token, or the cookie (plus the CSRF header when the method changes something)."""
-    cookie = {"session_cookie": []} if method in SAFE_METHODS else {"session_cookie": [], "csrf_token": []}
+    cookie: dict[str, list[str]] = {"session_cookie": []} if method in SAFE_METHODS else {"session_cookie": [], "csrf_token": []}
     return ({"bearer": []}, cookie)
 
 

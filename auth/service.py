@@ -8,6 +8,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast, overload
 
 from auth import events, otp, sessions
 from auth.errors import (
@@ -74,6 +75,12 @@ def _enc(value: str, purpose: str) -> str:
     return current().keyring.encrypt(value, purpose=purpose)
 
 
+@overload
+def _dec(token: str, purpose: str) -> str: ...
+@overload
+def _dec(token: None, purpose: str) -> None: ...
+@overload
+def _dec(token: str | None, purpose: str) -> str | None: ...
 def _dec(token: str | None, purpose: str) -> str | None:
     return None if token is None else current().keyring.decrypt(token, purpose=purpose)
 
@@ -212,7 +219,8 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
         if person_id is None:
             # The code proved this phone: the one person who has it on record (registered by
             # staff, or verified before) is who this channel belongs to, and is told.
-            known = await Person.filter(phone_idx=_bi(phone, "person.phone")).values_list("id", flat=True)
+            # values_list(flat=True) gives the values; tortoise types them as tuples
+            known = cast(list[int], await Person.filter(phone_idx=_bi(phone, "person.phone")).values_list("id", flat=True))
             if len(known) == 1:
                 person_id, assurance = known[0], CLAIMED
                 await Account.filter(id=account.id).update(
@@ -325,6 +333,7 @@ async def start_staff_login(*, phone: str, password: str, client: Client) -> Non
             if tries == FREE_TRIES:
                 await _record_throttled(scope="address", person=person, retry_after=delay)
         raise BadCredentials()
+    assert person is not None  # check_password refuses a missing hash
     for key in ("staff-tries", "staff-turn", "staff-until"):
         await broker.delete(f"{key}:{pair}")
     await otp.send(phone=phone, purpose="staff", ip=client.ip, actor=f"person:{person.id}")
@@ -493,6 +502,7 @@ async def contact_points(*, person_ids: list[int]) -> dict[int, Contact]:
     persons = {p.id: p for p in await Person.filter(id__in=person_ids)}
     openids: dict[int, str] = {}
     for account in await Account.filter(person_id__in=person_ids, kind="wechat_mp").order_by("last_login_at", "id"):
+        assert account.person_id is not None  # the filter
         openids[account.person_id] = _dec(account.subject_enc, "account.wechat_mp")  # the latest wins
     return {
         pid: Contact(openid=openids.get(pid), phone=_dec(persons[pid].phone_enc, "person.phone") if pid in persons else None)

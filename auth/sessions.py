@@ -12,6 +12,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from auth.models import RoleGrant, Session
 from backend.kit import audit
@@ -202,7 +203,8 @@ async def refresh_person(*, account_id: int, person_id: int, assurance: int) -> 
 
 async def detach_account(*, account_id: int) -> None:
     """The channel no longer acts for its person: its open sessions carry on unbound."""
-    rows = await Session.filter(account_id=account_id, revoked_at=None).values_list("token_hash", flat=True)
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    rows = cast(list[str], await Session.filter(account_id=account_id, revoked_at=None).values_list("token_hash", flat=True))
     await Session.filter(account_id=account_id, revoked_at=None).update(person_id=None, assurance=0)
     if _use_cache():
         for token_hash in rows:
@@ -221,7 +223,9 @@ async def forget_cached(*, person_id: int) -> None:
     """Drop cached copies so role or identity changes apply to the next request."""
     if not _use_cache():
         return
-    for token_hash in await Session.filter(person_id=person_id, revoked_at=None).values_list("token_hash", flat=True):
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    hashes = cast(list[str], await Session.filter(person_id=person_id, revoked_at=None).values_list("token_hash", flat=True))
+    for token_hash in hashes:
         await current().broker.delete(_cache_key(token_hash))
 
 

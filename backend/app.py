@@ -11,7 +11,7 @@ from typing import TypedDict
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from auth import routes as auth_routes
 from auth.errors import CsrfFailed
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await chainer
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
-    routes: list[Route | Mount] = [
+    routes: list[BaseRoute] = [
         *v1.mount(),
         *health.api.mount(),
         Route("/api/openapi.json", docs.openapi_endpoint(document), methods=["GET"]),

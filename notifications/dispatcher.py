@@ -15,7 +15,7 @@ import random
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -160,7 +160,7 @@ class Dispatcher:
         if outcome.kind == "sent":
             await self._sent.add((delivery.id, token, (outcome.message_id or "")[:200]))
             return
-        mine = {"delivery_id": delivery.id, "token": token, "last_error": outcome.error[:300]}
+        mine: dict[str, Any] = {"delivery_id": delivery.id, "token": token, "last_error": outcome.error[:300]}
         if outcome.kind == "retry" and outcome.throttled:  # told to wait: later, with the attempt given back
             updated = await delivery_status.move(
                 "retry",
@@ -234,7 +234,14 @@ class Dispatcher:
             n = notifications[r.notification_id]
             contact = contacts.get(n.person_id)
             jobs.append(
-                self.deliver(token, r, n, contact and contact.openid, contact and contact.phone, subscriptions.get(n.person_id, []))
+                self.deliver(
+                    token,
+                    r,
+                    n,
+                    contact.openid if contact else None,
+                    contact.phone if contact else None,
+                    subscriptions.get(n.person_id, []),
+                )
             )
         return jobs
 
@@ -267,7 +274,7 @@ class Dispatcher:
                     if inflight and len(inflight) >= self.concurrency:
                         await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                waiters = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
+                waiters: list[asyncio.Task[Any]] = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
                 if inflight:
                     waiters.append(asyncio.create_task(asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)))
                 done, pending = await asyncio.wait(waiters, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)

@@ -11,7 +11,7 @@ from backend.kit import errors
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from notifications.models import Delivery, Notification, Preference, WeChatQuota
-from notifications.outbox import preferences
+from notifications.outbox import preferences as preferences  # part of the inbox's interface too
 
 
 class NotificationNotFound(errors.NotFound, code="notification.not_found"):

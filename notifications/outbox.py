@@ -110,7 +110,7 @@ async def notify(
     title: str,
     body: str,
     link: str | None = None,
-    fields: dict[str, str] | None = None,
+    fields: dict[str, str | None] | None = None,
     data: dict[str, Any] | None = None,
 ) -> Notification | None:
     """Record a notification and its deliveries in the caller's transaction.
@@ -127,7 +127,7 @@ async def notify(
     caller leaves nothing behind; the live stream and the dispatcher hear of it only after commit.
     """
     event_policy = policy(event)
-    fields = public_fields(fields, event=event, strict=True)
+    public = public_fields(fields, event=event, strict=True)
     link = check_link(link)
     now = datetime.now(UTC)
     async with transaction():
@@ -140,7 +140,7 @@ async def notify(
                     title=mask(title)[:100],
                     body=mask(body),
                     link=link,
-                    data={**(data or {}), "fields": fields},
+                    data={**(data or {}), "fields": public},
                     critical=event_policy.critical,
                     created_at=now,
                 )

@@ -13,6 +13,7 @@ import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator
+from typing import cast
 
 from starlette.responses import StreamingResponse
 
@@ -37,7 +38,8 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
     look_every = heartbeat if isinstance(resources.broker, RedisBroker) else IN_PROCESS_LOOK
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
     if last_event_id is None:  # a fresh page: from now on (it loads the inbox itself)
-        newest = await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True)
+        # first().values_list(flat=True) gives the value or None; tortoise types it as a tuple
+        newest = cast(int | None, await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True))
         last_event_id = newest or 0
     async with resources.broker.subscribe(inbox_channel(person_id)) as messages:
 

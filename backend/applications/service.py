@@ -7,7 +7,7 @@ import io
 import re
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image, ImageDraw
 from tortoise.exceptions import IntegrityError
@@ -131,7 +131,9 @@ async def prefill(*, session: SessionInfo, service_code: str) -> dict[str, Any]:
     guide = await catalog.guide(code=service_code)
     details = await identity.personal_details(person_id=session.person_id)
     earlier: dict[str, Any] = {}
-    for form in await Application.filter(person_id=session.person_id).exclude(status="draft").order_by("id").values_list("form", flat=True):
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    forms = await Application.filter(person_id=session.person_id).exclude(status="draft").order_by("id").values_list("form", flat=True)
+    for form in cast(list[dict[str, Any]], forms):
         earlier.update({k: v for k, v in form.items() if v not in (None, "")})
     values: dict[str, Any] = {}
     for field in guide.form_schema:
@@ -309,7 +311,8 @@ async def detach_material(*, session: SessionInfo, application_id: int, material
 
 
 async def _missing_materials(application: Application, guide: ServiceGuide) -> list[dict[str, str]]:
-    attached = set(await AttachedMaterial.filter(application_id=application.id).values_list("material_key", flat=True))
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    attached = set(cast(list[str], await AttachedMaterial.filter(application_id=application.id).values_list("material_key", flat=True)))
     return [
         {"field": f"materials.{m.key}", "code": "missing", "message_zh": f"请提供“{m.name}”", "message_en": f"{m.name} is required"}
         for m in guide.materials

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette._utils import get_route_path
 from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.requests import Request
@@ -343,7 +343,7 @@ def openapi(
     middleware's CSRF check).
     """
     operations = [(api.prefix, op) for api in apis for op in api.operations]
-    models: list[tuple[type[BaseModel], str]] = []
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = []
     for _, op in operations:
         if op.body is not None:
             models.append((op.body, "validation"))

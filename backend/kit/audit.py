@@ -30,7 +30,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import connections
@@ -38,6 +38,9 @@ from tortoise import connections
 from backend.kit.context import current_request_id
 from backend.kit.models import AuditEntry, AuditHead, AuditLink
 from backend.kit.transactions import transaction
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = logging.getLogger("yiwang.audit")
 
@@ -197,7 +200,7 @@ class Chainer:
         self.retry = retry  # how often the others try to take over
         self.batch = batch
         self.name = f"{CHAINER_APPLICATION_NAME} {socket.gethostname()[:16]}-{os.getpid()}"
-        self._lock_conn = None  # PostgreSQL: the connection whose session holds the advisory lock
+        self._lock_conn: asyncpg.Connection | None = None  # PostgreSQL: the connection whose session holds the advisory lock
         self._holding = False
         self._cursor: _Cursor | None = None
 

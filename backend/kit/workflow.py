@@ -134,7 +134,7 @@ class Workflow(Generic[M]):
         step = self.steps.get(action)
         return self.error(noun=self.noun, status=self.labels.get(status, status), action=f"“{step.verb}”" if step else "这样操作")
 
-    def fields_for_create(self) -> dict[str, str]:
+    def fields_for_create(self) -> dict[str, Any]:
         """The columns a new object starts with (its initial status)."""
         return {"status": self.initial}
 

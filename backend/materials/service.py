@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from datetime import UTC, date, datetime
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from tortoise.exceptions import IntegrityError
 
@@ -197,7 +197,8 @@ async def stored_file(*, material_id: int, thumbnail: bool):
 async def collect_garbage() -> int:
     """Delete stored files no material refers to (left by failed requests); returns how many."""
     storage = _storage()
-    referenced = set(await Material.all().values_list("sha256", flat=True))
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    referenced = set(cast(list[str], await Material.all().values_list("sha256", flat=True)))
     removed = 0
     for key in await storage.keys():
         if key.split(".", 1)[0] not in referenced:
