@@ -34,8 +34,11 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 pwa: pwa/dist/index.html
-# Vite only strips the types; vue-tsc checks them (scripts and templates alike).
-lint: pwa/node_modules/.package-lock.json
+# ruff and mypy read their settings from pyproject.toml. Vite only strips the types; vue-tsc checks them (scripts and templates alike).
+lint: install pwa/node_modules/.package-lock.json
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	cd pwa && npm run --silent typecheck
 pwa/node_modules/.package-lock.json: pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund --loglevel=error

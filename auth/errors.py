@@ -21,8 +21,14 @@ class IdentityRequired(errors.Forbidden, code="auth.identity_required"):
 
 
 class AssuranceRequired(errors.Forbidden, code="auth.assurance_required"):
-    zh = "需要更高级别的实名核验|办理此事项需要核验您本人的身份：请用登记在您本人名下的手机号登录后重新实名（运营商核验），或携带身份证到窗口核验。"
-    en = "Stronger identity proof required|This item needs stronger proof of identity: verify with a phone registered in your name, or show your ID card at a service window."
+    zh = (
+        "需要更高级别的实名核验|办理此事项需要核验您本人的身份："
+        "请用登记在您本人名下的手机号登录后重新实名（运营商核验），或携带身份证到窗口核验。"
+    )
+    en = (
+        "Stronger identity proof required|This item needs stronger proof of identity: "
+        "verify with a phone registered in your name, or show your ID card at a service window."
+    )
 
 
 class SecondFactorRequired(errors.Forbidden, code="auth.second_factor_required"):
@@ -59,7 +65,9 @@ class LoginThrottled(errors.TooMany, code="auth.login_throttled"):
 
     def __init__(self, *, retry_after: int) -> None:
         minutes = -(-retry_after // 60)
-        wait_zh, wait_en = (f"{retry_after} 秒", f"{retry_after} seconds") if retry_after < 60 else (f"{minutes} 分钟", f"{minutes} minutes")
+        wait_zh, wait_en = (
+            (f"{retry_after} 秒", f"{retry_after} seconds") if retry_after < 60 else (f"{minutes} 分钟", f"{minutes} minutes")
+        )
         super().__init__(wait_zh=wait_zh, wait_en=wait_en, headers={"Retry-After": str(retry_after)})
 
 

@@ -15,14 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
-
-from backend.kit import audit, errors
-from backend.kit.netaddr import network_of
-from backend.kit.resources import current
-from backend.kit.transactions import transaction
-from backend.kit.workflow import IllegalTransition, Principal, Step, StepContext, Workflow, transition
 
 from auth import events, otp, sessions
 from auth.errors import CodeInvalid, IdentityMismatch, NotAuthenticated
@@ -31,6 +26,11 @@ from auth.idnumber import normalize as normalize_id_number
 from auth.models import CLAIMED, REAL_NAME, Account, JoinRequest, Person
 from auth.service import _bi, _dec, _enc, _profile_changed
 from auth.sessions import SessionInfo
+from backend.kit import audit, errors
+from backend.kit.netaddr import network_of
+from backend.kit.resources import current
+from backend.kit.transactions import transaction
+from backend.kit.workflow import IllegalTransition, Principal, Step, StepContext, Workflow, transition
 
 # (window seconds, allowed): per channel, per client address (IPv6 per /64), per ID number.
 BIND_PER_ACCOUNT = (3600, 10)
@@ -73,7 +73,9 @@ async def _proof(account: Account, *, name: str, id_number: str) -> tuple[int, s
 
 async def person_level(person_id: int) -> int:
     """The strongest proof any channel of this person brought."""
-    return max(await Account.filter(person_id=person_id).values_list("assurance", flat=True), default=0)
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    levels = cast(list[int], await Account.filter(person_id=person_id).values_list("assurance", flat=True))
+    return max(levels, default=0)
 
 
 async def _bind(account: Account, person: Person, *, level: int, source: str) -> None:
@@ -95,52 +97,90 @@ async def bind_identity(*, session: SessionInfo, name: str, id_number: str, ip: 
     level, source = await _proof(account, name=name, id_number=id_number)
     actor = f"account:{account.id}"
     async with transaction():
-        person = await _owner_or_claim(account, mine, name=name, name_idx=name_idx, id_number=id_number, id_idx=id_idx,
-                                       level=level, source=source, actor=actor)
+        person = await _owner_or_claim(
+            account, mine, name=name, name_idx=name_idx, id_number=id_number, id_idx=id_idx, level=level, source=source, actor=actor
+        )
         if account.person_id == person.id and account.assurance >= level:
             level = account.assurance  # proving again never lowers a binding
         else:
             await _bind(account, person, level=level, source=source)
-        await audit.record(actor=actor, subject=f"person:{person.id}", action="identity.bound", object_type="account",
-                           object_id=account.id, detail={"channel": account.kind, "assurance": level, "source": source})
+        await audit.record(
+            actor=actor,
+            subject=f"person:{person.id}",
+            action="identity.bound",
+            object_type="account",
+            object_id=account.id,
+            detail={"channel": account.kind, "assurance": level, "source": source},
+        )
     await sessions.refresh_person(account_id=account.id, person_id=person.id, assurance=level)
     await _profile_changed(person.id)
     return await Person.get(id=person.id)
 
 
-async def _owner_or_claim(account: Account, mine: Person | None, *, name: str, name_idx: str, id_number: str, id_idx: str,
-                          level: int, source: str, actor: str) -> Person:
+async def _owner_or_claim(
+    account: Account, mine: Person | None, *, name: str, name_idx: str, id_number: str, id_idx: str, level: int, source: str, actor: str
+) -> Person:
     """The person this channel binds to: the number's owner when the proof is enough, else its own."""
     owner = await Person.get_or_none(id_number_idx=id_idx)
     if owner is None:
         try:
             async with transaction():  # a savepoint: a racing first claim loses here, not with a 500
-                return await _own_number(mine, name=name, name_idx=name_idx, id_number=id_number, id_idx=id_idx,
-                                         phone=_dec(account.subject_enc, "account.phone") if account.kind == "phone" else None, actor=actor)
+                return await _own_number(
+                    mine,
+                    name=name,
+                    name_idx=name_idx,
+                    id_number=id_number,
+                    id_idx=id_idx,
+                    phone=_dec(account.subject_enc, "account.phone") if account.kind == "phone" else None,
+                    actor=actor,
+                )
         except IntegrityError:
             owner = await Person.get(id_number_idx=id_idx)
     if mine is not None and mine.id == owner.id:
         return owner
     if level >= REAL_NAME and owner.name_idx == name_idx and level >= await person_level(owner.id):
-        await events.tell(IdentityNotice(person_id=owner.id, kind="channel_added", dedupe_key=f"identity:channel:{account.id}:{owner.id}",
-                                         params={"channel": account.kind}))
+        await events.tell(
+            IdentityNotice(
+                person_id=owner.id,
+                kind="channel_added",
+                dedupe_key=f"identity:channel:{account.id}:{owner.id}",
+                params={"channel": account.kind},
+            )
+        )
         await _set_aside_claims(owner, joining=account, actor=actor)
         return owner
     # Not enough proof to join: a person of its own, the number kept as a claim, the owner told.
     claimant = mine or await Person.create(phone_enc=_enc_phone(account), phone_idx=_idx_phone(account))
     await Person.filter(id=claimant.id).update(
-        name_enc=_enc(name, "person.name"), name_idx=name_idx, id_number_enc=_enc(id_number, "person.id_number"),
-        claim_idx=id_idx, verified_at=datetime.now(UTC),
+        name_enc=_enc(name, "person.name"),
+        name_idx=name_idx,
+        id_number_enc=_enc(id_number, "person.id_number"),
+        claim_idx=id_idx,
+        verified_at=datetime.now(UTC),
     )
     request = await _open_request(account.id)
     if request is not None and request.person_id == owner.id:
         return claimant  # asked before: the owner has been told already
-    request = await JoinRequest.create(account_id=account.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME,
-                                       **JOIN.fields_for_create())
-    await audit.record(actor=actor, subject=f"person:{owner.id}", action="identity.kept_apart", object_type="join_request",
-                       object_id=request.id, result="denied", detail={"channel": account.kind, "assurance": level, "source": source})
-    await events.tell(IdentityNotice(person_id=owner.id, kind="join_refused", dedupe_key=f"identity:claim:{request.id}",
-                                     params={"channel": account.kind, "request_id": str(request.id)}))
+    request = await JoinRequest.create(
+        account_id=account.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME, **JOIN.fields_for_create()
+    )
+    await audit.record(
+        actor=actor,
+        subject=f"person:{owner.id}",
+        action="identity.kept_apart",
+        object_type="join_request",
+        object_id=request.id,
+        result="denied",
+        detail={"channel": account.kind, "assurance": level, "source": source},
+    )
+    await events.tell(
+        IdentityNotice(
+            person_id=owner.id,
+            kind="join_refused",
+            dedupe_key=f"identity:claim:{request.id}",
+            params={"channel": account.kind, "request_id": str(request.id)},
+        )
+    )
     return claimant
 
 
@@ -153,10 +193,17 @@ async def _set_aside_claims(owner: Person, *, joining: Account, actor: str) -> N
     claims = await Account.filter(person_id=owner.id, assurance_source="claim").exclude(id=joining.id)
     for claim in claims:
         await Account.filter(id=claim.id).update(person_id=None, assurance=0, assurance_source=None, bound_at=None)
-        request = await JoinRequest.create(account_id=claim.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME,
-                                           **JOIN.fields_for_create())
-        await audit.record(actor=actor, subject=f"person:{owner.id}", action="identity.claim_set_aside", object_type="join_request",
-                           object_id=request.id, detail={"channel": claim.kind})
+        request = await JoinRequest.create(
+            account_id=claim.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME, **JOIN.fields_for_create()
+        )
+        await audit.record(
+            actor=actor,
+            subject=f"person:{owner.id}",
+            action="identity.claim_set_aside",
+            object_type="join_request",
+            object_id=request.id,
+            detail={"channel": claim.kind},
+        )
         await sessions.detach_account(account_id=claim.id)
 
 
@@ -168,15 +215,24 @@ def _idx_phone(account: Account) -> str | None:
     return _bi(_dec(account.subject_enc, "account.phone"), "person.phone") if account.kind == "phone" else None
 
 
-async def _own_number(mine: Person | None, *, name: str, name_idx: str, id_number: str, id_idx: str, phone: str | None, actor: str) -> Person:
+async def _own_number(
+    mine: Person | None, *, name: str, name_idx: str, id_number: str, id_idx: str, phone: str | None, actor: str
+) -> Person:
     """The first channel to bring this number: it becomes (or makes) the number's owner."""
-    values = dict(name_enc=_enc(name, "person.name"), name_idx=name_idx, id_number_enc=_enc(id_number, "person.id_number"),
-                  id_number_idx=id_idx, claim_idx=id_idx, verified_at=datetime.now(UTC))
+    values: dict[str, Any] = dict(
+        name_enc=_enc(name, "person.name"),
+        name_idx=name_idx,
+        id_number_enc=_enc(id_number, "person.id_number"),
+        id_number_idx=id_idx,
+        claim_idx=id_idx,
+        verified_at=datetime.now(UTC),
+    )
     if mine is not None:
         await Person.filter(id=mine.id).update(**values)
         return mine
-    person = await Person.create(phone_enc=_enc(phone, "person.phone") if phone else None,
-                                 phone_idx=_bi(phone, "person.phone") if phone else None, **values)
+    person = await Person.create(
+        phone_enc=_enc(phone, "person.phone") if phone else None, phone_idx=_bi(phone, "person.phone") if phone else None, **values
+    )
     await audit.record(actor=actor, action="person.created", object_type="person", object_id=person.id, subject=f"person:{person.id}")
     return person
 
@@ -193,19 +249,25 @@ JOIN: Workflow[JoinRequest] = Workflow(
     model=JoinRequest,
     labels={"claimed": "未申请", "pending": "待确认", "joined": "已加入", "denied": "已拒绝"},
     initial="claimed",
-    steps={s.action: s for s in (
-        Step("ask", {"claimed": "pending", "pending": "pending"}, "申请加入", "申请加入"),
-        Step("join", {"claimed": "joined", "pending": "joined"}, "已加入", "加入", effect=_decided),
-        Step("deny", {"claimed": "denied", "pending": "denied"}, "不是本人", "拒绝", effect=_decided),
-    )},
+    steps={
+        s.action: s
+        for s in (
+            Step("ask", {"claimed": "pending", "pending": "pending"}, "申请加入", "申请加入"),
+            Step("join", {"claimed": "joined", "pending": "joined"}, "已加入", "加入", effect=_decided),
+            Step("deny", {"claimed": "denied", "pending": "denied"}, "不是本人", "拒绝", effect=_decided),
+        )
+    },
     subject=lambda r: f"person:{r.person_id}",
     noun="加入申请",
 )
 
 
 async def _open_request(account_id: int) -> JoinRequest | None:
-    return await JoinRequest.filter(account_id=account_id, status__in=("claimed", "pending"),
-                                    expires_at__gt=datetime.now(UTC)).order_by("-id").first()
+    return (
+        await JoinRequest.filter(account_id=account_id, status__in=("claimed", "pending"), expires_at__gt=datetime.now(UTC))
+        .order_by("-id")
+        .first()
+    )
 
 
 async def request_join(*, session: SessionInfo, ip: str) -> None:
@@ -222,8 +284,14 @@ async def request_join(*, session: SessionInfo, ip: str) -> None:
     owner = await Person.get(id=request.person_id)
     async with transaction():
         await transition(JOIN, request, action="ask", by=session.principal)
-        await events.tell(IdentityNotice(person_id=owner.id, kind="join_requested", dedupe_key=f"identity:join:{request.id}:{int(datetime.now(UTC).timestamp()) // 60}",
-                                         params={"request_id": str(request.id)}))
+        await events.tell(
+            IdentityNotice(
+                person_id=owner.id,
+                kind="join_requested",
+                dedupe_key=f"identity:join:{request.id}:{int(datetime.now(UTC).timestamp()) // 60}",
+                params={"request_id": str(request.id)},
+            )
+        )
     phone = _dec(owner.phone_enc, "person.phone")
     if phone:  # the owner's phone limits apply (1 a minute …): asking again too soon is a 429
         await otp.send(phone=phone, purpose=f"join:{request.id}", ip=ip, actor=f"account:{session.account_id}", template="join_code")
@@ -252,10 +320,22 @@ async def _join(request: JoinRequest, *, source: str, by: Principal) -> Person:
         except IllegalTransition:
             raise JoinRequestNotFound() from None
         await _bind(account, await Person.get(id=request.person_id), level=CLAIMED, source=source)
-        await audit.record(actor=by.actor, subject=f"person:{request.person_id}", action="identity.joined", object_type="account",
-                           object_id=account.id, detail={"channel": account.kind, "source": source, "join_request": request.id})
-        await events.tell(IdentityNotice(person_id=request.person_id, kind="channel_added",
-                                         dedupe_key=f"identity:channel:{account.id}:{request.person_id}", params={"channel": account.kind}))
+        await audit.record(
+            actor=by.actor,
+            subject=f"person:{request.person_id}",
+            action="identity.joined",
+            object_type="account",
+            object_id=account.id,
+            detail={"channel": account.kind, "source": source, "join_request": request.id},
+        )
+        await events.tell(
+            IdentityNotice(
+                person_id=request.person_id,
+                kind="channel_added",
+                dedupe_key=f"identity:channel:{account.id}:{request.person_id}",
+                params={"channel": account.kind},
+            )
+        )
     await sessions.refresh_person(account_id=account.id, person_id=request.person_id, assurance=CLAIMED)
     await _profile_changed(request.person_id)
     return await Person.get(id=request.person_id)
@@ -263,8 +343,9 @@ async def _join(request: JoinRequest, *, source: str, by: Principal) -> Person:
 
 async def approve_join(*, session: SessionInfo, request_id: int) -> None:
     """The owner, in a session of their own, lets the other channel join (e.g. their new phone)."""
-    request = await JoinRequest.get_or_none(id=request_id, person_id=session.person_id, status__in=("claimed", "pending"),
-                                            expires_at__gt=datetime.now(UTC))
+    request = await JoinRequest.get_or_none(
+        id=request_id, person_id=session.person_id, status__in=("claimed", "pending"), expires_at__gt=datetime.now(UTC)
+    )
     if request is None or session.person_id is None:
         raise JoinRequestNotFound()
     await _join(request, source="approved", by=session.principal)
@@ -310,11 +391,24 @@ async def channels(*, session: SessionInfo) -> tuple[list[Channel], list[Pending
     if session.person_id is None:
         return [], []
     accounts = await Account.filter(person_id=session.person_id).order_by("id")
-    requests = await JoinRequest.filter(person_id=session.person_id, status__in=("claimed", "pending"),
-                                        expires_at__gt=datetime.now(UTC)).order_by("-id").prefetch_related("account")
+    requests = (
+        await JoinRequest.filter(person_id=session.person_id, status__in=("claimed", "pending"), expires_at__gt=datetime.now(UTC))
+        .order_by("-id")
+        .prefetch_related("account")
+    )
     return (
-        [Channel(id=a.id, kind=a.kind, assurance=a.assurance, source=a.assurance_source, bound_at=a.bound_at,
-                 last_login_at=a.last_login_at, current=a.id == session.account_id) for a in accounts],
+        [
+            Channel(
+                id=a.id,
+                kind=a.kind,
+                assurance=a.assurance,
+                source=a.assurance_source,
+                bound_at=a.bound_at,
+                last_login_at=a.last_login_at,
+                current=a.id == session.account_id,
+            )
+            for a in accounts
+        ],
         [PendingJoin(id=r.id, kind=r.account.kind, status=r.status, created_at=r.created_at, expires_at=r.expires_at) for r in requests],
     )
 
@@ -327,12 +421,26 @@ async def remove_channel(*, session: SessionInfo, account_id: int) -> None:
         raise CurrentChannel()
     actor = f"person:{session.person_id}"
     async with transaction():
-        changed = await Account.filter(id=account_id, person_id=session.person_id).update(person_id=None, assurance=0, assurance_source=None, bound_at=None)
+        changed = await Account.filter(id=account_id, person_id=session.person_id).update(
+            person_id=None, assurance=0, assurance_source=None, bound_at=None
+        )
         if not changed:
             raise ChannelNotFound()
-        await audit.record(actor=actor, subject=f"person:{session.person_id}", action="identity.channel_removed", object_type="account",
-                           object_id=account_id, result="ok")
-        await events.tell(IdentityNotice(person_id=session.person_id, kind="channel_removed",
-                                         dedupe_key=f"identity:removed:{account_id}:{int(datetime.now(UTC).timestamp())}", params={}))
+        await audit.record(
+            actor=actor,
+            subject=f"person:{session.person_id}",
+            action="identity.channel_removed",
+            object_type="account",
+            object_id=account_id,
+            result="ok",
+        )
+        await events.tell(
+            IdentityNotice(
+                person_id=session.person_id,
+                kind="channel_removed",
+                dedupe_key=f"identity:removed:{account_id}:{int(datetime.now(UTC).timestamp())}",
+                params={},
+            )
+        )
     await sessions.revoke_account(account_id=account_id, reason="not_me", actor=actor)
     await _profile_changed(session.person_id)

@@ -7,10 +7,9 @@ import hmac
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from backend.kit.http import problem_response
-
 from auth import sessions
 from auth.errors import CsrfFailed
+from backend.kit.http import problem_response
 
 SESSION_COOKIE = "yiwang_session"
 CSRF_COOKIE = "yiwang_csrf"
@@ -20,15 +19,20 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The two ways a request carries its session, as the OpenAPI document declares them.
 SECURITY_SCHEMES = {
     "bearer": {
-        "type": "http", "scheme": "bearer",
+        "type": "http",
+        "scheme": "bearer",
         "description": "Apps and the mini-program: the `token` from a login with transport=bearer.",
     },
     "session_cookie": {
-        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
         "description": "The PWA: the HttpOnly cookie set by a login with transport=cookie.",
     },
     "csrf_token": {
-        "type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
         "description": "With the cookie, on POST/PUT/DELETE: the `csrf_token` of the login (also in the yiwang_csrf cookie).",
     },
 }
@@ -36,7 +40,7 @@ SECURITY_SCHEMES = {
 
 def security_requirements(method: str) -> tuple[dict[str, list[str]], ...]:
     """Bearer token, or the cookie (plus the CSRF header when the method changes something)."""
-    cookie = {"session_cookie": []} if method in SAFE_METHODS else {"session_cookie": [], "csrf_token": []}
+    cookie: dict[str, list[str]] = {"session_cookie": []} if method in SAFE_METHODS else {"session_cookie": [], "csrf_token": []}
     return ({"bearer": []}, cookie)
 
 

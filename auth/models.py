@@ -53,6 +53,7 @@ class Account(Model):
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "auth.Person", related_name="accounts", null=True, on_delete=fields.SET_NULL
     )
+    person_id: int | None  # the column tortoise adds for the relation, declared for the type checker
     assurance = fields.IntField(default=NONE, db_default=NONE)  # NONE | CLAIMED | REAL_NAME | IN_PERSON
     assurance_source = fields.CharField(max_length=16, null=True)  # claim | carrier3 | face | clerk | confirmed | phone_on_record
     bound_at = fields.DatetimeField(null=True)
@@ -74,9 +75,11 @@ class Session(Model):
     account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "auth.Account", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
+    account_id: int | None  # the column tortoise adds for the relation, declared for the type checker
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "auth.Person", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
+    person_id: int | None  # the column tortoise adds for the relation, declared for the type checker
     mfa = fields.BooleanField(default=False)
     assurance = fields.IntField(default=0, db_default=0)  # the account's assurance level when the session last learnt it
     created_at = fields.DatetimeField()
@@ -112,6 +115,7 @@ class RoleGrant(Model):
 
     id = fields.BigIntField(primary_key=True)
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField("auth.Person", related_name="roles", on_delete=fields.CASCADE)
+    person_id: int  # the column tortoise adds for the relation, declared for the type checker
     role = fields.CharField(max_length=16)
     scope = fields.CharField(max_length=64, default="")
     granted_by = fields.CharField(max_length=64)
@@ -130,8 +134,14 @@ class JoinRequest(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("auth.Account", related_name="join_requests", on_delete=fields.CASCADE)
-    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField("auth.Person", related_name="join_requests", on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "auth.Account", related_name="join_requests", on_delete=fields.CASCADE
+    )
+    account_id: int  # the column tortoise adds for the relation, declared for the type checker
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "auth.Person", related_name="join_requests", on_delete=fields.CASCADE
+    )
+    person_id: int  # the column tortoise adds for the relation, declared for the type checker
     status = fields.CharField(max_length=16)  # claimed | pending | joined | denied (auth.identity.JOIN); expires_at ends it
     code_hash = fields.CharField(max_length=64, null=True)
     attempts = fields.IntField(default=0)

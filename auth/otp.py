@@ -9,13 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
 
+from auth.errors import CodeInvalid, CodeLocked, TooManyRequests
+from auth.models import OneTimeCode
 from backend.kit import audit
 from backend.kit.netaddr import network_of
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
-
-from auth.errors import CodeInvalid, CodeLocked, TooManyRequests
-from auth.models import OneTimeCode
 
 LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -53,7 +52,9 @@ async def send(*, phone: str, purpose: str, ip: str, actor: str, template: str =
     now = datetime.now(UTC)
     async with transaction():
         await OneTimeCode.filter(phone_idx=phone_idx, purpose=purpose, consumed_at=None).update(consumed_at=now)
-        row = await OneTimeCode.create(phone_idx=phone_idx, purpose=purpose, code_hash=_code_hash(phone_idx, purpose, code), expires_at=now + LIFETIME)
+        row = await OneTimeCode.create(
+            phone_idx=phone_idx, purpose=purpose, code_hash=_code_hash(phone_idx, purpose, code), expires_at=now + LIFETIME
+        )
         await audit.record(actor=actor, action="otp.sent", object_type="one_time_code", object_id=row.id, detail={"purpose": purpose})
     try:
         await current().sms.send(phone=phone, template=template, params={"code": code})
@@ -76,7 +77,9 @@ async def verify(*, phone: str, purpose: str, code: str, ip: str) -> None:
         raise CodeLocked()
     if not hmac.compare_digest(row.code_hash, _code_hash(phone_idx, purpose, code)):
         async with transaction():
-            await audit.record(actor=f"phone:{phone_idx[:12]}", action="otp.failed", object_type="one_time_code", object_id=row.id, result="denied")
+            await audit.record(
+                actor=f"phone:{phone_idx[:12]}", action="otp.failed", object_type="one_time_code", object_id=row.id, result="denied"
+            )
         if row.attempts + 1 >= MAX_ATTEMPTS:
             await OneTimeCode.filter(id=row.id).update(consumed_at=now)
             raise CodeLocked()

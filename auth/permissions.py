@@ -7,18 +7,22 @@ from typing import Any
 
 from starlette.requests import Request
 
-from backend.kit import audit
-from backend.kit.api import Documented, Handler, Operation
-from backend.kit.transactions import transaction
-
 from auth.errors import AssuranceRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
 from auth.middleware import SAFE_METHODS, security_requirements
 from auth.models import STAFF_ROLES
 from auth.sessions import SessionInfo
+from backend.kit import audit
+from backend.kit.api import Documented, Handler, Operation
+from backend.kit.transactions import transaction
 
 
 async def authorize(
-    session: SessionInfo | None, *, roles: Sequence[str] = (), scope: str | None = None, verified: bool = False, action: str = "",
+    session: SessionInfo | None,
+    *,
+    roles: Sequence[str] = (),
+    scope: str | None = None,
+    verified: bool = False,
+    action: str = "",
     assurance: int = 0,
 ) -> SessionInfo:
     """Allow the request or raise 401/403. Staff roles also need the second factor; ``assurance``
@@ -34,7 +38,10 @@ async def authorize(
             async with transaction():
                 await audit.record(
                     actor=f"person:{session.person_id}" if session.person_id else f"account:{session.account_id}",
-                    action="authz.denied", object_type="operation", object_id=action[:64], result="denied",
+                    action="authz.denied",
+                    object_type="operation",
+                    object_id=action[:64],
+                    result="denied",
                     detail={"roles": list(roles), "scope": scope},
                 )
             raise Forbidden()

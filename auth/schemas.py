@@ -62,7 +62,9 @@ class StaffVerify(SmsVerify):
 class IdentityIn(_Strict):
     name: str = Field(min_length=2, max_length=30, pattern=r"^[\u4e00-\u9fa5A-Za-z·•\s]+$")
     id_number: str = Field(
-        min_length=18, max_length=18, pattern=ID_NUMBER_PATTERN,
+        min_length=18,
+        max_length=18,
+        pattern=ID_NUMBER_PATTERN,
         description="18-character citizen ID number; the birth date must exist and the check character be right (else 422)",
     )
 
@@ -102,8 +104,10 @@ Assurance = Literal["none", "claimed", "real_name", "in_person"]
 class MeOut(BaseModel):
     person_id: int | None
     verified: bool
-    assurance: Assurance = Field(description="how this login channel was proven to be the person: claimed (name + ID number only), "
-                                             "real_name (a real-name source such as the carrier three-factor check), in_person (a clerk saw the ID card)")
+    assurance: Assurance = Field(
+        description="how this login channel was proven to be the person: claimed (name + ID number only), "
+        "real_name (a real-name source such as the carrier three-factor check), in_person (a clerk saw the ID card)"
+    )
     name: str | None = Field(description="masked")
     id_number: str | None = Field(description="masked, e.g. 110***********002X")
     phone: str | None = Field(description="masked, e.g. 138****5678")

@@ -8,25 +8,24 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from backend.kit import audit, errors
-from backend.kit.pii import mask_id_number, mask_name, mask_phone
-from backend.kit.netaddr import network_of
-from backend.kit.resources import current
-from backend.kit.transactions import transaction
+from typing import cast, overload
 
 from auth import events, otp, sessions
-from auth.events import IdentityNotice
 from auth.errors import (
     BadCredentials,
     IdentityRequired,
     LoginThrottled,
-    NotAuthenticated,
     TooManyRequests,
 )
+from auth.events import IdentityNotice
 from auth.models import ASSURANCE_NAMES, CLAIMED, IN_PERSON, ROLES, STAFF_ROLES, Account, Person, RoleGrant
 from auth.passwords import check_password, hash_password
 from auth.sessions import SessionInfo
+from backend.kit import audit, errors
+from backend.kit.netaddr import network_of
+from backend.kit.pii import mask_id_number, mask_name, mask_phone
+from backend.kit.resources import current
+from backend.kit.transactions import transaction
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _SCOPE = re.compile(r"^(|(hall|township|department|carrier):[A-Za-z0-9_-]{1,48})$")
@@ -76,6 +75,12 @@ def _enc(value: str, purpose: str) -> str:
     return current().keyring.encrypt(value, purpose=purpose)
 
 
+@overload
+def _dec(token: str, purpose: str) -> str: ...
+@overload
+def _dec(token: None, purpose: str) -> None: ...
+@overload
+def _dec(token: str | None, purpose: str) -> str | None: ...
 def _dec(token: str | None, purpose: str) -> str | None:
     return None if token is None else current().keyring.decrypt(token, purpose=purpose)
 
@@ -94,8 +99,10 @@ async def create_person(*, name: str, phone: str, actor: str, password: str | No
     password_hash = await hash_password(password) if password else None
     async with transaction():
         person = await Person.create(
-            name_enc=_enc(name, "person.name"), name_idx=_bi(name, "person.name"),
-            phone_enc=_enc(phone, "person.phone"), phone_idx=_bi(phone, "person.phone"),
+            name_enc=_enc(name, "person.name"),
+            name_idx=_bi(name, "person.name"),
+            phone_enc=_enc(phone, "person.phone"),
+            phone_idx=_bi(phone, "person.phone"),
             password_hash=password_hash,
         )
         await audit.record(actor=actor, action="person.created", object_type="person", object_id=person.id, subject=f"person:{person.id}")
@@ -106,7 +113,9 @@ async def set_password(*, person: Person, password: str, actor: str) -> None:
     password_hash = await hash_password(password)
     async with transaction():
         await Person.filter(id=person.id).update(password_hash=password_hash)
-        await audit.record(actor=actor, action="person.password_set", object_type="person", object_id=person.id, subject=f"person:{person.id}")
+        await audit.record(
+            actor=actor, action="person.password_set", object_type="person", object_id=person.id, subject=f"person:{person.id}"
+        )
 
 
 async def grant_role(*, person: Person, role: str, scope: str = "", actor: str) -> RoleGrant:
@@ -117,8 +126,12 @@ async def grant_role(*, person: Person, role: str, scope: str = "", actor: str) 
         grant, created = await RoleGrant.get_or_create(person=person, role=role, scope=scope, defaults={"granted_by": actor})
         if created:
             await audit.record(
-                actor=actor, action="role.granted", object_type="role_grant", object_id=grant.id,
-                subject=f"person:{person.id}", detail={"role": role, "scope": scope},
+                actor=actor,
+                action="role.granted",
+                object_type="role_grant",
+                object_id=grant.id,
+                subject=f"person:{person.id}",
+                detail={"role": role, "scope": scope},
             )
     if created:
         await sessions.forget_cached(person_id=person.id)
@@ -146,7 +159,13 @@ async def _account(kind: str, subject: str) -> Account:
                 kind=kind, subject_idx=subject_idx, defaults={"subject_enc": _enc(subject, f"account.{kind}")}
             )
             if created:
-                await audit.record(actor=f"account:{account.id}", action="account.created", object_type="account", object_id=account.id, detail={"kind": kind})
+                await audit.record(
+                    actor=f"account:{account.id}",
+                    action="account.created",
+                    object_type="account",
+                    object_id=account.id,
+                    detail={"kind": kind},
+                )
     return account
 
 
@@ -159,10 +178,23 @@ async def login_with_wechat(*, code: str, client: Client) -> tuple[str, SessionI
         updates["unionid_idx"] = _bi(wx.unionid, "account.unionid")
     async with transaction():
         await Account.filter(id=account.id).update(**updates)
-        await audit.record(actor=f"account:{account.id}", subject=f"person:{account.person_id}" if account.person_id else None,
-                           action="login.succeeded", object_type="account", object_id=account.id, detail={"channel": "wechat_mp"})
-    return await sessions.create(account_id=account.id, person_id=account.person_id, transport="bearer", mfa=False,
-                                 user_agent=client.user_agent, ip=client.ip, assurance=account.assurance)
+        await audit.record(
+            actor=f"account:{account.id}",
+            subject=f"person:{account.person_id}" if account.person_id else None,
+            action="login.succeeded",
+            object_type="account",
+            object_id=account.id,
+            detail={"channel": "wechat_mp"},
+        )
+    return await sessions.create(
+        account_id=account.id,
+        person_id=account.person_id,
+        transport="bearer",
+        mfa=False,
+        user_agent=client.user_agent,
+        ip=client.ip,
+        assurance=account.assurance,
+    )
 
 
 async def send_login_code(*, phone: str, client: Client) -> None:
@@ -177,7 +209,9 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
         await otp.verify(phone=phone, purpose="login", code=code, ip=client.ip)
     except errors.ServiceError:
         async with transaction():
-            await audit.record(actor="anonymous", action="login.failed", object_type="account", result="denied", detail={"channel": "phone"})
+            await audit.record(
+                actor="anonymous", action="login.failed", object_type="account", result="denied", detail={"channel": "phone"}
+            )
         raise
     account = await _account("phone", phone)
     person_id, assurance = account.person_id, account.assurance
@@ -185,20 +219,41 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
         if person_id is None:
             # The code proved this phone: the one person who has it on record (registered by
             # staff, or verified before) is who this channel belongs to, and is told.
-            known = await Person.filter(phone_idx=_bi(phone, "person.phone")).values_list("id", flat=True)
+            # values_list(flat=True) gives the values; tortoise types them as tuples
+            known = cast(list[int], await Person.filter(phone_idx=_bi(phone, "person.phone")).values_list("id", flat=True))
             if len(known) == 1:
                 person_id, assurance = known[0], CLAIMED
-                await Account.filter(id=account.id).update(person_id=person_id, assurance=assurance, assurance_source="phone_on_record",
-                                                           bound_at=datetime.now(UTC))
-                await events.tell(IdentityNotice(person_id=person_id, kind="channel_added", dedupe_key=f"identity:channel:{account.id}:{person_id}",
-                                                 params={"channel": "phone"}))
+                await Account.filter(id=account.id).update(
+                    person_id=person_id, assurance=assurance, assurance_source="phone_on_record", bound_at=datetime.now(UTC)
+                )
+                await events.tell(
+                    IdentityNotice(
+                        person_id=person_id,
+                        kind="channel_added",
+                        dedupe_key=f"identity:channel:{account.id}:{person_id}",
+                        params={"channel": "phone"},
+                    )
+                )
         await Account.filter(id=account.id).update(last_login_at=datetime.now(UTC))
-        await audit.record(actor=f"account:{account.id}", subject=f"person:{person_id}" if person_id else None,
-                           action="login.succeeded", object_type="account", object_id=account.id, detail={"channel": "phone"})
+        await audit.record(
+            actor=f"account:{account.id}",
+            subject=f"person:{person_id}" if person_id else None,
+            action="login.succeeded",
+            object_type="account",
+            object_id=account.id,
+            detail={"channel": "phone"},
+        )
     if person_id is not None:
         await _profile_changed(person_id)
-    return await sessions.create(account_id=account.id, person_id=person_id, transport=transport, mfa=False,
-                                 user_agent=client.user_agent, ip=client.ip, assurance=assurance)
+    return await sessions.create(
+        account_id=account.id,
+        person_id=person_id,
+        transport=transport,
+        mfa=False,
+        user_agent=client.user_agent,
+        ip=client.ip,
+        assurance=assurance,
+    )
 
 
 def _delay(tries: int) -> int:
@@ -208,9 +263,15 @@ def _delay(tries: int) -> int:
 
 async def _record_throttled(*, scope: str, person: Person | None = None, **detail) -> None:
     """Audit the moment a throttle starts (not every refused try, so a flood writes few rows)."""
-    await audit.record(actor="system", subject=f"person:{person.id}" if person else None, action="login.throttled",
-                       object_type="person", object_id=person.id if person else None, result="denied",
-                       detail={"channel": "staff_password", "scope": scope, **detail})
+    await audit.record(
+        actor="system",
+        subject=f"person:{person.id}" if person else None,
+        action="login.throttled",
+        object_type="person",
+        object_id=person.id if person else None,
+        result="denied",
+        detail={"channel": "staff_password", "scope": scope, **detail},
+    )
 
 
 async def _spend(key: str, limits: tuple[tuple[int, int], ...], *, scope: str, error: type[LoginThrottled | TooManyRequests]) -> None:
@@ -261,11 +322,18 @@ async def start_staff_login(*, phone: str, password: str, client: Client) -> Non
             await broker.set(f"staff-until:{pair}", str(time.time() + delay).encode(), ttl=delay)
             await broker.set(f"staff-turn:{pair}", b"1", ttl=delay)
         async with transaction():
-            await audit.record(actor="anonymous", subject=f"person:{person.id}" if person else None, action="login.failed",
-                               object_type="person", result="denied", detail={"channel": "staff_password"})
+            await audit.record(
+                actor="anonymous",
+                subject=f"person:{person.id}" if person else None,
+                action="login.failed",
+                object_type="person",
+                result="denied",
+                detail={"channel": "staff_password"},
+            )
             if tries == FREE_TRIES:
                 await _record_throttled(scope="address", person=person, retry_after=delay)
         raise BadCredentials()
+    assert person is not None  # check_password refuses a missing hash
     for key in ("staff-tries", "staff-turn", "staff-until"):
         await broker.delete(f"{key}:{pair}")
     await otp.send(phone=phone, purpose="staff", ip=client.ip, actor=f"person:{person.id}")
@@ -281,16 +349,34 @@ async def finish_staff_login(*, phone: str, code: str, transport: str, client: C
     account = await _account("phone", phone)
     # Staff are enrolled by an administrator who knows them, and prove password + phone each time.
     async with transaction():
-        await Account.filter(id=account.id).update(person_id=person.id, last_login_at=datetime.now(UTC), assurance=IN_PERSON,
-                                                   assurance_source="staff", bound_at=account.bound_at or datetime.now(UTC))
-        await audit.record(actor=f"person:{person.id}", subject=f"person:{person.id}", action="login.succeeded",
-                           object_type="account", object_id=account.id, detail={"channel": "staff_password_sms"})
+        await Account.filter(id=account.id).update(
+            person_id=person.id,
+            last_login_at=datetime.now(UTC),
+            assurance=IN_PERSON,
+            assurance_source="staff",
+            bound_at=account.bound_at or datetime.now(UTC),
+        )
+        await audit.record(
+            actor=f"person:{person.id}",
+            subject=f"person:{person.id}",
+            action="login.succeeded",
+            object_type="account",
+            object_id=account.id,
+            detail={"channel": "staff_password_sms"},
+        )
     # Tries from an address this phone completed a staff login from skip the shared budgets, so
     # a flood from elsewhere cannot keep the clerk out.
     await current().broker.set(f"staff-known:{person.phone_idx}:{network_of(client.ip)}", b"1", ttl=KNOWN_ADDRESS_FOR)
     await _profile_changed(person.id)
-    return await sessions.create(account_id=account.id, person_id=person.id, transport=transport, mfa=True,
-                                 user_agent=client.user_agent, ip=client.ip, assurance=IN_PERSON)
+    return await sessions.create(
+        account_id=account.id,
+        person_id=person.id,
+        transport=transport,
+        mfa=True,
+        user_agent=client.user_agent,
+        ip=client.ip,
+        assurance=IN_PERSON,
+    )
 
 
 # ---- contact details ---------------------------------------------------------------------
@@ -303,8 +389,14 @@ async def bind_phone_from_wechat(*, session: SessionInfo, code: str) -> str:
     phone = normalize_phone(await current().wechat.phone_number(code))
     async with transaction():
         await Person.filter(id=session.person_id).update(phone_enc=_enc(phone, "person.phone"), phone_idx=_bi(phone, "person.phone"))
-        await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="person.phone_bound",
-                           object_type="person", object_id=session.person_id, detail={"channel": "wechat_getPhoneNumber"})
+        await audit.record(
+            actor=f"person:{session.person_id}",
+            subject=f"person:{session.person_id}",
+            action="person.phone_bound",
+            object_type="person",
+            object_id=session.person_id,
+            detail={"channel": "wechat_getPhoneNumber"},
+        )
     await _profile_changed(session.person_id)
     return phone
 
@@ -357,7 +449,11 @@ async def _person_profile(person_id: int) -> dict:
         return json.loads(hit)
     person = await Person.get(id=person_id)
     channels = sorted(set(await Account.filter(person_id=person.id).values_list("kind", flat=True)))
-    name, id_number, phone = _dec(person.name_enc, "person.name"), _dec(person.id_number_enc, "person.id_number"), _dec(person.phone_enc, "person.phone")
+    name, id_number, phone = (
+        _dec(person.name_enc, "person.name"),
+        _dec(person.id_number_enc, "person.id_number"),
+        _dec(person.phone_enc, "person.phone"),
+    )
     view = {
         "verified": person.verified_at is not None,
         "name_masked": mask_name(name) if name else None,
@@ -373,12 +469,24 @@ async def _person_profile(person_id: int) -> dict:
 async def profile(*, session: SessionInfo) -> Profile:
     if session.person_id is not None:
         view = await _person_profile(session.person_id)
-        return Profile(person_id=session.person_id, roles=[{"role": r, "scope": s} for r, s in session.roles],
-                       assurance=ASSURANCE_NAMES[session.assurance], **view)
+        return Profile(
+            person_id=session.person_id,
+            roles=[{"role": r, "scope": s} for r, s in session.roles],
+            assurance=ASSURANCE_NAMES[session.assurance],
+            **view,
+        )
     account = await Account.get(id=session.account_id)
     phone = _dec(account.subject_enc, "account.phone") if account.kind == "phone" else None
-    return Profile(person_id=None, verified=False, assurance=ASSURANCE_NAMES[0], name_masked=None, id_number_masked=None,
-                   phone_masked=mask_phone(phone) if phone else None, channels=[account.kind], roles=[])
+    return Profile(
+        person_id=None,
+        verified=False,
+        assurance=ASSURANCE_NAMES[0],
+        name_masked=None,
+        id_number_masked=None,
+        phone_masked=mask_phone(phone) if phone else None,
+        channels=[account.kind],
+        roles=[],
+    )
 
 
 @dataclass(frozen=True)
@@ -394,6 +502,7 @@ async def contact_points(*, person_ids: list[int]) -> dict[int, Contact]:
     persons = {p.id: p for p in await Person.filter(id__in=person_ids)}
     openids: dict[int, str] = {}
     for account in await Account.filter(person_id__in=person_ids, kind="wechat_mp").order_by("last_login_at", "id"):
+        assert account.person_id is not None  # the filter
         openids[account.person_id] = _dec(account.subject_enc, "account.wechat_mp")  # the latest wins
     return {
         pid: Contact(openid=openids.get(pid), phone=_dec(persons[pid].phone_enc, "person.phone") if pid in persons else None)

@@ -12,13 +12,13 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
+from auth.models import RoleGrant, Session
 from backend.kit import audit
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from backend.kit.workflow import Principal
-
-from auth.models import RoleGrant, Session
 
 RESIDENT_IDLE = timedelta(minutes=30)
 RESIDENT_ABSOLUTE = timedelta(hours=24)
@@ -82,8 +82,9 @@ async def roles_of(person_id: int | None) -> list[list[str]]:
     return [[r.role, r.scope] for r in await RoleGrant.filter(person_id=person_id).order_by("id")]
 
 
-async def create(*, account_id: int | None, person_id: int | None, transport: str, mfa: bool, user_agent: str, ip: str,
-                 assurance: int = 0) -> tuple[str, SessionInfo]:
+async def create(
+    *, account_id: int | None, person_id: int | None, transport: str, mfa: bool, user_agent: str, ip: str, assurance: int = 0
+) -> tuple[str, SessionInfo]:
     """Open a session; returns the token for the client (shown once) and the session."""
     roles = await roles_of(person_id)
     staff = any(r != "resident" for r, _ in roles)
@@ -92,14 +93,27 @@ async def create(*, account_id: int | None, person_id: int | None, transport: st
     now = datetime.now(UTC)
     async with transaction():
         row = await Session.create(
-            token_hash=hash_token(token), csrf_token=secrets.token_urlsafe(24), transport=transport,
-            account_id=account_id, person_id=person_id, mfa=mfa, assurance=assurance if person_id else 0, created_at=now, last_seen_at=now,
-            idle_seconds=int(idle.total_seconds()), expires_at=now + absolute,
-            user_agent=user_agent[:200], ip=ip[:64],
+            token_hash=hash_token(token),
+            csrf_token=secrets.token_urlsafe(24),
+            transport=transport,
+            account_id=account_id,
+            person_id=person_id,
+            mfa=mfa,
+            assurance=assurance if person_id else 0,
+            created_at=now,
+            last_seen_at=now,
+            idle_seconds=int(idle.total_seconds()),
+            expires_at=now + absolute,
+            user_agent=user_agent[:200],
+            ip=ip[:64],
         )
         await audit.record(
-            actor=f"account:{account_id}" if account_id else f"person:{person_id}", subject=f"person:{person_id}" if person_id else None,
-            action="session.created", object_type="session", object_id=row.id, detail={"transport": transport, "mfa": mfa},
+            actor=f"account:{account_id}" if account_id else f"person:{person_id}",
+            subject=f"person:{person_id}" if person_id else None,
+            action="session.created",
+            object_type="session",
+            object_id=row.id,
+            detail={"transport": transport, "mfa": mfa},
         )
     info = _info(row, roles)
     await _cache(info)
@@ -108,9 +122,18 @@ async def create(*, account_id: int | None, person_id: int | None, transport: st
 
 def _info(row: Session, roles: list[list[str]]) -> SessionInfo:
     return SessionInfo(
-        id=row.id, token_hash=row.token_hash, transport=row.transport, csrf_token=row.csrf_token,
-        account_id=row.account_id, person_id=row.person_id, mfa=row.mfa, idle_seconds=row.idle_seconds,
-        expires_at=row.expires_at.timestamp(), last_seen=row.last_seen_at.timestamp(), roles=roles, assurance=row.assurance,
+        id=row.id,
+        token_hash=row.token_hash,
+        transport=row.transport,
+        csrf_token=row.csrf_token,
+        account_id=row.account_id,
+        person_id=row.person_id,
+        mfa=row.mfa,
+        idle_seconds=row.idle_seconds,
+        expires_at=row.expires_at.timestamp(),
+        last_seen=row.last_seen_at.timestamp(),
+        roles=roles,
+        assurance=row.assurance,
     )
 
 
@@ -163,7 +186,10 @@ async def end(info: SessionInfo, *, reason: str, actor: str | None = None) -> No
             await audit.record(
                 actor=actor or (f"person:{info.person_id}" if info.person_id else f"account:{info.account_id}"),
                 subject=f"person:{info.person_id}" if info.person_id else None,
-                action="session.revoked", object_type="session", object_id=info.id, detail={"reason": reason},
+                action="session.revoked",
+                object_type="session",
+                object_id=info.id,
+                detail={"reason": reason},
             )
     if _use_cache():
         await current().broker.delete(_cache_key(info.token_hash))
@@ -177,7 +203,8 @@ async def refresh_person(*, account_id: int, person_id: int, assurance: int) -> 
 
 async def detach_account(*, account_id: int) -> None:
     """The channel no longer acts for its person: its open sessions carry on unbound."""
-    rows = await Session.filter(account_id=account_id, revoked_at=None).values_list("token_hash", flat=True)
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    rows = cast(list[str], await Session.filter(account_id=account_id, revoked_at=None).values_list("token_hash", flat=True))
     await Session.filter(account_id=account_id, revoked_at=None).update(person_id=None, assurance=0)
     if _use_cache():
         for token_hash in rows:
@@ -196,7 +223,9 @@ async def forget_cached(*, person_id: int) -> None:
     """Drop cached copies so role or identity changes apply to the next request."""
     if not _use_cache():
         return
-    for token_hash in await Session.filter(person_id=person_id, revoked_at=None).values_list("token_hash", flat=True):
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    hashes = cast(list[str], await Session.filter(person_id=person_id, revoked_at=None).values_list("token_hash", flat=True))
+    for token_hash in hashes:
         await current().broker.delete(_cache_key(token_hash))
 
 
@@ -215,5 +244,7 @@ async def revoke_by_id(*, owner: SessionInfo, session_id: int) -> bool:
     row = await query.first()
     if row is None:
         return False
-    await end(_info(row, []), reason="revoked_by_owner", actor=f"person:{owner.person_id}" if owner.person_id else f"account:{owner.account_id}")
+    await end(
+        _info(row, []), reason="revoked_by_owner", actor=f"person:{owner.person_id}" if owner.person_id else f"account:{owner.account_id}"
+    )
     return True

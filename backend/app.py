@@ -11,7 +11,7 @@ from typing import TypedDict
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from auth import routes as auth_routes
 from auth.errors import CsrfFailed
@@ -19,12 +19,12 @@ from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
 from backend.catalog import routes as catalog_routes
-from backend.materials import routes as material_routes
 from backend.health import routes as health
 from backend.kit import audit, http
 from backend.kit.api import API, openapi
 from backend.kit.config import Settings
 from backend.kit.resources import Resources, opened
+from backend.materials import routes as material_routes
 from backend.static import PWAFiles
 from notifications import identity as identity_notices
 from notifications import routes as notification_routes
@@ -68,7 +68,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with opened(settings) as resources:
-            log.info("started", extra={"database": settings.database_url.split(":", 1)[0], "broker": "redis" if settings.redis_url else "in-process"})
+            log.info(
+                "started",
+                extra={"database": settings.database_url.split(":", 1)[0], "broker": "redis" if settings.redis_url else "in-process"},
+            )
             # The embedded default delivers notifications from the app process itself; with
             # YIWANG_DISPATCHER=off separate `yiwang worker` processes do it.
             stop = asyncio.Event()
@@ -84,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await chainer
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
-    routes: list[Route | Mount] = [
+    routes: list[BaseRoute] = [
         *v1.mount(),
         *health.api.mount(),
         Route("/api/openapi.json", docs.openapi_endpoint(document), methods=["GET"]),
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if (settings.pwa_dir / "index.html").is_file():
         routes.append(Mount("/", app=PWAFiles(directory=settings.pwa_dir, html=True)))
     else:
+
         async def no_pwa(request):
             return PlainTextResponse("PWA not built: run `make run` (npm ci && npm run build in pwa/).", status_code=503)
 
@@ -102,8 +106,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(http.RequestContextMiddleware),
-            Middleware(http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       larger={"/api/v1/materials": material_routes.MAX_UPLOAD_BYTES}),
+            Middleware(
+                http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes, larger={"/api/v1/materials": material_routes.MAX_UPLOAD_BYTES}
+            ),
             Middleware(SessionMiddleware),
         ],
         exception_handlers=http.exception_handlers(),

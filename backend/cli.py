@@ -102,8 +102,20 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from backend.kit import audit
 
     report = await audit.verify(unlinked_limit=timedelta(seconds=args.unlinked_limit))
-    print(json.dumps({"ok": report.ok, "rows": report.rows, "unlinked": report.unlinked, "head_seq": report.head_seq,
-                      "head_hash": report.head_hash, "problems": report.problems}, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {
+                "ok": report.ok,
+                "rows": report.rows,
+                "unlinked": report.unlinked,
+                "head_seq": report.head_seq,
+                "head_hash": report.head_hash,
+                "problems": report.problems,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0 if report.ok else 1
 
 
@@ -143,8 +155,9 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    dispatcher = Dispatcher(concurrency=args.concurrency, lease=args.lease, retry_base=args.retry_base, max_attempts=args.max_attempts,
-                            poll=args.poll)
+    dispatcher = Dispatcher(
+        concurrency=args.concurrency, lease=args.lease, retry_base=args.retry_base, max_attempts=args.max_attempts, poll=args.poll
+    )
     # Workers also offer to link the audit chain, so apps run with YIWANG_DISPATCHER=off are not the only candidates.
     await asyncio.gather(dispatcher.run(stop), audit.Chainer(settings.database_url).run(stop))
     return 0
@@ -173,19 +186,29 @@ def parser() -> argparse.ArgumentParser:
 
     au = sub.add_parser("audit", help="audit log tools")
     au_sub = au.add_subparsers(dest="audit_command", required=True)
-    av = au_sub.add_parser("verify", help="check the hash chain; exit 1 if any row was edited, inserted or deleted, or left unlinked too long")
-    av.add_argument("--unlinked-limit", type=float, default=60.0,
-                    help="seconds an entry may wait to be linked into the chain before it counts as a problem (default 60)")
+    av = au_sub.add_parser(
+        "verify", help="check the hash chain; exit 1 if any row was edited, inserted or deleted, or left unlinked too long"
+    )
+    av.add_argument(
+        "--unlinked-limit",
+        type=float,
+        default=60.0,
+        help="seconds an entry may wait to be linked into the chain before it counts as a problem (default 60)",
+    )
     av.set_defaults(run=_audit_verify, needs_keys=True)
 
     sub.add_parser("gc-media", help="delete stored files that no material refers to").set_defaults(run=_gc_media, needs_keys=True)
     sub.add_parser("keygen", help="print fresh YIWANG_DATA_KEY, YIWANG_INDEX_KEY and YIWANG_VAPID_PRIVATE_KEY lines").set_defaults(
-        run=_keygen, needs_keys=False)
+        run=_keygen, needs_keys=False
+    )
     sub.add_parser("vapid", help="print a fresh Web Push (VAPID) key as a YIWANG_VAPID_PRIVATE_KEY line").set_defaults(
-        run=_vapid, needs_keys=False)
+        run=_vapid, needs_keys=False
+    )
 
-    wk = sub.add_parser("worker", help="deliver notifications and link the audit chain (several on PostgreSQL, one on SQLite; "
-                                         "set YIWANG_DISPATCHER=off on the app)")
+    wk = sub.add_parser(
+        "worker",
+        help="deliver notifications and link the audit chain (several on PostgreSQL, one on SQLite; set YIWANG_DISPATCHER=off on the app)",
+    )
     wk.add_argument("--concurrency", type=int, default=64, help="deliveries in flight at once (default 64)")
     wk.add_argument("--lease", type=float, default=60.0, help="seconds a claimed delivery stays ours before others may take it")
     wk.add_argument("--retry-base", type=float, default=10.0, help="first retry delay in seconds, doubled each attempt (with jitter)")

@@ -58,8 +58,10 @@ def _docs_csp() -> str:
     script = re.search(r"<script>(.*?)</script>", DOCS_HTML, re.S)
     style = re.search(r"<style>(.*?)</style>", DOCS_HTML, re.S)
     assert script is not None and style is not None
-    return (f"default-src 'none'; script-src {_sha256(script.group(1))}; style-src {_sha256(style.group(1))}; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; script-src {_sha256(script.group(1))}; style-src {_sha256(style.group(1))}; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
 
 
 async def docs_page(request: Request) -> HTMLResponse:

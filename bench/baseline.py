@@ -55,14 +55,17 @@ async def submit(request: Request) -> JSONResponse:
     application_id = int(request.path_params["application_id"])
     async with resources["pool"].acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
-            "UPDATE application SET status = 'submitted', submitted_at = now(), tracking_no = $2 WHERE id = $1 AND status = 'draft' RETURNING id",
-            application_id, f"B{application_id}",
+            "UPDATE application SET status = 'submitted', submitted_at = now(), tracking_no = $2 "
+            "WHERE id = $1 AND status = 'draft' RETURNING id",
+            application_id,
+            f"B{application_id}",
         )
         if row is None:
             return JSONResponse({"detail": "conflict"}, status_code=409)
         await conn.execute(
             "INSERT INTO workflow_event (object_type, object_id, at, action, status_from, status_to, actor, note) "
-            "VALUES ('application', $1, now(), 'submit', 'draft', 'submitted', 'bench', '')", application_id,
+            "VALUES ('application', $1, now(), 'submit', 'draft', 'submitted', 'bench', '')",
+            application_id,
         )
     return JSONResponse({"id": application_id, "status": "submitted"})
 
@@ -82,5 +85,13 @@ async def lifespan(app: Starlette):
     await resources["redis"].aclose()
 
 
-app = Starlette(routes=[Route("/readyz", readyz), Route("/me", me), Route("/search", search), Route("/json", plain),
-                                Route("/submit/{application_id:int}", submit, methods=["POST"])], lifespan=lifespan)
+app = Starlette(
+    routes=[
+        Route("/readyz", readyz),
+        Route("/me", me),
+        Route("/search", search),
+        Route("/json", plain),
+        Route("/submit/{application_id:int}", submit, methods=["POST"]),
+    ],
+    lifespan=lifespan,
+)

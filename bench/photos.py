@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import math
 import statistics
+import subprocess
 import sys
 import time
-import subprocess
 
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
@@ -96,8 +96,10 @@ def peak_memory_of_concurrent_uploads(raw: bytes, n: int = 8) -> tuple[float, fl
 
 def main() -> int:
     raw = phone_photo()
-    print(f"photo pipeline: 4000×3000 JPEG ({len(raw) / 2**20:.1f} MiB, orientation 6, GPS) → {MAX_SIDE}-px JPEG q{JPEG_QUALITY}, "
-          f"median of {RUNS}, one core\n")
+    print(
+        f"photo pipeline: 4000×3000 JPEG ({len(raw) / 2**20:.1f} MiB, orientation 6, GPS) → {MAX_SIDE}-px JPEG q{JPEG_QUALITY}, "
+        f"median of {RUNS}, one core\n"
+    )
     t_naive, out_naive = timed(naive, raw)
     t_ours, out_ours = timed(ours, raw)
     try:
@@ -107,9 +109,14 @@ def main() -> int:
         print(f"pyvips unavailable ({type(exc).__name__}); install with pip install -e '.[bench]'")
     print(f"naive Pillow (decode, LANCZOS)   {t_naive * 1000:7.1f} ms  {len(out_naive) / 1024:6.0f} KiB")
     if t_vips is not None:
-        print(f"libvips thumbnail_buffer         {t_vips * 1000:7.1f} ms  {len(out_vips) / 1024:6.0f} KiB  PSNR vs naive {psnr(out_naive, out_vips):5.1f} dB")
-    print(f"yiwang (draft, BILINEAR, + thumb, checks, hash)  {t_ours * 1000:7.1f} ms  {len(out_ours) / 1024:6.0f} KiB  "
-          f"PSNR vs naive {psnr(out_naive, out_ours):5.1f} dB")
+        print(
+            f"libvips thumbnail_buffer         {t_vips * 1000:7.1f} ms  {len(out_vips) / 1024:6.0f} KiB  "
+            f"PSNR vs naive {psnr(out_naive, out_vips):5.1f} dB"
+        )
+    print(
+        f"yiwang (draft, BILINEAR, + thumb, checks, hash)  {t_ours * 1000:7.1f} ms  {len(out_ours) / 1024:6.0f} KiB  "
+        f"PSNR vs naive {psnr(out_naive, out_ours):5.1f} dB"
+    )
     print(f"\nspeed-up vs naive: {t_naive / t_ours:.2f}× (target ≥ 2.5×)")
     if t_vips is not None:
         print(f"time vs libvips: {t_ours / t_vips:.2f}× (target ≤ 1.0×)")

@@ -34,7 +34,9 @@ class Load:
     errors: int
 
     def __str__(self) -> str:
-        return f"{self.rps:9.0f} req/s  p50 {self.p50_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms" + (f"  errors {self.errors}" if self.errors else "")
+        return f"{self.rps:9.0f} req/s  p50 {self.p50_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms" + (
+            f"  errors {self.errors}" if self.errors else ""
+        )
 
 
 def _ms(text: str) -> float:
@@ -46,7 +48,10 @@ def wrk(url: str, *, seconds: int, connections: int, token: str | None = None, s
     headers = ["-H", f"Authorization: Bearer {token}"] if token else []
     scripted = ["-s", script] if script else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, *scripted, url], capture_output=True, text=True, check=True
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, *scripted, url],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return parse_wrk(out)
 
@@ -102,11 +107,18 @@ def main() -> int:
     db_url = urlunsplit(urlsplit(PG_URL)._replace(path="/" + name))
     workdir = Path(tempfile.mkdtemp(prefix="yiwang-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
-    env.update({
-        "YIWANG_DATABASE_URL": db_url, "YIWANG_REDIS_URL": REDIS_URL, "YIWANG_MEDIA_DIR": str(workdir / "media"),
-        "YIWANG_DATA_KEY": os.environ["YIWANG_DATA_KEY"], "YIWANG_INDEX_KEY": os.environ["YIWANG_INDEX_KEY"],
-        "YIWANG_LOG_LEVEL": "WARNING", "BENCH_DATABASE_URL": db_url, "BENCH_REDIS_URL": REDIS_URL,
-    })
+    env.update(
+        {
+            "YIWANG_DATABASE_URL": db_url,
+            "YIWANG_REDIS_URL": REDIS_URL,
+            "YIWANG_MEDIA_DIR": str(workdir / "media"),
+            "YIWANG_DATA_KEY": os.environ["YIWANG_DATA_KEY"],
+            "YIWANG_INDEX_KEY": os.environ["YIWANG_INDEX_KEY"],
+            "YIWANG_LOG_LEVEL": "WARNING",
+            "BENCH_DATABASE_URL": db_url,
+            "BENCH_REDIS_URL": REDIS_URL,
+        }
+    )
     subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     token, first_draft, drafts = subprocess.run(
@@ -121,14 +133,28 @@ def main() -> int:
     env["BENCH_SEARCH_BODY_FILE"] = str(body_file)
     base_port = free_port()
     baseline = subprocess.Popen(
-        [str(Path(sys.executable).parent / "uvicorn"), "bench.baseline:app", "--port", str(base_port), "--loop", "uvloop",
-         "--http", "httptools", "--no-access-log", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            str(Path(sys.executable).parent / "uvicorn"),
+            "bench.baseline:app",
+            "--port",
+            str(base_port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         wait_until_ready(f"http://127.0.0.1:{base_port}/readyz", proc=baseline)
-        print(f"bench: uvicorn+uvloop+httptools, 1 process each, PostgreSQL + Redis, wrk -t1 -c{args.connections}, "
-              f"best of {args.rounds} × {args.seconds}s\n")
+        print(
+            f"bench: uvicorn+uvloop+httptools, 1 process each, PostgreSQL + Redis, wrk -t1 -c{args.connections}, "
+            f"best of {args.rounds} × {args.seconds}s\n"
+        )
         bare_json = measure(f"http://127.0.0.1:{base_port}/json", args)
         bare = measure(f"http://127.0.0.1:{base_port}/readyz", args)
         mine = measure(f"http://127.0.0.1:{ours.port}/readyz", args)
@@ -151,10 +177,16 @@ def main() -> int:
         print(f"bare Redis GET + person by PK    {bare_me}")
         print(f"yiwang GET /api/v1/me            {mine_me}")
         print()
-        for name, base, ours_load in (("GET /readyz", bare, mine), ("GET /api/v1/me (target >= 0.80)", bare_me, mine_me),
-                                      ("catalog search (target >= 0.70)", bare_search, mine_search),
-                                      ("submit application (PostgreSQL)", bare_submit, mine_submit)):
-            print(f"{name:34} ratio vs bare: throughput {ours_load.rps / base.rps:.2f}, p99 {base.p99_ms / ours_load.p99_ms:.2f} (higher is better)")
+        for name, base, ours_load in (
+            ("GET /readyz", bare, mine),
+            ("GET /api/v1/me (target >= 0.80)", bare_me, mine_me),
+            ("catalog search (target >= 0.70)", bare_search, mine_search),
+            ("submit application (PostgreSQL)", bare_submit, mine_submit),
+        ):
+            print(
+                f"{name:34} ratio vs bare: throughput {ours_load.rps / base.rps:.2f}, "
+                f"p99 {base.p99_ms / ours_load.p99_ms:.2f} (higher is better)"
+            )
     finally:
         ours.stop()
         stop_process(baseline)

@@ -75,14 +75,17 @@ async def bare_submit(dsn: str, drafts: Drafts, *, connections: int, seconds: fl
                 async with conn.transaction():
                     row = await conn.fetchrow(
                         "UPDATE application SET status = 'submitted', submitted_at = now(), tracking_no = $2 "
-                        "WHERE id = $1 AND status = 'draft' RETURNING id", application_id, f"B{application_id}",
+                        "WHERE id = $1 AND status = 'draft' RETURNING id",
+                        application_id,
+                        f"B{application_id}",
                     )
                     if row is None:
                         errors += 1
                         continue
                     await conn.execute(
                         "INSERT INTO workflow_event (object_type, object_id, at, action, status_from, status_to, actor, note) "
-                        "VALUES ('application', $1, now(), 'submit', 'draft', 'submitted', 'bench', '')", application_id,
+                        "VALUES ('application', $1, now(), 'submit', 'draft', 'submitted', 'bench', '')",
+                        application_id,
                     )
                 latencies.append(time.perf_counter() - started)
 
@@ -98,8 +101,9 @@ async def bare_submit(dsn: str, drafts: Drafts, *, connections: int, seconds: fl
     return Load(len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000, errors)
 
 
-def app_submit(apps: list[AppProcess], drafts: Drafts, *, connections: int, seconds: int, block: int, token: str,
-               workdir: Path) -> tuple[Load, float]:
+def app_submit(
+    apps: list[AppProcess], drafts: Drafts, *, connections: int, seconds: int, block: int, token: str, workdir: Path
+) -> tuple[Load, float]:
     """wrk against each app process at once (connections split between them): summed throughput,
     and the app processes' CPU ms per submit (steady on a shared machine, where rates are not)."""
     per = connections // len(apps)
@@ -108,10 +112,13 @@ def app_submit(apps: list[AppProcess], drafts: Drafts, *, connections: int, seco
         procs = []
         for app in apps:
             script = _submit_script(workdir / f"{phase}-{app.port}.lua", "/api/v1/applications/{}/submit", drafts.take(block), token)
-            procs.append(subprocess.Popen(
-                ["wrk", "-t1", f"-c{per}", f"-d{length}s", "--latency", "-s", str(script), f"http://127.0.0.1:{app.port}/"],
-                stdout=subprocess.PIPE, text=True,
-            ))
+            procs.append(
+                subprocess.Popen(
+                    ["wrk", "-t1", f"-c{per}", f"-d{length}s", "--latency", "-s", str(script), f"http://127.0.0.1:{app.port}/"],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
         outs = [p.communicate()[0] for p in procs]
         cpu = sum(cpu_seconds(a.proc.pid) for a in apps) - cpu
     loads = [parse_wrk(out) for out in outs]
@@ -128,7 +135,9 @@ async def audit_backlog(dsn: str) -> tuple[int, int]:
         rows = await conn.fetchval("SELECT count(*) FROM audit_entry")
         if await conn.fetchval("SELECT to_regclass('audit_link') IS NULL"):
             return rows, 0
-        return rows, await conn.fetchval("SELECT count(*) FROM audit_entry e WHERE NOT EXISTS (SELECT 1 FROM audit_link l WHERE l.entry_id = e.id)")
+        return rows, await conn.fetchval(
+            "SELECT count(*) FROM audit_entry e WHERE NOT EXISTS (SELECT 1 FROM audit_link l WHERE l.entry_id = e.id)"
+        )
     finally:
         await conn.close()
 
@@ -149,11 +158,16 @@ def main() -> int:
     dsn = db_url.replace("postgres://", "postgresql://", 1)
     workdir = Path(tempfile.mkdtemp(prefix="yiwang-bench-submit-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
-    env.update({
-        "YIWANG_DATABASE_URL": db_url, "YIWANG_REDIS_URL": REDIS_URL, "YIWANG_MEDIA_DIR": str(workdir / "media"),
-        "YIWANG_DATA_KEY": os.environ["YIWANG_DATA_KEY"], "YIWANG_INDEX_KEY": os.environ["YIWANG_INDEX_KEY"],
-        "YIWANG_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "YIWANG_DATABASE_URL": db_url,
+            "YIWANG_REDIS_URL": REDIS_URL,
+            "YIWANG_MEDIA_DIR": str(workdir / "media"),
+            "YIWANG_DATA_KEY": os.environ["YIWANG_DATA_KEY"],
+            "YIWANG_INDEX_KEY": os.environ["YIWANG_INDEX_KEY"],
+            "YIWANG_LOG_LEVEL": "WARNING",
+        }
+    )
     apps = []
     try:
         subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -184,12 +198,16 @@ def main() -> int:
         lag = time.monotonic() - started
         verify = subprocess.run([YIWANG, "audit", "verify"], env=env, cwd=ROOT, capture_output=True, text=True)
         report = json.loads(verify.stdout) if verify.stdout.strip().startswith("{") else {"ok": False, "problems": [verify.stderr[-500:]]}
-        print(f"\naudit: {rows} rows, {unlinked} unlinked {lag:.1f}s after the load; yiwang audit verify ok={report['ok']}"
-              + (f" problems={report['problems'][:3]}" if not report["ok"] else ""))
+        print(
+            f"\naudit: {rows} rows, {unlinked} unlinked {lag:.1f}s after the load; yiwang audit verify ok={report['ok']}"
+            + (f" problems={report['problems'][:3]}" if not report["ok"] else "")
+        )
         print()
         for name, load in (("1 process", one), ("2 processes", two)):
-            print(f"submit, {name:12} ratio vs bare: throughput {load.rps / bare.rps:.2f} (target >= 0.50), "
-                  f"p99 {bare.p99_ms / load.p99_ms:.2f} (higher is better)")
+            print(
+                f"submit, {name:12} ratio vs bare: throughput {load.rps / bare.rps:.2f} (target >= 0.50), "
+                f"p99 {bare.p99_ms / load.p99_ms:.2f} (higher is better)"
+            )
         print(f"2 processes / 1 process: {two.rps / one.rps:.2f} (target > 1)")
     finally:
         for a in apps:

@@ -11,8 +11,8 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -24,11 +24,10 @@ from backend.kit.pii import mask_phone
 from backend.kit.resources import current
 from backend.kit.sms import SmsRateLimited, SmsUnavailable
 from backend.kit.wechat import WeChatSendFailed
-
 from notifications.events import WECHAT_TEMPLATE_FIELDS, EventPolicy
 from notifications.models import Notification, PushSubscription, WeChatQuota
 from notifications.public import outside
-from notifications.push import vapid, PushNotConfigured
+from notifications.push import PushNotConfigured, vapid
 
 log = logging.getLogger("yiwang.notifications")
 
@@ -169,8 +168,10 @@ class WebPushChannel:
         Fixed words are short: far below RFC 8291's 3993 bytes of plaintext in one record.
         """
         words = outside(notification)
-        return json.dumps({"id": notification.id, "title": words.title, "body": words.body,
-                           "url": words.url, "tag": f"n{notification.id}"}, ensure_ascii=False).encode()
+        return json.dumps(
+            {"id": notification.id, "title": words.title, "body": words.body, "url": words.url, "tag": f"n{notification.id}"},
+            ensure_ascii=False,
+        ).encode()
 
     async def send(self, job: Job) -> Outcome:
         try:
@@ -190,8 +191,12 @@ class WebPushChannel:
         retries = [o for o in outcomes if o.kind == "retry"]
         if retries:
             after = max((o.retry_after or 0) for o in retries)
-            return Outcome("retry", error="; ".join(o.error for o in retries)[:300], retry_after=after or None,
-                           throttled=all(o.throttled for o in retries))
+            return Outcome(
+                "retry",
+                error="; ".join(o.error for o in retries)[:300],
+                retry_after=after or None,
+                throttled=all(o.throttled for o in retries),
+            )
         return Outcome("failed", error="; ".join(o.error for o in outcomes)[:300])
 
     async def _one(self, subscription: PushSubscription, data: bytes, job: Job) -> Outcome:

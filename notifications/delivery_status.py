@@ -17,7 +17,6 @@ from tortoise.expressions import F, Subquery
 
 from backend.kit import db
 from backend.kit.transactions import transaction
-
 from notifications.models import Delivery
 
 
@@ -51,7 +50,7 @@ _PG_CLAIM = f"""
 UPDATE notification_delivery SET status = '{_CLAIM.target}', claimed_by = $1, next_attempt_at = $2, attempts = attempts + 1
 WHERE id IN (
     SELECT id FROM notification_delivery
-    WHERE {_status_is('status', _CLAIM.sources)} AND next_attempt_at <= $3
+    WHERE {_status_is("status", _CLAIM.sources)} AND next_attempt_at <= $3
     ORDER BY next_attempt_at LIMIT $4
     FOR UPDATE SKIP LOCKED
 )
@@ -62,14 +61,15 @@ _PG_SENT = f"""
 UPDATE notification_delivery AS d
 SET status = '{_SENT.target}', sent_at = $4, provider_message_id = v.message_id, last_error = NULL
 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, token, message_id)
-WHERE d.id = v.id AND d.claimed_by = v.token AND {_status_is('d.status', _SENT.sources)}
+WHERE d.id = v.id AND d.claimed_by = v.token AND {_status_is("d.status", _SENT.sources)}
 """
 
 
 def new(*, notification_id: int, channel: str, next_attempt_at: datetime, created_at: datetime) -> Delivery:
     """An unsaved delivery in its first status (for ``bulk_create``)."""
-    return Delivery(notification_id=notification_id, channel=channel, status=INITIAL, next_attempt_at=next_attempt_at,
-                    created_at=created_at)
+    return Delivery(
+        notification_id=notification_id, channel=channel, status=INITIAL, next_attempt_at=next_attempt_at, created_at=created_at
+    )
 
 
 async def create(*, notification_id: int, channel: str, next_attempt_at: datetime, created_at: datetime) -> Delivery:
@@ -89,7 +89,8 @@ async def claim(*, token: str, lease_end: datetime, now: datetime, limit: int) -
     # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
     due = Delivery.filter(status__in=_CLAIM.sources, next_attempt_at__lte=now).order_by("next_attempt_at").limit(limit)
     claimed = await Delivery.filter(id__in=Subquery(due.values("id"))).update(
-        status=_CLAIM.target, claimed_by=token, next_attempt_at=lease_end, attempts=F("attempts") + 1)
+        status=_CLAIM.target, claimed_by=token, next_attempt_at=lease_end, attempts=F("attempts") + 1
+    )
     if not claimed:
         return []
     return await Delivery.filter(claimed_by=token, status=_CLAIM.target).values("id", "notification_id", "channel", "attempts")
@@ -99,13 +100,15 @@ async def record_sent(items: list[tuple[int, str, str]], *, now: datetime) -> in
     """Mark ``(delivery id, claim token, provider message id)`` items sent, each only if still claimed by that token."""
     if db.dialect() == "postgres":
         updated, _ = await connections.get("default").execute_query(
-            _PG_SENT, [[i for i, _, _ in items], [t for _, t, _ in items], [m for _, _, m in items], now])
+            _PG_SENT, [[i for i, _, _ in items], [t for _, t, _ in items], [m for _, _, m in items], now]
+        )
         return updated
     updated = 0
     async with transaction():
         for delivery_id, token, message_id in items:
-            updated += await move("sent", delivery_id=delivery_id, token=token, sent_at=now, provider_message_id=message_id,
-                                  last_error=None)
+            updated += await move(
+                "sent", delivery_id=delivery_id, token=token, sent_at=now, provider_message_id=message_id, last_error=None
+            )
     return updated
 
 

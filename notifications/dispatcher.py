@@ -15,8 +15,7 @@ import random
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
-
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -25,14 +24,14 @@ from auth.service import contact_points
 from backend.kit import audit
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
-
 from notifications import delivery_status
-from notifications.channels import Channel, Job, Outcome, SmsChannel, WeChatChannel, WebPushChannel
+from notifications.channels import Channel, Job, Outcome, SmsChannel, WebPushChannel, WeChatChannel
 from notifications.events import policy
 from notifications.models import Delivery, Notification, PushSubscription
 from notifications.outbox import WAKE_CHANNEL, preferences, wake_dispatchers_after_commit
 
 log = logging.getLogger("yiwang.notifications")
+
 
 class Claimed(NamedTuple):
     """A delivery this worker holds (the columns the send needs)."""
@@ -120,10 +119,23 @@ class Dispatcher:
 
     # ---- one delivery ---------------------------------------------------------------------
 
-    async def deliver(self, token: str, delivery: Claimed, notification: Notification, openid: str | None, phone: str | None,
-                      subscriptions: list[PushSubscription] | None = None) -> str:
-        job = Job(delivery_id=delivery.id, notification=notification, policy=policy(notification.event), openid=openid, phone=phone,
-                  subscriptions=subscriptions)
+    async def deliver(
+        self,
+        token: str,
+        delivery: Claimed,
+        notification: Notification,
+        openid: str | None,
+        phone: str | None,
+        subscriptions: list[PushSubscription] | None = None,
+    ) -> str:
+        job = Job(
+            delivery_id=delivery.id,
+            notification=notification,
+            policy=policy(notification.event),
+            openid=openid,
+            phone=phone,
+            subscriptions=subscriptions,
+        )
         channel = self.channels[delivery.channel]
         try:
             outcome = await channel.send(job)
@@ -148,13 +160,18 @@ class Dispatcher:
         if outcome.kind == "sent":
             await self._sent.add((delivery.id, token, (outcome.message_id or "")[:200]))
             return
-        mine = {"delivery_id": delivery.id, "token": token, "last_error": outcome.error[:300]}
+        mine: dict[str, Any] = {"delivery_id": delivery.id, "token": token, "last_error": outcome.error[:300]}
         if outcome.kind == "retry" and outcome.throttled:  # told to wait: later, with the attempt given back
-            updated = await delivery_status.move("retry", **mine, attempts=F("attempts") - 1,
-                                                 next_attempt_at=now + timedelta(seconds=max(outcome.retry_after or 0, self.retry_base)))
+            updated = await delivery_status.move(
+                "retry",
+                **mine,
+                attempts=F("attempts") - 1,
+                next_attempt_at=now + timedelta(seconds=max(outcome.retry_after or 0, self.retry_base)),
+            )
         elif outcome.kind == "retry" and delivery.attempts < self.max_attempts:
-            updated = await delivery_status.move("retry", **mine,
-                                                 next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after)))
+            updated = await delivery_status.move(
+                "retry", **mine, next_attempt_at=now + timedelta(seconds=self.backoff(delivery.attempts, outcome.retry_after))
+            )
         elif outcome.kind == "retry":
             updated = await delivery_status.move("dead", **mine)
             log.error("delivery gave up after retries", extra={"delivery": delivery.id, "channel": delivery.channel})
@@ -186,8 +203,9 @@ class Dispatcher:
                 return  # already chosen (a critical SMS goes anyway)
             try:
                 async with transaction():
-                    await delivery_status.create(notification_id=notification.id, channel=channel,
-                                                 next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC))
+                    await delivery_status.create(
+                        notification_id=notification.id, channel=channel, next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC)
+                    )
             except IntegrityError:
                 return
             wake_dispatchers_after_commit()
@@ -215,7 +233,16 @@ class Dispatcher:
         for r in rows:
             n = notifications[r.notification_id]
             contact = contacts.get(n.person_id)
-            jobs.append(self.deliver(token, r, n, contact and contact.openid, contact and contact.phone, subscriptions.get(n.person_id, [])))
+            jobs.append(
+                self.deliver(
+                    token,
+                    r,
+                    n,
+                    contact.openid if contact else None,
+                    contact.phone if contact else None,
+                    subscriptions.get(n.person_id, []),
+                )
+            )
         return jobs
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -247,7 +274,7 @@ class Dispatcher:
                     if inflight and len(inflight) >= self.concurrency:
                         await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                waiters = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
+                waiters: list[asyncio.Task[Any]] = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
                 if inflight:
                     waiters.append(asyncio.create_task(asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)))
                 done, pending = await asyncio.wait(waiters, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
@@ -277,10 +304,12 @@ class Dispatcher:
 async def retry_delivery(delivery_id: int, *, actor: str) -> bool:
     """An admin sends a dead (or failed) delivery again: back to pending, attempts reset."""
     async with transaction():
-        updated = await delivery_status.move("resend", delivery_id=delivery_id, attempts=0, next_attempt_at=datetime.now(UTC),
-                                             claimed_by=None)
+        updated = await delivery_status.move(
+            "resend", delivery_id=delivery_id, attempts=0, next_attempt_at=datetime.now(UTC), claimed_by=None
+        )
         if updated:
-            await audit.record(actor=actor, action="notification.delivery_retried", object_type="notification_delivery",
-                               object_id=delivery_id)
+            await audit.record(
+                actor=actor, action="notification.delivery_retried", object_type="notification_delivery", object_id=delivery_id
+            )
             wake_dispatchers_after_commit()
     return bool(updated)

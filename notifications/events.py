@@ -14,13 +14,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class EventPolicy:
     name: str
-    external: bool = True       # False: inbox and live stream only (the person did it themselves)
-    critical: bool = False      # also by SMS, at any hour
-    urgency: str = "normal"     # Web Push Urgency: very-low | low | normal | high
-    ttl: int = 3 * 86400        # Web Push TTL (s): how long the push service keeps it for an offline phone
+    external: bool = True  # False: inbox and live stream only (the person did it themselves)
+    critical: bool = False  # also by SMS, at any hour
+    urgency: str = "normal"  # Web Push Urgency: very-low | low | normal | high
+    ttl: int = 3 * 86400  # Web Push TTL (s): how long the push service keeps it for an offline phone
     wechat_template: str = "progress"  # key of YIWANG_WECHAT_TEMPLATE_* (the template's field layout is fixed below)
     # Outside words (lock screen, WeChat card, text message): placeholders {subject} {reference} {time} {place} only.
-    phrase: str = "有更新"      # ≤ 5 汉字: the status on a WeChat card and in the text message
+    phrase: str = "有更新"  # ≤ 5 汉字: the status on a WeChat card and in the text message
     title: str = "办理进度更新：{subject}"
     body: str = "受理号 {reference}。详情请登录“一网通办”查看。"
     remark: str = "点击查看办理详情"  # WeChat thing ≤ 20 chars
@@ -28,39 +28,113 @@ class EventPolicy:
 
 _POLICIES = [
     # Account security: a takeover attempt must reach the person on every channel they have.
-    EventPolicy("account.channel_added", critical=True, urgency="high", ttl=86400, phrase="已绑定", title="账号新增了登录方式",
-                body="您的账号刚刚新增了一种登录方式。如果不是您本人操作，请登录“一网通办”，在“账号与安全”里点“不是我本人”。",
-                remark="非本人操作请及时处理"),
+    EventPolicy(
+        "account.channel_added",
+        critical=True,
+        urgency="high",
+        ttl=86400,
+        phrase="已绑定",
+        title="账号新增了登录方式",
+        body="您的账号刚刚新增了一种登录方式。如果不是您本人操作，请登录“一网通办”，在“账号与安全”里点“不是我本人”。",
+        remark="非本人操作请及时处理",
+    ),
     # The code texted to the phone on record is itself the outside notice of a join request.
-    EventPolicy("account.join_requested", external=False, phrase="待确认", title="有人申请加入您的账号",
-                body="有人正在申请用您的身份证号加入您的账号。验证码请勿告诉他人；如果不是您本人，请登录“一网通办”点“不是我本人”。"),
-    EventPolicy("account.join_refused", critical=True, urgency="high", ttl=86400, phrase="已拦截", title="有人用您的身份证号实名",
-                body="有人在新账号上填写了您的身份证号，该账号看不到您的任何信息。如果不是您本人，请登录“一网通办”点“不是我本人”。",
-                remark="该账号看不到您的信息"),
-    EventPolicy("account.channel_removed", external=False, phrase="已移除", title="已移除登录方式", body="您已移除一种登录方式，它的登录已全部失效。"),
-    EventPolicy("case.submitted", external=False, phrase="已提交", title="已提交：{subject}",
-                body="受理号 {reference}。审核结果会在“一网通办”里告诉您。"),
-    EventPolicy("case.resubmitted", external=False, phrase="已提交", title="已重新提交：{subject}",
-                body="补正的材料已收到，受理号 {reference}。"),
+    EventPolicy(
+        "account.join_requested",
+        external=False,
+        phrase="待确认",
+        title="有人申请加入您的账号",
+        body="有人正在申请用您的身份证号加入您的账号。验证码请勿告诉他人；如果不是您本人，请登录“一网通办”点“不是我本人”。",
+    ),
+    EventPolicy(
+        "account.join_refused",
+        critical=True,
+        urgency="high",
+        ttl=86400,
+        phrase="已拦截",
+        title="有人用您的身份证号实名",
+        body="有人在新账号上填写了您的身份证号，该账号看不到您的任何信息。如果不是您本人，请登录“一网通办”点“不是我本人”。",
+        remark="该账号看不到您的信息",
+    ),
+    EventPolicy(
+        "account.channel_removed",
+        external=False,
+        phrase="已移除",
+        title="已移除登录方式",
+        body="您已移除一种登录方式，它的登录已全部失效。",
+    ),
+    EventPolicy(
+        "case.submitted",
+        external=False,
+        phrase="已提交",
+        title="已提交：{subject}",
+        body="受理号 {reference}。审核结果会在“一网通办”里告诉您。",
+    ),
+    EventPolicy(
+        "case.resubmitted", external=False, phrase="已提交", title="已重新提交：{subject}", body="补正的材料已收到，受理号 {reference}。"
+    ),
     EventPolicy("case.withdrawn", external=False, phrase="已撤回", title="已撤回：{subject}", body="申请已撤回，受理号 {reference}。"),
     EventPolicy("case.accepted", phrase="已受理", title="已受理：{subject}", body="受理号 {reference}。办理进度请登录“一网通办”查看。"),
-    EventPolicy("case.correction_requested", urgency="high", phrase="待补正", title="需要补正材料：{subject}",
-                body="受理号 {reference}。需要补正的内容请登录“一网通办”查看。", remark="请登录查看补正内容"),
-    EventPolicy("case.rejected", urgency="high", phrase="未通过", title="未通过：{subject}",
-                body="受理号 {reference}。原因请登录“一网通办”查看。"),
+    EventPolicy(
+        "case.correction_requested",
+        urgency="high",
+        phrase="待补正",
+        title="需要补正材料：{subject}",
+        body="受理号 {reference}。需要补正的内容请登录“一网通办”查看。",
+        remark="请登录查看补正内容",
+    ),
+    EventPolicy(
+        "case.rejected", urgency="high", phrase="未通过", title="未通过：{subject}", body="受理号 {reference}。原因请登录“一网通办”查看。"
+    ),
     EventPolicy("case.approved", phrase="已通过", title="审批通过：{subject}", body="受理号 {reference} 已办结，证照制作好后会再通知您。"),
     EventPolicy("case.trip_recorded", external=False, phrase="已登记", title="已登记来访：{subject}"),
-    EventPolicy("certificate.ready", critical=True, urgency="high", ttl=7 * 86400, phrase="已出证", title="证照已办好：{subject}",
-                body="可凭受理号 {reference} 到大厅领取，或登录“一网通办”申请免费邮寄。"),
-    EventPolicy("certificate.collected", external=False, phrase="已领取", title="已领取：{subject}", body="证照已领取，受理号 {reference}。"),
+    EventPolicy(
+        "certificate.ready",
+        critical=True,
+        urgency="high",
+        ttl=7 * 86400,
+        phrase="已出证",
+        title="证照已办好：{subject}",
+        body="可凭受理号 {reference} 到大厅领取，或登录“一网通办”申请免费邮寄。",
+    ),
+    EventPolicy(
+        "certificate.collected", external=False, phrase="已领取", title="已领取：{subject}", body="证照已领取，受理号 {reference}。"
+    ),
     EventPolicy("certificate.delivered", phrase="已签收", title="已签收：{subject}", body="证照已送达，受理号 {reference}。"),
     # The pickup code is a secret: it is read in the app, never on a lock screen.
-    EventPolicy("parcel.out_for_delivery", critical=True, urgency="high", ttl=86400, wechat_template="delivery", phrase="派送中",
-                title="证照派送中：{subject}", body="运单号 {reference}。详情请登录“一网通办”查看。", remark="点击查看配送详情"),
-    EventPolicy("parcel.pickup_code", critical=True, urgency="high", ttl=2 * 86400, wechat_template="delivery", phrase="待取件",
-                title="证照待取件：{subject}", body="运单号 {reference}。取件码请登录“一网通办”查看。", remark="登录后查看取件码"),
-    EventPolicy("appointment.reminder", critical=True, urgency="high", ttl=86400, wechat_template="appointment", phrase="待办理",
-                title="预约提醒：{subject}", body="请于 {time} 到 {place} 办理。", remark="请按时到达，带齐材料"),
+    EventPolicy(
+        "parcel.out_for_delivery",
+        critical=True,
+        urgency="high",
+        ttl=86400,
+        wechat_template="delivery",
+        phrase="派送中",
+        title="证照派送中：{subject}",
+        body="运单号 {reference}。详情请登录“一网通办”查看。",
+        remark="点击查看配送详情",
+    ),
+    EventPolicy(
+        "parcel.pickup_code",
+        critical=True,
+        urgency="high",
+        ttl=2 * 86400,
+        wechat_template="delivery",
+        phrase="待取件",
+        title="证照待取件：{subject}",
+        body="运单号 {reference}。取件码请登录“一网通办”查看。",
+        remark="登录后查看取件码",
+    ),
+    EventPolicy(
+        "appointment.reminder",
+        critical=True,
+        urgency="high",
+        ttl=86400,
+        wechat_template="appointment",
+        phrase="待办理",
+        title="预约提醒：{subject}",
+        body="请于 {time} 到 {place} 办理。",
+        remark="请按时到达，带齐材料",
+    ),
     EventPolicy("test.ping", urgency="normal", ttl=600, phrase="测试", title="测试消息", body="推送可以送达。", remark="测试消息"),
 ]
 POLICIES: dict[str, EventPolicy] = {p.name: p for p in _POLICIES}

@@ -10,9 +10,8 @@ from tortoise.expressions import F
 from backend.kit import errors
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
-
 from notifications.models import Delivery, Notification, Preference, WeChatQuota
-from notifications.outbox import preferences
+from notifications.outbox import preferences as preferences  # part of the inbox's interface too
 
 
 class NotificationNotFound(errors.NotFound, code="notification.not_found"):
@@ -69,8 +68,9 @@ async def _update_or_create(model, filters: dict, *, update: dict, create: dict)
 
 async def set_preferences(*, person_id: int, values: dict) -> Preference:
     now = datetime.now(UTC)
-    await _update_or_create(Preference, {"person_id": person_id}, update={**values, "updated_at": now},
-                            create={**values, "updated_at": now})
+    await _update_or_create(
+        Preference, {"person_id": person_id}, update={**values, "updated_at": now}, create={**values, "updated_at": now}
+    )
     return await preferences(person_id)
 
 
@@ -82,8 +82,12 @@ async def grant_wechat(*, person_id: int, accepted: list[str]) -> dict[str, int]
     now = datetime.now(UTC)
     async with transaction():
         for template_id in accepted:
-            await _update_or_create(WeChatQuota, {"person_id": person_id, "template_id": template_id},
-                                    update={"credits": F("credits") + 1, "updated_at": now}, create={"credits": 1, "updated_at": now})
+            await _update_or_create(
+                WeChatQuota,
+                {"person_id": person_id, "template_id": template_id},
+                update={"credits": F("credits") + 1, "updated_at": now},
+                create={"credits": 1, "updated_at": now},
+            )
     rows = await WeChatQuota.filter(person_id=person_id)
     return {r.template_id: r.credits for r in rows}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -22,7 +24,7 @@ class Notification(Model):
     title = fields.CharField(max_length=100)
     body = fields.TextField()
     link = fields.CharField(max_length=200, null=True)
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     critical = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
     read_at = fields.DatetimeField(null=True)
@@ -39,6 +41,7 @@ class Delivery(Model):
     notification: fields.ForeignKeyRelation[Notification] = fields.ForeignKeyField(
         "notifications.Notification", related_name="deliveries", on_delete=fields.CASCADE
     )
+    notification_id: int  # the column tortoise adds for the relation, declared for the type checker
     channel = fields.CharField(max_length=16)
     status = fields.CharField(max_length=16, default="pending")
     attempts = fields.IntField(default=0)

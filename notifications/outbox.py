@@ -11,7 +11,6 @@ from tortoise.exceptions import IntegrityError
 
 from backend.kit.resources import current
 from backend.kit.transactions import after_commit, transaction
-
 from notifications import delivery_status
 from notifications.events import EventPolicy, policy
 from notifications.models import Delivery, Notification, Preference, PushSubscription, WeChatQuota
@@ -34,8 +33,14 @@ def inbox_channel(person_id: int) -> str:
 def present(n: Notification) -> dict[str, Any]:
     """A notification as the inbox, the live stream and the API show it."""
     return {
-        "id": n.id, "event": n.event, "title": n.title, "body": n.body, "link": n.link, "data": n.data,
-        "created_at": _utc(n.created_at), "read_at": _utc(n.read_at) if n.read_at else None,
+        "id": n.id,
+        "event": n.event,
+        "title": n.title,
+        "body": n.body,
+        "link": n.link,
+        "data": n.data,
+        "created_at": _utc(n.created_at),
+        "read_at": _utc(n.read_at) if n.read_at else None,
     }
 
 
@@ -105,7 +110,7 @@ async def notify(
     title: str,
     body: str,
     link: str | None = None,
-    fields: dict[str, str] | None = None,
+    fields: dict[str, str | None] | None = None,
     data: dict[str, Any] | None = None,
 ) -> Notification | None:
     """Record a notification and its deliveries in the caller's transaction.
@@ -122,15 +127,22 @@ async def notify(
     caller leaves nothing behind; the live stream and the dispatcher hear of it only after commit.
     """
     event_policy = policy(event)
-    fields = public_fields(fields, event=event, strict=True)
+    public = public_fields(fields, event=event, strict=True)
     link = check_link(link)
     now = datetime.now(UTC)
     async with transaction():
         try:
             async with transaction():  # a savepoint: a duplicate must not abort the caller's transaction
                 notification = await Notification.create(
-                    person_id=person_id, event=event, dedupe_key=dedupe_key[:120], title=mask(title)[:100], body=mask(body),
-                    link=link, data={**(data or {}), "fields": fields}, critical=event_policy.critical, created_at=now,
+                    person_id=person_id,
+                    event=event,
+                    dedupe_key=dedupe_key[:120],
+                    title=mask(title)[:100],
+                    body=mask(body),
+                    link=link,
+                    data={**(data or {}), "fields": public},
+                    critical=event_policy.critical,
+                    created_at=now,
                 )
         except IntegrityError:
             return None
@@ -138,10 +150,12 @@ async def notify(
         channels = await choose_channels(person_id, event_policy, prefs)
         held = None if event_policy.critical else quiet_until(prefs, now, current().settings.timezone)
         if channels:
-            await Delivery.bulk_create([
-                delivery_status.new(notification_id=notification.id, channel=channel, next_attempt_at=held or now, created_at=now)
-                for channel in channels
-            ])
+            await Delivery.bulk_create(
+                [
+                    delivery_status.new(notification_id=notification.id, channel=channel, next_attempt_at=held or now, created_at=now)
+                    for channel in channels
+                ]
+            )
         message = json.dumps({"type": "notification", "notification": present(notification)}, ensure_ascii=False).encode()
         broker = current().broker
         after_commit(lambda: broker.publish(inbox_channel(person_id), message))

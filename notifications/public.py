@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from auth.idnumber import check_character
 from backend.kit.pii import mask_id_number, mask_phone
 from backend.kit.resources import current
-
 from notifications.events import policy
 
 log = logging.getLogger("yiwang.notifications")
@@ -29,9 +28,9 @@ log = logging.getLogger("yiwang.notifications")
 # The fields a domain may give notify() for outside channels, with the longest value kept.
 PUBLIC_FIELDS: dict[str, int] = {
     "reference": 32,  # tracking or waybill number
-    "subject": 100,   # the catalog item (or certificate) name
-    "time": 40,       # e.g. an appointment time, written by the domain
-    "place": 60,      # a hall or window, from the catalog
+    "subject": 100,  # the catalog item (or certificate) name
+    "time": 40,  # e.g. an appointment time, written by the domain
+    "place": 60,  # a hall or window, from the catalog
 }
 # Used in the words when a field was not given (or was dropped).
 DEFAULTS = {"subject": "您的办件", "reference": "—", "place": "办事大厅"}
@@ -76,8 +75,10 @@ def public_fields(fields: dict[str, Any] | None, *, event: str, strict: bool) ->
     for key, value in (fields or {}).items():
         if key not in PUBLIC_FIELDS:
             if strict:
-                raise ValueError(f"{key!r} is not a public field of a notification (allowed: {', '.join(PUBLIC_FIELDS)}); "
-                                 "free text belongs in the inbox body")
+                raise ValueError(
+                    f"{key!r} is not a public field of a notification (allowed: {', '.join(PUBLIC_FIELDS)}); "
+                    "free text belongs in the inbox body"
+                )
             continue
         text = " ".join(str(value if value is not None else "").split())[: PUBLIC_FIELDS[key]]
         if not text:

@@ -16,7 +16,6 @@ from tortoise.exceptions import IntegrityError
 from backend.kit import errors
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
-
 from notifications.models import PushSubscription
 
 
@@ -111,8 +110,15 @@ async def subscribe(*, person_id: int, endpoint: str, p256dh: str, auth: str, us
         if row is None:
             try:
                 async with transaction():  # the browser may send the same subscription twice at once
-                    return await PushSubscription.create(person_id=person_id, endpoint=endpoint, endpoint_hash=_endpoint_hash(endpoint),
-                                                         p256dh=p256dh, auth=auth, user_agent=user_agent[:200], created_at=now)
+                    return await PushSubscription.create(
+                        person_id=person_id,
+                        endpoint=endpoint,
+                        endpoint_hash=_endpoint_hash(endpoint),
+                        p256dh=p256dh,
+                        auth=auth,
+                        user_agent=user_agent[:200],
+                        created_at=now,
+                    )
             except IntegrityError:
                 row = await PushSubscription.get(endpoint_hash=_endpoint_hash(endpoint))
         # A shared phone: the browser's subscription now belongs to whoever logged in last.

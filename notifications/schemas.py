@@ -56,16 +56,22 @@ class Preferences(_In):
 
 class PushKeys(_In):
     # base64url as PushSubscription.toJSON() gives it (padding tolerated).
-    p256dh: str = Field(min_length=87, max_length=88, pattern=r"^[A-Za-z0-9_-]{87}=?$",
-                        description="the browser's P-256 public key, 65 bytes; must be a point on the curve (else 422)")
+    p256dh: str = Field(
+        min_length=87,
+        max_length=88,
+        pattern=r"^[A-Za-z0-9_-]{87}=?$",
+        description="the browser's P-256 public key, 65 bytes; must be a point on the curve (else 422)",
+    )
     auth: str = Field(min_length=22, max_length=24, pattern=r"^[A-Za-z0-9_-]{22}(==)?$", description="the 16-byte auth secret")
 
 
 def _endpoint() -> Any:
     return Field(
-        min_length=10, max_length=1000, json_schema_extra={"format": "uri"},
+        min_length=10,
+        max_length=1000,
+        json_schema_extra={"format": "uri"},
         description="the push service URL (https); only the push services in YIWANG_PUSH_ENDPOINTS are accepted, "
-                    "by default those of Chrome, Firefox, Safari and Edge; any other URL is 422 push.endpoint_not_allowed",
+        "by default those of Chrome, Firefox, Safari and Edge; any other URL is 422 push.endpoint_not_allowed",
     )
 
 

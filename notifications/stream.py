@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import deque
 import time
+from collections import deque
 from collections.abc import AsyncIterator
+from typing import cast
 
 from starlette.responses import StreamingResponse
 
 from backend.kit.broker import RedisBroker
 from backend.kit.resources import current
-
 from notifications.models import Notification
 from notifications.outbox import inbox_channel, present
 
@@ -38,9 +38,11 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
     look_every = heartbeat if isinstance(resources.broker, RedisBroker) else IN_PROCESS_LOOK
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
     if last_event_id is None:  # a fresh page: from now on (it loads the inbox itself)
-        newest = await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True)
+        # first().values_list(flat=True) gives the value or None; tortoise types it as a tuple
+        newest = cast(int | None, await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True))
         last_event_id = newest or 0
     async with resources.broker.subscribe(inbox_channel(person_id)) as messages:
+
         async def pump() -> None:
             async for message in messages:
                 if queue.full():  # a stalled reader: drop the oldest, the replay on reconnect has them all

@@ -180,8 +180,12 @@ def pwa_dist() -> Path:
 
 def _whole_suite(config: pytest.Config) -> bool:
     """The run collects the whole suite (make test), not a file or a -k selection."""
-    return (not config.option.keyword and not config.option.markexpr and not config.option.deselect
-            and [Path(a).resolve() for a in config.args] == [ROOT / "tests"])
+    return (
+        not config.option.keyword
+        and not config.option.markexpr
+        and not config.option.deselect
+        and [Path(a).resolve() for a in config.args] == [ROOT / "tests"]
+    )
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
@@ -205,6 +209,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     undocumented = problems.undocumented(problems.OBSERVED)
     if undocumented:
         if reporter is not None:
-            reporter.write_line("problem codes answered but not in the operation's OpenAPI entry:\n" + problems.report(undocumented),
-                                red=True)
+            reporter.write_line(
+                "problem codes answered but not in the operation's OpenAPI entry:\n" + problems.report(undocumented), red=True
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

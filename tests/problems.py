@@ -29,7 +29,7 @@ _lock = threading.Lock()
 @dataclass(frozen=True)
 class Answer:
     method: str
-    path: str      # the OpenAPI path of the operation, e.g. /api/v1/applications/{application_id}
+    path: str  # the OpenAPI path of the operation, e.g. /api/v1/applications/{application_id}
     status: int
     code: str
 

@@ -82,15 +82,18 @@ def start_app(env: dict[str, str], workdir: Path, *, port: int | None = None, ex
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [YIWANG, "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     log.close()
     app = AppProcess(port, proc, log_path)
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/readyz", proc=proc)
-    except Exception:
+    except Exception as exc:
         app.stop()
-        raise RuntimeError(f"app on {port} failed to start:\n{log_path.read_text(errors='replace')[-3000:]}")
+        raise RuntimeError(f"app on {port} failed to start:\n{log_path.read_text(errors='replace')[-3000:]}") from exc
     return app
 
 
@@ -136,7 +139,8 @@ def start_nginx(*, upstreams: list[int], root: Path, workdir: Path) -> Nginx:
         raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
     proc = subprocess.Popen(
         ["nginx", "-c", str(conf_path), "-p", str(workdir), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL, stderr=open(workdir / "nginx.stderr", "wb"),
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "nginx.stderr", "wb"),
     )
     nginx = Nginx(port, proc, workdir, conf_path)
     try:

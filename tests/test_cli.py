@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA_KEY, INDEX_KEY, ROOT, _db_url, PG_URL
+from tests.conftest import DATA_KEY, INDEX_KEY, PG_URL, ROOT, _db_url
 
 YIWANG = str(Path(sys.executable).parent / "yiwang")
 
@@ -49,8 +49,22 @@ def test_migrate_seed_createuser_and_verify(cli_env):
     again = json.loads(run("seed-demo", env=cli_env).stdout)
     assert first["created"] == 2 and again["created"] == 0
     assert first["catalog"]["items_changed"] >= 20 and again["catalog"]["items_changed"] == 0
-    made = json.loads(run("createuser", "--role", "staff", "--scope", "hall:7", "--name", "赵乡镇", "--phone", "139 0000 0009",
-                          "--password-stdin", env=cli_env, stdin="a-long-password\n").stdout)
+    made = json.loads(
+        run(
+            "createuser",
+            "--role",
+            "staff",
+            "--scope",
+            "hall:7",
+            "--name",
+            "赵乡镇",
+            "--phone",
+            "139 0000 0009",
+            "--password-stdin",
+            env=cli_env,
+            stdin="a-long-password\n",
+        ).stdout
+    )
     assert made["role"] == "staff" and made["scope"] == "hall:7"
     report = json.loads(run("audit", "verify", env=cli_env).stdout)
     assert report["ok"] is True
@@ -60,7 +74,19 @@ def test_migrate_seed_createuser_and_verify(cli_env):
 
 def test_createuser_refuses_a_short_password(cli_env):
     run("migrate", env=cli_env)
-    result = run("createuser", "--role", "admin", "--name", "x", "--phone", "13900000001", "--password-stdin", env=cli_env, check=False, stdin="short\n")
+    result = run(
+        "createuser",
+        "--role",
+        "admin",
+        "--name",
+        "x",
+        "--phone",
+        "13900000001",
+        "--password-stdin",
+        env=cli_env,
+        check=False,
+        stdin="short\n",
+    )
     assert result.returncode == 1 and "8" in result.stderr
 
 

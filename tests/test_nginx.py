@@ -6,8 +6,8 @@ import asyncio
 import base64
 import os
 import subprocess
-import time
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -44,8 +44,9 @@ def push_service(tmp_path_factory) -> Iterator[str]:
     """The fake Web Push service in a process of its own (the browser test drives it over HTTP)."""
     log = tmp_path_factory.mktemp("webpush") / "stderr.log"
     with open(log, "wb") as stderr:  # a file, not a pipe nobody reads: warnings must never block the fake
-        proc = subprocess.Popen([sys.executable, "-m", "tests.fakes", "webpush", "--port", "0"], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=stderr, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes", "webpush", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
     line = proc.stdout.readline().strip()  # "READY http://127.0.0.1:PORT", then nothing more on stdout
     if not line.startswith("READY "):
         stop_process(proc)
@@ -67,13 +68,23 @@ def stack(request, tmp_path_factory, pwa_dist, sms_gateway, push_service, vapid_
     workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
     fake_sms, sms_url = sms_gateway
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
-    env.update({"YIWANG_DATA_KEY": DATA_KEY, "YIWANG_INDEX_KEY": INDEX_KEY, "YIWANG_MEDIA_DIR": str(workdir / "media"),
-                "YIWANG_PWA_DIR": str(pwa_dist), "YIWANG_SMS_PROVIDER": "aliyun", "YIWANG_SMS_API_BASE": sms_url,
-                "YIWANG_SMS_ACCESS_KEY_ID": fake_sms.access_key_id, "YIWANG_SMS_ACCESS_KEY_SECRET": fake_sms.access_key_secret,
-                "YIWANG_ACCEL_REDIRECT_PREFIX": "/_media/",
-                "YIWANG_VAPID_PRIVATE_KEY": vapid_private_key, "YIWANG_VAPID_SUBJECT": "mailto:ops@example.gov.cn",
-                "YIWANG_PUSH_ENDPOINTS": push_service + "/",
-                "YIWANG_QUIET_HOURS": "off"})  # the default quiet hours would hold pushes when CI runs at night
+    env.update(
+        {
+            "YIWANG_DATA_KEY": DATA_KEY,
+            "YIWANG_INDEX_KEY": INDEX_KEY,
+            "YIWANG_MEDIA_DIR": str(workdir / "media"),
+            "YIWANG_PWA_DIR": str(pwa_dist),
+            "YIWANG_SMS_PROVIDER": "aliyun",
+            "YIWANG_SMS_API_BASE": sms_url,
+            "YIWANG_SMS_ACCESS_KEY_ID": fake_sms.access_key_id,
+            "YIWANG_SMS_ACCESS_KEY_SECRET": fake_sms.access_key_secret,
+            "YIWANG_ACCEL_REDIRECT_PREFIX": "/_media/",
+            "YIWANG_VAPID_PRIVATE_KEY": vapid_private_key,
+            "YIWANG_VAPID_SUBJECT": "mailto:ops@example.gov.cn",
+            "YIWANG_PUSH_ENDPOINTS": push_service + "/",
+            "YIWANG_QUIET_HOURS": "off",
+        }
+    )  # the default quiet hours would hold pushes when CI runs at night
     cleanup = []
     if request.param == "sqlite":
         env["YIWANG_DATABASE_URL"] = f"sqlite://{workdir / 'shared.sqlite3'}"
@@ -104,7 +115,7 @@ def stack(request, tmp_path_factory, pwa_dist, sms_gateway, push_service, vapid_
 
 def test_shell_is_served_uncached_with_security_headers(stack):
     r = httpx.get(stack.nginx.url + "/")
-    assert r.status_code == 200 and "<div id=\"app\"" in r.text
+    assert r.status_code == 200 and '<div id="app"' in r.text
     assert r.headers["cache-control"] == "no-cache"
     for header in SECURITY_HEADERS:
         assert header in r.headers, header
@@ -128,7 +139,7 @@ def test_hashed_assets_are_cached_for_a_year(stack, pwa_dist):
 
 
 def test_client_side_routes_fall_back_to_the_shell_but_missing_files_are_404(stack):
-    assert "<div id=\"app\"" in httpx.get(stack.nginx.url + "/services/zone").text
+    assert '<div id="app"' in httpx.get(stack.nginx.url + "/services/zone").text
     assert httpx.get(stack.nginx.url + "/assets/missing-123.js").status_code == 404
 
 
@@ -168,7 +179,9 @@ def test_photos_through_nginx_are_private_no_store(stack, sms_gateway):
     phone = "1377777000" + ("1" if "sqlite" in str(stack.nginx.workdir) else "2")
     with httpx.Client(base_url=stack.nginx.url) as c:
         assert c.post("/api/v1/auth/sms/send", json={"phone": phone}).status_code == 202
-        session = c.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": fake_sms.codes_for(phone)[-1], "transport": "bearer"}).json()
+        session = c.post(
+            "/api/v1/auth/sms/verify", json={"phone": phone, "code": fake_sms.codes_for(phone)[-1], "transport": "bearer"}
+        ).json()
         auth = {"Authorization": f"Bearer {session['token']}"}
         assert c.post("/api/v1/me/identity", json={"name": "钱七", "id_number": "110101198001017773"}, headers=auth).status_code == 200
         uploaded = c.post("/api/v1/materials", headers=auth, files={"file": ("id.jpg", photo(1200, 900), "image/jpeg")})
@@ -205,7 +218,7 @@ def test_requests_are_spread_over_both_processes(stack):
     deadline = time.monotonic() + 5
     while True:  # an app writes its access-log line just after the answer has left: wait for the last ones
         after = [sum('"/healthz"' in line for line in a.log_lines()) for a in stack.apps]
-        served = [b - a for a, b in zip(before, after)]
+        served = [b - a for a, b in zip(before, after, strict=True)]
         if sum(served) >= 40 or time.monotonic() > deadline:
             break
         time.sleep(0.05)
@@ -213,7 +226,9 @@ def test_requests_are_spread_over_both_processes(stack):
 
 
 def test_body_over_the_proxy_limit_is_problem_413(stack):
-    r = httpx.post(stack.nginx.url + "/api/v1/materials", content=b"x" * (21 * 1024 * 1024), headers={"content-type": "application/octet-stream"})
+    r = httpx.post(
+        stack.nginx.url + "/api/v1/materials", content=b"x" * (21 * 1024 * 1024), headers={"content-type": "application/octet-stream"}
+    )
     assert r.status_code == 413
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["code"] == "request.too_large"
@@ -254,12 +269,39 @@ def test_apply_correct_and_approve_journey_in_two_phone_browsers(stack, tmp_path
 
     suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
     staff_phone, password = "1360000009" + suffix, "clerk-password-2026"
-    subprocess.run([YIWANG, "createuser", "--role", "approver", "--scope", "department:scjg", "--name", "李审批", "--phone", staff_phone,
-                    "--password-stdin"], env=stack.env, cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True)
+    subprocess.run(
+        [
+            YIWANG,
+            "createuser",
+            "--role",
+            "approver",
+            "--scope",
+            "department:scjg",
+            "--name",
+            "李审批",
+            "--phone",
+            staff_phone,
+            "--password-stdin",
+        ],
+        env=stack.env,
+        cwd=ROOT,
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     photo_path = tmp_path / "id_card.jpg"
     photo_path.write_bytes(photo(1600, 1200))
-    env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, RESIDENT_PHONE="1381111000" + suffix,
-               STAFF_PHONE=staff_phone, STAFF_PASSWORD=password, PHOTO_PATH=str(photo_path), SCREENSHOT_DIR=str(tmp_path))
+    env = dict(
+        os.environ,
+        BASE_URL=stack.nginx.url,
+        SMS_GATEWAY_URL=stack.sms_url,
+        RESIDENT_PHONE="1381111000" + suffix,
+        STAFF_PHONE=staff_phone,
+        STAFF_PASSWORD=password,
+        PHOTO_PATH=str(photo_path),
+        SCREENSHOT_DIR=str(tmp_path),
+    )
     result = subprocess.run(["node", "e2e/apply.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
     assert " 0 failed" in result.stdout
@@ -272,13 +314,40 @@ def test_live_timeline_and_web_push_in_a_phone_browser(stack, tmp_path):
 
     suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
     staff_phone, password = "1360000008" + suffix, "clerk-password-2026"
-    subprocess.run([YIWANG, "createuser", "--role", "approver", "--scope", "department:scjg", "--name", "周受理", "--phone", staff_phone,
-                    "--password-stdin"], env=stack.env, cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True)
+    subprocess.run(
+        [
+            YIWANG,
+            "createuser",
+            "--role",
+            "approver",
+            "--scope",
+            "department:scjg",
+            "--name",
+            "周受理",
+            "--phone",
+            staff_phone,
+            "--password-stdin",
+        ],
+        env=stack.env,
+        cwd=ROOT,
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     photo_path = tmp_path / "id_card.jpg"
     photo_path.write_bytes(photo(1600, 1200))
-    env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, PUSH_SERVICE_URL=stack.push_url,
-               RESIDENT_PHONE="1382222000" + suffix, STAFF_PHONE=staff_phone, STAFF_PASSWORD=password, PHOTO_PATH=str(photo_path),
-               SCREENSHOT_DIR=str(tmp_path))
+    env = dict(
+        os.environ,
+        BASE_URL=stack.nginx.url,
+        SMS_GATEWAY_URL=stack.sms_url,
+        PUSH_SERVICE_URL=stack.push_url,
+        RESIDENT_PHONE="1382222000" + suffix,
+        STAFF_PHONE=staff_phone,
+        STAFF_PASSWORD=password,
+        PHOTO_PATH=str(photo_path),
+        SCREENSHOT_DIR=str(tmp_path),
+    )
     result = subprocess.run(["node", "e2e/notify.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
     assert " 0 failed" in result.stdout
@@ -289,11 +358,27 @@ def test_account_security_journey_claims_join_and_not_me_in_three_phone_browsers
     texted to the phone on record; a stranger's claim sees nothing and 不是我本人 logs it out."""
     suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
     admin_phone, password = "1360000007" + suffix, "admin-password-2026"
-    subprocess.run([YIWANG, "createuser", "--role", "admin", "--name", "钱管理", "--phone", admin_phone, "--password-stdin"],
-                   env=stack.env, cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True)
-    env = dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, PHONE_A="1383333000" + suffix,
-               PHONE_B="1384444000" + suffix, PHONE_C="1385555000" + suffix, ADMIN_PHONE=admin_phone, ADMIN_PASSWORD=password,
-               CATALOG_SHARED="1" if "YIWANG_REDIS_URL" in stack.env else "0", SCREENSHOT_DIR=str(tmp_path))
+    subprocess.run(
+        [YIWANG, "createuser", "--role", "admin", "--name", "钱管理", "--phone", admin_phone, "--password-stdin"],
+        env=stack.env,
+        cwd=ROOT,
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    env = dict(
+        os.environ,
+        BASE_URL=stack.nginx.url,
+        SMS_GATEWAY_URL=stack.sms_url,
+        PHONE_A="1383333000" + suffix,
+        PHONE_B="1384444000" + suffix,
+        PHONE_C="1385555000" + suffix,
+        ADMIN_PHONE=admin_phone,
+        ADMIN_PASSWORD=password,
+        CATALOG_SHARED="1" if "YIWANG_REDIS_URL" in stack.env else "0",
+        SCREENSHOT_DIR=str(tmp_path),
+    )
     result = subprocess.run(["node", "e2e/security.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
     assert " 0 failed" in result.stdout

@@ -23,7 +23,12 @@ def test_security_schemes_are_declared_and_required_where_a_session_is():
     assert (schemes["csrf_token"]["in"], schemes["csrf_token"]["name"]) == ("header", "X-CSRF-Token")
     assert OPS["GET", "/api/v1/me"]["security"] == [{"bearer": []}, {"session_cookie": []}]
     assert OPS["PUT", "/api/v1/me/notification-preferences"]["security"] == [{"bearer": []}, {"session_cookie": [], "csrf_token": []}]
-    for public in (("GET", "/api/v1/services"), ("POST", "/api/v1/auth/sms/send"), ("GET", "/api/v1/track/{tracking_no}"), ("GET", "/healthz")):
+    for public in (
+        ("GET", "/api/v1/services"),
+        ("POST", "/api/v1/auth/sms/send"),
+        ("GET", "/api/v1/track/{tracking_no}"),
+        ("GET", "/healthz"),
+    ):
         assert "security" not in OPS[public], public
     # What the permission wrapper can answer is documented with it.
     staff = OPS["GET", "/api/v1/staff/applications"]["responses"]
@@ -36,8 +41,12 @@ def test_the_idempotency_key_header_and_its_problems_are_documented():
     assert header["name"] == "Idempotency-Key" and header["required"] is True
     pattern = re.compile(header["schema"]["pattern"])
     assert pattern.match("9f1c2b7e-0d4a-4c55-8a51-3b8f0e6d2a10") and not pattern.match(" padded ") and not pattern.match("键")
-    for status, code in (("400", "idempotency.key_missing"), ("400", "idempotency.key_invalid"), ("409", "idempotency.in_flight"),
-                         ("422", "idempotency.key_reused")):
+    for status, code in (
+        ("400", "idempotency.key_missing"),
+        ("400", "idempotency.key_invalid"),
+        ("409", "idempotency.in_flight"),
+        ("422", "idempotency.key_reused"),
+    ):
         assert code in submit["responses"][status]["description"]
 
 
@@ -61,7 +70,9 @@ def test_path_parameters_say_what_the_router_accepts():
     assert "404" in OPS["GET", "/api/v1/applications/{application_id}"]["responses"]
 
 
-@pytest.mark.parametrize("phone", ["13912345678", "139 1234 5678", "139-1234-5678", "+8613912345678", "+86 139 1234 5678", "008613912345678"])
+@pytest.mark.parametrize(
+    "phone", ["13912345678", "139 1234 5678", "139-1234-5678", "+8613912345678", "+86 139 1234 5678", "008613912345678"]
+)
 def test_every_phone_the_document_allows_is_a_number_the_service_takes(phone):
     assert re.match(PHONE_PATTERN, phone)
     assert normalize_phone(phone) == "13912345678"
@@ -87,4 +98,3 @@ async def test_quiet_hours_must_be_a_boolean_not_a_number(client, resident):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.quiet_hours"
     r = await client.put("/api/v1/me/notification-preferences", json={**prefs, "quiet_hours": False}, headers=resident)
     assert r.status_code == 200 and r.json()["quiet_hours"] is False
-

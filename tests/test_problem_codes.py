@@ -17,7 +17,9 @@ from tests.problems import Answer
 
 PLAIN_PUBLIC = {
     # Plain routes outside the declared API: the document itself, its viewer and the PWA's static files.
-    ("GET", "/api/openapi.json"), ("GET", "/api/docs"), ("GET", "/"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+    ("GET", "/"),
 }
 
 
@@ -25,10 +27,14 @@ async def test_answers_are_recorded_against_their_operation_and_documented(clien
     sent = [
         (await client.get("/api/v1/services/NOSUCHITEM"), Answer("GET", "/api/v1/services/{code}", 404, "catalog.service_not_found")),
         (await client.get("/api/v1/me"), Answer("GET", "/api/v1/me", 401, "auth.not_authenticated")),
-        (await client.post("/api/v1/auth/sms/send", content=b"{", headers={"content-type": "application/json"}),
-         Answer("POST", "/api/v1/auth/sms/send", 400, "request.malformed_json")),
-        (await client.get("/api/v1/applications/12/qr.svg"), Answer("GET", "/api/v1/applications/{application_id}/qr.{kind}", 401,
-                                                                     "auth.not_authenticated")),
+        (
+            await client.post("/api/v1/auth/sms/send", content=b"{", headers={"content-type": "application/json"}),
+            Answer("POST", "/api/v1/auth/sms/send", 400, "request.malformed_json"),
+        ),
+        (
+            await client.get("/api/v1/applications/12/qr.svg"),
+            Answer("GET", "/api/v1/applications/{application_id}/qr.{kind}", 401, "auth.not_authenticated"),
+        ),
     ]
     for response, answer in sent:
         assert (response.status_code, response.json()["code"]) == (answer.status, answer.code)
@@ -93,7 +99,9 @@ def undeclared(app: Starlette, apis: list[API]) -> list[str]:
             if (method, path) not in PLAIN_PUBLIC:
                 problems_found.append(f"{method} {path}: a plain route; declare it through backend.kit.api")
         elif len(access(op)) != 1:
-            problems_found.append(f"{method} {path}: declares who may call it {len(access(op))} times (wrappers=[requires(...)] or [anyone])")
+            problems_found.append(
+                f"{method} {path}: declares who may call it {len(access(op))} times (wrappers=[requires(...)] or [anyone])"
+            )
     return problems_found
 
 
@@ -111,5 +119,7 @@ def test_a_route_without_a_declaration_is_found():
         return {}
 
     app = Starlette(routes=[*api.mount(), Route("/extra", forgotten)])
-    assert undeclared(app, [api]) == ["GET /api/v1/forgotten: declares who may call it 0 times (wrappers=[requires(...)] or [anyone])",
-                                      "GET /extra: a plain route; declare it through backend.kit.api"]
+    assert undeclared(app, [api]) == [
+        "GET /api/v1/forgotten: declares who may call it 0 times (wrappers=[requires(...)] or [anyone])",
+        "GET /extra: a plain route; declare it through backend.kit.api",
+    ]

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 import redis
 import schemathesis
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.python import asgi
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -64,7 +65,9 @@ load_all_checks()
 schema = schemathesis.openapi.from_dict(openapi_document())
 # Deterministic, so the suite is a stable gate; YIWANG_FUZZ_EXPLORE=1 draws new examples on every run.
 schema.config.generation.update(
-    max_examples=EXAMPLES, deterministic=os.environ.get("YIWANG_FUZZ_EXPLORE") != "1", database="none",
+    max_examples=EXAMPLES,
+    deterministic=os.environ.get("YIWANG_FUZZ_EXPLORE") != "1",
+    database="none",
 )
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
 # Throwaway test credentials: show them, so the printed curl command reproduces the failure as is.
@@ -86,8 +89,9 @@ class Target:
 
 async def _resident(phone: str) -> tuple[str, sessions.SessionInfo]:
     person = await identity.create_person(name="张三", phone=phone, actor="test")
-    return await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="fuzz", ip="t",
-                                 assurance=CLAIMED)
+    return await sessions.create(
+        account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="fuzz", ip="t", assurance=CLAIMED
+    )
 
 
 async def _prepare(settings: Settings, who: str) -> Target:
@@ -103,13 +107,21 @@ async def _prepare(settings: Settings, who: str) -> Target:
 
 
 @pytest.fixture(scope="module", params=["sqlite-resident", "sqlite-anonymous", "postgres-resident", "postgres-anonymous"])
-def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
-           wechat_server) -> Iterator[Target]:
+def target(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    wechat_server,  # noqa: F811  (pytest hands in the fixture imported above)
+) -> Iterator[Target]:
     kind, who = request.param.split("-")
     wx, wx_url = wechat_server
     # Everything configured (WeChat through its local fake, Web Push keys): a 503 "not configured" is no finding.
-    configured = {"YIWANG_WECHAT_APPID": wx.appid, "YIWANG_WECHAT_SECRET": wx.secret, "YIWANG_WECHAT_API_BASE": wx_url,
-                  "YIWANG_VAPID_PRIVATE_KEY": generate_vapid_private_key()}
+    configured = {
+        "YIWANG_WECHAT_APPID": wx.appid,
+        "YIWANG_WECHAT_SECRET": wx.secret,
+        "YIWANG_WECHAT_API_BASE": wx_url,
+        "YIWANG_VAPID_PRIVATE_KEY": generate_vapid_private_key(),
+    }
     EXECUTOR_CACHE.clear()
     catalog.reset_process_cache()
     tmp = tmp_path_factory.mktemp(request.param)
@@ -137,5 +149,6 @@ def test_the_server_answers_as_the_document_says(case, target):
     timeout = 0.2 if case.path == STREAM else 30
     # On the schema, not per call: the ignored_auth check sends its own probes through the schema's transport.
     case.operation.schema.app = case.operation.app = target.app
-    case.call_and_validate(base_url=BASE_URL, headers=target.headers(case.operation.label), checks=CHECKS.get_by_names(CHECK_NAMES),
-                           timeout=timeout)
+    case.call_and_validate(
+        base_url=BASE_URL, headers=target.headers(case.operation.label), checks=CHECKS.get_by_names(CHECK_NAMES), timeout=timeout
+    )

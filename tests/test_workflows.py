@@ -39,8 +39,14 @@ def test_every_step_has_words_people_read(name: str):
 
 def test_a_move_to_an_unknown_status_is_refused_when_declared():
     with pytest.raises(ValueError, match="unknown status"):
-        Workflow(name="broken", model=object, labels={"a": "甲"}, initial="a",  # type: ignore[arg-type]
-                 steps={"go": Step("go", {"a": "b"}, "去", "去")}, subject=lambda o: None)
+        Workflow(
+            name="broken",
+            model=object,
+            labels={"a": "甲"},
+            initial="a",  # type: ignore[arg-type]
+            steps={"go": Step("go", {"a": "b"}, "去", "去")},
+            subject=lambda o: None,
+        )
     REGISTRY.pop("broken", None)
 
 
@@ -50,7 +56,8 @@ def _models_with_status() -> set[str]:
     for path in list(ROOT.glob("*/models.py")) + list(ROOT.glob("backend/*/models.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef) and any(
-                    isinstance(item, ast.Assign) and any(getattr(t, "id", "") == "status" for t in item.targets) for item in node.body):
+                isinstance(item, ast.Assign) and any(getattr(t, "id", "") == "status" for t in item.targets) for item in node.body
+            ):
                 names.add(node.name)
     return names
 
@@ -72,8 +79,11 @@ def _status_writes(path: Path) -> list[str]:
         elif isinstance(node, (ast.Assign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Attribute) and target.attr == "status" and not (
-                        isinstance(target.value, ast.Name) and target.value.id in ("self", "cls")):
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == "status"
+                    and not (isinstance(target.value, ast.Name) and target.value.id in ("self", "cls"))
+                ):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} .status =")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "set status" in node.value.lower():
             found.append(f"{path.relative_to(ROOT)}:{node.lineno} SQL SET status")

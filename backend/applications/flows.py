@@ -18,8 +18,15 @@ from backend.kit.workdays import add_working_days, working_days_between
 from backend.kit.workflow import Step, StepContext, Workflow
 
 LABELS = {
-    "draft": "草稿", "submitted": "已提交", "correction_requested": "待补正", "accepted": "已受理", "rejected": "未通过",
-    "approved": "审批通过", "certificate_issued": "已出证", "collected": "已领取", "withdrawn": "已撤回",
+    "draft": "草稿",
+    "submitted": "已提交",
+    "correction_requested": "待补正",
+    "accepted": "已受理",
+    "rejected": "未通过",
+    "approved": "审批通过",
+    "certificate_issued": "已出证",
+    "collected": "已领取",
+    "withdrawn": "已撤回",
 }
 EDITABLE = ("draft", "correction_requested")
 OPEN = ("submitted", "correction_requested", "accepted", "approved", "certificate_issued", "rejected", "collected")
@@ -62,14 +69,19 @@ STEPS = [
     Step("submit", {"draft": "submitted"}, "已提交申请", "提交", effect=_submitted),
     Step("resubmit", {"correction_requested": "submitted"}, "已补正并重新提交", "重新提交", effect=_correction_ended),
     Step("withdraw", {"draft": "withdrawn", "submitted": "withdrawn", "correction_requested": "withdrawn"}, "已撤回", "撤回"),
-    Step("accept", {"submitted": "accepted"}, "已受理", "受理"),                                   # 受理
-    Step("request_correction", {"submitted": "correction_requested"}, "需要补正材料", "要求补正",    # 一次性告知
-         effect=_correction_started),
+    Step("accept", {"submitted": "accepted"}, "已受理", "受理"),  # 受理
+    Step(
+        "request_correction",
+        {"submitted": "correction_requested"},
+        "需要补正材料",
+        "要求补正",  # 一次性告知
+        effect=_correction_started,
+    ),
     Step("reject", {"submitted": "rejected", "accepted": "rejected"}, "不予受理/不予许可", "作出不予决定", effect=_completed),
-    Step("approve", {"accepted": "approved"}, "审批通过", "审批通过", effect=_completed),           # 准予
+    Step("approve", {"accepted": "approved"}, "审批通过", "审批通过", effect=_completed),  # 准予
     Step("issue_certificate", {"approved": "certificate_issued"}, "已出证", "出证"),
-    Step("collect", {"certificate_issued": "collected"}, "已领取", "登记领取"),                    # 窗口领取
-    Step("record_trip", _same(*OPEN), "到大厅办理一次", "登记跑动", effect=_trip),               # 跑动次数
+    Step("collect", {"certificate_issued": "collected"}, "已领取", "登记领取"),  # 窗口领取
+    Step("record_trip", _same(*OPEN), "到大厅办理一次", "登记跑动", effect=_trip),  # 跑动次数
     # Guards only: the form and the materials change while the resident can still edit.
     Step("edit", _same(*EDITABLE), "", "修改申请表", recorded=False),
     Step("attach", _same(*EDITABLE), "", "添加材料", recorded=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,8 +18,8 @@ class Application(Model):
     service_name = fields.CharField(max_length=100)
     department_id = fields.CharField(max_length=32, db_index=True)
     status = fields.CharField(max_length=24, db_index=True)
-    form = fields.JSONField(default=dict)
-    corrections = fields.JSONField(default=list)
+    form: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    corrections: fields.JSONField[list[dict[str, str]]] = fields.JSONField(default=list)
     submitted_at = fields.DatetimeField(null=True)
     due_date = fields.DateField(null=True)
     correction_since = fields.DateField(null=True)
@@ -39,6 +41,7 @@ class AttachedMaterial(Model):
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
         "applications.Application", related_name="attachments", on_delete=fields.CASCADE
     )
+    application_id: int  # the column tortoise adds for the relation, declared for the type checker
     material_key = fields.CharField(max_length=40)
     material_id = fields.BigIntField()
     reused = fields.BooleanField(default=False)  # it was in the library before this case: a photo not taken again
@@ -56,6 +59,7 @@ class Certificate(Model):
     application: fields.OneToOneRelation[Application] = fields.OneToOneField(
         "applications.Application", related_name="certificate", on_delete=fields.RESTRICT
     )
+    application_id: int  # the column tortoise adds for the relation, declared for the type checker
     person_id = fields.BigIntField(db_index=True)
     name = fields.CharField(max_length=40)
     number = fields.CharField(max_length=32, unique=True)

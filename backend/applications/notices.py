@@ -17,8 +17,8 @@ from notifications.outbox import notify
 @dataclass(frozen=True)
 class Notice:
     event: str
-    title: str   # "{service}" is the service item's name
-    body: str    # may use {no}, {due}, {note}
+    title: str  # "{service}" is the service item's name
+    body: str  # may use {no}, {due}, {note}
 
 
 NOTICES: dict[str, Notice] = {
@@ -28,8 +28,9 @@ NOTICES: dict[str, Notice] = {
     "request_correction": Notice("case.correction_requested", "需要补正材料：{service}", "请按提示一次补齐后重新提交：{note}"),
     "reject": Notice("case.rejected", "未通过：{service}", "原因：{note}。如有疑问可拨打大厅电话咨询。"),
     "approve": Notice("case.approved", "审批通过：{service}", "受理号 {no} 已办结，证照制作好后会再通知您。{note}"),
-    "issue_certificate": Notice("certificate.ready", "证照已办好：{service}",
-                                "电子证照已放入您的材料库，可凭受理号 {no} 到大厅领取，或在线申请免费邮寄。"),
+    "issue_certificate": Notice(
+        "certificate.ready", "证照已办好：{service}", "电子证照已放入您的材料库，可凭受理号 {no} 到大厅领取，或在线申请免费邮寄。"
+    ),
     "collect": Notice("certificate.collected", "已领取：{service}", "证照已领取，受理号 {no}。"),
     "record_trip": Notice("case.trip_recorded", "已登记到大厅办理：{service}", "您为受理号 {no} 到大厅办理了一次。"),
     "withdraw": Notice("case.withdrawn", "已撤回：{service}", "申请已撤回。需要时可以重新申请。"),
@@ -52,6 +53,11 @@ async def tell_resident(application: Application, entry: WorkflowEvent) -> None:
         body=body,
         link=f"/cases/{application.id}",
         fields={"reference": application.tracking_no, "subject": application.service_name},
-        data={"application_id": application.id, "status": entry.status_to, "action": entry.action,
-              "actor": entry.actor, "on_behalf_of": entry.on_behalf_of},
+        data={
+            "application_id": application.id,
+            "status": entry.status_to,
+            "action": entry.action,
+            "actor": entry.actor,
+            "on_behalf_of": entry.on_behalf_of,
+        },
     )

@@ -7,7 +7,7 @@ import io
 import re
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image, ImageDraw
 from tortoise.exceptions import IntegrityError
@@ -70,7 +70,14 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
     problems: list[dict[str, str]] = []
     for key in form:
         if key not in fields:
-            problems.append({"field": f"form.{key}", "code": "unknown_field", "message_zh": "该事项没有这一项", "message_en": "Not a field of this form"})
+            problems.append(
+                {
+                    "field": f"form.{key}",
+                    "code": "unknown_field",
+                    "message_zh": "该事项没有这一项",
+                    "message_en": "Not a field of this form",
+                }
+            )
     clean: dict[str, Any] = {}
     for key, field in fields.items():
         value = form.get(key)
@@ -88,7 +95,11 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
         else:
             value = value.strip()
             if len(value) > field.max_length:
-                problems.append(_field_error(field, "too_long", f"“{field.label}”不能超过 {field.max_length} 个字", f"At most {field.max_length} characters"))
+                problems.append(
+                    _field_error(
+                        field, "too_long", f"“{field.label}”不能超过 {field.max_length} 个字", f"At most {field.max_length} characters"
+                    )
+                )
                 continue
             if field.type == "phone" and not _PHONE.match(value):
                 problems.append(_field_error(field, "phone", "请填写 11 位手机号码", "Enter an 11-digit mobile number"))
@@ -120,7 +131,9 @@ async def prefill(*, session: SessionInfo, service_code: str) -> dict[str, Any]:
     guide = await catalog.guide(code=service_code)
     details = await identity.personal_details(person_id=session.person_id)
     earlier: dict[str, Any] = {}
-    for form in await Application.filter(person_id=session.person_id).exclude(status="draft").order_by("id").values_list("form", flat=True):
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    forms = await Application.filter(person_id=session.person_id).exclude(status="draft").order_by("id").values_list("form", flat=True)
+    for form in cast(list[dict[str, Any]], forms):
         earlier.update({k: v for k, v in form.items() if v not in (None, "")})
     values: dict[str, Any] = {}
     for field in guide.form_schema:
@@ -151,8 +164,12 @@ async def create_draft(*, session: SessionInfo, service_code: str, form: dict[st
         try:
             async with transaction():  # a savepoint inside a caller's transaction: the loser must not abort it
                 application = await Application.create(
-                    person_id=session.person_id, service_code=guide.code, service_name=guide.name, department_id=guide.department,
-                    form=clean, **APPLICATION.fields_for_create(),
+                    person_id=session.person_id,
+                    service_code=guide.code,
+                    service_name=guide.name,
+                    department_id=guide.department,
+                    form=clean,
+                    **APPLICATION.fields_for_create(),
                 )
             return application, True
         except IntegrityError:
@@ -200,12 +217,21 @@ async def submit(*, session: SessionInfo, application_id: int) -> Application:
     if missing := await _missing_materials(application, guide):
         raise MaterialsMissing(errors=missing)
     if application.status == "correction_requested":
-        return await transition(APPLICATION, application, action="resubmit", by=session.principal, changes={"form": clean, "corrections": []})
+        return await transition(
+            APPLICATION, application, action="resubmit", by=session.principal, changes={"form": clean, "corrections": []}
+        )
     APPLICATION.require(application, "submit")
     today = datetime.now(UTC).date()
     return await transition(
-        APPLICATION, application, action="submit", by=session.principal,
-        changes={"form": clean, "tracking_no": await tracking.unused_tracking_number(), "due_date": flows.due_date(today, guide.promised_limit_days)},
+        APPLICATION,
+        application,
+        action="submit",
+        by=session.principal,
+        changes={
+            "form": clean,
+            "tracking_no": await tracking.unused_tracking_number(),
+            "due_date": flows.due_date(today, guide.promised_limit_days),
+        },
     )
 
 
@@ -261,11 +287,19 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
         raise MaterialExpired()
     async with transaction():
         await AttachedMaterial.get_or_create(
-            application_id=application.id, material_key=material_key, material_id=material.id,
+            application_id=application.id,
+            material_key=material_key,
+            material_id=material.id,
             defaults={"reused": material.created_at < application.created_at},
         )
-        await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="application.material_attached",
-                           object_type="application", object_id=application.id, detail={"key": material_key, "material": material.id})
+        await audit.record(
+            actor=f"person:{session.person_id}",
+            subject=f"person:{session.person_id}",
+            action="application.material_attached",
+            object_type="application",
+            object_id=application.id,
+            detail={"key": material_key, "material": material.id},
+        )
     return application
 
 
@@ -277,10 +311,12 @@ async def detach_material(*, session: SessionInfo, application_id: int, material
 
 
 async def _missing_materials(application: Application, guide: ServiceGuide) -> list[dict[str, str]]:
-    attached = set(await AttachedMaterial.filter(application_id=application.id).values_list("material_key", flat=True))
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    attached = set(cast(list[str], await AttachedMaterial.filter(application_id=application.id).values_list("material_key", flat=True)))
     return [
         {"field": f"materials.{m.key}", "code": "missing", "message_zh": f"请提供“{m.name}”", "message_en": f"{m.name} is required"}
-        for m in guide.materials if m.required and m.condition is None and m.key not in attached
+        for m in guide.materials
+        if m.required and m.condition is None and m.key not in attached
     ]
 
 
@@ -291,8 +327,14 @@ async def attached_file(*, session: SessionInfo, application_id: int, material_i
         raise materials.MaterialNotFound()
     if application.person_id != session.person_id:
         async with transaction():
-            await audit.record(actor=f"person:{session.person_id}", subject=f"person:{application.person_id}", action="material.read",
-                               object_type="material", object_id=material_id, detail={"application": application.id})
+            await audit.record(
+                actor=f"person:{session.person_id}",
+                subject=f"person:{application.person_id}",
+                action="material.read",
+                object_type="material",
+                object_id=material_id,
+                detail={"application": application.id},
+            )
     return await materials.stored_file(material_id=material_id, thumbnail=thumbnail)
 
 
@@ -340,8 +382,9 @@ async def request_correction(*, session: SessionInfo, application_id: int, items
             raise UnknownCorrectionItem(item=item.item)
     corrections = [{"item": i.item, "reason": i.reason} for i in items]
     note = "；".join(f"{labels[i.item]}：{i.reason}" for i in items)
-    return await transition(APPLICATION, application, action="request_correction", by=session.official, note=note,
-                            changes={"corrections": corrections})
+    return await transition(
+        APPLICATION, application, action="request_correction", by=session.official, note=note, changes={"corrections": corrections}
+    )
 
 
 async def reject(*, session: SessionInfo, application_id: int, reason: str) -> Application:
@@ -418,11 +461,19 @@ async def issue_certificate(*, session: SessionInfo, application_id: int, name: 
         # certificate, its library entry and the step commit together or not at all; a file left by a
         # failed attempt has no row and `yiwang gc-media` removes it.
         await transition(APPLICATION, application, action="issue_certificate", by=session.official, note=f"{name} {number}")
-        material = await materials.store_issued(person_id=application.person_id, issued=issued, kind=name, expires_on=expires_on,
-                                                actor=session.official.actor)
+        material = await materials.store_issued(
+            person_id=application.person_id, issued=issued, kind=name, expires_on=expires_on, actor=session.official.actor
+        )
         await Certificate.create(
-            application_id=application.id, person_id=application.person_id, name=name, number=number, verification_code=code,
-            department_id=application.department_id, material_id=material.id, issued_at=datetime.now(UTC), expires_on=expires_on,
+            application_id=application.id,
+            person_id=application.person_id,
+            name=name,
+            number=number,
+            verification_code=code,
+            department_id=application.department_id,
+            material_id=material.id,
+            issued_at=datetime.now(UTC),
+            expires_on=expires_on,
         )
     return application
 
@@ -436,9 +487,12 @@ async def verify_certificate(*, code: str) -> dict[str, Any]:
     departments = (await catalog.departments()).departments
     return {
         "valid": not certificate.revoked and (certificate.expires_on is None or certificate.expires_on >= today),
-        "name": certificate.name, "number": certificate.number,
+        "name": certificate.name,
+        "number": certificate.number,
         "issuer": next((d.name for d in departments if d.code == certificate.department_id), certificate.department_id),
-        "issued_at": certificate.issued_at, "expires_on": certificate.expires_on, "revoked": certificate.revoked,
+        "issued_at": certificate.issued_at,
+        "expires_on": certificate.expires_on,
+        "revoked": certificate.revoked,
     }
 
 
@@ -455,7 +509,9 @@ async def tracking_qr(*, session: SessionInfo, application_id: int, base_url: st
 
 
 def _timeline(events: list) -> list[TimelineOut]:
-    return [TimelineOut(at=e.at, action=e.action, status=e.status_to, text=TIMELINE_TEXT.get(e.action, e.action), note=e.note) for e in events]
+    return [
+        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=TIMELINE_TEXT.get(e.action, e.action), note=e.note) for e in events
+    ]
 
 
 async def present(application: Application) -> ApplicationOut:
@@ -471,10 +527,18 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
         attached[a.application_id].append({"key": a.material_key, "material_id": a.material_id, "reused": a.reused})
     return [
         ApplicationOut(
-            id=application.id, tracking_no=application.tracking_no, service_code=application.service_code,
-            service_name=application.service_name, status=application.status, form=application.form,
-            corrections=application.corrections, submitted_at=application.submitted_at, due_date=application.due_date,
-            on_time=application.on_time, trips=application.trips, timeline=_timeline(events[application.id]),
+            id=application.id,
+            tracking_no=application.tracking_no,
+            service_code=application.service_code,
+            service_name=application.service_name,
+            status=application.status,
+            form=application.form,
+            corrections=application.corrections,
+            submitted_at=application.submitted_at,
+            due_date=application.due_date,
+            on_time=application.on_time,
+            trips=application.trips,
+            timeline=_timeline(events[application.id]),
             materials=attached[application.id],
         )
         for application in applications

@@ -99,6 +99,9 @@ async def track(*, tracking_no: str, phone_last4: str, network: str) -> TrackOut
     await _give_back(counted)
     steps = await workflow_events(APPLICATION, application.id)
     return TrackOut(
-        tracking_no=tracking_no, service_name=application.service_name, status=application.status, due_date=application.due_date,
+        tracking_no=tracking_no,
+        service_name=application.service_name,
+        status=application.status,
+        due_date=application.due_date,
         timeline=[TrackStep(at=e.at, status=e.status_to, text=TIMELINE_TEXT.get(e.action, "")) for e in steps],
     )

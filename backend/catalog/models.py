@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -25,11 +27,12 @@ class ServiceItem(Model):
     code = fields.CharField(max_length=32, primary_key=True)
     name = fields.CharField(max_length=100)
     department: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField("catalog.Department", related_name="items")
+    department_id: str  # the column tortoise adds for the relation, declared for the type checker
     kind = fields.CharField(max_length=16)
     summary = fields.TextField()
-    conditions = fields.JSONField(default=list)
-    materials = fields.JSONField(default=list)
-    form_schema = fields.JSONField(default=list)
+    conditions: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    materials: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
+    form_schema: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     legal_limit_days = fields.IntField()
     promised_limit_days = fields.IntField()
     fee = fields.CharField(max_length=100, default="不收费")

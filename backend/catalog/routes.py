@@ -26,27 +26,47 @@ class CodeMismatch(errors.Invalid, code="catalog.code_mismatch"):
     en = "Item code mismatch|The code in the address differs from the code in the body."
 
 
-@api.get("/services", summary="Search the service catalog (Chinese, pinyin or initials)", tags=["catalog"],
-         query=SearchQuery, response=ServicePage, cached=catalog.cached_search, wrappers=[anyone])
+@api.get(
+    "/services",
+    summary="Search the service catalog (Chinese, pinyin or initials)",
+    tags=["catalog"],
+    query=SearchQuery,
+    response=ServicePage,
+    cached=catalog.cached_search,
+    wrappers=[anyone],
+)
 async def search_services(request: Request, *, query: SearchQuery) -> Response:
     return Response(await catalog.search(query=query, query_string=request.scope["query_string"]), media_type="application/json")
 
 
-@api.get("/services/{code}", summary="The complete 办事指南 of one item", tags=["catalog"], response=ServiceGuide,
-         errors=[catalog.ServiceNotFound], wrappers=[anyone])
+@api.get(
+    "/services/{code}",
+    summary="The complete 办事指南 of one item",
+    tags=["catalog"],
+    response=ServiceGuide,
+    errors=[catalog.ServiceNotFound],
+    wrappers=[anyone],
+)
 async def service_guide(request: Request) -> ServiceGuide:
     return await catalog.guide(code=request.path_params["code"])
 
 
-@api.get("/departments", summary="Departments with their number of published items", tags=["catalog"], response=DepartmentList, wrappers=[anyone])
+@api.get(
+    "/departments", summary="Departments with their number of published items", tags=["catalog"], response=DepartmentList, wrappers=[anyone]
+)
 async def list_departments(request: Request) -> DepartmentList:
     return await catalog.departments()
 
 
-@api.put("/admin/services/{code}", summary="Create or replace a service item (administrator)", tags=["admin"],
-         body=ServiceItemIn, response=SavedOut,
-         errors=[CodeMismatch, catalog.UnknownDepartment],
-         wrappers=[requires(roles=("admin",))])
+@api.put(
+    "/admin/services/{code}",
+    summary="Create or replace a service item (administrator)",
+    tags=["admin"],
+    body=ServiceItemIn,
+    response=SavedOut,
+    errors=[CodeMismatch, catalog.UnknownDepartment],
+    wrappers=[requires(roles=("admin",))],
+)
 async def save_service(request: Request, *, body: ServiceItemIn, session: SessionInfo) -> SavedOut:
     if body.code != request.path_params["code"]:
         raise CodeMismatch()

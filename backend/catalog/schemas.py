@@ -58,8 +58,10 @@ class ServiceItemIn(BaseModel):
     instant: StrictBool = False
     ems_allowed: StrictBool = False
     appointment_needed: StrictBool = False
-    assurance_required: Literal[1, 2, 3] = Field(1, description="proof of identity needed to apply: 1 name + ID number claimed, "
-                                                                 "2 verified by a real-name source, 3 verified in person")
+    assurance_required: Literal[1, 2, 3] = Field(
+        1,
+        description="proof of identity needed to apply: 1 name + ID number claimed, 2 verified by a real-name source, 3 verified in person",
+    )
     keywords: str = Field("", max_length=200)
     published: StrictBool = True
 

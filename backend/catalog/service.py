@@ -53,7 +53,7 @@ class _Snapshot:
     version: bytes | None
     items: list[ServiceItem]
     departments: dict[str, str]
-    answers: "OrderedDict[tuple, bytes]"
+    answers: OrderedDict[tuple, bytes]
     by_query_string: dict[bytes, bytes]
 
 
@@ -89,10 +89,18 @@ async def changed() -> None:
 
 def _summary(item: ServiceItem, departments: dict[str, str]) -> ServiceSummary:
     return ServiceSummary(
-        code=item.code, name=item.name, department=item.department_id, department_name=departments.get(item.department_id, ""),
-        kind=item.kind, promised_limit_days=item.promised_limit_days, online_full=item.online_full,
-        max_one_trip=item.max_one_trip, instant=item.instant, ems_allowed=item.ems_allowed,
-        appointment_needed=item.appointment_needed, assurance_required=item.assurance_required,
+        code=item.code,
+        name=item.name,
+        department=item.department_id,
+        department_name=departments.get(item.department_id, ""),
+        kind=item.kind,
+        promised_limit_days=item.promised_limit_days,
+        online_full=item.online_full,
+        max_one_trip=item.max_one_trip,
+        instant=item.instant,
+        ems_allowed=item.ems_allowed,
+        appointment_needed=item.appointment_needed,
+        assurance_required=item.assurance_required,
     )
 
 
@@ -111,7 +119,7 @@ async def search(*, query: SearchQuery, query_string: bytes | None = None) -> by
     return _answer(snap, query)
 
 
-def _answer(snap: "_Snapshot", query: SearchQuery) -> bytes:
+def _answer(snap: _Snapshot, query: SearchQuery) -> bytes:
     key = (query.q, query.department, query.flag, query.page, query.page_size)
     cached = snap.answers.get(key)
     if cached is not None:
@@ -119,7 +127,8 @@ def _answer(snap: "_Snapshot", query: SearchQuery) -> bytes:
         return cached
     needle = _normalize(query.q)
     matches = [
-        item for item in snap.items
+        item
+        for item in snap.items
         if (not needle or needle in item.search_text.replace(" ", "") or needle in item.search_text)
         and (query.department is None or item.department_id == query.department)
         and (query.flag is None or getattr(item, query.flag))
@@ -127,7 +136,9 @@ def _answer(snap: "_Snapshot", query: SearchQuery) -> bytes:
     start = (query.page - 1) * query.page_size
     page = ServicePage(
         items=[_summary(i, snap.departments) for i in matches[start : start + query.page_size]],
-        total=len(matches), page=query.page, page_size=query.page_size,
+        total=len(matches),
+        page=query.page,
+        page_size=query.page_size,
     )
     body = page.model_dump_json().encode()
     snap.answers[key] = body
@@ -143,8 +154,13 @@ async def guide(*, code: str) -> ServiceGuide:
     if item is None:
         raise ServiceNotFound(code=code[:32])
     return ServiceGuide(
-        **_summary(item, snap.departments).model_dump(), summary=item.summary, conditions=item.conditions,
-        materials=item.materials, form_schema=item.form_schema, legal_limit_days=item.legal_limit_days, fee=item.fee,
+        **_summary(item, snap.departments).model_dump(),
+        summary=item.summary,
+        conditions=item.conditions,
+        materials=item.materials,
+        form_schema=item.form_schema,
+        legal_limit_days=item.legal_limit_days,
+        fee=item.fee,
     )
 
 
@@ -180,8 +196,13 @@ async def save_item(*, item: ServiceItemIn, actor: str) -> bool:
             if all(getattr(existing, k) == v for k, v in values.items()):
                 return False
             await ServiceItem.filter(code=item.code).update(**values)
-        await audit.record(actor=actor, action="catalog.item_saved", object_type="service_item", object_id=item.code,
-                           detail={"created": existing is None, "published": item.published})
+        await audit.record(
+            actor=actor,
+            action="catalog.item_saved",
+            object_type="service_item",
+            object_id=item.code,
+            detail={"created": existing is None, "published": item.published},
+        )
     await changed()
     return True
 
@@ -190,4 +211,3 @@ def reset_process_cache() -> None:
     """Forget this process's copy (tests switch databases within one process)."""
     global _snapshot, _checked_at
     _snapshot, _checked_at = None, 0.0
-

@@ -52,8 +52,14 @@ async def healthz(request: Request) -> Health:
 
 
 # Not ready is 503 with the same body (which part failed), not a problem+json.
-@api.get("/readyz", summary="Database and broker reachable, migrations applied (readiness; 503 when not)", tags=["ops"],
-         response=Readiness, also=[503], wrappers=[anyone])
+@api.get(
+    "/readyz",
+    summary="Database and broker reachable, migrations applied (readiness; 503 when not)",
+    tags=["ops"],
+    response=Readiness,
+    also=[503],
+    wrappers=[anyone],
+)
 async def readyz(request: Request) -> JSONResponse | Readiness:
     database, broker = await asyncio.gather(_probe(db.ping), _probe(current().broker.ping))
     migrations = await _check_migrations(request) if database == "ok" else "unknown"

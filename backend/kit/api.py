@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette._utils import get_route_path
 from starlette.convertors import IntegerConvertor, register_url_convertor
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -37,7 +37,6 @@ _CONVERTER_SCHEMA = {
 }
 
 
-
 class _DatabaseId(IntegerConvertor):
     """``{x:int}`` path segments: at most 18 digits, so a number beyond a BIGINT is a 404, not a database error."""
 
@@ -45,6 +44,7 @@ class _DatabaseId(IntegerConvertor):
 
 
 register_url_convertor("int", _DatabaseId())
+
 
 @dataclass(frozen=True)
 class Documented:
@@ -64,10 +64,10 @@ class _Anyone:
     Every route says who may call it (this, or auth's ``requires(...)``); a meta-test holds them to it.
     """
 
-    def __call__(self, op: "Operation", call: Handler) -> Handler:
+    def __call__(self, op: Operation, call: Handler) -> Handler:
         return call
 
-    def document(self, op: "Operation") -> Documented:
+    def document(self, op: Operation) -> Documented:
         return Documented(access="anyone")
 
 
@@ -86,7 +86,7 @@ class Operation:
     response: type[BaseModel] | None
     status: int
     errors: tuple[type[errors.ServiceError], ...]
-    wrappers: tuple[Callable[["Operation", Handler], Handler], ...] = field(default=())
+    wrappers: tuple[Callable[[Operation, Handler], Handler], ...] = field(default=())
     extra_headers: tuple[dict[str, Any], ...] = ()
     # For cacheable GETs: answers a request from its raw query string (bytes of JSON) or None.
     cached: Callable[[bytes], Awaitable[bytes | None]] | None = None
@@ -114,7 +114,7 @@ class API:
         self.prefix = prefix
         self.operations: list[Operation] = []
 
-    def include(self, other: "API") -> None:
+    def include(self, other: API) -> None:
         self.operations.extend(other.operations)
 
     def mount(self) -> list[BaseRoute]:
@@ -185,7 +185,6 @@ class API:
             Route(path, _dispatch({m: _endpoint(op) for m, op in ops.items()}), methods=list(ops), name=None)
             for path, ops in by_path.items()
         ]
-
 
 
 class IndexedRouter(Router):
@@ -294,7 +293,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 _COMMON_ERRORS: tuple[type[errors.ServiceError], ...] = (errors.InternalError,)
 _BODY_ERRORS: tuple[type[errors.ServiceError], ...] = (
-    errors.MalformedJSON, errors.ValidationFailed, errors.UnsupportedMediaType, errors.PayloadTooLarge,
+    errors.MalformedJSON,
+    errors.ValidationFailed,
+    errors.UnsupportedMediaType,
+    errors.PayloadTooLarge,
 )
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -341,7 +343,7 @@ def openapi(
     middleware's CSRF check).
     """
     operations = [(api.prefix, op) for api in apis for op in api.operations]
-    models: list[tuple[type[BaseModel], str]] = []
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = []
     for _, op in operations:
         if op.body is not None:
             models.append((op.body, "validation"))

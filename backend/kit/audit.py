@@ -30,7 +30,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import connections
@@ -38,6 +38,9 @@ from tortoise import connections
 from backend.kit.context import current_request_id
 from backend.kit.models import AuditEntry, AuditHead, AuditLink
 from backend.kit.transactions import transaction
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = logging.getLogger("yiwang.audit")
 
@@ -108,8 +111,17 @@ async def record(
 
 def _hash_of(row: AuditEntry, *, seq: int, prev_hash: str) -> str:
     return entry_hash(
-        seq=seq, at=row.at, actor=row.actor, subject=row.subject, action=row.action, object_type=row.object_type,
-        object_id=row.object_id, result=row.result, request_id=row.request_id, detail=row.detail, prev_hash=prev_hash,
+        seq=seq,
+        at=row.at,
+        actor=row.actor,
+        subject=row.subject,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        result=row.result,
+        request_id=row.request_id,
+        detail=row.detail,
+        prev_hash=prev_hash,
     )
 
 
@@ -127,12 +139,18 @@ class _Cursor(NamedTuple):
 
 _START = _Cursor(0, -1, 0)
 # (PostgreSQL, SQLite) forms; PostgreSQL's parameters are (cursor xid, cursor id[, limit]), SQLite's (cursor id[, limit]).
-_PENDING = ("SELECT EXISTS (SELECT 1 FROM audit_entry WHERE (xid, id) > ($1, $2)) AS pending",
-            "SELECT EXISTS (SELECT 1 FROM audit_entry WHERE id > ?) AS pending")
-_NEXT = ("SELECT id, xid FROM audit_entry WHERE (xid, id) > ($1, $2) AND xid < $4 ORDER BY xid, id LIMIT $3",
-         "SELECT id, 0 AS xid FROM audit_entry WHERE id > ? ORDER BY id LIMIT ?")
-_LINKED_AT = ("SELECT l.entry_id, e.xid FROM audit_link l JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq = $1",
-              "SELECT entry_id, 0 AS xid FROM audit_link WHERE seq = ?")
+_PENDING = (
+    "SELECT EXISTS (SELECT 1 FROM audit_entry WHERE (xid, id) > ($1, $2)) AS pending",
+    "SELECT EXISTS (SELECT 1 FROM audit_entry WHERE id > ?) AS pending",
+)
+_NEXT = (
+    "SELECT id, xid FROM audit_entry WHERE (xid, id) > ($1, $2) AND xid < $4 ORDER BY xid, id LIMIT $3",
+    "SELECT id, 0 AS xid FROM audit_entry WHERE id > ? ORDER BY id LIMIT ?",
+)
+_LINKED_AT = (
+    "SELECT l.entry_id, e.xid FROM audit_link l JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq = $1",
+    "SELECT entry_id, 0 AS xid FROM audit_link WHERE seq = ?",
+)
 # The transactions of this database still running (their 32-bit ids), and the snapshot's bounds.
 _RUNNING = """
 SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax,
@@ -182,7 +200,7 @@ class Chainer:
         self.retry = retry  # how often the others try to take over
         self.batch = batch
         self.name = f"{CHAINER_APPLICATION_NAME} {socket.gethostname()[:16]}-{os.getpid()}"
-        self._lock_conn = None  # PostgreSQL: the connection whose session holds the advisory lock
+        self._lock_conn: asyncpg.Connection | None = None  # PostgreSQL: the connection whose session holds the advisory lock
         self._holding = False
         self._cursor: _Cursor | None = None
 
@@ -332,11 +350,14 @@ async def verify(*, batch: int = 2000, unlinked_limit: timedelta = UNLINKED_LIMI
                 problems.append(f"seq {link.seq}: content does not match its hash (edited)")
             expected_seq, prev_hash, last_seq = link.seq + 1, link.hash, link.seq
     conn = connections.get("default")
-    twice = await conn.execute_query_dict("SELECT entry_id FROM audit_link GROUP BY entry_id HAVING count(*) > 1 ORDER BY entry_id LIMIT 10")
+    twice = await conn.execute_query_dict(
+        "SELECT entry_id FROM audit_link GROUP BY entry_id HAVING count(*) > 1 ORDER BY entry_id LIMIT 10"
+    )
     if twice:
         problems.append(f"entries linked twice (inserted links): {', '.join(str(r['entry_id']) for r in twice)}")
     unlinked = await conn.execute_query_dict(
-        "SELECT e.id, e.at FROM audit_entry e WHERE NOT EXISTS (SELECT 1 FROM audit_link l WHERE l.entry_id = e.id) ORDER BY e.id")
+        "SELECT e.id, e.at FROM audit_entry e WHERE NOT EXISTS (SELECT 1 FROM audit_link l WHERE l.entry_id = e.id) ORDER BY e.id"
+    )
     cutoff = datetime.now(UTC) - unlinked_limit
     overdue = [r["id"] for r in unlinked if _utc(r["at"]) < cutoff]
     if overdue:

@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol
+from typing import Protocol, cast
 
 import redis.asyncio as aioredis
 
@@ -104,7 +104,8 @@ class RedisBroker:
         await self._redis.ping()
 
     async def get(self, key: str) -> bytes | None:
-        return await self._redis.get(self._prefix + key)
+        # Without decode_responses the client answers bytes; its types allow str too.
+        return cast(bytes | None, await self._redis.get(self._prefix + key))
 
     async def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None:
         await self._redis.set(self._prefix + key, value, px=None if ttl is None else int(ttl * 1000))

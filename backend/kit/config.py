@@ -11,7 +11,9 @@ DEFAULT_VAR_DIR = Path("var")
 # Web Push services of the browsers people use (Chrome/Edge/Android, Firefox, Safari, Windows).
 # We POST to whatever endpoint a browser hands us, so only these hosts are accepted (no SSRF).
 DEFAULT_PUSH_ENDPOINTS = (
-    "https://fcm.googleapis.com/", "https://updates.push.services.mozilla.com/", "https://web.push.apple.com/",
+    "https://fcm.googleapis.com/",
+    "https://updates.push.services.mozilla.com/",
+    "https://web.push.apple.com/",
     "https://*.notify.windows.com/",
 )
 
@@ -69,7 +71,7 @@ class Settings:
     realname_auth_code: str = field(default="", repr=False)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         var = Path(env.get("YIWANG_VAR_DIR") or DEFAULT_VAR_DIR)
         return cls(
@@ -106,8 +108,9 @@ class Settings:
             wechat_page=env.get("YIWANG_WECHAT_PAGE") or "pages/index/index",
             vapid_private_key=env.get("YIWANG_VAPID_PRIVATE_KEY", ""),
             vapid_subject=env.get("YIWANG_VAPID_SUBJECT") or "mailto:ops@localhost",
-            push_endpoints=tuple(p.strip() for p in (env.get("YIWANG_PUSH_ENDPOINTS") or ",".join(DEFAULT_PUSH_ENDPOINTS)).split(",")
-                                 if p.strip()),
+            push_endpoints=tuple(
+                p.strip() for p in (env.get("YIWANG_PUSH_ENDPOINTS") or ",".join(DEFAULT_PUSH_ENDPOINTS)).split(",") if p.strip()
+            ),
             dispatcher=(env.get("YIWANG_DISPATCHER") or "inprocess").lower(),
             timezone=env.get("YIWANG_TIMEZONE") or "Asia/Shanghai",
             quiet_hours=(env.get("YIWANG_QUIET_HOURS") or "22:00-07:00").lower(),
@@ -132,7 +135,9 @@ class Settings:
             raise ConfigError("YIWANG_VAPID_SUBJECT must be a mailto: or https: contact (RFC 8292)")
         if self.realname_provider not in ("none", "aliyun"):
             raise ConfigError(f"YIWANG_REALNAME_PROVIDER must be none or aliyun, got {self.realname_provider!r}")
-        if self.realname_provider == "aliyun" and not (self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code):
+        if self.realname_provider == "aliyun" and not (
+            self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code
+        ):
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")

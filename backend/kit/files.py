@@ -19,5 +19,7 @@ def file_response(path: Path, *, media_type: str, cache: str) -> Response:
     prefix = current().settings.accel_redirect_prefix
     if prefix:
         relative = path.relative_to(current().settings.media_dir)
-        return Response(status_code=200, media_type=media_type, headers=headers | {"X-Accel-Redirect": prefix.rstrip("/") + "/" + relative.as_posix()})
+        return Response(
+            status_code=200, media_type=media_type, headers=headers | {"X-Accel-Redirect": prefix.rstrip("/") + "/" + relative.as_posix()}
+        )
     return FileResponse(path, media_type=media_type, headers=headers)

@@ -9,8 +9,8 @@ CPU-bound: call ``process`` in a thread.
 from __future__ import annotations
 
 import hashlib
-import math
 import io
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -92,8 +92,13 @@ def quality_warnings(image: Image.Image, original_size: tuple[int, int]) -> list
 
 # EXIF orientation → the transposition that shows the photo upright (as ImageOps.exif_transpose).
 _ORIENT = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
 }
 
 
@@ -144,6 +149,11 @@ def process(source: BinaryIO | bytes) -> Processed:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise ImageRejected("corrupt") from None
     return Processed(
-        data=data, thumbnail=thumbnail, sha256=hashlib.sha256(data).hexdigest(),
-        width=image.width, height=image.height, source_format=source_format, warnings=warnings,
+        data=data,
+        thumbnail=thumbnail,
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=image.width,
+        height=image.height,
+        source_format=source_format,
+        warnings=warnings,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -24,7 +26,7 @@ class AuditEntry(Model):
     object_id = fields.CharField(max_length=64, null=True)
     result = fields.CharField(max_length=16)
     request_id = fields.CharField(max_length=64, null=True)
-    detail = fields.JSONField(default=dict)
+    detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "audit_entry"

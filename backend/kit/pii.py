@@ -45,7 +45,7 @@ class Keyring:
     index_key: bytes = field(repr=False)
 
     @classmethod
-    def parse(cls, data_key: str, index_key: str) -> "Keyring":
+    def parse(cls, data_key: str, index_key: str) -> Keyring:
         if not data_key:
             raise ConfigError("YIWANG_DATA_KEY is not set (make run writes one to var/secrets.env)")
         if not index_key:

@@ -36,19 +36,27 @@ class Providers:
 def choose(settings: Settings) -> Providers:
     """The adapter of each outside system, as the configuration asks."""
     if settings.sms_provider == "aliyun":
-        sms: SmsSender = AliyunSms(api_base=settings.sms_api_base, access_key_id=settings.sms_access_key_id,
-                                   access_key_secret=settings.sms_access_key_secret, sign_name=settings.sms_sign_name,
-                                   templates=settings.sms_templates)
+        sms: SmsSender = AliyunSms(
+            api_base=settings.sms_api_base,
+            access_key_id=settings.sms_access_key_id,
+            access_key_secret=settings.sms_access_key_secret,
+            sign_name=settings.sms_sign_name,
+            templates=settings.sms_templates,
+        )
     else:
         sms = ConsoleSms()
     if settings.realname_provider == "aliyun":
-        realname: RealNameSource = AliyunThreeElements(api_base=settings.realname_api_base, access_key_id=settings.realname_access_key_id,
-                                                       access_key_secret=settings.realname_access_key_secret,
-                                                       auth_code=settings.realname_auth_code)
+        realname: RealNameSource = AliyunThreeElements(
+            api_base=settings.realname_api_base,
+            access_key_id=settings.realname_access_key_id,
+            access_key_secret=settings.realname_access_key_secret,
+            auth_code=settings.realname_auth_code,
+        )
     else:
         realname = NoRealNameSource()
-    wechat = WeChatMiniProgram(appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base,
-                               redis_url=settings.redis_url)
+    wechat = WeChatMiniProgram(
+        appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base, redis_url=settings.redis_url
+    )
     return Providers(sms=sms, wechat=wechat, realname=realname)
 
 

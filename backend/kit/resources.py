@@ -7,10 +7,10 @@ The app's lifespan yields them as its typed state; each request reaches them thr
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 from backend.kit import db
 from backend.kit.broker import Broker, open_broker

@@ -9,9 +9,9 @@ import json
 import logging
 import secrets
 import uuid
-from urllib.parse import quote
 from datetime import UTC, datetime
 from typing import Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -104,7 +104,10 @@ class AliyunSms:
             raise SmsUnavailable() from None
         if reply.get("Code") == "OK":
             return str(reply.get("BizId", ""))
-        log.warning("SMS provider refused", extra={"to": mask_phone(phone), "provider_code": reply.get("Code"), "provider_message": reply.get("Message")})
+        log.warning(
+            "SMS provider refused",
+            extra={"to": mask_phone(phone), "provider_code": reply.get("Code"), "provider_message": reply.get("Message")},
+        )
         if reply.get("Code") == "isv.BUSINESS_LIMIT_CONTROL":
             raise SmsRateLimited(headers={"Retry-After": "60"})
         raise SmsUnavailable()

@@ -127,7 +127,9 @@ class WeChatMiniProgram:
     async def phone_number(self, code: str) -> str:
         """phonenumber.getPhoneNumber: a one-time button code → the user's mobile number."""
         client = self._require()
-        result = await self._call(lambda: client.post("wxa/business/getuserphonenumber", data={"code": code}, api_base_url=client._api_base))
+        result = await self._call(
+            lambda: client.post("wxa/business/getuserphonenumber", data={"code": code}, api_base_url=client._api_base)
+        )
         return str(result["phone_info"]["purePhoneNumber"])
 
     async def send_subscribe_message(self, *, openid: str, template_id: str, data: dict[str, dict[str, str]], page: str | None) -> str:

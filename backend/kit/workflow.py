@@ -68,24 +68,24 @@ class Step:
     """One action: from which statuses, to which, the words on the timeline, and its effect."""
 
     action: str
-    moves: Mapping[str, str]     # from status → to status (to == from: allowed there, status unchanged)
-    timeline: str                # what the person reads on the timeline (跟踪办)
-    verb: str                    # the action in a sentence: 不能“{verb}”
+    moves: Mapping[str, str]  # from status → to status (to == from: allowed there, status unchanged)
+    timeline: str  # what the person reads on the timeline (跟踪办)
+    verb: str  # the action in a sentence: 不能“{verb}”
     effect: Effect | None = None
-    recorded: bool = True        # False: a guard only (autosave, attach), no event row
+    recorded: bool = True  # False: a guard only (autosave, attach), no event row
 
 
 @dataclass
 class Workflow(Generic[M]):
     """A domain's statuses and steps; ``on_event`` writes its notice in the same transaction."""
 
-    name: str                                   # object_type on the events, e.g. "application"
+    name: str  # object_type on the events, e.g. "application"
     model: type[M]
-    labels: Mapping[str, str]                   # status → the words people read (已受理)
+    labels: Mapping[str, str]  # status → the words people read (已受理)
     initial: str
     steps: Mapping[str, Step]
-    subject: Callable[[M], str | None]          # whose data the object is, for the audit row
-    noun: str = "办件"                          # "办件当前为…"
+    subject: Callable[[M], str | None]  # whose data the object is, for the audit row
+    noun: str = "办件"  # "办件当前为…"
     on_event: Callable[[M, WorkflowEvent], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
@@ -96,9 +96,12 @@ class Workflow(Generic[M]):
         if self.initial not in self.labels:
             raise ValueError(f"{self.name}: unknown initial status {self.initial}")
         # One stable code per workflow (application.illegal_transition), documented by the routes that use it.
-        self.error: type[IllegalTransition] = type(f"{self.name.title().replace('_', '')}IllegalTransition", (IllegalTransition,),
-                                                   {"zh": IllegalTransition.zh, "en": IllegalTransition.en, "__module__": __name__},
-                                                   code=f"{self.name}.illegal_transition")
+        self.error: type[IllegalTransition] = type(
+            f"{self.name.title().replace('_', '')}IllegalTransition",
+            (IllegalTransition,),
+            {"zh": IllegalTransition.zh, "en": IllegalTransition.en, "__module__": __name__},
+            code=f"{self.name}.illegal_transition",
+        )
         REGISTRY[self.name] = self
 
     def moves(self) -> list[tuple[str, str, str]]:
@@ -127,11 +130,11 @@ class Workflow(Generic[M]):
             raise self.illegal(obj.status, action)  # type: ignore[attr-defined]
         EXERCISED.add((self.name, obj.status, action))  # type: ignore[attr-defined]
 
-    def illegal(self, status: str, action: str) -> "IllegalTransition":
+    def illegal(self, status: str, action: str) -> IllegalTransition:
         step = self.steps.get(action)
         return self.error(noun=self.noun, status=self.labels.get(status, status), action=f"“{step.verb}”" if step else "这样操作")
 
-    def fields_for_create(self) -> dict[str, str]:
+    def fields_for_create(self) -> dict[str, Any]:
         """The columns a new object starts with (its initial status)."""
         return {"status": self.initial}
 
@@ -147,7 +150,13 @@ class IllegalTransition(errors.Conflict, code="workflow.illegal_transition"):
 
 
 async def transition(
-    workflow: Workflow[M], obj: M, *, action: str, by: Principal, note: str = "", changes: Mapping[str, Any] | None = None,
+    workflow: Workflow[M],
+    obj: M,
+    *,
+    action: str,
+    by: Principal,
+    note: str = "",
+    changes: Mapping[str, Any] | None = None,
     today: date | None = None,
 ) -> M:
     """Take ``action`` on ``obj``: guarded status UPDATE, event row, audit row and notice in one transaction."""
@@ -176,11 +185,25 @@ async def transition(
         event = None
         if step.recorded:
             event = await WorkflowEvent.create(
-                object_type=workflow.name, object_id=obj.pk, action=action, status_from=source, status_to=target,
-                actor=by.actor, on_behalf_of=by.on_behalf_of, authorisation=by.authorisation, at=now, note=note[:2000],
+                object_type=workflow.name,
+                object_id=obj.pk,
+                action=action,
+                status_from=source,
+                status_to=target,
+                actor=by.actor,
+                on_behalf_of=by.on_behalf_of,
+                authorisation=by.authorisation,
+                at=now,
+                note=note[:2000],
             )
-            await audit.record(actor=by.actor, subject=workflow.subject(obj), action=f"{workflow.name}.{action}",
-                               object_type=workflow.name, object_id=obj.pk, detail={"from": source, "to": target, **by.detail()})
+            await audit.record(
+                actor=by.actor,
+                subject=workflow.subject(obj),
+                action=f"{workflow.name}.{action}",
+                object_type=workflow.name,
+                object_id=obj.pk,
+                detail={"from": source, "to": target, **by.detail()},
+            )
             if workflow.on_event is not None:
                 await workflow.on_event(obj, event)  # same transaction: no change without its notice, no notice without it
     EXERCISED.add((workflow.name, source, action))
@@ -209,5 +232,5 @@ class Coverage:
     missing: list[tuple[str, str, str]] = field(default_factory=list)
 
     @classmethod
-    def now(cls) -> "Coverage":
+    def now(cls) -> Coverage:
         return cls(missing=sorted((w.name, s, a) for w in REGISTRY.values() for s, a, _ in w.moves() if (w.name, s, a) not in EXERCISED))

@@ -16,7 +16,7 @@ class Material(Model):
     width = fields.IntField()
     height = fields.IntField()
     size_bytes = fields.IntField()
-    warnings = fields.JSONField(default=list)
+    warnings: fields.JSONField[list[str]] = fields.JSONField(default=list)
     trust_level = fields.IntField(default=1)  # 1 photo, 2 checked against the original, 3 e-certificate
     expires_on = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -33,10 +33,16 @@ class UploadForm(BaseModel):
     """The multipart/form-data fields of an upload (``file`` is read as a stream, not through this model)."""
 
     model_config = ConfigDict(extra="forbid")
-    file: bytes = Field(json_schema_extra={"format": "binary", "contentMediaType": "image/*"},
-                        description="one photo (JPEG, PNG, HEIC or WebP); sent with a filename")
-    kind: str = Field("", max_length=40, pattern=r"^([a-z][a-z0-9_]{1,39})?$",
-                      description="the material key of the service item the photo is for, e.g. id_card (a catalog key)")
+    file: bytes = Field(
+        json_schema_extra={"format": "binary", "contentMediaType": "image/*"},
+        description="one photo (JPEG, PNG, HEIC or WebP); sent with a filename",
+    )
+    kind: str = Field(
+        "",
+        max_length=40,
+        pattern=r"^([a-z][a-z0-9_]{1,39})?$",
+        description="the material key of the service item the photo is for, e.g. id_card (a catalog key)",
+    )
     # A form field is text or absent, never JSON null: the document shows a plain date.
     expires_on: Annotated[date | None, WithJsonSchema({"type": "string", "format": "date"})] = Field(
         None, description="when the document shown expires (YYYY-MM-DD)"
@@ -72,17 +78,31 @@ class MaterialList(BaseModel):
 def _out(material: Material, *, english: bool, reused: bool = False) -> MaterialOut:
     hints = materials.HINTS_EN if english else materials.HINTS_ZH
     return MaterialOut(
-        id=material.id, kind=material.kind, width=material.width, height=material.height, size_bytes=material.size_bytes,
-        trust_level=material.trust_level, expires_on=material.expires_on, reused=reused,
+        id=material.id,
+        kind=material.kind,
+        width=material.width,
+        height=material.height,
+        size_bytes=material.size_bytes,
+        trust_level=material.trust_level,
+        expires_on=material.expires_on,
+        reused=reused,
         warnings=[Hint(code=w, message=hints[w]) for w in material.warnings],
-        file_url=f"/api/v1/materials/{material.id}/file", thumbnail_url=f"/api/v1/materials/{material.id}/thumbnail",
+        file_url=f"/api/v1/materials/{material.id}/file",
+        thumbnail_url=f"/api/v1/materials/{material.id}/thumbnail",
     )
 
 
-@api.post("/materials", summary="Upload one photo (201; 200 with reused=true when I uploaded the same photo before)",
-          tags=["materials"], form=UploadForm, response=MaterialOut, status=201, also=[200],
-          errors=[BadUpload, materials.UnsupportedImage, materials.ImageUnreadable, materials.ImageTooLarge, errors.PayloadTooLarge],
-          wrappers=[requires(verified=True)])
+@api.post(
+    "/materials",
+    summary="Upload one photo (201; 200 with reused=true when I uploaded the same photo before)",
+    tags=["materials"],
+    form=UploadForm,
+    response=MaterialOut,
+    status=201,
+    also=[200],
+    errors=[BadUpload, materials.UnsupportedImage, materials.ImageUnreadable, materials.ImageTooLarge, errors.PayloadTooLarge],
+    wrappers=[requires(verified=True)],
+)
 async def upload(request: Request, *, session: SessionInfo):
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise errors.UnsupportedMediaType(expected="multipart/form-data")
@@ -101,16 +121,20 @@ async def upload(request: Request, *, session: SessionInfo):
             checked = UploadForm.model_validate({"file": b"", **fields})
         except ValidationError as exc:
             raise errors.ValidationFailed(errors=field_errors(exc, location="form")) from None
-        material, created = await materials.upload(session=session, file=upload_file.file, kind=checked.kind,
-                                                   expires_on=checked.expires_on)
+        material, created = await materials.upload(session=session, file=upload_file.file, kind=checked.kind, expires_on=checked.expires_on)
     finally:
         await form.close()  # removes the spooled temporary file
     body = _out(material, english=wants_english(request.headers.get("accept-language")), reused=not created)
     return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
 
 
-@api.get("/materials", summary="My material library (expired ones are not offered)", tags=["materials"], response=MaterialList,
-         wrappers=[requires(verified=True)])
+@api.get(
+    "/materials",
+    summary="My material library (expired ones are not offered)",
+    tags=["materials"],
+    response=MaterialList,
+    wrappers=[requires(verified=True)],
+)
 async def my_materials(request: Request, *, session: SessionInfo) -> MaterialList:
     english = wants_english(request.headers.get("accept-language"))
     return MaterialList(items=[_out(m, english=english) for m in await materials.library(session=session)])
@@ -121,13 +145,25 @@ async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> Res
     return file_response(path, media_type="image/jpeg", cache="private, no-store")
 
 
-@api.get("/materials/{material_id:int}/file", summary="The stored photo (owner only)", tags=["materials"], content=JPEG,
-         errors=[materials.MaterialNotFound], wrappers=[requires(verified=True)])
+@api.get(
+    "/materials/{material_id:int}/file",
+    summary="The stored photo (owner only)",
+    tags=["materials"],
+    content=JPEG,
+    errors=[materials.MaterialNotFound],
+    wrappers=[requires(verified=True)],
+)
 async def material_file(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=False)
 
 
-@api.get("/materials/{material_id:int}/thumbnail", summary="The thumbnail (owner only)", tags=["materials"], content=JPEG,
-         errors=[materials.MaterialNotFound], wrappers=[requires(verified=True)])
+@api.get(
+    "/materials/{material_id:int}/thumbnail",
+    summary="The thumbnail (owner only)",
+    tags=["materials"],
+    content=JPEG,
+    errors=[materials.MaterialNotFound],
+    wrappers=[requires(verified=True)],
+)
 async def material_thumbnail(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from datetime import UTC, date, datetime
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from tortoise.exceptions import IntegrityError
 
@@ -88,11 +88,23 @@ async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on:
     try:
         async with transaction():
             material = await Material.create(
-                person_id=session.person_id, kind=kind, sha256=result.sha256, width=result.width, height=result.height,
-                size_bytes=len(result.data), warnings=result.warnings, expires_on=expires_on,
+                person_id=session.person_id,
+                kind=kind,
+                sha256=result.sha256,
+                width=result.width,
+                height=result.height,
+                size_bytes=len(result.data),
+                warnings=result.warnings,
+                expires_on=expires_on,
             )
-            await audit.record(actor=f"person:{session.person_id}", subject=f"person:{session.person_id}", action="material.uploaded",
-                               object_type="material", object_id=material.id, detail={"kind": kind, "warnings": result.warnings})
+            await audit.record(
+                actor=f"person:{session.person_id}",
+                subject=f"person:{session.person_id}",
+                action="material.uploaded",
+                object_type="material",
+                object_id=material.id,
+                detail={"kind": kind, "warnings": result.warnings},
+            )
     except IntegrityError:
         # The same photo sent twice at once (a double tap, a retry): the first stored it, this one reuses it.
         winner = await Material.get_or_none(person_id=session.person_id, sha256=result.sha256)
@@ -125,11 +137,24 @@ async def store_issued(*, person_id: int, issued: Processed, kind: str, expires_
     """Put an issued e-certificate into the person's library (trust level 3, above any photo)."""
     async with transaction():
         material = await Material.create(
-            person_id=person_id, kind=kind, sha256=issued.sha256, width=issued.width, height=issued.height,
-            size_bytes=len(issued.data), warnings=[], trust_level=3, expires_on=expires_on,
+            person_id=person_id,
+            kind=kind,
+            sha256=issued.sha256,
+            width=issued.width,
+            height=issued.height,
+            size_bytes=len(issued.data),
+            warnings=[],
+            trust_level=3,
+            expires_on=expires_on,
         )
-        await audit.record(actor=actor, subject=f"person:{person_id}", action="material.certificate_stored",
-                           object_type="material", object_id=material.id, detail={"kind": kind})
+        await audit.record(
+            actor=actor,
+            subject=f"person:{person_id}",
+            action="material.certificate_stored",
+            object_type="material",
+            object_id=material.id,
+            detail={"kind": kind},
+        )
     return material
 
 
@@ -172,7 +197,8 @@ async def stored_file(*, material_id: int, thumbnail: bool):
 async def collect_garbage() -> int:
     """Delete stored files no material refers to (left by failed requests); returns how many."""
     storage = _storage()
-    referenced = set(await Material.all().values_list("sha256", flat=True))
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    referenced = set(cast(list[str], await Material.all().values_list("sha256", flat=True)))
     removed = 0
     for key in await storage.keys():
         if key.split(".", 1)[0] not in referenced:

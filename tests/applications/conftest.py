@@ -11,8 +11,14 @@ from tests.auth.conftest import *  # noqa: F401,F403  (fake WeChat/SMS servers a
 from tests.auth.conftest import bearer, sms_login
 
 YYZZ = "000105001000"
-VALID_FORM = {"applicant_name": "张三", "applicant_id_number": "11010519491231002X", "contact_phone": "13912345678",
-              "business_name": "张三小吃店", "business_scope": "餐饮服务", "address": "浙江省杭州市西湖区文三路100号"}
+VALID_FORM = {
+    "applicant_name": "张三",
+    "applicant_id_number": "11010519491231002X",
+    "contact_phone": "13912345678",
+    "business_name": "张三小吃店",
+    "business_scope": "餐饮服务",
+    "address": "浙江省杭州市西湖区文三路100号",
+}
 
 
 @pytest.fixture

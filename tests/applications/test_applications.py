@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-
-from backend.applications import flows
 from backend.applications.models import Application
 from backend.applications.tracking import new_tracking_number, tracking_number_valid
 from backend.kit.models import AuditEntry, WorkflowEvent
@@ -29,8 +27,9 @@ async def draft(client, headers, form=None) -> dict:
 
 async def attach_id_card(client, headers, case_id: int, material_id: int | None = None) -> dict:
     if material_id is None:
-        up = await client.post("/api/v1/materials", headers=headers, files={"file": ("id.jpg", photo(1200, 900), "image/jpeg")},
-                               data={"kind": "id_card"})
+        up = await client.post(
+            "/api/v1/materials", headers=headers, files={"file": ("id.jpg", photo(1200, 900), "image/jpeg")}, data={"kind": "id_card"}
+        )
         assert up.status_code in (200, 201), up.text
         material_id = up.json()["id"]
     r = await client.put(f"{API}/{case_id}/materials/id_card", json={"material_id": material_id}, headers=headers)
@@ -161,13 +160,22 @@ async def test_one_time_correction_then_resubmit_then_approval(client, resident,
     done = r.json()
     assert done["status"] == "approved" and done["on_time"] is True
     assert [t["action"] for t in done["timeline"]] == ["submit", "request_correction", "resubmit", "accept", "approve"]
-    assert await AuditEntry.filter(object_type="application", action__in=[f"application.{a}" for a in ("submit", "request_correction", "resubmit", "accept", "approve")]).count() == 5
+    assert (
+        await AuditEntry.filter(
+            object_type="application",
+            action__in=[f"application.{a}" for a in ("submit", "request_correction", "resubmit", "accept", "approve")],
+        ).count()
+        == 5
+    )
 
 
 async def test_correction_must_name_items_of_the_service(client, resident, approver):
     case = await submitted(client, resident)
-    r = await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction",
-                          json={"items": [{"item": "passport", "reason": "x"}]}, headers=approver)
+    r = await client.post(
+        f"/api/v1/staff/applications/{case['id']}/request-correction",
+        json={"items": [{"item": "passport", "reason": "x"}]},
+        headers=approver,
+    )
     assert r.status_code == 422 and r.json()["code"] == "application.unknown_correction_item"
     r = await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction", json={"items": []}, headers=approver)
     assert r.status_code == 422
@@ -231,8 +239,11 @@ def test_years_without_statutory_data_fall_back_to_weekdays():
 
 async def test_the_deadline_pauses_while_a_correction_is_pending(client, resident, approver):
     case = await submitted(client, resident)
-    await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction",
-                      json={"items": [{"item": "premises", "reason": "请补充"}]}, headers=approver)
+    await client.post(
+        f"/api/v1/staff/applications/{case['id']}/request-correction",
+        json={"items": [{"item": "premises", "reason": "请补充"}]},
+        headers=approver,
+    )
     due_before = (await Application.get(id=case["id"])).due_date
     since = date.today().replace(day=1) if date.today().day > 7 else date(2026, 11, 2)
     await Application.filter(id=case["id"]).update(correction_since=since)  # the request was made earlier
@@ -266,7 +277,9 @@ async def test_someone_elses_material_cannot_be_attached(client, resident, sms):
 
     other = await sms_login(client, sms, "13912349998")
     await client.post("/api/v1/me/identity", json={"name": "李四", "id_number": "440524188001010014"}, headers=bearer(other))
-    theirs = (await client.post("/api/v1/materials", headers=bearer(other), files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")})).json()
+    theirs = (
+        await client.post("/api/v1/materials", headers=bearer(other), files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")})
+    ).json()
     case = await draft(client, resident)
     r = await client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": theirs["id"]}, headers=resident)
     assert r.status_code == 404 and r.json()["code"] == "material.not_found"
@@ -274,8 +287,14 @@ async def test_someone_elses_material_cannot_be_attached(client, resident, sms):
 
 async def test_unknown_material_item_and_expired_material_are_refused(client, resident):
     case = await draft(client, resident)
-    up = (await client.post("/api/v1/materials", headers=resident, files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")},
-                            data={"expires_on": "2020-01-01"})).json()
+    up = (
+        await client.post(
+            "/api/v1/materials",
+            headers=resident,
+            files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")},
+            data={"expires_on": "2020-01-01"},
+        )
+    ).json()
     r = await client.put(f"{API}/{case['id']}/materials/passport", json={"material_id": up["id"]}, headers=resident)
     assert r.status_code == 422 and r.json()["code"] == "application.unknown_material"
     r = await client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": up["id"]}, headers=resident)
@@ -390,6 +409,7 @@ async def test_every_step_records_who_acted_and_for_whom(client, resident, appro
     assert submit.actor == submit.on_behalf_of and submit.actor.startswith("person:")  # the resident, for themself
     assert accept.actor != submit.actor and accept.on_behalf_of is None  # the clerk, in office
     from backend.kit.models import AuditEntry
+
     audited = await AuditEntry.filter(action="application.submit").first()
     assert audited.detail["on_behalf_of"] == submit.on_behalf_of
 
@@ -406,8 +426,10 @@ async def test_a_failed_certificate_leaves_the_case_approved_and_no_certificate(
     if backend_kind == "sqlite":
         await db.execute_script("CREATE TRIGGER refuse_events BEFORE INSERT ON workflow_event BEGIN SELECT RAISE(ABORT, 'disk full'); END")
     else:
-        await db.execute_script("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
-                                "CREATE TRIGGER refuse_events BEFORE INSERT ON workflow_event FOR EACH ROW EXECUTE FUNCTION refuse()")
+        await db.execute_script(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+            "CREATE TRIGGER refuse_events BEFORE INSERT ON workflow_event FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
     try:
         r = await client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"}, headers=approver)
         assert r.status_code == 500

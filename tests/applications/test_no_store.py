@@ -11,13 +11,23 @@ async def test_every_personal_answer_a_resident_gets_is_no_store(client, residen
     material = case["materials"][0]["material_id"]
     tracking = f"/api/v1/track/{case['tracking_no']}?phone_last4=5678"
     data = [
-        "/api/v1/me", "/api/v1/me/sessions", API, f"{API}/{case['id']}", f"/api/v1/services/{YYZZ}/prefill",
-        "/api/v1/notifications", "/api/v1/notifications/unread-count", "/api/v1/me/notification-preferences",
-        "/api/v1/materials", tracking,
+        "/api/v1/me",
+        "/api/v1/me/sessions",
+        API,
+        f"{API}/{case['id']}",
+        f"/api/v1/services/{YYZZ}/prefill",
+        "/api/v1/notifications",
+        "/api/v1/notifications/unread-count",
+        "/api/v1/me/notification-preferences",
+        "/api/v1/materials",
+        tracking,
     ]
     images = [
-        f"/api/v1/materials/{material}/file", f"/api/v1/materials/{material}/thumbnail",
-        f"{API}/{case['id']}/materials/{material}/file", f"{API}/{case['id']}/qr.svg", f"{API}/{case['id']}/qr.png",
+        f"/api/v1/materials/{material}/file",
+        f"/api/v1/materials/{material}/thumbnail",
+        f"{API}/{case['id']}/materials/{material}/file",
+        f"{API}/{case['id']}/qr.svg",
+        f"{API}/{case['id']}/qr.png",
     ]
     seen = {}
     for url in data + images:

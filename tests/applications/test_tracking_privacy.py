@@ -10,7 +10,13 @@ import pytest
 
 from backend.app import create_app
 from backend.applications.models import Application
-from backend.applications.tracking import GUESSES_PER_NETWORK, GUESSES_PER_NUMBER, new_tracking_number, tracking_number_valid, unused_tracking_number
+from backend.applications.tracking import (
+    GUESSES_PER_NETWORK,
+    GUESSES_PER_NUMBER,
+    new_tracking_number,
+    tracking_number_valid,
+    unused_tracking_number,
+)
 from tests.applications.test_applications import submitted
 
 RIGHT = "5678"  # the resident's phone is 13912345678
@@ -45,8 +51,11 @@ def unknown_number() -> str:
 async def test_tracking_shows_status_step_names_and_dates_but_no_staff_notes(app, client, resident, approver):
     case = await submitted(client, resident)
     reason = "与申请人李四（身份证440524188001010014）的登记信息冲突"
-    r = await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction",
-                          json={"items": [{"item": "premises", "reason": reason}]}, headers=approver)
+    r = await client.post(
+        f"/api/v1/staff/applications/{case['id']}/request-correction",
+        json={"items": [{"item": "premises", "reason": reason}]},
+        headers=approver,
+    )
     assert r.status_code == 200
     tracked = await track(app, "198.51.100.1", case["tracking_no"], RIGHT)
     assert tracked.status_code == 200

@@ -23,14 +23,19 @@ async def _in_status(client, resident, approver, status: str) -> dict:
     case = await submitted(client, resident)
     steps = {"accepted": ["accept"], "correction_requested": ["request-correction"], "rejected": ["reject"]}.get(status, [])
     for step in steps:
-        body = {"items": [{"item": "id_card", "reason": "照片看不清"}]} if step == "request-correction" else (
-            {"reason": "不符合条件"} if step == "reject" else {})
+        body = (
+            {"items": [{"item": "id_card", "reason": "照片看不清"}]}
+            if step == "request-correction"
+            else ({"reason": "不符合条件"} if step == "reject" else {})
+        )
         r = await client.post(f"{STAFF}/{case['id']}/{step}", json=body, headers=approver)
         assert r.status_code == 200, r.text
     return case
 
 
-@pytest.mark.parametrize("status", ["submitted", "correction_requested", "accepted", "approved", "certificate_issued", "rejected", "collected"])
+@pytest.mark.parametrize(
+    "status", ["submitted", "correction_requested", "accepted", "approved", "certificate_issued", "rejected", "collected"]
+)
 async def test_a_trip_is_recorded_in_every_open_status(client, resident, approver, status):
     case = await _in_status(client, resident, approver, status)
     r = await client.post(f"{STAFF}/{case['id']}/trip", headers=approver)

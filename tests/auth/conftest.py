@@ -64,11 +64,20 @@ def sms(sms_server) -> FakeSms:
 def auth_settings(settings, wechat_server, sms_server, carrier_server):
     (wx, wx_url), (sms_fake, sms_url), (carrier_fake, carrier_url) = wechat_server, sms_server, carrier_server
     return dataclasses.replace(
-        settings, wechat_appid=wx.appid, wechat_secret=wx.secret, wechat_api_base=wx_url,
-        sms_provider="aliyun", sms_api_base=sms_url, sms_access_key_id=sms_fake.access_key_id,
-        sms_access_key_secret=sms_fake.access_key_secret, sms_sign_name=sms_fake.sign_name,
-        realname_provider="aliyun", realname_api_base=carrier_url, realname_access_key_id=carrier_fake.access_key_id,
-        realname_access_key_secret=carrier_fake.access_key_secret, realname_auth_code=carrier_fake.auth_code,
+        settings,
+        wechat_appid=wx.appid,
+        wechat_secret=wx.secret,
+        wechat_api_base=wx_url,
+        sms_provider="aliyun",
+        sms_api_base=sms_url,
+        sms_access_key_id=sms_fake.access_key_id,
+        sms_access_key_secret=sms_fake.access_key_secret,
+        sms_sign_name=sms_fake.sign_name,
+        realname_provider="aliyun",
+        realname_api_base=carrier_url,
+        realname_access_key_id=carrier_fake.access_key_id,
+        realname_access_key_secret=carrier_fake.access_key_secret,
+        realname_auth_code=carrier_fake.auth_code,
     )
 
 
@@ -76,7 +85,9 @@ def auth_settings(settings, wechat_server, sms_server, carrier_server):
 async def client(auth_settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(auth_settings)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)), base_url="http://testserver") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)), base_url="http://testserver"
+        ) as c:
             yield c
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest
 
 from auth.models import Account, JoinRequest, Person, Session
 from backend.catalog import demo
 from backend.kit.models import AuditEntry
-from notifications.models import Delivery, Notification
+from notifications.models import Delivery
 from tests.auth.conftest import bearer, sms_login
 from tests.auth.test_wechat_and_identity import wx_login
 
@@ -87,7 +86,9 @@ async def test_a_code_from_the_phone_on_record_lets_the_residents_new_channel_jo
     r = await client.post("/api/v1/me/identity/join", headers=bearer(mine))
     assert r.status_code == 202 and r.json() == {"accepted": True}
     code = sms.codes_for(phone)[-1]  # texted to the phone on record, not to the new channel
-    wrong = await client.post("/api/v1/me/identity/join/confirm", json={"code": "000000" if code != "000000" else "111111"}, headers=bearer(mine))
+    wrong = await client.post(
+        "/api/v1/me/identity/join/confirm", json={"code": "000000" if code != "000000" else "111111"}, headers=bearer(mine)
+    )
     assert wrong.status_code == 401 and wrong.json()["code"] == "auth.code_invalid"
     r = await client.post("/api/v1/me/identity/join/confirm", json={"code": code}, headers=bearer(mine))
     assert r.status_code == 200, r.text
@@ -143,7 +144,9 @@ async def test_not_me_removes_a_channel_that_joined(client, sms, wechat, carrier
     owner = await sms_login(client, sms, first_phone)
     await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(owner))
     joined = await sms_login(client, sms, second_phone)
-    assert (await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(joined))).json()["assurance"] == "real_name"
+    assert (await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(joined))).json()[
+        "assurance"
+    ] == "real_name"
     inbox = (await client.get("/api/v1/notifications", headers=bearer(owner))).json()["items"]
     assert inbox[0]["event"] == "account.channel_added"
     channels = (await client.get("/api/v1/me/channels", headers=bearer(owner))).json()["channels"]
@@ -167,10 +170,15 @@ async def test_a_claim_never_joins_even_when_the_owner_only_claimed_too(client, 
 async def test_proof_weaker_than_the_owners_does_not_join(client, sms, wechat, carrier, phone):
     carrier.register(phone=phone, name="李四", id_number=OTHER_ID)
     owner = await sms_login(client, sms, phone)
-    assert (await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(owner))).json()["assurance"] == "real_name"
+    assert (await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(owner))).json()[
+        "assurance"
+    ] == "real_name"
     claimant = await wx_login(client, wechat, "o-weaker")
     r = await client.post(IDENTITY, json={"name": "李四", "id_number": OTHER_ID}, headers=bearer(claimant))
-    assert r.json()["channels"] == ["wechat_mp"] and r.json()["person_id"] != (await client.get("/api/v1/me", headers=bearer(owner))).json()["person_id"]
+    assert (
+        r.json()["channels"] == ["wechat_mp"]
+        and r.json()["person_id"] != (await client.get("/api/v1/me", headers=bearer(owner))).json()["person_id"]
+    )
 
 
 async def test_binding_is_rate_limited_per_id_number_across_accounts(client, wechat):

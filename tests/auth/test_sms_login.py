@@ -16,8 +16,16 @@ async def test_sms_login_gives_a_bearer_session_for_an_unverified_account(client
     assert session["verified"] is False and len(session["token"]) >= 43
     me = await client.get("/api/v1/me", headers=bearer(session))
     assert me.status_code == 200
-    assert me.json() == {"person_id": None, "verified": False, "assurance": "none", "name": None, "id_number": None,
-                         "phone": phone[:3] + "****" + phone[-4:], "channels": ["phone"], "roles": []}
+    assert me.json() == {
+        "person_id": None,
+        "verified": False,
+        "assurance": "none",
+        "name": None,
+        "id_number": None,
+        "phone": phone[:3] + "****" + phone[-4:],
+        "channels": ["phone"],
+        "roles": [],
+    }
 
 
 async def test_code_is_stored_only_as_a_hash(client, sms, phone):

@@ -59,7 +59,9 @@ async def attempt(client: httpx.AsyncClient, phone: str = STAFF_PHONE, password:
 async def sign_in(client: httpx.AsyncClient, sms) -> None:
     r = await attempt(client, password=PASSWORD)
     assert r.status_code == 202, r.text
-    r = await client.post("/api/v1/auth/staff/verify", json={"phone": STAFF_PHONE, "code": sms.codes_for(STAFF_PHONE)[-1], "transport": "bearer"})
+    r = await client.post(
+        "/api/v1/auth/staff/verify", json={"phone": STAFF_PHONE, "code": sms.codes_for(STAFF_PHONE)[-1], "transport": "bearer"}
+    )
     assert r.status_code == 200, r.text
 
 
@@ -80,7 +82,12 @@ async def test_residents_disabled_staff_and_unknown_numbers_are_answered_like_a_
     disabled = await make_staff(DISABLED_PHONE)
     await Person.filter(id=disabled.id).update(disabled=True)
     by_phone = {}
-    for phone, password in ((STAFF_PHONE, "wrong-password"), (RESIDENT_PHONE, PASSWORD), (DISABLED_PHONE, PASSWORD), (UNKNOWN_PHONE, PASSWORD)):
+    for phone, password in (
+        (STAFF_PHONE, "wrong-password"),
+        (RESIDENT_PHONE, PASSWORD),
+        (DISABLED_PHONE, PASSWORD),
+        (UNKNOWN_PHONE, PASSWORD),
+    ):
         # Fresh addresses: the old lock told registered numbers apart after five misses.
         spread = [answer(await attempt(from_address(f"192.0.2.{i}"), phone, password)) for i in range(1, 7)]
         # One address: the wait starts after the same number of misses for every kind of number.
@@ -166,7 +173,9 @@ async def test_password_checks_over_the_global_budget_are_429(from_address):
     answers = []
     for start in range(0, burst, 30):  # in waves, so the test stays within Redis's connection pool
         # Each from its own address and for its own number: no other limit applies.
-        answers += await asyncio.gather(*(attempt(from_address(f"10.0.{i // 200}.{i % 200 + 1}"), f"1370000{i:04d}") for i in range(start, min(start + 30, burst))))
+        answers += await asyncio.gather(
+            *(attempt(from_address(f"10.0.{i // 200}.{i % 200 + 1}"), f"1370000{i:04d}") for i in range(start, min(start + 30, burst)))
+        )
     refused = [r for r in answers if r.status_code == 429]
     assert len(refused) >= 20 and sum(r.status_code == 401 for r in answers) + len(refused) == burst
     assert {r.json()["code"] for r in refused} == {"auth.rate_limited"} and all(int(r.headers["retry-after"]) >= 1 for r in refused)
@@ -184,7 +193,9 @@ async def test_passwords_are_hashed_and_checked_off_the_event_loop_thread(from_a
     sys.setprofile(watch)
     try:
         await make_staff()
-        answers = await asyncio.gather(*(attempt(from_address(f"192.0.2.{i}"), password=PASSWORD if i == 1 else "wrong") for i in range(1, 5)))
+        answers = await asyncio.gather(
+            *(attempt(from_address(f"192.0.2.{i}"), password=PASSWORD if i == 1 else "wrong") for i in range(1, 5))
+        )
     finally:
         sys.setprofile(None)
     assert sorted(r.status_code for r in answers) == [202, 401, 401, 401], [r.text for r in answers]

@@ -8,7 +8,8 @@ import pytest
 
 from auth import service as identity
 from auth import sessions
-from backend.catalog import demo, service as catalog
+from backend.catalog import demo
+from backend.catalog import service as catalog
 from backend.catalog.models import ServiceItem
 from backend.kit.resources import current
 
@@ -97,8 +98,26 @@ async def test_admin_edit_is_searchable_at_once(seeded):
     token = await admin_token()
     guide = (await seeded.get(f"/api/v1/services/{YYZZ}")).json()
     assert YYZZ not in await codes(seeded, q="开网店")
-    item = {k: guide[k] for k in ("code", "name", "kind", "summary", "conditions", "materials", "form_schema", "legal_limit_days",
-                                  "promised_limit_days", "fee", "online_full", "max_one_trip", "instant", "ems_allowed", "appointment_needed")}
+    item = {
+        k: guide[k]
+        for k in (
+            "code",
+            "name",
+            "kind",
+            "summary",
+            "conditions",
+            "materials",
+            "form_schema",
+            "legal_limit_days",
+            "promised_limit_days",
+            "fee",
+            "online_full",
+            "max_one_trip",
+            "instant",
+            "ems_allowed",
+            "appointment_needed",
+        )
+    }
     item |= {"department": "scjg", "keywords": "营业执照 开网店"}
     r = await seeded.put(f"/api/v1/admin/services/{YYZZ}", json=item, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and r.json() == {"code": YYZZ, "changed": True}
@@ -112,8 +131,15 @@ async def test_admin_edit_is_searchable_at_once(seeded):
 async def test_admin_edit_refuses_bad_items(seeded):
     token = await admin_token()
     headers = {"Authorization": f"Bearer {token}"}
-    base = {"code": "000199001000", "name": "测试事项", "department": "nowhere", "kind": "公共服务", "summary": "x",
-            "legal_limit_days": 1, "promised_limit_days": 1}
+    base = {
+        "code": "000199001000",
+        "name": "测试事项",
+        "department": "nowhere",
+        "kind": "公共服务",
+        "summary": "x",
+        "legal_limit_days": 1,
+        "promised_limit_days": 1,
+    }
     r = await seeded.put("/api/v1/admin/services/000199001000", json=base, headers=headers)
     assert r.status_code == 422 and r.json()["code"] == "catalog.unknown_department"
     r = await seeded.put("/api/v1/admin/services/000199002000", json=base | {"department": "mzj"}, headers=headers)
@@ -128,8 +154,19 @@ async def test_residents_cannot_edit_the_catalog(seeded):
     token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="t", ip="t")
     r = await seeded.put(f"/api/v1/admin/services/{YYZZ}", json={}, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 403  # refused before the body is even validated
-    r = await seeded.put(f"/api/v1/admin/services/{YYZZ}", json={"code": YYZZ, "name": "被改了", "department": "scjg", "kind": "公共服务",
-                          "summary": "x", "legal_limit_days": 1, "promised_limit_days": 1}, headers={"Authorization": f"Bearer {token}"})
+    r = await seeded.put(
+        f"/api/v1/admin/services/{YYZZ}",
+        json={
+            "code": YYZZ,
+            "name": "被改了",
+            "department": "scjg",
+            "kind": "公共服务",
+            "summary": "x",
+            "legal_limit_days": 1,
+            "promised_limit_days": 1,
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert r.status_code == 403
     assert (await seeded.get(f"/api/v1/services/{YYZZ}")).json()["name"] != "被改了"
 

@@ -36,8 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         if name == "wechat":
             sub.add_argument("--appid", default=None)
             sub.add_argument("--secret", default=None)
-            sub.add_argument("--template", type=_template, action="append", default=[],
-                             metavar="ID=key1,key2", help="subscribe-message template and its data keys (repeatable)")
+            sub.add_argument(
+                "--template",
+                type=_template,
+                action="append",
+                default=[],
+                metavar="ID=key1,key2",
+                help="subscribe-message template and its data keys (repeatable)",
+            )
         if name == "sms":
             sub.add_argument("--key-id", default=None)
             sub.add_argument("--key-secret", default=None)

@@ -65,8 +65,10 @@ class FakeCarrier:
                 return reply("MaskIllegal", "Mask illegal")
             for phone, (name, id_number) in self.registrations.items():
                 if hmac.compare_digest(digest(mask, phone).lower(), params.get("InputNumber", "").lower()):
-                    same = (digest(mask, name).lower() == params.get("Name", "").lower()
-                            and digest(mask, id_number).lower() == params.get("CertCode", "").lower())
+                    same = (
+                        digest(mask, name).lower() == params.get("Name", "").lower()
+                        and digest(mask, id_number).lower() == params.get("CertCode", "").lower()
+                    )
                     return reply("OK", "OK", Data={"IsConsistent": 1 if same else 0})
             return reply("OK", "OK", Data={"IsConsistent": 2})
 

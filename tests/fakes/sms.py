@@ -90,7 +90,9 @@ class FakeSms:
             if params["TemplateCode"] == "SMS_LOGIN_CODE" and (limit := self._limited(phone)):
                 return reply("isv.BUSINESS_LIMIT_CONTROL", limit)
             biz_id = f"{secrets.randbelow(10**15)}^0"
-            self.messages.append({"phone": phone, "template": params["TemplateCode"], "params": template_params, "at": time.time(), "biz_id": biz_id})
+            self.messages.append(
+                {"phone": phone, "template": params["TemplateCode"], "params": template_params, "at": time.time(), "biz_id": biz_id}
+            )
             return reply("OK", "OK", BizId=biz_id)
 
         async def inbox(request: Request) -> JSONResponse:

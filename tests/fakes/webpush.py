@@ -59,9 +59,18 @@ MAX_EXP_AHEAD = 24 * 3600  # RFC 8292 §2: exp no more than 24 hours ahead
 URGENCIES = ("very-low", "low", "normal", "high")
 _TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _HEADER_LEN = 16 + 4 + 1 + 65  # salt, rs, idlen, keyid (sender's ephemeral public key)
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 410: "Gone",
-            413: "Payload Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    410: "Gone",
+    413: "Payload Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 _ERRNOS = {404: 102, 410: 106, 413: 104, 401: 109, 503: 201}  # autopush errno per status (999: unknown)
 
 
@@ -142,9 +151,15 @@ class PushMessage:
         return json.loads(self.plaintext)
 
     def as_dict(self) -> dict:
-        return {"token": self.token, "text": self.plaintext.decode("utf-8", "replace"), "ttl": self.ttl,
-                "urgency": self.urgency, "topic": self.topic, "received_at": self.received_at,
-                "message_id": self.message_id}
+        return {
+            "token": self.token,
+            "text": self.plaintext.decode("utf-8", "replace"),
+            "ttl": self.ttl,
+            "urgency": self.urgency,
+            "topic": self.topic,
+            "received_at": self.received_at,
+            "message_id": self.message_id,
+        }
 
 
 @dataclass
@@ -159,8 +174,11 @@ class Subscription:
     revoked: bool = False
 
     def json(self) -> dict:
-        return {"endpoint": self.endpoint, "expirationTime": None,
-                "keys": {"p256dh": b64url(_public_bytes(self.private_key.public_key())), "auth": b64url(self.auth)}}
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {"p256dh": b64url(_public_bytes(self.private_key.public_key())), "auth": b64url(self.auth)},
+        }
 
 
 @dataclass
@@ -219,8 +237,13 @@ class FakePushService:
         if len(server_key) != 65:
             raise ValueError("applicationServerKey must be an uncompressed P-256 point (65 bytes)")
         token = secrets.token_urlsafe(32)
-        sub = Subscription(token=token, endpoint=f"{base}/push/{token}", private_key=ec.generate_private_key(ec.SECP256R1()),
-                           auth=secrets.token_bytes(16), application_server_key=server_key)
+        sub = Subscription(
+            token=token,
+            endpoint=f"{base}/push/{token}",
+            private_key=ec.generate_private_key(ec.SECP256R1()),
+            auth=secrets.token_bytes(16),
+            application_server_key=server_key,
+        )
         self.subscriptions[token] = sub
         return sub.json()
 
@@ -406,8 +429,11 @@ class FakePushService:
             extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return _error(failure.status, _ERRNOS.get(failure.status, 999), "Injected failure", extra)
         message_id = uuid.uuid4().hex
-        self.messages.append(PushMessage(token=token, plaintext=plaintext, ttl=ttl, urgency=urgency, topic=topic,
-                                         received_at=time.time(), message_id=message_id))
+        self.messages.append(
+            PushMessage(
+                token=token, plaintext=plaintext, ttl=ttl, urgency=urgency, topic=topic, received_at=time.time(), message_id=message_id
+            )
+        )
         return Response(status_code=201, headers={"Location": f"{self._base(request)}/m/{message_id}", "TTL": str(ttl)})
 
     def app(self) -> Starlette:
@@ -436,8 +462,7 @@ class FakePushService:
 
         async def control_fail(request: Request) -> JSONResponse:
             body = await request.json()
-            self.fail(int(body["status"]), times=int(body.get("times", 1)), token=body.get("token"),
-                      retry_after=body.get("retry_after"))
+            self.fail(int(body["status"]), times=int(body.get("times", 1)), token=body.get("token"), retry_after=body.get("retry_after"))
             return JSONResponse({"ok": True})
 
         async def control_unsubscribe(request: Request) -> JSONResponse:
@@ -457,19 +482,22 @@ class FakePushService:
             self.reset(subscriptions=bool(body.get("subscriptions")))
             return JSONResponse({"ok": True})
 
-        return Starlette(routes=[
-            Route("/push/{token}", self._push, methods=["POST"]),
-            Route("/_fake/subscriptions", control_subscribe, methods=["POST"]),
-            Route("/_fake/messages", control_messages),
-            Route("/_fake/aborted", control_aborted),
-            Route("/_fake/fail", control_fail, methods=["POST"]),
-            Route("/_fake/unsubscribe", control_unsubscribe, methods=["POST"]),
-            Route("/_fake/delay", control_delay, methods=["POST"]),
-            Route("/_fake/reset", control_reset, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/push/{token}", self._push, methods=["POST"]),
+                Route("/_fake/subscriptions", control_subscribe, methods=["POST"]),
+                Route("/_fake/messages", control_messages),
+                Route("/_fake/aborted", control_aborted),
+                Route("/_fake/fail", control_fail, methods=["POST"]),
+                Route("/_fake/unsubscribe", control_unsubscribe, methods=["POST"]),
+                Route("/_fake/delay", control_delay, methods=["POST"]),
+                Route("/_fake/reset", control_reset, methods=["POST"]),
+            ]
+        )
 
 
 def _error(status: int, errno: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """autopush-style error body."""
-    return JSONResponse({"code": status, "errno": errno, "error": _REASONS.get(status, "Error"), "message": message},
-                        status_code=status, headers=headers)
+    return JSONResponse(
+        {"code": status, "errno": errno, "error": _REASONS.get(status, "Error"), "message": message}, status_code=status, headers=headers
+    )

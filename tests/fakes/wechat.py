@@ -43,8 +43,11 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{_HAN}]")
 _KEY = re.compile(r"^([a-z_]+?)(\d+)$")
 _HM = r"([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?"
-_YMD = (r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日", r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
-        r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})")
+_YMD = (
+    r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日",
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
+    r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})",
+)
 _TIME_ONE = [re.compile(f"^{_HM}$")] + [re.compile(f"^{d} ?{_HM}$") for d in _YMD]
 _DATE_ONE = [re.compile(f"^{d}( ?{_HM})?$") for d in _YMD]
 _PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -304,11 +307,18 @@ class FakeWeChat:
                 return _error(40029, "invalid code")
             entry["used"] = True
             phone = entry["phone"]
-            return JSONResponse({
-                "errcode": 0, "errmsg": "ok",
-                "phone_info": {"phoneNumber": phone, "purePhoneNumber": phone, "countryCode": 86,
-                               "watermark": {"timestamp": int(time.time()), "appid": self.appid}},
-            })
+            return JSONResponse(
+                {
+                    "errcode": 0,
+                    "errmsg": "ok",
+                    "phone_info": {
+                        "phoneNumber": phone,
+                        "purePhoneNumber": phone,
+                        "countryCode": 86,
+                        "watermark": {"timestamp": int(time.time()), "appid": self.appid},
+                    },
+                }
+            )
 
         async def subscribe_send(request: Request) -> Response:
             self.calls.append("subscribe_send")
@@ -344,8 +354,16 @@ class FakeWeChat:
                 return _error(43101, "user refuse to accept the msg")
             self.subscribe_credits[(touser, template_id)] -= 1
             self.next_msgid += 1
-            self.subscribe_messages.append({"touser": touser, "template_id": template_id, "page": page,
-                                            "data": body["data"], "at": time.time(), "msgid": self.next_msgid})
+            self.subscribe_messages.append(
+                {
+                    "touser": touser,
+                    "template_id": template_id,
+                    "page": page,
+                    "data": body["data"],
+                    "at": time.time(),
+                    "msgid": self.next_msgid,
+                }
+            )
             return JSONResponse({"errcode": 0, "errmsg": "ok", "msgid": self.next_msgid})
 
         async def control_login_code(request: Request) -> JSONResponse:
@@ -378,15 +396,17 @@ class FakeWeChat:
             self.expire_tokens()
             return JSONResponse({"expired": count})
 
-        return Starlette(routes=[
-            Route("/cgi-bin/token", token),
-            Route("/sns/jscode2session", jscode2session),
-            Route("/wxa/business/getuserphonenumber", getuserphonenumber, methods=["POST"]),
-            Route("/cgi-bin/message/subscribe/send", subscribe_send, methods=["POST"]),
-            Route("/_fake/login-code", control_login_code, methods=["POST"]),
-            Route("/_fake/subscribe-accept", control_subscribe_accept, methods=["POST"]),
-            Route("/_fake/subscribe-refuse", control_subscribe_refuse, methods=["POST"]),
-            Route("/_fake/subscribe-messages", control_subscribe_messages),
-            Route("/_fake/subscribe-fail", control_subscribe_fail, methods=["POST"]),
-            Route("/_fake/expire-tokens", control_expire_tokens, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/cgi-bin/token", token),
+                Route("/sns/jscode2session", jscode2session),
+                Route("/wxa/business/getuserphonenumber", getuserphonenumber, methods=["POST"]),
+                Route("/cgi-bin/message/subscribe/send", subscribe_send, methods=["POST"]),
+                Route("/_fake/login-code", control_login_code, methods=["POST"]),
+                Route("/_fake/subscribe-accept", control_subscribe_accept, methods=["POST"]),
+                Route("/_fake/subscribe-refuse", control_subscribe_refuse, methods=["POST"]),
+                Route("/_fake/subscribe-messages", control_subscribe_messages),
+                Route("/_fake/subscribe-fail", control_subscribe_fail, methods=["POST"]),
+                Route("/_fake/expire-tokens", control_expire_tokens, methods=["POST"]),
+            ]
+        )

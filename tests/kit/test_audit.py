@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import asyncpg
 import pytest
@@ -23,7 +24,8 @@ from tests.stack import ROOT, YIWANG, start_app, stop_process
 
 TRIGGERS_SQLITE = [
     f"CREATE TRIGGER {table}_no_{verb} BEFORE {verb.upper()} ON {table} BEGIN SELECT RAISE(ABORT, 'append-only'); END"
-    for table in ("audit_entry", "audit_link") for verb in ("update", "delete")
+    for table in ("audit_entry", "audit_link")
+    for verb in ("update", "delete")
 ]
 
 
@@ -54,7 +56,7 @@ async def _raw(sql: str) -> None:
 
 
 async def _chain() -> list[tuple[int, int, str, str]]:
-    return [(l.seq, l.entry_id, l.prev_hash, l.hash) for l in await AuditLink.all().order_by("seq")]
+    return [(link.seq, link.entry_id, link.prev_hash, link.hash) for link in await AuditLink.all().order_by("seq")]
 
 
 async def test_rows_chain_and_verify(resources, settings):
@@ -64,16 +66,24 @@ async def test_rows_chain_and_verify(resources, settings):
     chain = await _chain()
     assert [(seq, entry) for seq, entry, _, _ in chain] == [(i + 1, e.id) for i, e in enumerate(entries)]
     assert chain[0][2] == audit.GENESIS_HASH
-    assert all(b[2] == a[3] for a, b in zip(chain, chain[1:]))
+    assert all(b[2] == a[3] for a, b in pairwise(chain))
     report = await audit.verify()
     assert report.ok and report.rows == 5 and report.unlinked == 0 and report.head_hash == chain[-1][3]
     assert await _link(settings) == 0  # nothing twice
 
 
 async def test_row_carries_actor_subject_result_and_utc_time(resources):
-    entry = await audit.record(actor="person:7", subject="person:9", action="person.read", object_type="person", object_id=9, result="denied")
+    entry = await audit.record(
+        actor="person:7", subject="person:9", action="person.read", object_type="person", object_id=9, result="denied"
+    )
     stored = await AuditEntry.get(id=entry.id)
-    assert (stored.actor, stored.subject, stored.action, stored.object_id, stored.result) == ("person:7", "person:9", "person.read", "9", "denied")
+    assert (stored.actor, stored.subject, stored.action, stored.object_id, stored.result) == (
+        "person:7",
+        "person:9",
+        "person.read",
+        "9",
+        "denied",
+    )
     assert stored.at.utcoffset().total_seconds() == 0
 
 
@@ -97,21 +107,29 @@ async def test_a_failed_audit_write_fails_the_business_action(resources):
             "CREATE TRIGGER audit_down BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION audit_down();"
         )
     else:
-        await conn.execute_script("CREATE TRIGGER audit_down BEFORE INSERT ON audit_entry BEGIN SELECT RAISE(ABORT, 'audit store down'); END;")
+        await conn.execute_script(
+            "CREATE TRIGGER audit_down BEFORE INSERT ON audit_entry BEGIN SELECT RAISE(ABORT, 'audit store down'); END;"
+        )
     try:
         with pytest.raises(Exception, match="audit store down"):
             await identity.create_person(name="张三", phone="13800000001", actor="test")
         assert await Person.all().count() == 0  # no change without its audit row
     finally:
-        await conn.execute_script("DROP TRIGGER audit_down" + (" ON audit_entry; DROP FUNCTION audit_down()" if conn.capabilities.dialect == "postgres" else ""))
+        await conn.execute_script(
+            "DROP TRIGGER audit_down" + (" ON audit_entry; DROP FUNCTION audit_down()" if conn.capabilities.dialect == "postgres" else "")
+        )
 
 
 async def test_database_refuses_update_and_delete_of_entries_and_links(resources, settings):
     await _append(1)
     await _link(settings)
     entry_id = (await AuditEntry.first()).id
-    for query in (AuditEntry.filter(id=entry_id).update(actor="someone else"), AuditEntry.filter(id=entry_id).delete(),
-                  AuditLink.filter(seq=1).update(hash="f" * 64), AuditLink.filter(seq=1).delete()):
+    for query in (
+        AuditEntry.filter(id=entry_id).update(actor="someone else"),
+        AuditEntry.filter(id=entry_id).delete(),
+        AuditLink.filter(seq=1).update(hash="f" * 64),
+        AuditLink.filter(seq=1).delete(),
+    ):
         with pytest.raises((OperationalError, TransactionManagementError, Exception)) as info:
             await query
         assert "append-only" in str(info.value)
@@ -158,11 +176,33 @@ async def test_verify_detects_an_inserted_row(resources, settings):
     await _append(3)
     await _link(settings)
     # An entry and a link made up to look like the chain's next row, without the head.
-    forged = await AuditEntry.create(at=datetime.now(UTC) - timedelta(hours=1), actor="person:1", action="case.approved",
-                                     object_type="application", object_id="1", result="ok", detail={})
-    await AuditLink.create(seq=4, entry_id=forged.id, prev_hash="f" * 64,
-                           hash=audit.entry_hash(seq=4, at=forged.at, actor="person:1", subject=None, action="case.approved", object_type="application",
-                                                 object_id="1", result="ok", request_id=None, detail={}, prev_hash="f" * 64))
+    forged = await AuditEntry.create(
+        at=datetime.now(UTC) - timedelta(hours=1),
+        actor="person:1",
+        action="case.approved",
+        object_type="application",
+        object_id="1",
+        result="ok",
+        detail={},
+    )
+    await AuditLink.create(
+        seq=4,
+        entry_id=forged.id,
+        prev_hash="f" * 64,
+        hash=audit.entry_hash(
+            seq=4,
+            at=forged.at,
+            actor="person:1",
+            subject=None,
+            action="case.approved",
+            object_type="application",
+            object_id="1",
+            result="ok",
+            request_id=None,
+            detail={},
+            prev_hash="f" * 64,
+        ),
+    )
     report = await audit.verify()
     assert not report.ok
     assert any("seq 4" in p and "prev_hash" in p for p in report.problems)
@@ -172,8 +212,14 @@ async def test_verify_detects_an_inserted_row(resources, settings):
 async def test_verify_reports_an_entry_inserted_without_a_link_once_it_is_old(resources, settings):
     await _append(2)
     await _link(settings)
-    old = await AuditEntry.create(at=datetime.now(UTC) - timedelta(minutes=5), actor="person:1", action="case.approved",
-                                  object_type="application", result="ok", detail={})
+    old = await AuditEntry.create(
+        at=datetime.now(UTC) - timedelta(minutes=5),
+        actor="person:1",
+        action="case.approved",
+        object_type="application",
+        result="ok",
+        detail={},
+    )
     report = await audit.verify()
     assert not report.ok and report.unlinked == 1
     assert any("unlinked" in p and str(old.id) in p for p in report.problems)
@@ -268,8 +314,13 @@ async def _wait_linked(entries: list[AuditEntry], timeout: float) -> float:
 
 
 async def test_a_worker_links_the_chain_when_the_app_does_not_dispatch(resources, settings, tmp_path):
-    worker = subprocess.Popen([YIWANG, "worker", "--poll", "0.2"], env=_env(settings), cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=open(tmp_path / "worker.log", "wb"))
+    worker = subprocess.Popen(
+        [YIWANG, "worker", "--poll", "0.2"],
+        env=_env(settings),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "worker.log", "wb"),
+    )
     try:
         entries = await _append(3)
         await _wait_linked(entries, 15)  # includes the worker's start-up
@@ -283,10 +334,14 @@ async def test_a_worker_links_the_chain_when_the_app_does_not_dispatch(resources
 async def _chainer_holders(url: str) -> list[str]:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        return [r["application_name"] for r in await conn.fetch(
-            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        )]
+        return [
+            r["application_name"]
+            for r in await conn.fetch(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ]
     finally:
         await conn.close()
 
@@ -330,8 +385,10 @@ async def test_two_app_processes_have_exactly_one_chainer_and_the_other_takes_ov
 
 # ---- migration of a chain written before entries and links were split --------------------------------
 
-OLD_ROW = ("INSERT INTO audit_entry (seq, at, actor, subject, action, object_type, object_id, result, request_id, detail, prev_hash, hash) "
-           "VALUES ({seq}, '{at}', 'person:{seq}', NULL, 'case.accepted', 'application', '{seq}', 'ok', NULL, '{{}}', '{prev}', '{hash}')")
+OLD_ROW = (
+    "INSERT INTO audit_entry (seq, at, actor, subject, action, object_type, object_id, result, request_id, detail, prev_hash, hash) "
+    "VALUES ({seq}, '{at}', 'person:{seq}', NULL, 'case.accepted', 'application', '{seq}', 'ok', NULL, '{{}}', '{prev}', '{hash}')"
+)
 
 
 async def test_a_chain_from_before_the_split_still_verifies_and_grows(settings, backend_kind, tmp_path):
@@ -352,8 +409,19 @@ async def test_a_chain_from_before_the_split_still_verifies_and_grows(settings, 
         await migrate_api(config=db.tortoise_config(url), app_labels=["kit"], target="kit.0002_audit_append_only")
         at, prev, statements = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), audit.GENESIS_HASH, []
         for seq in (1, 2, 3):
-            digest = audit.entry_hash(seq=seq, at=at, actor=f"person:{seq}", subject=None, action="case.accepted", object_type="application",
-                                      object_id=str(seq), result="ok", request_id=None, detail={}, prev_hash=prev)
+            digest = audit.entry_hash(
+                seq=seq,
+                at=at,
+                actor=f"person:{seq}",
+                subject=None,
+                action="case.accepted",
+                object_type="application",
+                object_id=str(seq),
+                result="ok",
+                request_id=None,
+                detail={},
+                prev_hash=prev,
+            )
             statements.append(OLD_ROW.format(seq=seq, at=at.isoformat(sep=" "), prev=prev, hash=digest))
             prev = digest
         statements.append(f"UPDATE audit_head SET seq = 3, hash = '{prev}' WHERE id = 1")

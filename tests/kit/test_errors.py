@@ -19,8 +19,13 @@ def _declared(cls: type[errors.ServiceError]) -> list[type[errors.ServiceError]]
 
 def test_a_declaration_gives_status_code_and_both_languages():
     zh = _Example(number=7).problem(english=False)
-    assert zh == {"type": errors.TYPE_BASE + "example.not_found", "title": "找不到示例", "status": 404,
-                  "detail": "没有编号为 7 的示例。", "code": "example.not_found"}
+    assert zh == {
+        "type": errors.TYPE_BASE + "example.not_found",
+        "title": "找不到示例",
+        "status": 404,
+        "detail": "没有编号为 7 的示例。",
+        "code": "example.not_found",
+    }
     en = _Example(number=7).problem(english=True)
     assert (en["title"], en["detail"]) == ("Example not found", "There is no example 7.")
 
@@ -32,9 +37,12 @@ def test_a_title_alone_is_also_the_detail():
 
 def test_a_failure_without_its_own_code_or_text_is_refused_at_declaration():
     with pytest.raises(TypeError, match="code="):
+
         class NoCode(errors.ServiceError):  # noqa: F841
             zh, en = "标题", "Title"
+
     with pytest.raises(TypeError, match="zh ="):
+
         class NoText(errors.NotFound, code="example.silent"):  # noqa: F841
             pass
 

@@ -75,12 +75,15 @@ async def test_the_docs_page_may_run_its_own_inline_script_and_nothing_else(clie
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
 
 
-@pytest.mark.parametrize(("host", "network"), [
-    ("203.0.113.7", "203.0.113.7"),
-    ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
-    ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
-    ("::ffff:203.0.113.7", "203.0.113.7"),
-    ("testclient", "testclient"),
-])
+@pytest.mark.parametrize(
+    ("host", "network"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("testclient", "testclient"),
+    ],
+)
 def test_client_network_groups_an_ipv6_subscriber_by_its_64(host, network):
     assert http.client_network(Request({"type": "http", "client": (host, 1234), "headers": []})) == network

@@ -67,7 +67,13 @@ def test_blind_index_is_stable_across_data_key_rotation_and_separated_by_purpose
 
 @pytest.mark.parametrize(
     "data_key, index_key",
-    [("", generate_key()), ("k1:" + generate_key(), ""), ("nokid", generate_key()), ("k1:short", generate_key()), ("k-1:" + generate_key(), generate_key())],
+    [
+        ("", generate_key()),
+        ("k1:" + generate_key(), ""),
+        ("nokid", generate_key()),
+        ("k1:short", generate_key()),
+        ("k-1:" + generate_key(), generate_key()),
+    ],
 )
 def test_bad_keys_fail_at_start_up(data_key, index_key):
     with pytest.raises(ConfigError):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from backend.kit.models import IdempotencyRecord
 from backend.kit.transactions import transaction
-from datetime import UTC, datetime
 
 
 def _record(key: str) -> dict:

@@ -8,10 +8,9 @@ import time
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.photos import photo
-
 from backend.materials import service as materials
 from backend.materials.models import Material
+from tests.photos import photo
 
 URL = "/api/v1/materials"
 

@@ -17,11 +17,12 @@ BOUNDARY = "yiwang-test-boundary"
 
 def half_an_upload(token: str, size: int) -> bytes:
     """Request head and the first half of a multipart body whose Content-Length promises all of it."""
-    part = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="id.jpg"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n").encode()
+    part = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="id.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode()
     body = part + os.urandom(size) + f"\r\n--{BOUNDARY}--\r\n".encode()
-    head = (f"POST /api/v1/materials HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    head = (
+        f"POST /api/v1/materials HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
     return head + body[: len(body) // 2]
 
 

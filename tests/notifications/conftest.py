@@ -49,23 +49,40 @@ def auth_settings(settings, wechat_server, sms_server, push_server):
     (wx, wx_url), (sms_fake, sms_url), (_, push_url) = wechat_server, sms_server, push_server
     wx.templates.update(TEMPLATE_FIELDS)
     return dataclasses.replace(
-        settings, wechat_appid=wx.appid, wechat_secret=wx.secret, wechat_api_base=wx_url,
-        sms_provider="aliyun", sms_api_base=sms_url, sms_access_key_id=sms_fake.access_key_id,
-        sms_access_key_secret=sms_fake.access_key_secret, sms_sign_name=sms_fake.sign_name,
-        vapid_private_key=VAPID_PRIVATE_KEY, vapid_subject="mailto:ops@example.gov.cn", push_endpoints=(push_url + "/",),
-        wechat_templates=dict(TEMPLATES), quiet_hours="off",  # the default quiet hours would hold messages when CI runs at night
+        settings,
+        wechat_appid=wx.appid,
+        wechat_secret=wx.secret,
+        wechat_api_base=wx_url,
+        sms_provider="aliyun",
+        sms_api_base=sms_url,
+        sms_access_key_id=sms_fake.access_key_id,
+        sms_access_key_secret=sms_fake.access_key_secret,
+        sms_sign_name=sms_fake.sign_name,
+        vapid_private_key=VAPID_PRIVATE_KEY,
+        vapid_subject="mailto:ops@example.gov.cn",
+        push_endpoints=(push_url + "/",),
+        wechat_templates=dict(TEMPLATES),
+        quiet_hours="off",  # the default quiet hours would hold messages when CI runs at night
     )
 
 
 def settings_env(settings) -> dict[str, str]:
     """The same configuration as environment variables, for `yiwang worker` subprocesses."""
     return {
-        "YIWANG_DATABASE_URL": settings.database_url, "YIWANG_REDIS_URL": settings.redis_url or "",
-        "YIWANG_MEDIA_DIR": str(settings.media_dir), "YIWANG_DATA_KEY": settings.data_key, "YIWANG_INDEX_KEY": settings.index_key,
-        "YIWANG_VAPID_PRIVATE_KEY": settings.vapid_private_key, "YIWANG_VAPID_SUBJECT": settings.vapid_subject,
-        "YIWANG_PUSH_ENDPOINTS": ",".join(settings.push_endpoints), "YIWANG_SMS_PROVIDER": settings.sms_provider,
-        "YIWANG_SMS_API_BASE": settings.sms_api_base, "YIWANG_SMS_ACCESS_KEY_ID": settings.sms_access_key_id,
-        "YIWANG_SMS_ACCESS_KEY_SECRET": settings.sms_access_key_secret, "YIWANG_DISPATCHER": "off", "YIWANG_LOG_LEVEL": "WARNING",
+        "YIWANG_DATABASE_URL": settings.database_url,
+        "YIWANG_REDIS_URL": settings.redis_url or "",
+        "YIWANG_MEDIA_DIR": str(settings.media_dir),
+        "YIWANG_DATA_KEY": settings.data_key,
+        "YIWANG_INDEX_KEY": settings.index_key,
+        "YIWANG_VAPID_PRIVATE_KEY": settings.vapid_private_key,
+        "YIWANG_VAPID_SUBJECT": settings.vapid_subject,
+        "YIWANG_PUSH_ENDPOINTS": ",".join(settings.push_endpoints),
+        "YIWANG_SMS_PROVIDER": settings.sms_provider,
+        "YIWANG_SMS_API_BASE": settings.sms_api_base,
+        "YIWANG_SMS_ACCESS_KEY_ID": settings.sms_access_key_id,
+        "YIWANG_SMS_ACCESS_KEY_SECRET": settings.sms_access_key_secret,
+        "YIWANG_DISPATCHER": "off",
+        "YIWANG_LOG_LEVEL": "WARNING",
         "YIWANG_QUIET_HOURS": settings.quiet_hours,
     }
 

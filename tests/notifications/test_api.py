@@ -24,8 +24,19 @@ async def tell(pid: int, n: int, tag: str = "t") -> list[int]:
     ids = []
     async with transaction():
         for i in range(n):
-            ids.append((await notify(person_id=pid, event="case.accepted", dedupe_key=f"{tag}:{i}", title=f"消息{i}", body="内容",
-                                     link="/cases/1", data={"application_id": 1})).id)
+            ids.append(
+                (
+                    await notify(
+                        person_id=pid,
+                        event="case.accepted",
+                        dedupe_key=f"{tag}:{i}",
+                        title=f"消息{i}",
+                        body="内容",
+                        link="/cases/1",
+                        data={"application_id": 1},
+                    )
+                ).id
+            )
     return ids
 
 
@@ -81,8 +92,13 @@ async def test_preferences_default_save_and_validate(client, resident, auth_sett
     r = await client.put(PREFS, json=chosen, headers=resident)
     assert r.status_code == 200 and r.json() == chosen
     assert (await client.get(PREFS, headers=resident)).json() == chosen
-    for bad in ({**chosen, "quiet_start": "25:00"}, {**chosen, "quiet_end": "7:00"}, {k: v for k, v in chosen.items() if k != "sms"},
-                {**chosen, "email": True}, {**chosen, "sms": "maybe"}):
+    for bad in (
+        {**chosen, "quiet_start": "25:00"},
+        {**chosen, "quiet_end": "7:00"},
+        {k: v for k, v in chosen.items() if k != "sms"},
+        {**chosen, "email": True},
+        {**chosen, "sms": "maybe"},
+    ):
         r = await client.put(PREFS, json=bad, headers=resident)
         assert r.status_code == 422, bad
     r = await client.put(PREFS, content=b"{", headers=resident | {"content-type": "application/json"})
@@ -107,8 +123,12 @@ async def test_push_subscription_register_list_and_remove(client, resident, push
 
 async def test_push_endpoints_outside_the_known_services_are_refused(client, resident, push):
     subscription = push.subscribe((await client.get("/api/v1/push/vapid-public-key")).json()["public_key"])
-    for endpoint in ("http://169.254.169.254/latest/meta-data", "https://evil.example.com/push/abc", "file:///etc/passwd",
-                     subscription["endpoint"].replace("http://", "http://user:pw@")):
+    for endpoint in (
+        "http://169.254.169.254/latest/meta-data",
+        "https://evil.example.com/push/abc",
+        "file:///etc/passwd",
+        subscription["endpoint"].replace("http://", "http://user:pw@"),
+    ):
         r = await client.post(SUBS, json={**subscription, "endpoint": endpoint}, headers=resident)
         assert r.status_code == 422 and r.json()["code"] == "push.endpoint_not_allowed", endpoint
     bad_key = {**subscription, "keys": {"p256dh": "A" * 87, "auth": subscription["keys"]["auth"]}}

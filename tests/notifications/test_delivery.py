@@ -70,6 +70,7 @@ async def test_a_rolled_back_change_notifies_nobody(client, resident, approver, 
     before = await Notification.all().count()
     published: list[bytes] = []
     async with current().broker.subscribe(inbox_channel(await person_id())) as messages:
+
         async def listen():
             async for m in messages:
                 published.append(m)
@@ -188,13 +189,25 @@ async def test_critical_events_also_go_by_sms_and_ignore_quiet_hours(client, res
     await subscribe_browser(client, resident, push)
     pid = await person_id()
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    quiet = {"wechat": True, "webpush": True, "sms": True, "quiet_hours": True,
-             "quiet_start": (now - timedelta(hours=1)).strftime("%H:%M"), "quiet_end": (now + timedelta(hours=1)).strftime("%H:%M")}
+    quiet = {
+        "wechat": True,
+        "webpush": True,
+        "sms": True,
+        "quiet_hours": True,
+        "quiet_start": (now - timedelta(hours=1)).strftime("%H:%M"),
+        "quiet_end": (now + timedelta(hours=1)).strftime("%H:%M"),
+    }
     r = await client.put("/api/v1/me/notification-preferences", json=quiet, headers=resident)
     assert r.status_code == 200, r.text
     async with transaction():
-        await notify(person_id=pid, event="certificate.ready", dedupe_key="t:cert", title="证照已办好", body="请领取",
-                     fields={"subject": "营业执照", "reference": "12345678901234"})
+        await notify(
+            person_id=pid,
+            event="certificate.ready",
+            dedupe_key="t:cert",
+            title="证照已办好",
+            body="请领取",
+            fields={"subject": "营业执照", "reference": "12345678901234"},
+        )
         await notify(person_id=pid, event="case.accepted", dedupe_key="t:acc", title="已受理", body="受理")
     critical = await Delivery.filter(notification__event="certificate.ready").order_by("channel")
     assert [d.channel for d in critical] == ["sms", "webpush"]
@@ -333,8 +346,14 @@ async def test_sms_notices_are_limited_per_number_and_the_rest_wait(client, resi
     pid = await person_id()
     async with transaction():
         for i in range(7):
-            await notify(person_id=pid, event="certificate.ready", dedupe_key=f"t:many:{i}", title="证照已办好", body="请领取",
-                         fields={"subject": "营业执照", "reference": f"{i:014d}"})
+            await notify(
+                person_id=pid,
+                event="certificate.ready",
+                dedupe_key=f"t:many:{i}",
+                title="证照已办好",
+                body="请领取",
+                fields={"subject": "营业执照", "reference": f"{i:014d}"},
+            )
     await dispatcher().run_once()
     texts = [m for m in sms.messages if m["phone"] == RESIDENT_PHONE and m["template"] == "SMS_NOTICE"]
     assert len(texts) == 5

@@ -41,9 +41,14 @@ def test_the_table_names_only_real_statuses_and_every_status_is_reachable():
     assert {INITIAL} | {m.target for m in MOVES.values()} == set(DELIVERY_STATUSES)
     assert set(PATH) == set(MOVES), "a move in the table is not exercised here"
     assert {(s, m.target) for m in MOVES.values() for s in m.sources} == {
-        ("pending", "sending"), ("sending", "sending"),  # a claim, or a new claim once the lease ran out
-        ("sending", "sent"), ("sending", "pending"), ("sending", "dead"), ("sending", "failed"),
-        ("dead", "pending"), ("failed", "pending"),  # an admin resends
+        ("pending", "sending"),
+        ("sending", "sending"),  # a claim, or a new claim once the lease ran out
+        ("sending", "sent"),
+        ("sending", "pending"),
+        ("sending", "dead"),
+        ("sending", "failed"),
+        ("dead", "pending"),
+        ("failed", "pending"),  # an admin resends
     }
 
 

@@ -85,8 +85,9 @@ def status_of(call) -> int:
 
 def test_chinese_json_payload_arrives_decrypted_byte_for_byte(push, sub, vapid, push_server):
     _, url = push_server
-    payload = json.dumps({"title": "办件进度", "body": "您的居住证申请已受理，请于6月3日前到村便民服务站领取。",
-                          "url": "/cases/42"}, ensure_ascii=False)
+    payload = json.dumps(
+        {"title": "办件进度", "body": "您的居住证申请已受理，请于6月3日前到村便民服务站领取。", "url": "/cases/42"}, ensure_ascii=False
+    )
     resp = send(sub, payload, vapid, ttl=86400, headers={"Urgency": "high", "Topic": "case-42"})
     assert resp.status_code == 201
     assert resp.headers["Location"].startswith(f"{url}/m/")
@@ -238,12 +239,20 @@ def test_slow_service_and_client_timeout_is_aborted_not_delivered(push, sub, vap
 
 async def test_webpush_async_with_aiohttp_session(push, sub, vapid):
     async with aiohttp.ClientSession() as session:
-        resp = await webpush_async(sub, "异步推送", vapid_private_key=vapid, vapid_claims={"sub": CLAIMS_SUB},
-                                   ttl=120, headers={"Urgency": "low"}, aiohttp_session=session)
+        resp = await webpush_async(
+            sub,
+            "异步推送",
+            vapid_private_key=vapid,
+            vapid_claims={"sub": CLAIMS_SUB},
+            ttl=120,
+            headers={"Urgency": "low"},
+            aiohttp_session=session,
+        )
         assert resp.status == 201
         with pytest.raises(WebPushException) as info:
-            await webpush_async(sub, "错误的钥匙", vapid_private_key=_new_vapid(), vapid_claims={"sub": CLAIMS_SUB},
-                                ttl=120, aiohttp_session=session)
+            await webpush_async(
+                sub, "错误的钥匙", vapid_private_key=_new_vapid(), vapid_claims={"sub": CLAIMS_SUB}, ttl=120, aiohttp_session=session
+            )
         assert info.value.status_code == 403
     [msg] = push.received()
     assert (msg.text, msg.ttl, msg.urgency) == ("异步推送", 120, "low")
@@ -270,8 +279,13 @@ OPENID = "oYiwang_resident_0001"
 
 
 def good_data(**override: str) -> dict:
-    values = {"character_string1": "YW20240601-0042", "thing2": "居住证办理", "phrase3": "已受理",
-              "time4": "2024年6月1日 09:30", "thing5": "请带身份证原件到便民服务站"} | override
+    values = {
+        "character_string1": "YW20240601-0042",
+        "thing2": "居住证办理",
+        "phrase3": "已受理",
+        "time4": "2024年6月1日 09:30",
+        "thing5": "请带身份证原件到便民服务站",
+    } | override
     return {k: {"value": v} for k, v in values.items()}
 
 
@@ -307,7 +321,12 @@ def test_subscribe_send_consumes_one_credit(wechat, client):
     result = client.wxa.send_subscribe_message(OPENID, TEMPLATE, good_data(), page="pages/cases/detail?id=42")
     assert result["errcode"] == 0 and isinstance(result["msgid"], int)
     [sent] = wechat.subscribe_messages
-    assert (sent["touser"], sent["template_id"], sent["page"], sent["msgid"]) == (OPENID, TEMPLATE, "pages/cases/detail?id=42", result["msgid"])
+    assert (sent["touser"], sent["template_id"], sent["page"], sent["msgid"]) == (
+        OPENID,
+        TEMPLATE,
+        "pages/cases/detail?id=42",
+        result["msgid"],
+    )
     assert sent["data"]["thing2"]["value"] == "居住证办理"
     assert wechat.credits(OPENID, TEMPLATE) == 0
     code, msg = errcode_of(lambda: client.wxa.send_subscribe_message(OPENID, TEMPLATE, good_data()))
@@ -324,14 +343,17 @@ def test_credits_add_up_and_refuse_clears_them(wechat, client):
     assert errcode_of(lambda: client.wxa.send_subscribe_message(OPENID, TEMPLATE, good_data()))[0] == 43101
 
 
-@pytest.mark.parametrize(("override", "field", "problem"), [
-    ({"thing2": "关于您申请的居住证办理事项的最新进度通知书"}, "thing2", "exceeds limit"),  # 21 chars
-    ({"phrase3": "OK了"}, "phrase3", "invalid"),
-    ({"phrase3": "正在审核材料中"}, "phrase3", "exceeds limit"),
-    ({"character_string1": "YW编号0042"}, "character_string1", "invalid"),
-    ({"time4": "明天上午"}, "time4", "invalid"),
-    ({"thing5": "  "}, "thing5", "is empty"),
-])
+@pytest.mark.parametrize(
+    ("override", "field", "problem"),
+    [
+        ({"thing2": "关于您申请的居住证办理事项的最新进度通知书"}, "thing2", "exceeds limit"),  # 21 chars
+        ({"phrase3": "OK了"}, "phrase3", "invalid"),
+        ({"phrase3": "正在审核材料中"}, "phrase3", "exceeds limit"),
+        ({"character_string1": "YW编号0042"}, "character_string1", "invalid"),
+        ({"time4": "明天上午"}, "time4", "invalid"),
+        ({"thing5": "  "}, "thing5", "is empty"),
+    ],
+)
 def test_invalid_value_is_47003_naming_the_field(wechat, client, override, field, problem):
     wechat.accept(OPENID, TEMPLATE)
     code, msg = errcode_of(lambda: client.wxa.send_subscribe_message(OPENID, TEMPLATE, good_data(**override)))
@@ -391,16 +413,36 @@ def test_injected_failures(wechat, client):
     assert len(wechat.subscribe_messages) == 1
 
 
-@pytest.mark.parametrize(("key", "value", "ok"), [
-    ("number1", "12.5", True), ("number1", "12a", False), ("letter1", "abc", True), ("letter1", "ab1", False),
-    ("symbol1", "%#", True), ("symbol1", "%%%%%%", False), ("time1", "15:01", True),
-    ("time1", "2019年10月1日 15:01 ~ 2019年10月1日 17:00", True), ("time1", "2024-06-01 09:30", True),
-    ("time1", "25:00", False), ("date1", "2024年6月1日", True), ("date1", "2024-02-30", False),
-    ("date1", "2024-06-01 ~ 2024-06-03", True), ("amount1", "¥100.50", True), ("amount1", "100元", True),
-    ("amount1", "¥12345678901", False), ("phone_number1", "+86-10-12345678", True), ("phone_number1", "call 110", False),
-    ("car_number1", "粤A8Z888", True), ("car_number1", "粤A12345678", False), ("name1", "王小明", True),
-    ("name1", "John Smith", True), ("name1", "王Xiao", False), ("phrase1", "配送中", True), ("thing1", "x" * 20, True),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "ok"),
+    [
+        ("number1", "12.5", True),
+        ("number1", "12a", False),
+        ("letter1", "abc", True),
+        ("letter1", "ab1", False),
+        ("symbol1", "%#", True),
+        ("symbol1", "%%%%%%", False),
+        ("time1", "15:01", True),
+        ("time1", "2019年10月1日 15:01 ~ 2019年10月1日 17:00", True),
+        ("time1", "2024-06-01 09:30", True),
+        ("time1", "25:00", False),
+        ("date1", "2024年6月1日", True),
+        ("date1", "2024-02-30", False),
+        ("date1", "2024-06-01 ~ 2024-06-03", True),
+        ("amount1", "¥100.50", True),
+        ("amount1", "100元", True),
+        ("amount1", "¥12345678901", False),
+        ("phone_number1", "+86-10-12345678", True),
+        ("phone_number1", "call 110", False),
+        ("car_number1", "粤A8Z888", True),
+        ("car_number1", "粤A12345678", False),
+        ("name1", "王小明", True),
+        ("name1", "John Smith", True),
+        ("name1", "王Xiao", False),
+        ("phrase1", "配送中", True),
+        ("thing1", "x" * 20, True),
+    ],
+)
 def test_value_rules(key, value, ok):
     assert (check_template_value(key, value) is None) is ok
 
@@ -453,8 +495,19 @@ def test_standalone_webpush_fake(vapid):
 
 
 def test_standalone_wechat_fake():
-    proc, url = _start("wechat", "--port", "0", "--appid", "wxstandalone01", "--secret", "s3cret",
-                       "--template", f"{TEMPLATE}={','.join(KEYS)}", "--template", "TPL_OTHER=thing1")
+    proc, url = _start(
+        "wechat",
+        "--port",
+        "0",
+        "--appid",
+        "wxstandalone01",
+        "--secret",
+        "s3cret",
+        "--template",
+        f"{TEMPLATE}={','.join(KEYS)}",
+        "--template",
+        "TPL_OTHER=thing1",
+    )
     try:
         client = _Client("wxstandalone01", "s3cret", url)
         httpx.post(f"{url}/_fake/subscribe-accept", json={"openid": OPENID, "template_id": TEMPLATE, "times": 1})

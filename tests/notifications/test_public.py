@@ -17,8 +17,8 @@ from notifications import public
 from notifications.events import POLICIES
 from notifications.models import Delivery
 from notifications.outbox import notify
-from tests.notifications.conftest import RESIDENT_PHONE, TEMPLATES, dispatcher, drain, person_id, submitted_case, subscribe_browser
 from tests.fakes.wechat import check_template_value
+from tests.notifications.conftest import RESIDENT_PHONE, TEMPLATES, dispatcher, drain, person_id, submitted_case, subscribe_browser
 from tests.notifications.test_delivery import wechat_resident
 
 NAME, ID_NUMBER, PHONE = "欧阳娜娜", "11010519491231002X", "13800138000"
@@ -57,8 +57,11 @@ def sent_on(channel: str, wechat, push, sms) -> list:
 async def test_a_correction_note_with_personal_data_stays_in_the_inbox(channel, client, resident, approver, wechat, push, sms):
     await reach_by(channel, client, resident, wechat, push, sms)
     case = await submitted_case(client, resident)
-    r = await client.post(f"/api/v1/staff/applications/{case['id']}/request-correction",
-                          json={"items": [{"item": "premises", "reason": REASON}]}, headers=approver)
+    r = await client.post(
+        f"/api/v1/staff/applications/{case['id']}/request-correction",
+        json={"items": [{"item": "premises", "reason": REASON}]},
+        headers=approver,
+    )
     assert r.status_code == 200, r.text
     assert [d.channel for d in await Delivery.filter(notification__event="case.correction_requested")] == [channel]
     await drain(dispatcher())
@@ -91,8 +94,15 @@ async def test_free_text_given_to_notify_has_no_way_out(channel, client, residen
     """Whatever a domain writes as title and body is for the inbox; outside, the event's own words."""
     await reach_by(channel, client, resident, wechat, push, sms)
     async with transaction():
-        await notify(person_id=await person_id(), event="case.rejected", dedupe_key="t:free", title=f"{NAME} {PHONE}",
-                     body=REASON, link="/cases/7", data={"note": REASON})
+        await notify(
+            person_id=await person_id(),
+            event="case.rejected",
+            dedupe_key="t:free",
+            title=f"{NAME} {PHONE}",
+            body=REASON,
+            link="/cases/7",
+            data={"note": REASON},
+        )
     await drain(dispatcher())
     [sent] = sent_on(channel, wechat, push, sms)
     assert leaked(sent) == []
@@ -104,8 +114,14 @@ async def test_free_text_given_to_notify_has_no_way_out(channel, client, residen
 async def test_personal_data_in_a_structured_field_is_stripped(channel, client, resident, wechat, push, sms):
     await reach_by(channel, client, resident, wechat, push, sms)
     async with transaction():
-        await notify(person_id=await person_id(), event="case.accepted", dedupe_key="t:field", title="已受理", body="受理",
-                     fields={"subject": f"{NAME}的手机 {PHONE}", "reference": ID_NUMBER})
+        await notify(
+            person_id=await person_id(),
+            event="case.accepted",
+            dedupe_key="t:field",
+            title="已受理",
+            body="受理",
+            fields={"subject": f"{NAME}的手机 {PHONE}", "reference": ID_NUMBER},
+        )
     await drain(dispatcher())
     [sent] = sent_on(channel, wechat, push, sms)
     assert [s for s in (PHONE, ID_NUMBER, "002X") if s in (sent if isinstance(sent, str) else json.dumps(sent))] == []
@@ -133,8 +149,15 @@ def test_every_template_uses_only_public_values():
 
 
 def test_personal_numbers_are_found_and_case_numbers_are_not():
-    for text in (ID_NUMBER, f"身份证{ID_NUMBER.lower()}号", "11010519491231002X，", PHONE, f"+86 {PHONE}", "电话138-0013-8000",
-                 "139 1234 5678"):
+    for text in (
+        ID_NUMBER,
+        f"身份证{ID_NUMBER.lower()}号",
+        "11010519491231002X，",
+        PHONE,
+        f"+86 {PHONE}",
+        "电话138-0013-8000",
+        "139 1234 5678",
+    ):
         assert public.personal_data(text), text
     for text in ("26111213000012", "20261122000017", "受理号 13912345", "1391234567", "139123456789", "110105194912310021"):
         assert not public.personal_data(text), text  # tracking numbers, too short or long, a wrong ID check character

@@ -68,15 +68,19 @@ async def test_a_change_made_elsewhere_reaches_open_pages_on_every_process_and_t
     person = await identity.create_person(name="赵六", phone="13700000077", actor="test")
     token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="t", ip="t")
     headers = {"Authorization": f"Bearer {token}"}
-    urls = [f"http://127.0.0.1:{apps[0].port}/api/v1/stream", f"http://127.0.0.1:{apps[1].port}/api/v1/stream",
-            f"{nginx.url}/api/v1/stream"]
+    urls = [
+        f"http://127.0.0.1:{apps[0].port}/api/v1/stream",
+        f"http://127.0.0.1:{apps[1].port}/api/v1/stream",
+        f"{nginx.url}/api/v1/stream",
+    ]
     streams = [([], asyncio.Event()) for _ in urls]
-    readers = [asyncio.create_task(read_events(url, headers, events, ready)) for url, (events, ready) in zip(urls, streams)]
+    readers = [asyncio.create_task(read_events(url, headers, events, ready)) for url, (events, ready) in zip(urls, streams, strict=True)]
     try:
         await asyncio.wait_for(asyncio.gather(*(ready.wait() for _, ready in streams)), 10)
         async with transaction():  # this test process is a third process: a worker, a clerk's app process…
-            first = await notify(person_id=person.id, event="case.submitted", dedupe_key="s:1", title="已提交：测试", body="b",
-                                 data={"application_id": 5})
+            first = await notify(
+                person_id=person.id, event="case.submitted", dedupe_key="s:1", title="已提交：测试", body="b", data={"application_id": 5}
+            )
         for events, _ in streams:
             got = await wait_for_events(events, 1)
             assert [e["id"] for e in got] == [first.id] and got[0]["data"]["data"]["application_id"] == 5

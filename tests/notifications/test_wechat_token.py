@@ -9,8 +9,13 @@ from backend.kit.wechat import WeChatMiniProgram
 from tests.conftest import REDIS_URL
 from tests.notifications.conftest import TEMPLATES
 
-DATA = {"character_string1": {"value": "20261122000017"}, "thing2": {"value": "营业执照"}, "phrase3": {"value": "已受理"},
-        "time4": {"value": "2026年11月22日 09:49"}, "thing5": {"value": "点击查看"}}
+DATA = {
+    "character_string1": {"value": "20261122000017"},
+    "thing2": {"value": "营业执照"},
+    "phrase3": {"value": "已受理"},
+    "time4": {"value": "2026年11月22日 09:49"},
+    "thing5": {"value": "点击查看"},
+}
 
 
 @pytest.mark.parametrize("backend_kind", ["postgres"])

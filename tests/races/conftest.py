@@ -25,7 +25,9 @@ async def race(requests: Iterable[Awaitable[httpx.Response]]) -> list[httpx.Resp
 def outcome(answers: list[httpx.Response]) -> Counter:
     """status (and problem code) → how many, for readable assertion messages."""
     return Counter(
-        f"{r.status_code} {r.json().get('code')}" if r.headers.get("content-type", "").startswith("application/problem+json") else str(r.status_code)
+        f"{r.status_code} {r.json().get('code')}"
+        if r.headers.get("content-type", "").startswith("application/problem+json")
+        else str(r.status_code)
         for r in answers
     )
 
@@ -38,7 +40,9 @@ def assert_no_5xx(answers: list[httpx.Response]) -> None:
 def assert_one_winner(answers: list[httpx.Response], *, status: int, losers: dict[int, set[str]]) -> httpx.Response:
     """Exactly one answer with ``status``; every other one a problem+json with an allowed status and code."""
     assert_no_5xx(answers)
-    winners = [r for r in answers if r.status_code == status and not r.headers.get("content-type", "").startswith("application/problem+json")]
+    winners = [
+        r for r in answers if r.status_code == status and not r.headers.get("content-type", "").startswith("application/problem+json")
+    ]
     assert len(winners) == 1, outcome(answers)
     for r in answers:
         if r is winners[0]:
@@ -49,7 +53,9 @@ def assert_one_winner(answers: list[httpx.Response], *, status: int, losers: dic
     return winners[0]
 
 
-async def race_with_inserts_held(settings, table: str, requests: Iterable[Awaitable[httpx.Response]], *, hold: float = 0.5) -> list[httpx.Response]:
+async def race_with_inserts_held(
+    settings, table: str, requests: Iterable[Awaitable[httpx.Response]], *, hold: float = 0.5
+) -> list[httpx.Response]:
     """Like ``race``, but on PostgreSQL inserts into ``table`` wait until every request has read.
 
     A fast check-then-insert lets the first request commit before the others look, so they never

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 
 from backend.applications.models import Application, AttachedMaterial, Certificate
-from backend.kit.models import WorkflowEvent
-from backend.kit.models import IdempotencyRecord
+from backend.kit.models import IdempotencyRecord, WorkflowEvent
 from backend.materials.models import Material
 from tests.applications.conftest import VALID_FORM, YYZZ
 from tests.applications.test_applications import attach_id_card
@@ -35,8 +34,9 @@ async def _submitted(client, headers) -> dict:
 
 
 async def test_fifty_starts_of_one_item_leave_one_draft_that_every_answer_returns(client, resident, settings):
-    answers = await race_with_inserts_held(settings, "application", (client.post(API, json={"service_code": YYZZ, "form": VALID_FORM}, headers=resident)
-                                                                      for _ in range(N)))
+    answers = await race_with_inserts_held(
+        settings, "application", (client.post(API, json={"service_code": YYZZ, "form": VALID_FORM}, headers=resident) for _ in range(N))
+    )
     assert_no_5xx(answers)
     assert sorted(r.status_code for r in answers) == [200] * (N - 1) + [201], outcome(answers)
     assert len({r.json()["id"] for r in answers}) == 1
@@ -73,8 +73,9 @@ async def test_fifty_submits_with_one_idempotency_key_run_once(client, resident)
 
 async def test_fifty_submits_with_their_own_keys_submit_once(client, resident):
     case = await _ready_draft(client, resident)
-    answers = await race(client.post(f"{API}/{case['id']}/submit", headers=resident | {"Idempotency-Key": uuid.uuid4().hex})
-                         for _ in range(N))
+    answers = await race(
+        client.post(f"{API}/{case['id']}/submit", headers=resident | {"Idempotency-Key": uuid.uuid4().hex}) for _ in range(N)
+    )
     assert_one_winner(answers, status=200, losers={409: {"application.illegal_transition"}})
     assert await WorkflowEvent.filter(object_type="application", object_id=case["id"], action="submit").count() == 1
     assert await Application.filter(tracking_no__isnull=False).count() == 1
@@ -84,8 +85,11 @@ async def test_fifty_attaches_of_one_material_make_one_attachment(client, reside
     case = await _start(client, resident)
     material_id = (await attach_id_card(client, resident, case["id"]))["materials"][0]["material_id"]
     await client.delete(f"{API}/{case['id']}/materials/id_card/{material_id}", headers=resident)
-    answers = await race_with_inserts_held(settings, "application_material", (
-        client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": material_id}, headers=resident) for _ in range(N)))
+    answers = await race_with_inserts_held(
+        settings,
+        "application_material",
+        (client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": material_id}, headers=resident) for _ in range(N)),
+    )
     assert_no_5xx(answers)
     assert all(r.status_code == 200 for r in answers), outcome(answers)
     assert await AttachedMaterial.filter(application_id=case["id"]).count() == 1
@@ -93,8 +97,9 @@ async def test_fifty_attaches_of_one_material_make_one_attachment(client, reside
 
 async def test_fifty_clerks_accepting_one_case_accept_it_once(client, resident, approver):
     case = await _submitted(client, resident)
-    answers = await race(client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={"note": "ok"}, headers=approver)
-                         for _ in range(N))
+    answers = await race(
+        client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={"note": "ok"}, headers=approver) for _ in range(N)
+    )
     assert_one_winner(answers, status=200, losers={409: {"application.illegal_transition"}})
     assert await WorkflowEvent.filter(object_type="application", object_id=case["id"], action="accept").count() == 1
 
@@ -105,8 +110,10 @@ async def test_fifty_certificate_issues_make_one_certificate_and_one_library_cop
         r = await client.post(f"/api/v1/staff/applications/{case['id']}/{step}", json={"note": "ok"}, headers=approver)
         assert r.status_code == 200, r.text
     photos = await Material.all().count()
-    answers = await race(client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"},
-                                     headers=approver) for _ in range(N))
+    answers = await race(
+        client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"}, headers=approver)
+        for _ in range(N)
+    )
     assert_one_winner(answers, status=200, losers={409: {"application.illegal_transition"}})
     assert await Certificate.filter(application_id=case["id"]).count() == 1
     assert await Material.all().count() == photos + 1  # the losers left no certificate copies in the library

@@ -23,8 +23,9 @@ async def test_fifty_verifies_of_one_sms_code_log_in_once(client, sms, phone):
     r = await client.post("/api/v1/auth/sms/send", json={"phone": phone})
     assert r.status_code == 202, r.text
     code = sms.codes_for(phone)[-1]
-    answers = await race(client.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": code, "transport": "bearer"})
-                         for _ in range(N))
+    answers = await race(
+        client.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": code, "transport": "bearer"}) for _ in range(N)
+    )
     assert_one_winner(answers, status=200, losers={401: {"auth.code_invalid", "auth.code_locked"}, 429: {"auth.rate_limited"}})
     assert await Account.filter(kind="phone").count() == 1
     assert await Session.all().count() == 1
@@ -32,8 +33,9 @@ async def test_fifty_verifies_of_one_sms_code_log_in_once(client, sms, phone):
 
 async def test_fifty_grants_of_one_role_make_one_grant(resources, settings):
     person = await identity.create_person(name="李审批", phone="13600000021", actor="test")
-    outcomes = await race_with_inserts_held(settings, "role_grant", (identity.grant_role(person=person, role="staff", scope="department:scjg",
-                                                                                         actor="test") for _ in range(N)))
+    outcomes = await race_with_inserts_held(
+        settings, "role_grant", (identity.grant_role(person=person, role="staff", scope="department:scjg", actor="test") for _ in range(N))
+    )
     assert len({grant.id for grant in outcomes}) == 1
     assert await RoleGrant.filter(person_id=person.id).count() == 1
 
@@ -44,8 +46,9 @@ async def test_fifty_bindings_of_one_id_number_leave_one_owner(client, wechat):
     for i in range(N):
         r = await client.post(WX, json={"code": wechat.issue_login_code(f"o-bind-{i}")})
         sessions.append({"Authorization": f"Bearer {r.json()['token']}"})
-    answers = await race(client.post("/api/v1/me/identity", json={"name": "张三", "id_number": "11010519491231002X"}, headers=s)
-                         for s in sessions)
+    answers = await race(
+        client.post("/api/v1/me/identity", json={"name": "张三", "id_number": "11010519491231002X"}, headers=s) for s in sessions
+    )
     assert_no_5xx(answers)
     assert {r.status_code for r in answers} <= {200, 429}, outcome(answers)
     assert all(r.headers["content-type"].startswith("application/problem+json") for r in answers if r.status_code != 200)

@@ -9,9 +9,15 @@ from tests.races.conftest import N, assert_no_5xx, outcome, race_with_inserts_he
 
 async def test_fifty_uploads_of_one_photo_store_it_once(client, resident, settings):
     image = photo(800, 600)
-    answers = await race_with_inserts_held(settings, "material", (
-        client.post("/api/v1/materials", headers=resident, files={"file": ("id.jpg", image, "image/jpeg")}, data={"kind": "id_card"})
-        for _ in range(N)), hold=3.0)  # 50 photos through a pipeline of two take a while
+    answers = await race_with_inserts_held(
+        settings,
+        "material",
+        (
+            client.post("/api/v1/materials", headers=resident, files={"file": ("id.jpg", image, "image/jpeg")}, data={"kind": "id_card"})
+            for _ in range(N)
+        ),
+        hold=3.0,
+    )  # 50 photos through a pipeline of two take a while
     assert_no_5xx(answers)
     assert sorted(r.status_code for r in answers) == [200] * (N - 1) + [201], outcome(answers)
     assert len({r.json()["id"] for r in answers}) == 1
