@@ -161,17 +161,8 @@ async def _owner_or_claim(
     request = await _open_request(account.id)
     if request is not None and request.person_id == owner.id:
         return claimant  # asked before: the owner has been told already
-    request = await JoinRequest.create(
-        account_id=account.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME, **JOIN.fields_for_create()
-    )
-    await audit.record(
-        actor=actor,
-        subject=f"person:{owner.id}",
-        action="identity.kept_apart",
-        object_type="join_request",
-        object_id=request.id,
-        result="denied",
-        detail={"channel": account.kind, "assurance": level, "source": source},
+    request = await _join_request(
+        account, owner, actor=actor, action="identity.kept_apart", result="denied", detail={"assurance": level, "source": source}
     )
     await events.tell(
         IdentityNotice(
@@ -184,6 +175,25 @@ async def _owner_or_claim(
     return claimant
 
 
+async def _join_request(
+    account: Account, owner: Person, *, actor: str, action: str, result: str = "ok", detail: dict | None = None
+) -> JoinRequest:
+    """A request of ``account`` to join ``owner``, waiting for the owner's channels to confirm it (audited)."""
+    request = await JoinRequest.create(
+        account_id=account.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME, **JOIN.fields_for_create()
+    )
+    await audit.record(
+        actor=actor,
+        subject=f"person:{owner.id}",
+        action=action,
+        object_type="join_request",
+        object_id=request.id,
+        result=result,
+        detail={"channel": account.kind, **(detail or {})},
+    )
+    return request
+
+
 async def _set_aside_claims(owner: Person, *, joining: Account, actor: str) -> None:
     """Proven proof arrived: channels that only claimed this person step aside until the person approves them.
 
@@ -193,17 +203,7 @@ async def _set_aside_claims(owner: Person, *, joining: Account, actor: str) -> N
     claims = await Account.filter(person_id=owner.id, assurance_source="claim").exclude(id=joining.id)
     for claim in claims:
         await Account.filter(id=claim.id).update(person_id=None, assurance=0, assurance_source=None, bound_at=None)
-        request = await JoinRequest.create(
-            account_id=claim.id, person_id=owner.id, expires_at=datetime.now(UTC) + JOIN_LIFETIME, **JOIN.fields_for_create()
-        )
-        await audit.record(
-            actor=actor,
-            subject=f"person:{owner.id}",
-            action="identity.claim_set_aside",
-            object_type="join_request",
-            object_id=request.id,
-            detail={"channel": claim.kind},
-        )
+        await _join_request(claim, owner, actor=actor, action="identity.claim_set_aside")
         await sessions.detach_account(account_id=claim.id)
 
 
