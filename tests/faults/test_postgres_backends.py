@@ -102,6 +102,8 @@ async def hurt(settings, work: Callable[[Figures], Awaitable[None]]) -> Figures:
     finally:
         stop.set()
         await terminator
+    # The test's own pooled connections were ended too: let them see it before the checks query.
+    await asyncio.sleep(0.5)
     return figures
 
 
