@@ -149,7 +149,6 @@ async def test_submits_survive_terminated_backends(auth_settings, app_env, resid
         assert await WorkflowEvent.filter(object_type="application", object_id=case, action="submit").count() == 1
         assert await AuditEntry.filter(action="application.submit", object_id=case).count() == 1
     assert await Notification.filter(event="case.submitted").count() == len(submitted)
-    assert "Traceback" not in "\n".join(app.log_lines()) or figures.failures, "a traceback without any failed answer"
 
 
 async def test_sms_logins_survive_terminated_backends(auth_settings, app_env, client, sms, tmp_path):
