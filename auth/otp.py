@@ -63,8 +63,13 @@ async def send(*, phone: str, purpose: str, ip: str, actor: str, template: str =
         raise
 
 
-async def verify(*, phone: str, purpose: str, code: str, ip: str) -> None:
-    """Accept the code once; wrong codes count against the 5 tries of the current code."""
+async def check(*, phone: str, purpose: str, code: str, ip: str) -> int:
+    """Count one try and compare; the id of the matching code, which stays unused.
+
+    The caller passes the id to ``consume()`` inside the transaction that does what the code
+    allows (open a session, bind a channel), so a failure there leaves the code usable. Call this
+    outside any transaction: the try is counted at once and stays counted whatever follows.
+    """
     await limit(f"otp-verify-ip:{network_of(ip)}", *IP_VERIFY_LIMIT)
     phone_idx = _phone_idx(phone)
     now = datetime.now(UTC)
@@ -84,6 +89,19 @@ async def verify(*, phone: str, purpose: str, code: str, ip: str) -> None:
             await OneTimeCode.filter(id=row.id).update(consumed_at=now)
             raise CodeLocked()
         raise CodeInvalid()
-    consumed = await OneTimeCode.filter(id=row.id, consumed_at=None).update(consumed_at=now)
-    if not consumed:
+    return row.id
+
+
+async def consume(code_id: int) -> None:
+    """Use up a checked code, inside the caller's transaction; a parallel use of it is refused."""
+    # Taking the row lock first also makes a parallel request with the same code wait here and
+    # then find it consumed, rather than doing the work twice.
+    if not await OneTimeCode.filter(id=code_id, consumed_at=None).update(consumed_at=datetime.now(UTC)):
         raise CodeInvalid()
+
+
+async def verify(*, phone: str, purpose: str, code: str, ip: str) -> None:
+    """Accept the code once; wrong codes count against the 5 tries of the current code."""
+    code_id = await check(phone=phone, purpose=purpose, code=code, ip=ip)
+    async with transaction():
+        await consume(code_id)

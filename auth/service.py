@@ -206,16 +206,19 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
     """PWA login with a phone number and the SMS code sent to it."""
     phone = normalize_phone(phone)
     try:
-        await otp.verify(phone=phone, purpose="login", code=code, ip=client.ip)
+        code_id = await otp.check(phone=phone, purpose="login", code=code, ip=client.ip)
     except errors.ServiceError:
         async with transaction():
             await audit.record(
                 actor="anonymous", action="login.failed", object_type="account", result="denied", detail={"channel": "phone"}
             )
         raise
-    account = await _account("phone", phone)
-    person_id, assurance = account.person_id, account.assurance
+    # The code is used up in the transaction that opens the session: if the database fails on
+    # the way, the resident can enter the same code again instead of waiting for a new one.
     async with transaction():
+        await otp.consume(code_id)
+        account = await _account("phone", phone)
+        person_id, assurance = account.person_id, account.assurance
         if person_id is None:
             # The code proved this phone: the one person who has it on record (registered by
             # staff, or verified before) is who this channel belongs to, and is told.
@@ -243,17 +246,18 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
             object_id=account.id,
             detail={"channel": "phone"},
         )
+        opened = await sessions.create(
+            account_id=account.id,
+            person_id=person_id,
+            transport=transport,
+            mfa=False,
+            user_agent=client.user_agent,
+            ip=client.ip,
+            assurance=assurance,
+        )
     if person_id is not None:
         await _profile_changed(person_id)
-    return await sessions.create(
-        account_id=account.id,
-        person_id=person_id,
-        transport=transport,
-        mfa=False,
-        user_agent=client.user_agent,
-        ip=client.ip,
-        assurance=assurance,
-    )
+    return opened
 
 
 def _delay(tries: int) -> int:

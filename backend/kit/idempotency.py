@@ -3,13 +3,19 @@
 Same key + same body replays the first response; same key + another body is 422; a retry
 while the first is still running is 409. The first request's work and its stored response
 commit in one transaction, so a crash never leaves work done without a stored answer.
+
+Only a success is stored (Stripe's rule). A request that fails — a 4xx from validation or a
+conflict, a 5xx, a dropped database connection — has rolled back all its work, so its key is
+released at once and a retry with the same key runs the request again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,11 +23,12 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from backend.kit import errors
 from backend.kit.api import Documented, Handler, Operation, render
-from backend.kit.http import problem_response
 from backend.kit.models import IdempotencyRecord
 from backend.kit.transactions import transaction
 
@@ -30,6 +37,9 @@ HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
 _KEY = re.compile(KEY_PATTERN)
 LEASE = timedelta(seconds=60)
+# Releasing a failed request's key: a few quick tries, since a dropped connection is usually
+# replaced by the pool within milliseconds; after that the lease frees it.
+RELEASE_DELAYS = (0.0, 0.05, 0.2, 0.5)
 log = logging.getLogger("yiwang.idempotency")
 
 
@@ -66,6 +76,12 @@ def _request_hash(request: Request, kwargs: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _in_flight(locked_until: datetime | None, now: datetime) -> InFlight:
+    """409 with the time left on the first attempt's lease, when it would be taken over at the latest."""
+    left = 1 if locked_until is None else max(1, math.ceil((locked_until - now).total_seconds()))
+    return InFlight(headers={"Retry-After": str(left)})
+
+
 def _replay(record: IdempotencyRecord) -> Response:
     return Response(
         content=bytes(record.response_body or b""),
@@ -86,20 +102,20 @@ async def _claim(scope: str, key: str, request_hash: str) -> IdempotencyRecord |
     except IntegrityError:
         pass
     existing = await IdempotencyRecord.get_or_none(scope=scope, key=key)
-    if existing is None:  # removed after a crash between our insert and this read
-        raise InFlight(headers={"Retry-After": "1"})
+    if existing is None:  # released by a failed first attempt between our insert and this read
+        raise _in_flight(None, now)
     if existing.request_hash != request_hash:
         raise KeyReused()
     if existing.state == "done":
         return _replay(existing)
     if existing.locked_until > now:
-        raise InFlight(headers={"Retry-After": "1"})
+        raise _in_flight(existing.locked_until, now)
     # The first attempt's process died: take over its lease, once.
     taken = await IdempotencyRecord.filter(id=existing.id, state="in_progress", locked_until=existing.locked_until).update(
         locked_until=now + LEASE
     )
     if taken != 1:
-        raise InFlight(headers={"Retry-After": "1"})
+        raise _in_flight(now + LEASE, now)
     existing.locked_until = now + LEASE
     return existing
 
@@ -114,33 +130,44 @@ def idempotent(op: Operation, call: Handler) -> Handler:
         if not _KEY.match(key):
             raise KeyInvalid()
         scope = f"{_principal(request)}:{op.method}:{op.path}"[:200]
+        # The pool's own client, captured before any transaction: the clean-up must not run on
+        # the transaction's connection, which is gone when the failure was a dropped connection.
+        pool = connections.get("default")
         claimed = await _claim(scope, key, _request_hash(request, kwargs))
         if isinstance(claimed, Response):
             return claimed
         try:
             async with transaction():
-                try:
-                    async with transaction():
-                        result = await call(request, **kwargs)
-                    response = render(op, result)
-                except errors.ServiceError as exc:
-                    response = problem_response(request, exc)
-                updated = await IdempotencyRecord.filter(id=claimed.id, state="in_progress").update(
+                result = await call(request, **kwargs)
+                response = render(op, result)
+                updated = await IdempotencyRecord.filter(id=claimed.id, state="in_progress", locked_until=claimed.locked_until).update(
                     state="done",
                     status_code=response.status_code,
                     response_body=bytes(response.body),
                     content_type=response.headers.get("content-type"),
                 )
-                if updated != 1:
-                    raise InFlight(headers={"Retry-After": "1"})
-        except Exception:
-            # Nothing was committed: free the key so the client's retry can run the request.
-            await IdempotencyRecord.filter(id=claimed.id, state="in_progress").delete()
+                if updated != 1:  # our lease ran out and a retry took the key over: it answers
+                    raise _in_flight(None, datetime.now(UTC))
+        except BaseException:
+            # Nothing was committed: free the key so the client's retry runs the request again.
+            await _release(pool, claimed)
             raise
         return response
 
     run.__name__ = call.__name__
     return run
+
+
+async def _release(pool: BaseDBAsyncClient, claimed: IdempotencyRecord) -> None:
+    """Delete our claim (only ours: a retry may have taken an expired lease over) on a fresh pool connection."""
+    for delay in RELEASE_DELAYS:
+        await asyncio.sleep(delay)
+        try:
+            await IdempotencyRecord.filter(id=claimed.id, state="in_progress", locked_until=claimed.locked_until).using_db(pool).delete()
+            return
+        except Exception:
+            log.warning("releasing Idempotency-Key %s failed, trying again", claimed.id, exc_info=True)
+    log.error("Idempotency-Key %s stays locked until its lease ends at %s", claimed.id, claimed.locked_until.isoformat())
 
 
 HEADER_PARAMETER = {

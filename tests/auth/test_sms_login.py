@@ -178,3 +178,32 @@ async def test_login_and_failed_login_are_audited(client, sms, phone):
     actions = await AuditEntry.all().values_list("action", flat=True)
     assert "login.failed" in actions and "login.succeeded" in actions and "session.created" in actions
     assert phone not in str(await AuditEntry.all().values_list("detail", "actor", "subject"))
+
+
+async def test_a_database_failure_while_logging_in_leaves_the_code_usable(client, sms, phone, backend_kind):
+    """The code is used up in the transaction that opens the session, so it survives a failure there."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    if backend_kind == "postgres":
+        await conn.execute_script(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+            "CREATE TRIGGER refuse BEFORE INSERT ON auth_session FOR EACH ROW EXECUTE FUNCTION refuse();"
+        )
+        undo = "DROP TRIGGER refuse ON auth_session; DROP FUNCTION refuse();"
+    else:
+        await conn.execute_script("CREATE TRIGGER refuse BEFORE INSERT ON auth_session BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+        undo = "DROP TRIGGER refuse;"
+    await client.post(SEND, json={"phone": phone})
+    code = sms.codes_for(phone)[-1]
+    try:
+        failed = await client.post(VERIFY, json={"phone": phone, "code": code, "transport": "bearer"})
+        assert failed.status_code == 500, failed.text
+    finally:
+        await conn.execute_script(undo)
+    row = await OneTimeCode.get()
+    assert row.consumed_at is None and row.attempts == 1  # the try counts, the code is not spent
+    r = await client.post(VERIFY, json={"phone": phone, "code": code, "transport": "bearer"})
+    assert r.status_code == 200, r.text
+    assert await AuditEntry.filter(action="login.succeeded").count() == 1  # the failed one left nothing
+    assert (await OneTimeCode.get()).attempts == 2

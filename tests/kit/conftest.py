@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from tortoise import connections
 
 from backend.kit import audit, errors, http
 from backend.kit.api import API
@@ -50,6 +51,8 @@ class Gate:
         self.entered = asyncio.Event()
         self.release = asyncio.Event()
         self.release.set()
+        self.taken: set[str] = {"taken"}  # labels that conflict (a test may free one)
+        self.drops = 0  # how many of the next requests lose their database connection mid-transaction
 
 
 def build_app(settings, gate: Gate) -> Starlette:
@@ -81,8 +84,12 @@ def build_app(settings, gate: Gate) -> Starlette:
         entry = await audit.record(actor="test", action="thing.created", object_type="thing", detail={"label": body.label})
         gate.entered.set()
         await gate.release.wait()
-        if body.label == "taken":
+        if body.label in gate.taken:
             raise LabelTaken()
+        if gate.drops:
+            gate.drops -= 1
+            # PostgreSQL ends this transaction's backend, as an operator or a failover would.
+            await connections.get("default").execute_query("SELECT pg_terminate_backend(pg_backend_pid())")
         if body.label == "crash":
             raise RuntimeError("crash after writing")
         return Created(seq=entry.id, label=body.label)
