@@ -11,74 +11,20 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from auth import service as identity
 from auth import sessions
 from backend.kit.resources import opened
 from tests.conftest import _reset_postgres, make_settings
-from tests.stack import free_port, start_app, stop_process
+from tests.stack import OwnRedis, free_port, start_app
 
 FROZEN_BOUND = 1.5  # seconds: a behaviour bound (the design is ~0.5 s at worst), not a benchmark
 RECOVERY_BOUND = 5.0
-
-
-@dataclass
-class OwnRedis:
-    port: int
-    workdir: Path
-    proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        # No persistence, like a cache-only deployment: a restart loses everything.
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if redis.Redis(port=self.port, socket_timeout=0.5).ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server on {self.port} did not start")
-
-    def signal(self, sig: int) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-        if sig == signal.SIGKILL:
-            self.proc.wait(5)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
-            stop_process(self.proc)
 
 
 @pytest.fixture
