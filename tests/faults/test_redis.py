@@ -19,7 +19,10 @@ import pytest
 
 from auth import service as identity
 from auth import sessions
+from auth.models import Session
 from backend.kit.resources import opened
+from backend.kit.transactions import transaction
+from notifications.outbox import notify
 from tests.conftest import _reset_postgres, make_settings
 from tests.stack import OwnRedis, free_port, start_app
 
@@ -59,6 +62,7 @@ def stack(postgres_database, own_redis, tmp_path):
 
     token = asyncio.run(resident())
     app = start_app(env, tmp_path)
+    app.settings = settings  # type: ignore[attr-defined]  (the test writes notifications as a worker would)
     yield app, own_redis, token
     app.stop()
 
@@ -149,3 +153,32 @@ def test_a_frozen_redis_costs_each_request_at_most_a_few_hundred_milliseconds(st
     print(
         f"\nfrozen redis: first answers {times}; while open {max(t for _, t in again.values()):.3f} s; recovered {took:.2f} s after SIGCONT"
     )
+
+
+def test_without_redis_the_live_stream_looks_at_the_table_and_the_start_up_log_warns(stack):
+    app, own, token = stack
+    # The Redis in use keeps nothing over a restart: the operator is told at start-up.
+    assert "redis persistence: none" in app.log_path.read_text(errors="replace")
+    own.signal(signal.SIGKILL)
+
+    async def scenario() -> float:
+        async with opened(app.settings):
+            person_id = (await Session.get(token_hash=sessions.hash_token(token))).person_id
+            url = f"http://127.0.0.1:{app.port}/api/v1/stream"
+            async with httpx.AsyncClient(timeout=httpx.Timeout(15)) as http:
+                async with http.stream("GET", url, headers={"Authorization": f"Bearer {token}"}) as response:
+                    assert response.status_code == 200
+                    lines = response.aiter_lines()
+                    while not (await anext(lines)).startswith(": connected"):
+                        pass
+                    async with transaction():  # its after-commit publish fails: only the row tells
+                        sent = await notify(person_id=person_id, event="case.submitted", dedupe_key="r:1", title="已提交：测试", body="b")
+                    started = time.monotonic()
+                    async with asyncio.timeout(5):
+                        while await anext(lines) != f"id: {sent.id}":
+                            pass
+                    return time.monotonic() - started
+
+    took = asyncio.run(scenario())
+    assert took < 3
+    print(f"\nstream without redis: notification after {took:.2f} s")
