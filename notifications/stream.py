@@ -74,7 +74,11 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
             quiet_since = time.monotonic()
             while True:
                 try:
-                    message = await asyncio.wait_for(queue.get(), timeout=min(heartbeat, look_every))
+                    # While Redis is unavailable nobody else's news is heard: look at the table as often
+                    # as without Redis.
+                    unheard = isinstance(resources.broker, RedisBroker) and resources.broker.breaker.is_open
+                    look = IN_PROCESS_LOOK if unheard else look_every
+                    message = await asyncio.wait_for(queue.get(), timeout=min(heartbeat, look))
                 except TimeoutError:
                     if reader.done():  # the broker connection ended: let the browser reconnect (and replay)
                         return

@@ -17,7 +17,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any, Protocol, TypeVar, cast
 
 import redis.asyncio as aioredis
@@ -106,6 +106,9 @@ class CircuitBreaker:
     async def close(self) -> None:
         if self._prober is not None:
             self._prober.cancel()
+            if self._prober.get_loop() is asyncio.get_running_loop():
+                with suppress(asyncio.CancelledError):
+                    await self._prober
 
 
 class InProcessBroker:
