@@ -169,11 +169,12 @@ async def resolve(token: str) -> SessionInfo | None:
     token_hash = hash_token(token)
     info: SessionInfo | None = None
     cached: bytes | None = None
-    if _use_cache():
+    use_cache = _use_cache()
+    if use_cache:
         try:
             cached = await current().broker.get(_cache_key(token_hash))
         except BrokerUnavailable:
-            cached = None
+            use_cache = False  # no copy to read, none worth writing: this lookup reads the row
         if cached is not None:
             info = SessionInfo(**json.loads(cached))
     if info is None:
@@ -192,7 +193,7 @@ async def resolve(token: str) -> SessionInfo | None:
             await _uncache([token_hash])
             return None
         await _cache(info)
-    elif cached is None and _use_cache():
+    elif cached is None and use_cache:
         await _cache(info)
     return info
 
