@@ -276,14 +276,8 @@ class RedisBroker:
             return "unknown (unavailable)"
         except Exception:  # CONFIG renamed or disabled (managed Redis): the operator must check
             return "unknown (CONFIG disabled)"
-        kinds = [
-            k
-            for k, on in (
-                ("aof", config.get(b"appendonly", config.get("appendonly")) in (b"yes", "yes")),
-                ("rdb", bool(config.get(b"save", config.get("save")))),
-            )
-            if on
-        ]
+        values = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v) for k, v in config.items()}
+        kinds = [kind for kind, on in (("aof", values.get("appendonly") == "yes"), ("rdb", bool(values.get("save")))) if on]
         return "+".join(kinds) or "none"
 
     async def close(self) -> None:
