@@ -22,6 +22,7 @@ from auth.models import ASSURANCE_NAMES, CLAIMED, IN_PERSON, ROLES, STAFF_ROLES,
 from auth.passwords import check_password, hash_password
 from auth.sessions import SessionInfo
 from backend.kit import audit, errors
+from backend.kit.errors import BrokerUnavailable
 from backend.kit.netaddr import network_of
 from backend.kit.pii import mask_id_number, mask_name, mask_phone
 from backend.kit.resources import current
@@ -443,14 +444,22 @@ def _profile_key(person_id: int) -> str:
 async def _profile_changed(person_id: int) -> None:
     """Drop the cached masked profile after the person or their channels change."""
     if current().settings.redis_url is not None:
-        await current().broker.delete(_profile_key(person_id))
+        try:
+            await current().broker.delete(_profile_key(person_id))
+        except BrokerUnavailable:  # a copy left behind lives at most PROFILE_TTL
+            pass
 
 
 async def _person_profile(person_id: int) -> dict:
     """The masked view of a person (no clear personal data), cached in Redis when configured."""
     cache = current().settings.redis_url is not None
-    if cache and (hit := await current().broker.get(_profile_key(person_id))) is not None:
-        return json.loads(hit)
+    if cache:
+        try:
+            hit = await current().broker.get(_profile_key(person_id))
+        except BrokerUnavailable:  # the copy is only a copy: build it from the rows, do not store it
+            hit, cache = None, False
+        if hit is not None:
+            return json.loads(hit)
     person = await Person.get(id=person_id)
     channels = sorted(set(await Account.filter(person_id=person.id).values_list("kind", flat=True)))
     name, id_number, phone = (
@@ -466,7 +475,10 @@ async def _person_profile(person_id: int) -> dict:
         "channels": channels,
     }
     if cache:
-        await current().broker.set(_profile_key(person_id), json.dumps(view).encode(), ttl=PROFILE_TTL)
+        try:
+            await current().broker.set(_profile_key(person_id), json.dumps(view).encode(), ttl=PROFILE_TTL)
+        except BrokerUnavailable:
+            pass
     return view
 
 

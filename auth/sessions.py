@@ -1,13 +1,17 @@
 """Server-side sessions: random tokens kept only as SHA-256, idle and absolute timeouts, revocation.
 
 Rows live in the database (so every process sees them and a revocation is durable); with Redis
-configured, each lookup is served from a Redis copy that revocation deletes at once.
+configured, each lookup is served from a Redis copy that revocation deletes at once. The copy is
+only a copy: while Redis is unavailable lookups read the row, and a revocation whose copy could
+not be deleted still holds, because a cached session is re-checked against its row at least
+every TOUCH_EVERY seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,6 +20,7 @@ from typing import cast
 
 from auth.models import RoleGrant, Session
 from backend.kit import audit
+from backend.kit.errors import BrokerUnavailable
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from backend.kit.workflow import Principal
@@ -25,6 +30,7 @@ RESIDENT_ABSOLUTE = timedelta(hours=24)
 STAFF_IDLE = timedelta(minutes=15)
 STAFF_ABSOLUTE = timedelta(hours=12)
 TOUCH_EVERY = 60  # seconds between last-seen writes: idle timeouts are precise to a minute
+log = logging.getLogger("yiwang.auth.sessions")
 
 
 @dataclass
@@ -142,7 +148,20 @@ async def _cache(info: SessionInfo) -> None:
         return
     ttl = min(info.idle_seconds, info.expires_at - time.time())
     if ttl > 0:
-        await current().broker.set(_cache_key(info.token_hash), json.dumps(asdict(info)).encode(), ttl=ttl)
+        try:
+            await current().broker.set(_cache_key(info.token_hash), json.dumps(asdict(info)).encode(), ttl=ttl)
+        except BrokerUnavailable:
+            pass  # the next lookup reads the row
+
+
+async def _uncache(token_hashes: list[str]) -> None:
+    for token_hash in token_hashes:
+        try:
+            await current().broker.delete(_cache_key(token_hash))
+        except BrokerUnavailable:
+            # The row is what counts: a copy left behind is re-checked against it within TOUCH_EVERY.
+            log.warning("session cache copy not deleted (broker unavailable)")
+            return
 
 
 async def resolve(token: str) -> SessionInfo | None:
@@ -150,8 +169,12 @@ async def resolve(token: str) -> SessionInfo | None:
     token_hash = hash_token(token)
     info: SessionInfo | None = None
     cached: bytes | None = None
-    if _use_cache():
-        cached = await current().broker.get(_cache_key(token_hash))
+    use_cache = _use_cache()
+    if use_cache:
+        try:
+            cached = await current().broker.get(_cache_key(token_hash))
+        except BrokerUnavailable:
+            use_cache = False  # no copy to read, none worth writing: this lookup reads the row
         if cached is not None:
             info = SessionInfo(**json.loads(cached))
     if info is None:
@@ -165,9 +188,12 @@ async def resolve(token: str) -> SessionInfo | None:
         return None
     if now - info.last_seen > TOUCH_EVERY:
         info.last_seen = now
-        await Session.filter(id=info.id, revoked_at=None).update(last_seen_at=datetime.fromtimestamp(now, UTC))
+        touched = await Session.filter(id=info.id, revoked_at=None).update(last_seen_at=datetime.fromtimestamp(now, UTC))
+        if not touched:  # revoked while its cached copy lived on (its deletion failed): the row decides
+            await _uncache([token_hash])
+            return None
         await _cache(info)
-    elif cached is None and _use_cache():
+    elif cached is None and use_cache:
         await _cache(info)
     return info
 
@@ -192,7 +218,7 @@ async def end(info: SessionInfo, *, reason: str, actor: str | None = None) -> No
                 detail={"reason": reason},
             )
     if _use_cache():
-        await current().broker.delete(_cache_key(info.token_hash))
+        await _uncache([info.token_hash])
 
 
 async def refresh_person(*, account_id: int, person_id: int, assurance: int) -> None:
@@ -207,8 +233,7 @@ async def detach_account(*, account_id: int) -> None:
     rows = cast(list[str], await Session.filter(account_id=account_id, revoked_at=None).values_list("token_hash", flat=True))
     await Session.filter(account_id=account_id, revoked_at=None).update(person_id=None, assurance=0)
     if _use_cache():
-        for token_hash in rows:
-            await current().broker.delete(_cache_key(token_hash))
+        await _uncache(rows)
 
 
 async def revoke_account(*, account_id: int, reason: str, actor: str) -> int:
@@ -225,8 +250,7 @@ async def forget_cached(*, person_id: int) -> None:
         return
     # values_list(flat=True) gives the values; tortoise types them as tuples
     hashes = cast(list[str], await Session.filter(person_id=person_id, revoked_at=None).values_list("token_hash", flat=True))
-    for token_hash in hashes:
-        await current().broker.delete(_cache_key(token_hash))
+    await _uncache(hashes)
 
 
 async def list_open(*, person_id: int | None, account_id: int | None) -> list[Session]:

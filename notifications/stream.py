@@ -13,11 +13,13 @@ import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from typing import cast
 
 from starlette.responses import StreamingResponse
 
 from backend.kit.broker import RedisBroker
+from backend.kit.errors import BrokerUnavailable
 from backend.kit.resources import current
 from notifications.models import Notification
 from notifications.outbox import inbox_channel, present
@@ -31,6 +33,11 @@ def _event(notification: dict) -> str:
     return f"id: {notification['id']}\nevent: notification\ndata: {data}\n\n"
 
 
+async def _no_messages() -> AsyncIterator[bytes]:
+    await asyncio.Event().wait()
+    yield b""  # never reached: only makes this an async generator
+
+
 async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str]:
     resources = current()
     heartbeat = resources.settings.stream_heartbeat
@@ -41,7 +48,11 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
         # first().values_list(flat=True) gives the value or None; tortoise types it as a tuple
         newest = cast(int | None, await Notification.filter(person_id=person_id).order_by("-id").first().values_list("id", flat=True))
         last_event_id = newest or 0
-    async with resources.broker.subscribe(inbox_channel(person_id)) as messages:
+    async with AsyncExitStack() as subscription:
+        try:
+            messages = await subscription.enter_async_context(resources.broker.subscribe(inbox_channel(person_id)))
+        except BrokerUnavailable:  # no pub/sub now: this stream looks at the table instead
+            messages, look_every = _no_messages(), IN_PROCESS_LOOK
 
         async def pump() -> None:
             async for message in messages:
@@ -63,7 +74,11 @@ async def events(person_id: int, last_event_id: int | None) -> AsyncIterator[str
             quiet_since = time.monotonic()
             while True:
                 try:
-                    message = await asyncio.wait_for(queue.get(), timeout=min(heartbeat, look_every))
+                    # While Redis is unavailable nobody else's news is heard: look at the table as often
+                    # as without Redis.
+                    unheard = isinstance(resources.broker, RedisBroker) and resources.broker.breaker.is_open
+                    look = IN_PROCESS_LOOK if unheard else look_every
+                    message = await asyncio.wait_for(queue.get(), timeout=min(heartbeat, look))
                 except TimeoutError:
                     if reader.done():  # the broker connection ended: let the browser reconnect (and replay)
                         return

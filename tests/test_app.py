@@ -19,7 +19,16 @@ async def test_healthz(client):
 async def test_readyz_checks_database_broker_and_migrations(client):
     r = await client.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "database": "ok", "broker": "ok", "migrations": "ok"}
+    body = r.json()
+    assert {k: body[k] for k in ("status", "database", "broker", "migrations", "down")} == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "migrations": "ok",
+        "down": [],
+    }
+    # Whether a restart of the broker would reset the rate limits (README, operations notes).
+    assert body["broker_persistence"] == "none (in-process)" or body["broker_persistence"] in ("aof", "rdb", "aof+rdb", "none")
 
 
 async def test_readyz_is_503_when_redis_is_unreachable(tmp_path, sqlite_template):
@@ -34,6 +43,8 @@ async def test_readyz_is_503_when_redis_is_unreachable(tmp_path, sqlite_template
     assert r.status_code == 503
     assert r.json()["broker"].startswith("error")
     assert r.json()["database"] == "ok"
+    assert r.json()["down"] == ["broker"]
+    assert r.headers["Retry-After"] == "5"
 
 
 async def test_readyz_is_503_until_migrations_are_applied(tmp_path):

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from backend.catalog.models import Department, ServiceItem
 from backend.catalog.schemas import DepartmentList, DepartmentOut, SearchQuery, ServiceGuide, ServiceItemIn, ServicePage, ServiceSummary
 from backend.kit import audit, errors
+from backend.kit.errors import BrokerUnavailable
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
@@ -61,8 +62,13 @@ _snapshot: _Snapshot | None = None
 _checked_at = 0.0
 
 
-async def _current_version() -> bytes | None:
-    return await current().broker.get(VERSION_KEY)
+async def _current_version(known: _Snapshot | None) -> bytes | None:
+    try:
+        return await current().broker.get(VERSION_KEY)
+    except BrokerUnavailable:
+        # Serve what this process has (the catalog changes rarely); with nothing loaded yet the
+        # rows are read and checked again once the broker answers.
+        return known.version if known is not None else None
 
 
 async def _fresh() -> _Snapshot:
@@ -71,7 +77,7 @@ async def _fresh() -> _Snapshot:
     now = time.monotonic()
     if _snapshot is not None and now - _checked_at < VERSION_CHECK_SECONDS:
         return _snapshot
-    version = await _current_version()
+    version = await _current_version(_snapshot)
     _checked_at = now
     if _snapshot is None or _snapshot.version != version:
         items = await ServiceItem.filter(published=True).order_by("department_id", "code")

@@ -24,6 +24,9 @@ class Readiness(BaseModel):
     database: str
     broker: str
     migrations: str
+    # aof, rdb, aof+rdb, none, unknown (…): without persistence a Redis restart resets rate limits
+    broker_persistence: str
+    down: list[str] = []  # the parts not ready: database, broker, migrations
 
 
 async def _check_migrations(request: Request) -> str:
@@ -35,6 +38,9 @@ async def _check_migrations(request: Request) -> str:
         return "pending: " + ", ".join(pending)
     request.app.state.migrations_current = True
     return "ok"
+
+
+RETRY_AFTER = 5
 
 
 async def _probe(check) -> str:
@@ -63,12 +69,10 @@ async def healthz(request: Request) -> Health:
 async def readyz(request: Request) -> JSONResponse | Readiness:
     database, broker = await asyncio.gather(_probe(db.ping), _probe(current().broker.ping))
     migrations = await _check_migrations(request) if database == "ok" else "unknown"
-    result = Readiness(
-        status="ok" if database == broker == migrations == "ok" else "unavailable",
-        database=database,
-        broker=broker,
-        migrations=migrations,
-    )
-    if result.status != "ok":
-        return JSONResponse(result.model_dump(), status_code=503, headers={"Cache-Control": "no-store"})
+    persistence = await current().broker.persistence() if broker == "ok" else "unknown"
+    parts = {"database": database, "broker": broker, "migrations": migrations}
+    down = [name for name, state in parts.items() if state != "ok"]
+    result = Readiness(status="unavailable" if down else "ok", **parts, broker_persistence=persistence, down=down)
+    if down:
+        return JSONResponse(result.model_dump(), status_code=503, headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER)})
     return result

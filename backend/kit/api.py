@@ -291,7 +291,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
 }
 
-_COMMON_ERRORS: tuple[type[errors.ServiceError], ...] = (errors.InternalError,)
+# Any operation may meet a part it needs being down; a throttle fails closed rather than open.
+_COMMON_ERRORS: tuple[type[errors.ServiceError], ...] = (errors.InternalError, errors.BrokerUnavailable)
 _BODY_ERRORS: tuple[type[errors.ServiceError], ...] = (
     errors.MalformedJSON,
     errors.ValidationFailed,
@@ -378,7 +379,9 @@ def openapi(
             ok["content"] = op.content
         for status in (op.status, *op.also):
             responses[str(status)] = ok
-        declared = list(op.errors) + [e for d in documented for e in d.errors] + list(_COMMON_ERRORS)
+        # A status the operation answers with its own body (readiness's 503) is not also a problem.
+        common = [e for e in _COMMON_ERRORS if e.status not in (op.status, *op.also)]
+        declared = list(op.errors) + [e for d in documented for e in d.errors] + common
         if _PATH_PARAM.search(op.path):
             declared.append(errors.NotFound)  # the router's answer to a value its convertor does not match
         if op.body is not None:

@@ -2,18 +2,40 @@
 
 Used for sessions, rate limits, token caches and the live stream. Nothing durable lives here:
 what must not be lost is a database row.
+
+When Redis is down or frozen, every call raises ``BrokerUnavailable`` (503 with Retry-After)
+within a few hundred milliseconds: short socket timeouts, no client retries, and a circuit
+breaker that, once open, answers at once and probes in the background until Redis is back.
+Callers that only use the broker as a copy (session cache, profile cache, catalog version)
+catch it and go to the database; rate limits let it through, so they fail closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol, cast
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from typing import Any, Protocol, TypeVar, cast
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from backend.kit.errors import BrokerUnavailable
+
+log = logging.getLogger("yiwang.broker")
+
+# A healthy Redis on the same network answers in well under a millisecond; a request that waited
+# this long for one command is better answered from the database or refused.
+SOCKET_TIMEOUT = 0.25
+CONNECT_TIMEOUT = 0.25
+OPEN_AFTER = 2  # failures in a row that open the breaker
+PROBE_EVERY = 0.5  # seconds between background pings while open
 
 
 class Broker(Protocol):
@@ -24,7 +46,69 @@ class Broker(Protocol):
     async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int: ...
     async def publish(self, channel: str, message: bytes) -> None: ...
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]: ...
+    async def persistence(self) -> str: ...
     async def close(self) -> None: ...
+
+
+T = TypeVar("T")
+_OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+
+
+class CircuitBreaker:
+    """Closed: calls go through. Open (after OPEN_AFTER outage failures in a row): calls fail at
+    once while a background task pings every PROBE_EVERY seconds; the first good ping closes it."""
+
+    def __init__(self, probe: Any, *, open_after: int = OPEN_AFTER, probe_every: float = PROBE_EVERY) -> None:
+        self._probe = probe
+        self.open_after = open_after
+        self.probe_every = probe_every
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._prober: asyncio.Task[None] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None
+
+    async def call(self, make: Any) -> Any:
+        if self.opened_at is not None:
+            self._start_probing()
+            raise BrokerUnavailable()
+        try:
+            result = await make()
+        except _OUTAGE as exc:
+            self._failed(exc)
+            raise BrokerUnavailable() from exc
+        self.failures = 0
+        return result
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        if self.failures >= self.open_after and self.opened_at is None:
+            self.opened_at = time.monotonic()
+            log.warning("broker unavailable (%s): failing fast and probing for recovery", type(exc).__name__)
+            self._start_probing()
+
+    def _start_probing(self) -> None:
+        if self._prober is None or self._prober.done():
+            self._prober = asyncio.get_running_loop().create_task(self._probing())
+
+    async def _probing(self) -> None:
+        while self.opened_at is not None:
+            await asyncio.sleep(self.probe_every)
+            try:
+                await self._probe()
+            except Exception:
+                continue
+            log.warning("broker back after %.1f s", time.monotonic() - self.opened_at)
+            self.opened_at, self.failures = None, 0
+
+    async def close(self) -> None:
+        if self._prober is not None:
+            self._prober.cancel()
+            if self._prober.get_loop() is asyncio.get_running_loop():
+                with suppress(asyncio.CancelledError):
+                    await self._prober
 
 
 class InProcessBroker:
@@ -86,6 +170,9 @@ class InProcessBroker:
             if not self._subscribers[channel]:
                 del self._subscribers[channel]
 
+    async def persistence(self) -> str:
+        return "none (in-process)"
+
     async def close(self) -> None:
         self._subscribers.clear()
 
@@ -94,60 +181,107 @@ class RedisBroker:
     """The scale-out broker: every app process and worker shares one Redis."""
 
     def __init__(self, url: str, *, prefix: str = "yiwang:") -> None:
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=30)
+        # One immediate retry on a dropped connection (a stale pooled one after a Redis restart),
+        # none on a timeout: a retry on a frozen server only doubles the wait.
+        self._redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            health_check_interval=30,
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        )
+        self.breaker = CircuitBreaker(self._redis.ping)
         self._prefix = prefix
         # Pub/sub channels are not per database in Redis: name the database in them, so two
         # deployments (or a test run and a benchmark) sharing one Redis never hear each other.
         self._channels = f"{prefix}db{self._redis.connection_pool.connection_kwargs.get('db', 0)}:"
 
     async def ping(self) -> None:
-        await self._redis.ping()
+        await self.breaker.call(self._redis.ping)
 
     async def get(self, key: str) -> bytes | None:
         # Without decode_responses the client answers bytes; its types allow str too.
-        return cast(bytes | None, await self._redis.get(self._prefix + key))
+        return cast(bytes | None, await self.breaker.call(lambda: self._redis.get(self._prefix + key)))
 
     async def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None:
-        await self._redis.set(self._prefix + key, value, px=None if ttl is None else int(ttl * 1000))
+        await self.breaker.call(lambda: self._redis.set(self._prefix + key, value, px=None if ttl is None else int(ttl * 1000)))
 
     async def delete(self, key: str) -> None:
-        await self._redis.delete(self._prefix + key)
+        await self.breaker.call(lambda: self._redis.delete(self._prefix + key))
 
     async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int:
         name = self._prefix + key
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incrby(name, amount)
-            pipe.pexpire(name, int(ttl * 1000), nx=True)
-            value, _ = await pipe.execute()
-        return int(value)
+
+        async def run() -> int:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incrby(name, amount)
+                pipe.pexpire(name, int(ttl * 1000), nx=True)
+                value, _ = await pipe.execute()
+            return int(value)
+
+        return cast(int, await self.breaker.call(run))
 
     async def publish(self, channel: str, message: bytes) -> None:
-        await self._redis.publish(self._channels + channel, message)
+        await self.breaker.call(lambda: self._redis.publish(self._channels + channel, message))
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self._channels + channel)
-        # Wait for Redis to confirm: only then is a message published elsewhere sure to reach us
-        # (callers read the database after subscribing and rely on that order).
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            confirmation = await pubsub.get_message(timeout=1)
-            if confirmation is not None and confirmation.get("type") == "subscribe":
-                break
+
+        async def confirmed() -> None:
+            await pubsub.subscribe(self._channels + channel)
+            # Wait for Redis to confirm: only then is a message published elsewhere sure to reach
+            # us (callers read the database after subscribing and rely on that order).
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                confirmation = await pubsub.get_message(timeout=1)
+                if confirmation is not None and confirmation.get("type") == "subscribe":
+                    return
+
+        try:
+            await self.breaker.call(confirmed)
+        except BaseException:
+            await pubsub.aclose()
+            raise
 
         async def messages() -> AsyncIterator[bytes]:
-            async for item in pubsub.listen():
-                if item.get("type") == "message":
-                    yield item["data"]
+            # A subscription waits for messages without a timeout; a lost connection ends it
+            # with BrokerUnavailable, and its holder falls back to polling.
+            try:
+                async for item in pubsub.listen():
+                    if item.get("type") == "message":
+                        yield item["data"]
+            except _OUTAGE as exc:
+                raise BrokerUnavailable() from exc
 
         try:
             yield messages()
         finally:
-            await pubsub.unsubscribe()
+            try:
+                async with asyncio.timeout(SOCKET_TIMEOUT * 2):
+                    await pubsub.unsubscribe()
+            except Exception:  # the connection is gone with the server: nothing left to unsubscribe
+                pass
             await pubsub.aclose()
 
+    async def persistence(self) -> str:
+        """How this Redis keeps data over a restart: "aof", "rdb", "aof+rdb", "none" or "unknown".
+
+        Without persistence a restart resets rate-limit counters (a fresh budget of SMS and
+        password tries) and drops cached sessions and tokens (reloaded from the database).
+        """
+        try:
+            config = await self.breaker.call(lambda: self._redis.config_get("appendonly", "save"))
+        except BrokerUnavailable:
+            return "unknown (unavailable)"
+        except Exception:  # CONFIG renamed or disabled (managed Redis): the operator must check
+            return "unknown (CONFIG disabled)"
+        values = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v) for k, v in config.items()}
+        kinds = [kind for kind, on in (("aof", values.get("appendonly") == "yes"), ("rdb", bool(values.get("save")))) if on]
+        return "+".join(kinds) or "none"
+
     async def close(self) -> None:
+        await self.breaker.close()
         await self._redis.aclose()
 
 

@@ -118,6 +118,14 @@ class Unavailable(ServiceError, status=503, code="unavailable"):
     en = "Service unavailable"
 
 
+class BrokerUnavailable(Unavailable, code="broker.unavailable"):
+    zh = "服务暂时不可用|系统临时故障，此项操作暂停办理，请 {retry_after} 秒后再试。"
+    en = "Temporarily unavailable|A part of the system is down and this is paused. Try again in {retry_after} seconds."
+
+    def __init__(self, *, retry_after: int = 5) -> None:
+        super().__init__(retry_after=retry_after, headers={"Retry-After": str(retry_after)})
+
+
 class MalformedJSON(BadRequest, code="request.malformed_json"):
     zh = "请求内容不是有效的 JSON|请检查提交的数据格式后重试。"
     en = "The request body is not valid JSON|Check the format of the submitted data and try again."

@@ -7,13 +7,14 @@ The app's lifespan yields them as its typed state; each request reaches them thr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from backend.kit import db
-from backend.kit.broker import Broker, open_broker
+from backend.kit.broker import Broker, RedisBroker, open_broker
 from backend.kit.config import Settings
 from backend.kit.pii import Keyring
 from backend.kit.providers import Providers, choose, close_all, open_all
@@ -42,6 +43,7 @@ class Resources:
         return self.providers.realname
 
 
+log = logging.getLogger("yiwang.resources")
 _request: ContextVar[Resources | None] = ContextVar("yiwang_resources", default=None)
 _process: Resources | None = None
 
@@ -71,6 +73,11 @@ async def opened(settings: Settings) -> AsyncIterator[Resources]:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     await db.connect(settings.database_url)
     broker = open_broker(settings.redis_url)
+    if isinstance(broker, RedisBroker):
+        # Rate-limit counters live only in Redis: one restarted without persistence gives every
+        # phone and address a fresh budget (README, operations notes).
+        persistence = await broker.persistence()
+        (log.warning if persistence == "none" else log.info)("redis persistence: %s", persistence)
     providers = choose(settings)
     await open_all(providers)
     resources = Resources(settings=settings, keyring=keyring, broker=broker, providers=providers)

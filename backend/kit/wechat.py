@@ -8,12 +8,16 @@ from dataclasses import dataclass
 
 import redis
 import requests
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
 from backend.kit import errors
+from backend.kit.broker import CONNECT_TIMEOUT, SOCKET_TIMEOUT
+from backend.kit.errors import BrokerUnavailable
 
 log = logging.getLogger("yiwang.wechat")
 
@@ -88,7 +92,17 @@ class WeChatSendFailed(Exception):
 class WeChatMiniProgram:
     def __init__(self, *, appid: str, secret: str, api_base: str, redis_url: str | None = None) -> None:
         self.appid = appid
-        self._redis = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=3) if redis_url else None
+        # The broker's short timeouts: a frozen Redis must not hold a login for seconds.
+        self._redis = (
+            redis.Redis.from_url(
+                redis_url,
+                socket_timeout=SOCKET_TIMEOUT,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+            )
+            if redis_url
+            else None
+        )
         storage = RedisStorage(self._redis, prefix="yiwang:wechat") if self._redis is not None else MemoryStorage()
         self._client = _Client(appid, secret, api_base, session=storage) if appid and secret else None
 
@@ -117,6 +131,9 @@ class WeChatMiniProgram:
         except requests.RequestException as exc:
             log.warning("wechat unreachable", extra={"error": type(exc).__name__})
             raise WeChatUnavailable() from None
+        except redis.RedisError as exc:  # the shared access token is out of reach
+            log.warning("wechat token store unavailable", extra={"error": type(exc).__name__})
+            raise BrokerUnavailable() from None
 
     async def code_to_session(self, code: str) -> WxSession:
         """auth.code2Session: a one-time wx.login() code → openid and session key."""
@@ -139,6 +156,6 @@ class WeChatMiniProgram:
             result = await asyncio.to_thread(client.wxa.send_subscribe_message, openid, template_id, data, page)
         except WeChatClientException as exc:
             raise WeChatSendFailed(exc.errcode, str(exc.errmsg)[:200]) from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, redis.RedisError) as exc:
             raise WeChatSendFailed(None, type(exc).__name__) from None
         return str(result.get("msgid", ""))

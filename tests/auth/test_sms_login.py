@@ -207,3 +207,24 @@ async def test_a_database_failure_while_logging_in_leaves_the_code_usable(client
     assert r.status_code == 200, r.text
     assert await AuditEntry.filter(action="login.succeeded").count() == 1  # the failed one left nothing
     assert (await OneTimeCode.get()).attempts == 2
+
+
+async def test_a_revoked_session_whose_cached_copy_survived_is_refused_at_the_next_check(client, sms, phone):
+    import json
+
+    from auth.models import Session
+    from backend.kit.resources import current
+
+    session = await sms_login(client, sms, phone)
+    assert (await client.get("/api/v1/me", headers=bearer(session))).status_code == 200
+    # What a logout leaves when Redis could not be reached to delete the copy: the row revoked,
+    # the copy still there (its last check a minute ago).
+    await Session.all().update(revoked_at=datetime.now(UTC))
+    for token_hash in await Session.all().values_list("token_hash", flat=True):
+        key = f"session:{token_hash}"
+        if (cached := await current().broker.get(key)) is not None:
+            copy = json.loads(cached)
+            copy["last_seen"] -= 61
+            await current().broker.set(key, json.dumps(copy).encode(), ttl=600)
+    r = await client.get("/api/v1/me", headers=bearer(session))
+    assert r.status_code == 401 and r.json()["code"] == "auth.not_authenticated"
