@@ -60,10 +60,10 @@ migrate: install
 seed: install $(SECRETS)
 	@$(WITH_ENV) $(BIN)/yiwang seed-demo
 
-# Debian packages the tests drive: nginx (proxy test) and chromium (browser test).
+# Debian packages the tests drive: nginx (proxy test), chromium (browser test), redis-server (Redis fault tests own one).
 sysdeps:
-	@command -v nginx >/dev/null && command -v chromium >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx chromium >/dev/null; }
+	@command -v nginx >/dev/null && command -v chromium >/dev/null && command -v redis-server >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx chromium redis-server >/dev/null; }
 
 bench-sysdeps:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
