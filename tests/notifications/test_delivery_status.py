@@ -97,3 +97,17 @@ async def test_the_status_is_written_by_the_move_alone(resources):
     with pytest.raises(KeyError):
         await delivery_status.move("undo", delivery_id=delivery.id)
     assert (await Delivery.get(id=delivery.id)).status == INITIAL
+
+
+async def test_a_dead_workers_rows_are_claimed_before_the_backlog(resources):
+    """Rows whose lease ran out go first, even ahead of pending rows due long before (issue 11, point 5)."""
+    now = datetime.now(UTC)
+    backlog = []
+    for i in range(6):
+        n = await Notification.create(person_id=1, event="case.accepted", dedupe_key=f"t:backlog:{i}", title="t", body="b", created_at=now)
+        backlog.append(await delivery_status.create(notification_id=n.id, channel="webpush", next_attempt_at=now, created_at=now))
+    first = await delivery_status.claim(token="w-killed", lease_end=now + timedelta(seconds=3), now=now, limit=2)
+    assert sorted(r["id"] for r in first) == [d.id for d in backlog[:2]]
+    later = now + timedelta(seconds=4)  # the killed worker's lease has run out; four rows still wait
+    again = await delivery_status.claim(token="w-next", lease_end=later + timedelta(seconds=3), now=later, limit=3)
+    assert sorted((r["id"], r["attempts"]) for r in again) == [(backlog[0].id, 2), (backlog[1].id, 2), (backlog[2].id, 1)]
