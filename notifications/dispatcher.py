@@ -3,7 +3,8 @@
 Several dispatchers may run (app processes, ``yiwang worker``): a claim is one conditional
 UPDATE that stamps the rows with a unique token (``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
 workers never wait on each other). A claimed row's ``next_attempt_at`` is its lease end: if the
-worker dies, the row is due again then. An outcome is written only by the claim's owner.
+worker dies, the row is due again then, ahead of the backlog. An outcome is written only by the
+claim's owner, the moment the provider answers.
 """
 
 from __future__ import annotations
