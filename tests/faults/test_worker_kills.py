@@ -40,6 +40,7 @@ CONCURRENCY = int(os.environ.get("YIWANG_KILL_TEST_CONCURRENCY", "4"))  # per wo
 # From the provider's answer to the committed outcome, with room for a loaded CI machine; the
 # windows measured on loopback are a few milliseconds (notifications/README.md).
 WINDOW = {"webpush": 0.5, "sms": 0.25}
+LATE = ANSWER + 0.4  # a request sent before the kill is taken by then
 RESEND_WITHIN = LEASE + 2.5  # the lease, then a claim and a send by a worker that may be starting
 
 
@@ -178,13 +179,15 @@ async def test_workers_killed_under_load_lose_nothing_and_repeat_only_sends_in_f
     assert set(taken) == set(deliveries.values())  # nothing lost
     assert await Delivery.filter(status="sent").count() == len(deliveries)
 
-    # Every copy but the last was taken by the provider while its row was still sending at a
-    # kill, within the recording window before it: a send answered earlier was recorded.
+    # Every copy but the last (the one recorded) was a send in flight at a kill: its row was still
+    # sending then, and the provider took it at most the recording window before the kill (a send
+    # answered earlier was recorded) or after it (the request had left: the provider may take it
+    # although nobody waits for the answer any more).
     repeats: Counter[int] = Counter()
     windows = []
     for key, times in taken.items():
         for t in times[:-1]:
-            culprits = [k for k in kills if key in k.in_flight.values() and -0.05 <= k.at - t <= WINDOW[key[0]]]
+            culprits = [k for k in kills if key in k.in_flight.values() and -LATE <= k.at - t <= WINDOW[key[0]]]
             assert culprits, f"{key} taken at {times}, kills holding it at {[k.at for k in kills if key in k.in_flight.values()]}"
             repeats[culprits[0].pid] += 1
             windows.append(culprits[0].at - t)
@@ -197,7 +200,7 @@ async def test_workers_killed_under_load_lose_nothing_and_repeat_only_sends_in_f
     resend_after = []
     for k in kills:
         for key in k.in_flight.values():
-            again = min(t for t in taken[key] if t > k.at + 0.05)  # not one the provider took as the kill landed
+            again = taken[key][-1]  # the send that was recorded
             if not any(k.at < later.at < again and key in later.in_flight.values() for later in kills):
                 resend_after.append(again - k.at)
     assert max(resend_after) <= RESEND_WITHIN, sorted(resend_after)[-5:]
