@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from tortoise import connections
-from tortoise.expressions import F, Subquery
+from tortoise.expressions import Case, F, Subquery, When
 
 from backend.kit import db
 from backend.kit.transactions import transaction
@@ -46,14 +46,23 @@ def _status_is(column: str, statuses: tuple[str, ...]) -> str:
 
 _CLAIM, _SENT = MOVES["claim"], MOVES["sent"]
 
+# Expired leases first, then due rows by due time: a killed worker's rows are sent again about
+# a lease after it died, not behind a backlog of rows that became due before its lease ran out.
+# Two locking scans (not one ORDER BY over a CASE) so each walks the (status, next_attempt_at) index.
 _PG_CLAIM = f"""
-UPDATE notification_delivery SET status = '{_CLAIM.target}', claimed_by = $1, next_attempt_at = $2, attempts = attempts + 1
-WHERE id IN (
+WITH expired AS (
     SELECT id FROM notification_delivery
-    WHERE {_status_is("status", _CLAIM.sources)} AND next_attempt_at <= $3
+    WHERE status = '{_CLAIM.target}' AND next_attempt_at <= $3
     ORDER BY next_attempt_at LIMIT $4
     FOR UPDATE SKIP LOCKED
+), due AS (
+    SELECT id FROM notification_delivery
+    WHERE {_status_is("status", tuple(s for s in _CLAIM.sources if s != _CLAIM.target))} AND next_attempt_at <= $3
+    ORDER BY next_attempt_at LIMIT GREATEST(0, $4 - (SELECT count(*) FROM expired))
+    FOR UPDATE SKIP LOCKED
 )
+UPDATE notification_delivery SET status = '{_CLAIM.target}', claimed_by = $1, next_attempt_at = $2, attempts = attempts + 1
+WHERE id IN (SELECT id FROM expired UNION ALL SELECT id FROM due)
 RETURNING id, notification_id, channel, attempts
 """
 
@@ -87,7 +96,12 @@ async def claim(*, token: str, lease_end: datetime, now: datetime, limit: int) -
         return await connections.get("default").execute_query_dict(_PG_CLAIM, [token, lease_end, now, limit])
     # SQLite has no row locks: one UPDATE statement takes the write lock and the rows at
     # once, so two processes on one file cannot both claim a row (nor deadlock upgrading a read).
-    due = Delivery.filter(status__in=_CLAIM.sources, next_attempt_at__lte=now).order_by("next_attempt_at").limit(limit)
+    due = (
+        Delivery.filter(status__in=_CLAIM.sources, next_attempt_at__lte=now)
+        .annotate(renewal=Case(When(status=_CLAIM.target, then="0"), default="1"))  # expired leases first, as on PostgreSQL
+        .order_by("renewal", "next_attempt_at")
+        .limit(limit)
+    )
     claimed = await Delivery.filter(id__in=Subquery(due.values("id"))).update(
         status=_CLAIM.target, claimed_by=token, next_attempt_at=lease_end, attempts=F("attempts") + 1
     )

@@ -3,7 +3,8 @@
 Several dispatchers may run (app processes, ``yiwang worker``): a claim is one conditional
 UPDATE that stamps the rows with a unique token (``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
 workers never wait on each other). A claimed row's ``next_attempt_at`` is its lease end: if the
-worker dies, the row is due again then. An outcome is written only by the claim's owner.
+worker dies, the row is due again then, ahead of the backlog. An outcome is written only by the
+claim's owner, the moment the provider answers.
 """
 
 from __future__ import annotations
@@ -42,45 +43,51 @@ class Claimed(NamedTuple):
     attempts: int
 
 
-class _Batch:
-    """Collects items for a few milliseconds and writes them with one statement; callers wait for it."""
+class _GroupCommit:
+    """Writes items with one statement per group; callers wait until theirs is written.
 
-    def __init__(self, write, *, delay: float = 0.01, size: int = 128) -> None:
+    A write starts as soon as an item arrives (no timer): items that arrive while it runs go in
+    the next one. So an outcome waits at most for the write in progress and its own.
+    """
+
+    def __init__(self, write, *, size: int = 128) -> None:
         self._write = write
-        self._delay = delay
         self._size = size
         self._items: list = []
         self._waiters: list[asyncio.Future] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._writer: asyncio.Task | None = None
 
     async def add(self, item) -> None:
         waiter = asyncio.get_running_loop().create_future()
         self._items.append(item)
         self._waiters.append(waiter)
-        if len(self._items) >= self._size:
-            await self.flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._delay, lambda: asyncio.ensure_future(self.flush()))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
         await waiter
 
-    async def flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        items, waiters = self._items, self._waiters
-        self._items, self._waiters = [], []
-        if not items:
-            return
-        try:
-            await self._write(items)
-        except Exception as exc:
+    async def _drain(self) -> None:
+        while self._items:
+            items, waiters = self._items[: self._size], self._waiters[: self._size]
+            del self._items[: self._size], self._waiters[: self._size]
+            try:
+                await self._write(items)
+            except Exception as exc:
+                for w in waiters:
+                    if not w.done():
+                        w.set_exception(exc)
+                continue
             for w in waiters:
                 if not w.done():
-                    w.set_exception(exc)
-            return
-        for w in waiters:
-            if not w.done():
-                w.set_result(None)
+                    w.set_result(None)
+
+    async def flush(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+
+
+# A repeat on these shows as a second message (a browser replaces a repeated Web Push by its
+# tag): their sent outcome is written alone, the moment the provider answers.
+SEEN_TWICE = frozenset({"wechat", "sms"})
 
 
 class Dispatcher:
@@ -105,7 +112,7 @@ class Dispatcher:
         self.webpush = WebPushChannel()
         self.channels: dict[str, Channel] = channels or {"wechat": WeChatChannel(), "webpush": self.webpush, "sms": SmsChannel()}
         self.sent = 0
-        self._sent = _Batch(self._record_sent)
+        self._sent = _GroupCommit(self._record_sent)
 
     # ---- claiming -------------------------------------------------------------------------
 
@@ -155,10 +162,23 @@ class Dispatcher:
         return max(delay, retry_after or 0.0)
 
     async def record(self, token: str, delivery: Claimed, notification: Notification, outcome: Outcome) -> None:
-        """Write the outcome if the claim is still ours: sent ones a few at a time, others one UPDATE each."""
+        """Write the outcome if the claim is still ours: sent Web Pushes grouped, others one UPDATE each.
+
+        Until a sent outcome is written, a kill means a second send when the lease runs out:
+        nothing is awaited between the provider's answer and this write.
+        """
         now = datetime.now(UTC)
+        message_id = (outcome.message_id or "")[:200]
+        if outcome.kind == "sent" and delivery.channel in SEEN_TWICE:
+            updated = await delivery_status.move(
+                "sent", delivery_id=delivery.id, token=token, sent_at=now, provider_message_id=message_id, last_error=None
+            )
+            self.sent += updated
+            if not updated:
+                log.warning("lease lost before the outcome was recorded", extra={"delivery": delivery.id})
+            return
         if outcome.kind == "sent":
-            await self._sent.add((delivery.id, token, (outcome.message_id or "")[:200]))
+            await self._sent.add((delivery.id, token, message_id))
             return
         mine: dict[str, Any] = {"delivery_id": delivery.id, "token": token, "last_error": outcome.error[:300]}
         if outcome.kind == "retry" and outcome.throttled:  # told to wait: later, with the attempt given back

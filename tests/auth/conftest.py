@@ -57,6 +57,8 @@ def sms(sms_server) -> FakeSms:
     fake, _ = sms_server
     fake.messages.clear()
     fake.fail_with = None
+    fake.delay = 0.0
+    fake.aborted.clear()
     return fake
 
 

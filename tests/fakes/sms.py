@@ -4,10 +4,15 @@ It checks the request signature with the shared AccessKey secret, the action, ve
 signature name and template, enforces the default per-number limits for verification codes
 (1/min, 5/hour, 10/day) and keeps what it "delivered" so a test can read the code the person
 would have read on their phone (``GET /_fake/messages?phone=``).
+
+``delay`` makes the gateway slow: it holds each valid request that long before taking it, and
+a request whose sender hung up meanwhile is not taken (its phone is put in ``aborted``), so a
+test can tell a send cut off by a killed worker from one that was answered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -41,6 +46,8 @@ class FakeSms:
     templates: tuple[str, ...] = ("SMS_LOGIN_CODE", "SMS_NOTICE", "SMS_JOIN_CODE")
     messages: list[dict] = field(default_factory=list)
     fail_with: str | None = None  # e.g. "isv.AMOUNT_NOT_ENOUGH" to simulate a provider failure
+    delay: float = 0.0  # seconds each valid request waits before it is taken
+    aborted: list[str] = field(default_factory=list)  # phones whose sender hung up during the delay
 
     def codes_for(self, phone: str) -> list[str]:
         return [m["params"].get("code") for m in self.messages if m["phone"] == phone and "code" in m["params"]]
@@ -87,6 +94,11 @@ class FakeSms:
                 return reply("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
             if self.fail_with:
                 return reply(self.fail_with, "simulated failure")
+            if self.delay > 0:
+                await asyncio.sleep(self.delay)
+                if await request.is_disconnected():
+                    self.aborted.append(phone)
+                    return reply("isp.SYSTEM_ERROR", "the sender hung up")
             if params["TemplateCode"] == "SMS_LOGIN_CODE" and (limit := self._limited(phone)):
                 return reply("isv.BUSINESS_LIMIT_CONTROL", limit)
             biz_id = f"{secrets.randbelow(10**15)}^0"

@@ -1,3 +1,3 @@
-"""Fault tests: real `yiwang serve` processes hurt on purpose while requests run."""
+"""Fault tests: the app's real processes hurt on purpose (PostgreSQL backends ended, Redis killed or frozen, workers killed)."""
 
-from tests.notifications.conftest import *  # noqa: F401,F403  (fake WeChat/SMS/Web Push, client, resident)
+from tests.notifications.conftest import *  # noqa: F401,F403  (fake push, SMS and WeChat services, client, resident)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,3 +98,47 @@ async def test_the_status_is_written_by_the_move_alone(resources):
     with pytest.raises(KeyError):
         await delivery_status.move("undo", delivery_id=delivery.id)
     assert (await Delivery.get(id=delivery.id)).status == INITIAL
+
+
+async def test_a_dead_workers_rows_are_claimed_before_the_backlog(resources):
+    """Rows whose lease ran out go first, even ahead of pending rows due long before (issue 11, point 5)."""
+    now = datetime.now(UTC)
+    backlog = []
+    for i in range(6):
+        n = await Notification.create(person_id=1, event="case.accepted", dedupe_key=f"t:backlog:{i}", title="t", body="b", created_at=now)
+        backlog.append(await delivery_status.create(notification_id=n.id, channel="webpush", next_attempt_at=now, created_at=now))
+    first = await delivery_status.claim(token="w-killed", lease_end=now + timedelta(seconds=3), now=now, limit=2)
+    assert sorted(r["id"] for r in first) == [d.id for d in backlog[:2]]
+    later = now + timedelta(seconds=4)  # the killed worker's lease has run out; four rows still wait
+    again = await delivery_status.claim(token="w-next", lease_end=later + timedelta(seconds=3), now=later, limit=3)
+    assert sorted((r["id"], r["attempts"]) for r in again) == [(backlog[0].id, 2), (backlog[1].id, 2), (backlog[2].id, 1)]
+
+
+@pytest.mark.parametrize("backend_kind", ["postgres"])
+async def test_a_text_is_recorded_sent_without_waiting_for_a_web_push_write(resources, settings):
+    """A repeated text would be read twice: its outcome is written alone, not in a group that may wait (issue 11, point 4)."""
+    import asyncpg
+
+    from notifications.channels import Outcome
+    from notifications.dispatcher import Claimed, Dispatcher
+
+    now = datetime.now(UTC)
+    n = await Notification.create(person_id=1, event="case.accepted", dedupe_key="t:alone", title="t", body="b", created_at=now)
+    for channel in ("webpush", "sms"):
+        await delivery_status.create(notification_id=n.id, channel=channel, next_attempt_at=now, created_at=now)
+    claimed = await delivery_status.claim(token="w", lease_end=now + timedelta(seconds=60), now=now, limit=2)
+    rows = {r["channel"]: Claimed(**r) for r in claimed}
+    locker = await asyncpg.connect(settings.database_url)
+    d = Dispatcher()
+    try:
+        async with locker.transaction():  # the Web Push row's write will wait for this lock
+            await locker.execute("SELECT 1 FROM notification_delivery WHERE id = $1 FOR UPDATE", rows["webpush"].id)
+            pushed = asyncio.create_task(d.record("w", rows["webpush"], n, Outcome("sent", message_id="p")))
+            await asyncio.sleep(0)  # the push's outcome is waiting to be written when the text's arrives
+            await asyncio.wait_for(d.record("w", rows["sms"], n, Outcome("sent", message_id="s")), 5)
+            assert (await Delivery.get(id=rows["sms"].id)).status == "sent"
+            assert not pushed.done()
+        await asyncio.wait_for(pushed, 5)
+    finally:
+        await locker.close()
+    assert (await Delivery.get(id=rows["webpush"].id)).status == "sent"
