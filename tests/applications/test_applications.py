@@ -427,8 +427,8 @@ async def test_a_failed_certificate_leaves_the_case_approved_and_no_certificate(
         await db.execute_script("CREATE TRIGGER refuse_events BEFORE INSERT ON workflow_event BEGIN SELECT RAISE(ABORT, 'disk full'); END")
     else:
         await db.execute_script(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
-            "CREATE TRIGGER refuse_events BEFORE INSERT ON workflow_event FOR EACH ROW EXECUTE FUNCTION refuse()"
+            "CREATE OR REPLACE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+            "CREATE TRIGGER refuse_events BEFORE INSERT ON workflow_event FOR EACH ROW EXECUTE FUNCTION refuse_event()"
         )
     try:
         r = await client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"}, headers=approver)
@@ -436,7 +436,8 @@ async def test_a_failed_certificate_leaves_the_case_approved_and_no_certificate(
     except Exception:
         pass  # the test client may hand the server error to the test instead
     finally:
-        await db.execute_script("DROP TRIGGER refuse_events" + ("" if backend_kind == "sqlite" else " ON workflow_event"))
+        undo = "DROP TRIGGER refuse_events ON workflow_event; DROP FUNCTION refuse_event()"
+        await db.execute_script("DROP TRIGGER refuse_events" if backend_kind == "sqlite" else undo)
     assert (await Application.get(id=case["id"])).status == "approved"
     assert await Certificate.all().count() == 0
     assert not await Material.filter(trust_level=3).exists()

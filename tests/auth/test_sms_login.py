@@ -187,7 +187,7 @@ async def test_a_database_failure_while_logging_in_leaves_the_code_usable(client
     conn = connections.get("default")
     if backend_kind == "postgres":
         await conn.execute_script(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+            "CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
             "CREATE TRIGGER refuse BEFORE INSERT ON auth_session FOR EACH ROW EXECUTE FUNCTION refuse();"
         )
         undo = "DROP TRIGGER refuse ON auth_session; DROP FUNCTION refuse();"
