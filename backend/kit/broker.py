@@ -4,8 +4,10 @@ Used for sessions, rate limits, token caches and the live stream. Nothing durabl
 what must not be lost is a database row.
 
 When Redis is down or frozen, every call raises ``BrokerUnavailable`` (503 with Retry-After)
-within a few hundred milliseconds: short socket timeouts, no client retries, and a circuit
+within a few hundred milliseconds: a short deadline per call, no client retries, and a circuit
 breaker that, once open, answers at once and probes in the background until Redis is back.
+The deadline counts only time the event loop was free to read the answer: a burst of requests
+on a loaded machine delays the loop, and that is not Redis's outage (see ``within``).
 Callers that only use the broker as a copy (session cache, profile cache, catalog version)
 catch it and go to the database; rate limits let it through, so they fail closed.
 """
@@ -16,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any, Protocol, TypeVar, cast
 
@@ -34,6 +36,11 @@ log = logging.getLogger("yiwang.broker")
 # this long for one command is better answered from the database or refused.
 SOCKET_TIMEOUT = 0.25
 CONNECT_TIMEOUT = 0.25
+# How late a timer may fire on a loop that is keeping up; later means the loop was busy elsewhere.
+LOOP_LAG_ALLOWANCE = 0.05
+# The longest a call may wait however busy the loop: also the client's own socket timeouts, so
+# that they never cut a call short that ``within`` would still grant time.
+BACKSTOP = 5.0
 OPEN_AFTER = 2  # failures in a row that open the breaker
 PROBE_EVERY = 0.5  # seconds between background pings while open
 
@@ -54,14 +61,46 @@ T = TypeVar("T")
 _OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 
 
+async def within(budget: float, make: Callable[[], Awaitable[T]]) -> T:
+    """Await ``make()`` for ``budget`` seconds of the event loop's attention, else TimeoutError.
+
+    A plain timeout (``asyncio.timeout``, or the client's socket timeout) fires as soon as the
+    loop gets round to it: when the loop was busy for longer than the budget (a burst of logins
+    on two loaded cores), the answer may be sitting unread in the socket and the timeout still
+    wins. Here a deadline timer that fired late shows exactly that, and the call gets another
+    budget; only a deadline that passes on a loop that is keeping up is Redis's fault.
+    """
+    loop = asyncio.get_running_loop()
+    task = loop.create_task(make())  # type: ignore[arg-type]
+    spent = 0.0
+    try:
+        while True:
+            started = loop.time()
+            done, _ = await asyncio.wait({task}, timeout=budget)
+            if done:
+                return task.result()
+            waited = loop.time() - started
+            spent += waited
+            if waited - budget < LOOP_LAG_ALLOWANCE or spent >= BACKSTOP:
+                raise TimeoutError(f"no answer in {budget} s")
+    finally:
+        if not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
 class CircuitBreaker:
     """Closed: calls go through. Open (after OPEN_AFTER outage failures in a row): calls fail at
     once while a background task pings every PROBE_EVERY seconds; the first good ping closes it."""
 
-    def __init__(self, probe: Any, *, open_after: int = OPEN_AFTER, probe_every: float = PROBE_EVERY) -> None:
+    def __init__(
+        self, probe: Any, *, open_after: int = OPEN_AFTER, probe_every: float = PROBE_EVERY, deadline: float = SOCKET_TIMEOUT
+    ) -> None:
         self._probe = probe
         self.open_after = open_after
         self.probe_every = probe_every
+        self.deadline = deadline
         self.failures = 0
         self.opened_at: float | None = None
         self._prober: asyncio.Task[None] | None = None
@@ -70,12 +109,13 @@ class CircuitBreaker:
     def is_open(self) -> bool:
         return self.opened_at is not None
 
-    async def call(self, make: Any) -> Any:
+    async def call(self, make: Any, *, bounded: bool = True) -> Any:
+        """Run ``make()`` within the deadline; unbounded leaves the wait to the call itself (a subscription)."""
         if self.opened_at is not None:
             self._start_probing()
             raise BrokerUnavailable()
         try:
-            result = await make()
+            result = await (within(self.deadline, make) if bounded else make())
         except _OUTAGE as exc:
             self._failed(exc)
             raise BrokerUnavailable() from exc
@@ -97,7 +137,7 @@ class CircuitBreaker:
         while self.opened_at is not None:
             await asyncio.sleep(self.probe_every)
             try:
-                await self._probe()
+                await within(self.deadline, self._probe)
             except Exception:
                 continue
             log.warning("broker back after %.1f s", time.monotonic() - self.opened_at)
@@ -185,8 +225,8 @@ class RedisBroker:
         # none on a timeout: a retry on a frozen server only doubles the wait.
         self._redis = aioredis.Redis.from_url(
             url,
-            socket_timeout=SOCKET_TIMEOUT,
-            socket_connect_timeout=CONNECT_TIMEOUT,
+            socket_timeout=BACKSTOP,
+            socket_connect_timeout=BACKSTOP,
             health_check_interval=30,
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
@@ -239,7 +279,7 @@ class RedisBroker:
                     return
 
         try:
-            await self.breaker.call(confirmed)
+            await self.breaker.call(confirmed, bounded=False)
         except BaseException:
             await pubsub.aclose()
             raise
