@@ -71,7 +71,7 @@ async def within(budget: float, make: Callable[[], Awaitable[T]]) -> T:
     budget; only a deadline that passes on a loop that is keeping up is Redis's fault.
     """
     loop = asyncio.get_running_loop()
-    task = loop.create_task(make())  # type: ignore[arg-type]
+    task: asyncio.Future[T] = asyncio.ensure_future(make())
     spent = 0.0
     try:
         while True:
