@@ -24,7 +24,7 @@ export default {
     signedOut: 'This device was signed out from another of your devices. Log in again; if that was not you, sign out any device you do not know under Devices.',
     deviceConfirmTitle: 'Sign out this device?', deviceConfirmBody: '“{device}” will be signed out and must log in again to go on.', deviceConfirm: 'Sign out', cancel: 'Cancel',
     wechat: 'WeChat', unknownDevice: 'Unknown device', lastSeen: 'Last used {time}', devicesOffline: 'Devices cannot be shown offline',
-    network: { loopback: 'This computer', private: 'Local network', public: 'Internet' },
+    network: { loopback: 'The server’s own computer', private: 'Local network', public: 'Internet' },
   },
   security: {
     title: 'Account security', channels: 'My login methods',

@@ -24,7 +24,7 @@ export default {
     signedOut: '这台设备已在您的另一台设备上被退出登录。请重新登录；如果不是您本人操作，登录后请在下方“登录设备”中退出不认识的设备。',
     deviceConfirmTitle: '退出该设备？', deviceConfirmBody: '“{device}”将被退出登录，需要重新登录才能继续使用。', deviceConfirm: '退出该设备', cancel: '取消',
     wechat: '微信', unknownDevice: '未知设备', lastSeen: '最近使用 {time}', devicesOffline: '离线时无法查看登录设备',
-    network: { loopback: '本机', private: '局域网', public: '互联网' },
+    network: { loopback: '服务器所在电脑', private: '局域网', public: '互联网' },
   },
   security: {
     title: '账号与安全', channels: '我的登录方式',
