@@ -129,14 +129,10 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
                 problems.append(_field_error(field, "number", f"“{field.label}”请填写数字", "Must be a number"))
                 continue
             if field.min is not None and number < field.min:
-                problems.append(
-                    _field_error(field, "too_small", f"“{field.label}”不能小于 {field.min:g}", f"At least {field.min:g}")
-                )
+                problems.append(_field_error(field, "too_small", f"“{field.label}”不能小于 {field.min:g}", f"At least {field.min:g}"))
                 continue
             if field.max is not None and number > field.max:
-                problems.append(
-                    _field_error(field, "too_large", f"“{field.label}”不能大于 {field.max:g}", f"At most {field.max:g}")
-                )
+                problems.append(_field_error(field, "too_large", f"“{field.label}”不能大于 {field.max:g}", f"At most {field.max:g}"))
                 continue
             value = number
         elif not isinstance(value, str):
@@ -164,9 +160,7 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
                 try:
                     day = date.fromisoformat(value)
                 except ValueError:
-                    problems.append(
-                        _field_error(field, "date", f"“{field.label}”请按 年-月-日 填写，如 2026-01-31", "Use YYYY-MM-DD")
-                    )
+                    problems.append(_field_error(field, "date", f"“{field.label}”请按 年-月-日 填写，如 2026-01-31", "Use YYYY-MM-DD"))
                     continue
                 if field.when == "past" and day > local_today():
                     problems.append(_field_error(field, "date_future", f"“{field.label}”不能晚于今天", "Cannot be after today"))
@@ -176,9 +170,7 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
                     continue
                 value = day.isoformat()
             if field.type == "select" and value not in field.options:
-                problems.append(
-                    _field_error(field, "option", f"“{field.label}”请从给出的选项中选择", "Choose one of the options")
-                )
+                problems.append(_field_error(field, "option", f"“{field.label}”请从给出的选项中选择", "Choose one of the options"))
                 continue
         clean[key] = value
     if problems:

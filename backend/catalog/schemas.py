@@ -21,7 +21,7 @@ class MaterialSpec(BaseModel):
     name: str = Field(min_length=1, max_length=60)
     required: StrictBool = Field(True, description="submit is refused without it; the guide and the form mark it 必交")
     condition: str | None = Field(
-        None, max_length=120, description="when an optional material is needed, or when a required one may be left out: a note, never checked"
+        None, max_length=120, description="when an optional material is needed (or a required one may be left out): a note, not checked"
     )
     example_image: str | None = Field(None, max_length=200)
     certificate_type: str | None = Field(None, max_length=40, description="an issued e-certificate that can stand in")
