@@ -238,7 +238,8 @@ async def test_number_fields_refuse_words_and_values_out_of_range(client, elder,
 
 async def test_numbers_typed_as_text_are_kept_as_numbers_and_a_past_date_cannot_be_tomorrow(client, elder):
     headers, _ = elder
-    r = await client.post(API, json={"service_code": MINIMUM_LIVING, "form": {"household_size": "3", "monthly_income": "1250.5"}}, headers=headers)
+    form = {"household_size": "3", "monthly_income": "1250.5"}
+    r = await client.post(API, json={"service_code": MINIMUM_LIVING, "form": form}, headers=headers)
     assert r.status_code == 201 and r.json()["form"] == {"household_size": 3, "monthly_income": 1250.5}, r.text
     tomorrow = (today() + timedelta(days=1)).isoformat()
     r = await client.post(API, json={"service_code": "000110003000", "form": {"happened_on": tomorrow}}, headers=headers)
