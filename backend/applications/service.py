@@ -122,6 +122,15 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
         if value is None or value == "":
             if complete and field.required:
                 problems.append(_field_error(field, "missing", f"请填写“{field.label}”", f"{field.label} is required"))
+            elif complete and (rule := field.required_if) is not None and form.get(rule.key) == rule.value:
+                problems.append(
+                    _field_error(
+                        field,
+                        "missing",
+                        f"请填写“{field.label}”（选择“{rule.value}”时必填）",
+                        f"{field.label} is required with '{rule.value}'",
+                    )
+                )
             continue
         if field.type == "number":
             number = _number(value)

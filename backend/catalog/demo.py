@@ -41,7 +41,15 @@ BANK_ACCOUNT = {"key": "bank_account", "label": "银行卡号（社保卡号）"
 SPOUSE_NAME = {"key": "spouse_name", "label": "配偶姓名", "max_length": 30}
 SPOUSE_IDNO = {"key": "spouse_id_number", "label": "配偶身份证号", "type": "id_number", "max_length": 18}
 PICKUP = {"key": "pickup", "label": "领取方式", "type": "select", "options": ["窗口领取", "邮寄到家（到付）"]}
-MAILING = {"key": "mailing_address", "label": "邮寄地址", "type": "address", "required": False, "max_length": 200, "hint": "选择邮寄时填写"}
+MAILING = {
+    "key": "mailing_address",
+    "label": "邮寄地址",
+    "type": "address",
+    "required": False,
+    "required_if": {"key": "pickup", "value": "邮寄到家（到付）"},
+    "max_length": 200,
+    "hint": "选择邮寄时填写",
+}
 
 
 def _select(key: str, label: str, options: list[str], *, required: bool = True) -> dict:

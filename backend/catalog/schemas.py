@@ -29,6 +29,14 @@ class MaterialSpec(BaseModel):
     copies: int = Field(1, ge=1, le=10)
 
 
+class RequiredIf(BaseModel):
+    """A field that becomes required when another field has a given value (邮寄 → 邮寄地址)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    value: str = Field(min_length=1, max_length=100)
+
+
 class FormField(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
@@ -41,6 +49,7 @@ class FormField(BaseModel):
     max: float | None = Field(None, description="highest value of a number")
     when: Literal["past", "future"] | None = Field(None, description="a date no later than today (past) or no earlier (future)")
     hint: str | None = Field(None, max_length=60, description="a short example or explanation shown with the field")
+    required_if: RequiredIf | None = Field(None, description="also required when another field has this value")
     prefill: Literal["person.name", "person.phone", "person.id_number", "previous"] | None = Field(
         None, description="profile field, or the value from the person's previous application"
     )

@@ -251,3 +251,21 @@ async def test_the_condition_code_is_documented_where_it_can_be_answered(client)
     for path, method in ((API, "post"), (API + "/{application_id}/submit", "post")):
         operation = spec["paths"][path][method]
         assert "application.condition_unmet" in str(operation), path
+
+
+async def test_choosing_delivery_by_post_makes_the_mailing_address_required(client, elder):
+    headers, own_id = elder
+    code = "000109001000"  # 社会保障卡补领、换领
+    guide = (await client.get(f"/api/v1/services/{code}")).json()
+    form = {f["key"]: valid_value(f, own_id) for f in guide["form_schema"] if f["key"] != "mailing_address"}
+    r = await client.post(API, json={"service_code": code, "form": form | {"pickup": "邮寄到家（到付）"}}, headers=headers)
+    assert r.status_code == 201, r.text
+    case = r.json()["id"]
+    r = await client.post(f"{API}/{case}/submit", headers=headers | key())
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "form.mailing_address", "code": "missing", "message": "请填写“邮寄地址”（选择“邮寄到家（到付）”时必填）"}
+    ]
+    r = await client.put(f"{API}/{case}/form", json={"form": form | {"pickup": "窗口领取"}}, headers=headers)
+    assert r.status_code == 200
+    r = await client.post(f"{API}/{case}/submit", headers=headers | key())
+    assert r.json()["code"] == "application.materials_missing"  # the form itself is now complete

@@ -43,6 +43,8 @@ export interface FormField {
   when: 'past' | 'future' | null
   /** A short example or explanation shown in the empty field. */
   hint: string | null
+  /** Also required when another field has this value (邮寄 → 邮寄地址). */
+  required_if: { key: string; value: string } | null
   /** Where GET /services/{code}/prefill takes the value from: the profile, or the previous application. */
   prefill: 'person.name' | 'person.phone' | 'person.id_number' | 'previous' | null
 }
