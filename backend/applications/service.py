@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import re
 import secrets
 from datetime import UTC, date, datetime
@@ -77,7 +78,7 @@ def _number(value: Any) -> int | float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return value
+        return value if math.isfinite(value) else None
     if isinstance(value, str) and re.fullmatch(r"-?\d{1,12}(\.\d{1,4})?", value.strip()):
         text = value.strip()
         return float(text) if "." in text else int(text)

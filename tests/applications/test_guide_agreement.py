@@ -227,7 +227,12 @@ async def test_each_marriage_form_field_refuses_bad_input_with_its_own_chinese_m
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("三口人", "“家庭人口数”请填写数字"), ("0", "“家庭人口数”不能小于 1"), ("21", "“家庭人口数”不能大于 20"), (True, "请填写数字")],
+    [
+        ("三口人", "“家庭人口数”请填写数字"),
+        ("0", "“家庭人口数”不能小于 1"),
+        ("21", "“家庭人口数”不能大于 20"),
+        (True, "请填写数字"),
+    ],
 )
 async def test_number_fields_refuse_words_and_values_out_of_range(client, elder, value, message):
     headers, _ = elder
@@ -269,3 +274,12 @@ async def test_choosing_delivery_by_post_makes_the_mailing_address_required(clie
     assert r.status_code == 200
     r = await client.post(f"{API}/{case}/submit", headers=headers | key())
     assert r.json()["code"] == "application.materials_missing"  # the form itself is now complete
+
+
+@pytest.mark.parametrize("word", ["Infinity", "NaN", "1e999"])
+async def test_numbers_that_are_not_finite_are_refused_not_stored(client, elder, word):
+    headers, _ = elder
+    body = f'{{"service_code": "{MINIMUM_LIVING}", "form": {{"household_size": {word}}}}}'
+    r = await client.post(API, content=body, headers=headers | {"Content-Type": "application/json"})
+    assert r.status_code in (400, 422), r.text
+    assert not await _cases(client, headers)
