@@ -100,6 +100,8 @@ try {
     const next = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10)
     await page.getByTestId('field-appointment_on').locator('input').fill(next)
     await page.getByTestId('field-time_slot').locator('select').selectOption('上午 8:30—12:00')
+    // Let the autosaves (blur, change) answer first: a late one would clear the submit's messages.
+    await page.waitForLoadState('networkidle')
     await page.getByTestId('apply-submit').click()
     // The form is complete; the three 必交 materials are what is missing, each on its own row.
     await page.getByTestId('material-id_card').filter({ hasText: '请提供“居民身份证”' }).waitFor()
