@@ -18,6 +18,15 @@ const MARRIAGE = '000110005000' // 结婚登记预约
 const { page, close } = await phoneBrowser()
 const pageErrors = []
 page.on('pageerror', (err) => pageErrors.push(String(err)))
+// Autosaves in flight (PUT …/form): a submit waits for them, as a late one would clear its messages.
+let saving = 0
+const isSave = (request) => request.method() === 'PUT' && request.url().endsWith('/form')
+page.on('request', (request) => { if (isSave(request)) saving++ })
+for (const event of ['requestfinished', 'requestfailed']) page.on(event, (request) => { if (isSave(request)) saving-- })
+async function saved() {
+  for (let i = 0; i < 100 && saving > 0; i++) await page.waitForTimeout(50)
+  assert(saving === 0, 'autosave did not answer')
+}
 
 async function needs() {
   const tags = page.getByTestId('guide-materials').getByTestId('guide-material-need')
@@ -99,9 +108,10 @@ try {
     await page.getByTestId('field-spouse_id_number').locator('input').fill('110105199005060007')
     const next = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10)
     await page.getByTestId('field-appointment_on').locator('input').fill(next)
+    const changeSaved = page.waitForResponse((response) => isSave(response.request()))
     await page.getByTestId('field-time_slot').locator('select').selectOption('上午 8:30—12:00')
-    // Let the autosaves (blur, change) answer first: a late one would clear the submit's messages.
-    await page.waitForLoadState('networkidle')
+    await changeSaved // choosing saves at once
+    await saved()
     await page.getByTestId('apply-submit').click()
     // The form is complete; the three 必交 materials are what is missing, each on its own row.
     await page.getByTestId('material-id_card').filter({ hasText: '请提供“居民身份证”' }).waitFor()
