@@ -113,6 +113,13 @@ export default {
     notFound: 'This service does not exist or was withdrawn',
     assurance: 'Identity check', assurance2: 'Needs a carrier real-name check of your own phone, or an ID check at a window', assurance3: 'Needs your ID card checked at a service window',
     assuranceOk: 'OK', assuranceSecurity: 'See how I am verified',
+    optional: 'If applicable', places: 'Where to go', map: 'Map', hours: 'Opening hours', phone: 'Enquiries', call: 'Call {number}',
+    steps: 'Steps', basis: 'Legal basis', result: 'Result', resultName: 'What you get', delivery: 'Delivery',
+    deliveries: { window: 'Collect at the window', ems: 'By post', electronic: 'E-certificate (view and download online)' },
+    checked: 'Checked automatically from your registered ID number when you apply online',
+    minAge: 'Applicant aged {age} or over', maxAge: 'Applicant aged {age} or under', ageRange: 'Applicant aged {min} to {max}',
+    region: 'Applicant ID number from {regions}',
+    unmetTitle: 'A condition is not met', unmetOk: 'OK', select: 'Please choose',
   },
   session: {
     revokedTitle: 'Signed out from another device',

@@ -113,6 +113,13 @@ export default {
     notFound: '该事项不存在或已下线',
     assurance: '身份核验', assurance2: '需本人手机号实名核验或到窗口核验身份', assurance3: '需携带身份证到窗口核验身份',
     assuranceOk: '我知道了', assuranceSecurity: '查看我的实名方式',
+    optional: '视情况提交', places: '办理地点', map: '查看地图', hours: '办理时间', phone: '咨询电话', call: '拨打 {number}',
+    steps: '办理流程', basis: '设定依据', result: '办理结果', resultName: '结果名称', delivery: '送达方式',
+    deliveries: { window: '窗口领取', ems: '邮寄送达', electronic: '电子证照（网上查看、下载）' },
+    checked: '网上申请时按您实名登记的身份证号码自动核对',
+    minAge: '申请人年满{age}周岁', maxAge: '申请人不超过{age}周岁', ageRange: '申请人年龄在{min}周岁至{max}周岁之间',
+    region: '申请人身份证号码属于{regions}',
+    unmetTitle: '暂不符合办理条件', unmetOk: '我知道了', select: '请选择',
   },
   session: {
     revokedTitle: '您已在其他设备上被退出登录',
