@@ -309,13 +309,15 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
 
 
 async def _lock_editable(application: Application, action: str) -> None:
-    """Hold the case's row while its slots change, refusing once it left the editable statuses.
+    """Take the case's row for this transaction, refusing once it left the editable statuses.
 
-    A submit or a concurrent attach to the same case waits for this transaction (PostgreSQL;
-    SQLite runs one write transaction at a time anyway).
+    An UPDATE rather than a read: on PostgreSQL it holds the row as FOR UPDATE would (a submit
+    or another attach to the same case waits for this transaction), and on SQLite the
+    transaction takes the write lock at its start, with the busy timeout, instead of upgrading
+    a read later, which a commit by another process makes fail at once ("database is locked").
     """
     allowed = APPLICATION.allowed_in(action)
-    if not await Application.filter(id=application.id, status__in=allowed).select_for_update().exists():
+    if not await Application.filter(id=application.id, status__in=allowed).update(updated_at=datetime.now(UTC)):
         raise APPLICATION.illegal((await Application.get(id=application.id)).status, action)
 
 
