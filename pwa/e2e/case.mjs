@@ -201,8 +201,12 @@ try {
       assert((await page.getByTestId(id).count()) === 0, `${id} on a read-only case`)
     }
     await row('id_card').getByTestId('material-thumb').waitFor()
+    await row('id_card').getByTestId('material-attached').filter({ hasText: /^已提供$/ }).waitFor()
     const text = await page.locator('body').innerText()
     assert(!/approved|illegal|edit\b/.test(text), `an internal code on the page: ${text}`)
+  })
+
+  await check('(4) from the read-only form the resident goes to the case progress', page, async () => {
     await page.getByTestId('apply-open-case').click()
     await page.getByTestId('case-status').filter({ hasText: /已办结|审批通过/ }).waitFor()
   })

@@ -87,6 +87,7 @@ export default {
     apply: 'Apply online', loadFailed: 'Failed to load', failed: 'Something went wrong, please retry',
     correctionsTitle: 'Please correct all of the following at once:', correctionFor: 'To correct',
     materials: 'Materials (take a photo, or choose from your library)',
+    materialsReadOnly: 'Materials',
     provided: 'Provided', reprovided: 'Provided again', needsCorrection: 'To correct', required: 'Required',
     takePhoto: 'Photo', takePhotoFor: 'Photo of {name}', retake: 'Retake', retakeFor: 'Retake {name}',
     library: 'Library', libraryFor: 'Library: choose {name}', remove: 'Remove', removeFor: 'Remove the photo of {name}',

@@ -87,6 +87,7 @@ export default {
     apply: '在线申请', loadFailed: '加载失败', failed: '出了点问题，请稍后重试',
     correctionsTitle: '工作人员请您一次补正以下内容：', correctionFor: '需补正',
     materials: '申请材料（拍照上传，或从材料库选择）',
+    materialsReadOnly: '申请材料',
     provided: '已提供', reprovided: '已重新提供', needsCorrection: '需补正', required: '必交',
     takePhoto: '拍照', takePhotoFor: '拍照上传{name}', retake: '重拍', retakeFor: '重拍{name}',
     library: '材料库', libraryFor: '从材料库选择{name}', remove: '移除', removeFor: '移除{name}的照片',
