@@ -37,6 +37,26 @@ def test_every_step_has_words_people_read(name: str):
         assert all("_" not in REGISTRY[name].labels[s] for s in step.moves), "labels are words, not codes"
 
 
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_a_refused_step_names_the_status_and_the_action_in_words_never_codes(name: str):
+    """WF.error says "办件当前为“审批通过”，不能“修改申请表”", never "approved" or "edit"."""
+    workflow = REGISTRY[name]
+    for status in [*workflow.labels, "no_such_status"]:
+        for action, step in [*workflow.steps.items(), ("no_such_action", None)]:
+            if step is not None and status in step.moves:
+                continue
+            for english in (False, True):
+                body = workflow.illegal(status, action).problem(english=english)
+                text = f"{body['title']} {body['detail']}"
+                assert status not in text and action not in text, f"{name}: {text}"
+                assert body["code"] == f"{name}.illegal_transition"
+            detail = workflow.illegal(status, action).problem(english=False)["detail"]
+            if status in workflow.labels:
+                assert f"“{workflow.labels[status]}”" in detail, detail
+            if step is not None:
+                assert f"“{step.verb}”" in detail, detail
+
+
 def test_a_move_to_an_unknown_status_is_refused_when_declared():
     with pytest.raises(ValueError, match="unknown status"):
         Workflow(

@@ -35,7 +35,12 @@ class Application(Model):
 
 
 class AttachedMaterial(Model):
-    """A material from the person's library attached to a case for one required item."""
+    """The current material of one slot of a case (one required item): one row per slot.
+
+    Attaching to a filled slot replaces its material (a retake) and the older photo stays in the
+    person's library. The unique (application, material_key) pair is what keeps two attaches at
+    once from leaving two current photos.
+    """
 
     id = fields.BigIntField(primary_key=True)
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
@@ -45,11 +50,11 @@ class AttachedMaterial(Model):
     material_key = fields.CharField(max_length=40)
     material_id = fields.BigIntField()
     reused = fields.BooleanField(default=False)  # it was in the library before this case: a photo not taken again
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = fields.DatetimeField(auto_now_add=True)  # when the current material was put in the slot (set again on replace)
 
     class Meta:
         table = "application_material"
-        unique_together = (("application", "material_key", "material_id"),)
+        unique_together = (("application", "material_key"),)
 
 
 class Certificate(Model):

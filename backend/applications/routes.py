@@ -215,7 +215,7 @@ async def approve(request: Request, *, body: Decision, session: SessionInfo) -> 
 
 @api.put(
     "/applications/{application_id:int}/materials/{material_key}",
-    summary="Attach a material from my library",
+    summary="Put a material from my library in a slot of the case, replacing the one there (a retake)",
     tags=["applications"],
     body=AttachIn,
     response=ApplicationOut,
@@ -238,7 +238,7 @@ async def attach_material(request: Request, *, body: AttachIn, session: SessionI
 
 @api.delete(
     "/applications/{application_id:int}/materials/{material_key}/{material_id:int}",
-    summary="Detach a material",
+    summary="Take a material out of its slot (it stays in my library); a slot refilled since is left as it is",
     tags=["applications"],
     response=ApplicationOut,
     errors=[applications.ApplicationNotFound, APPLICATION.error],
@@ -265,6 +265,21 @@ async def detach_material(request: Request, *, session: SessionInfo) -> Applicat
 async def attached_file(request: Request, *, session: SessionInfo) -> Response:
     path = await applications.attached_file(
         session=session, application_id=_id(request), material_id=request.path_params["material_id"], thumbnail=False
+    )
+    return file_response(path, media_type="image/jpeg", cache="private, no-store")
+
+
+@api.get(
+    "/applications/{application_id:int}/materials/{material_id:int}/thumbnail",
+    summary="The thumbnail of a material of a case (owner or reviewer)",
+    tags=["applications"],
+    content={"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+    errors=[applications.ApplicationNotFound, MaterialNotFound],
+    wrappers=[requires()],
+)
+async def attached_thumbnail(request: Request, *, session: SessionInfo) -> Response:
+    path = await applications.attached_file(
+        session=session, application_id=_id(request), material_id=request.path_params["material_id"], thumbnail=True
     )
     return file_response(path, media_type="image/jpeg", cache="private, no-store")
 

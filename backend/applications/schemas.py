@@ -46,10 +46,29 @@ class TimelineOut(BaseModel):
     note: str
 
 
+class QualityHint(BaseModel):
+    code: str = Field(description="too_small, blurry, too_dark or overexposed")
+    message: str
+
+
 class AttachedOut(BaseModel):
+    """The current material of one slot (one per material key; a retake replaces it)."""
+
     key: str
     material_id: int
     reused: bool = Field(description="taken from the library instead of photographed again")
+    attached_at: datetime = Field(description="when this material was put in the slot")
+    warnings: list[QualityHint] = Field(description="the photo's quality hints, for this slot's row")
+    file_url: str
+    thumbnail_url: str
+
+
+class CorrectionOut(BaseModel):
+    """One item of a correction request (一次性告知): which field or material, and why."""
+
+    item: str = Field(description="the form field key or material key")
+    label: str = Field(description="the field's label or the material's name, as the clerk saw it")
+    reason: str
 
 
 class AttachIn(_In):
@@ -63,7 +82,8 @@ class ApplicationOut(BaseModel):
     service_name: str
     status: str
     form: dict[str, Any]
-    corrections: list[dict[str, str]]
+    editable: bool = Field(description="the resident may still change the form and materials (a draft, or corrections asked)")
+    corrections: list[CorrectionOut]
     submitted_at: datetime | None
     due_date: date | None
     on_time: bool | None

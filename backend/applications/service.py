@@ -23,7 +23,7 @@ from auth.sessions import SessionInfo
 from backend.applications import flows, tracking
 from backend.applications.flows import APPLICATION, TIMELINE_TEXT
 from backend.applications.models import Application, AttachedMaterial, Certificate
-from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut
+from backend.applications.schemas import ApplicationOut, AttachedOut, CorrectionItem, CorrectionOut, QualityHint, TimelineOut
 from backend.catalog import eligibility
 from backend.catalog import service as catalog
 from backend.catalog.schemas import FormField, ServiceGuide
@@ -275,6 +275,8 @@ async def save_form(*, session: SessionInfo, application_id: int, form: dict[str
 async def submit(*, session: SessionInfo, application_id: int) -> Application:
     """Submit a draft, or resubmit after corrections; the whole form must be valid."""
     application = await _own(session, application_id)
+    if application.status not in APPLICATION.allowed_in("submit") + APPLICATION.allowed_in("resubmit"):
+        raise APPLICATION.illegal(application.status, "submit")  # say so before listing what the form lacks
     guide = await catalog.guide(code=application.service_code)
     await authorize(session, assurance=guide.assurance_required)  # the item may ask for more since the draft
     await check_conditions(session=session, guide=guide)  # a birthday passes, or the item's conditions change
@@ -338,7 +340,11 @@ class MaterialsMissing(errors.Invalid, code="application.materials_missing"):
 
 
 async def attach_material(*, session: SessionInfo, application_id: int, material_key: str, material_id: int) -> Application:
-    """Attach a photo or certificate from the person's library; reuse of an earlier one is recorded."""
+    """Put a photo or certificate from the person's library in a slot of the case.
+
+    A slot holds one current material: attaching to a filled slot replaces it (a retake), and
+    the older photo stays in the library. Reuse of a photo from before the case is recorded.
+    """
     application = await _own(session, application_id)
     APPLICATION.require(application, "attach")
     guide = await catalog.guide(code=application.service_code)
@@ -351,27 +357,67 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
     if material.expires_on is not None and material.expires_on < datetime.now(UTC).date():
         raise MaterialExpired()
     async with transaction():
-        await AttachedMaterial.get_or_create(
-            application_id=application.id,
-            material_key=material_key,
-            material_id=material.id,
-            defaults={"reused": material.created_at < application.created_at},
+        await _lock_editable(application, "attach")
+        replaced = await _put_in_slot(
+            application_id=application.id, key=material_key, material_id=material.id, reused=material.created_at < application.created_at
         )
-        await audit.record(
-            actor=f"person:{session.person_id}",
-            subject=f"person:{session.person_id}",
-            action="application.material_attached",
-            object_type="application",
-            object_id=application.id,
-            detail={"key": material_key, "material": material.id},
-        )
+        if replaced != material.id:
+            await audit.record(
+                actor=f"person:{session.person_id}",
+                subject=f"person:{session.person_id}",
+                action="application.material_attached",
+                object_type="application",
+                object_id=application.id,
+                detail={"key": material_key, "material": material.id} | ({"replaced": replaced} if replaced else {}),
+            )
     return application
 
 
+async def _lock_editable(application: Application, action: str) -> None:
+    """Take the case's row for this transaction, refusing once it left the editable statuses.
+
+    An UPDATE rather than a read: on PostgreSQL it holds the row as FOR UPDATE would (a submit
+    or another attach to the same case waits for this transaction), and on SQLite the
+    transaction takes the write lock at its start, with the busy timeout, instead of upgrading
+    a read later, which a commit by another process makes fail at once ("database is locked").
+    """
+    allowed = APPLICATION.allowed_in(action)
+    if not await Application.filter(id=application.id, status__in=allowed).update(updated_at=datetime.now(UTC)):
+        raise APPLICATION.illegal((await Application.get(id=application.id)).status, action)
+
+
+async def _put_in_slot(*, application_id: int, key: str, material_id: int, reused: bool) -> int | None:
+    """Make ``material_id`` the slot's current material; returns the material it had before, if any."""
+    values: dict[str, Any] = {"material_id": material_id, "reused": reused, "created_at": datetime.now(UTC)}
+    current = await AttachedMaterial.get_or_none(application_id=application_id, material_key=key)
+    if current is not None:
+        if current.material_id != material_id:
+            await AttachedMaterial.filter(id=current.id).update(**values)
+        return current.material_id
+    try:
+        async with transaction():  # a savepoint: an attach that filled the slot meanwhile wins the insert, we replace it
+            await AttachedMaterial.create(application_id=application_id, material_key=key, **values)
+    except IntegrityError:
+        await AttachedMaterial.filter(application_id=application_id, material_key=key).update(**values)
+    return None
+
+
 async def detach_material(*, session: SessionInfo, application_id: int, material_key: str, material_id: int) -> Application:
+    """Take a material out of its slot (it stays in the library); a slot refilled since is left alone."""
     application = await _own(session, application_id)
     APPLICATION.require(application, "detach")
-    await AttachedMaterial.filter(application_id=application.id, material_key=material_key, material_id=material_id).delete()
+    async with transaction():
+        await _lock_editable(application, "detach")
+        removed = await AttachedMaterial.filter(application_id=application.id, material_key=material_key, material_id=material_id).delete()
+        if removed:
+            await audit.record(
+                actor=f"person:{session.person_id}",
+                subject=f"person:{session.person_id}",
+                action="application.material_detached",
+                object_type="application",
+                object_id=application.id,
+                detail={"key": material_key, "material": material_id},
+            )
     return application
 
 
@@ -445,7 +491,7 @@ async def request_correction(*, session: SessionInfo, application_id: int, items
     for item in items:
         if item.item not in labels:
             raise UnknownCorrectionItem(item=item.item)
-    corrections = [{"item": i.item, "reason": i.reason} for i in items]
+    corrections = [{"item": i.item, "label": labels[i.item], "reason": i.reason} for i in items]
     note = "；".join(f"{labels[i.item]}：{i.reason}" for i in items)
     return await transition(
         APPLICATION, application, action="request_correction", by=session.official, note=note, changes={"corrections": corrections}
@@ -584,12 +630,27 @@ async def present(application: Application) -> ApplicationOut:
 
 
 async def present_many(applications: list[Application]) -> list[ApplicationOut]:
-    """Cases with their timelines and materials: two queries whatever the number of cases."""
+    """Cases with their timelines and materials: three queries whatever the number of cases."""
     ids = [a.id for a in applications]
     events = await workflow_events_of_many(APPLICATION, ids)
-    attached: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for a in await AttachedMaterial.filter(application_id__in=ids).order_by("id") if ids else []:
-        attached[a.application_id].append({"key": a.material_key, "material_id": a.material_id, "reused": a.reused})
+    slots = await AttachedMaterial.filter(application_id__in=ids).order_by("id") if ids else []
+    stored = await materials.by_ids(sorted({a.material_id for a in slots}))
+    attached: dict[int, list[AttachedOut]] = {i: [] for i in ids}
+    for a in slots:
+        material = stored.get(a.material_id)
+        base = f"/api/v1/applications/{a.application_id}/materials/{a.material_id}"
+        attached[a.application_id].append(
+            AttachedOut(
+                key=a.material_key,
+                material_id=a.material_id,
+                reused=a.reused,
+                attached_at=a.created_at,
+                warnings=[QualityHint(code=w, message=materials.HINTS_ZH.get(w, "")) for w in (material.warnings if material else [])],
+                file_url=f"{base}/file",
+                thumbnail_url=f"{base}/thumbnail",
+            )
+        )
+    editable = APPLICATION.allowed_in("edit")
     return [
         ApplicationOut(
             id=application.id,
@@ -598,7 +659,8 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
             service_name=application.service_name,
             status=application.status,
             form=application.form,
-            corrections=application.corrections,
+            editable=application.status in editable,
+            corrections=await _corrections(application),
             submitted_at=application.submitted_at,
             due_date=application.due_date,
             on_time=application.on_time,
@@ -608,3 +670,18 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
         )
         for application in applications
     ]
+
+
+async def _corrections(application: Application) -> list[CorrectionOut]:
+    """The correction items with the name of what each is about (requests from before labels were kept get it from the catalog)."""
+    corrections = application.corrections
+    if not corrections:
+        return []
+    labels: dict[str, str] = {}
+    if any("label" not in c for c in corrections):
+        try:
+            guide = await catalog.guide(code=application.service_code)  # in memory: no query
+            labels = {m.key: m.name for m in guide.materials} | {f.key: f.label for f in guide.form_schema}
+        except catalog.ServiceNotFound:
+            pass
+    return [CorrectionOut(item=c["item"], label=c.get("label") or labels.get(c["item"], ""), reason=c["reason"]) for c in corrections]

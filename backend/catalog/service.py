@@ -178,6 +178,15 @@ async def guide(*, code: str) -> ServiceGuide:
     )
 
 
+async def material_names() -> dict[str, str]:
+    """Material key → the name items give it (居民身份证 for id_card), for labelling the library."""
+    names: dict[str, str] = {}
+    for item in (await _fresh()).items:
+        for material in item.materials:
+            names.setdefault(material["key"], material["name"])
+    return names
+
+
 async def departments() -> DepartmentList:
     snap = await _fresh()
     counts: dict[str, int] = {}

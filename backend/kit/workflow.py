@@ -132,7 +132,7 @@ class Workflow(Generic[M]):
 
     def illegal(self, status: str, action: str) -> IllegalTransition:
         step = self.steps.get(action)
-        return self.error(noun=self.noun, status=self.labels.get(status, status), action=f"“{step.verb}”" if step else "这样操作")
+        return self.error(noun=self.noun, status=self.labels.get(status, "未知状态"), action=f"“{step.verb}”" if step else "这样操作")
 
     def fields_for_create(self) -> dict[str, Any]:
         """The columns a new object starts with (its initial status)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
@@ -59,7 +59,9 @@ class Hint(BaseModel):
 
 class MaterialOut(BaseModel):
     id: int
-    kind: str
+    kind: str = Field(description="the material key it was taken for (id_card), or a certificate's name; a code, not for display")
+    name: str | None = Field(description="what to call it: the catalog's material name (居民身份证) or the certificate's; null if unknown")
+    created_at: datetime
     width: int
     height: int
     size_bytes: int
@@ -75,11 +77,13 @@ class MaterialList(BaseModel):
     items: list[MaterialOut]
 
 
-def _out(material: Material, *, english: bool, reused: bool = False) -> MaterialOut:
+def _out(material: Material, *, name: str | None, english: bool, reused: bool = False) -> MaterialOut:
     hints = materials.HINTS_EN if english else materials.HINTS_ZH
     return MaterialOut(
         id=material.id,
         kind=material.kind,
+        name=name,
+        created_at=material.created_at,
         width=material.width,
         height=material.height,
         size_bytes=material.size_bytes,
@@ -124,7 +128,8 @@ async def upload(request: Request, *, session: SessionInfo):
         material, created = await materials.upload(session=session, file=upload_file.file, kind=checked.kind, expires_on=checked.expires_on)
     finally:
         await form.close()  # removes the spooled temporary file
-    body = _out(material, english=wants_english(request.headers.get("accept-language")), reused=not created)
+    name = (await materials.names([material]))[material.id]
+    body = _out(material, name=name, english=wants_english(request.headers.get("accept-language")), reused=not created)
     return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
 
 
@@ -137,7 +142,9 @@ async def upload(request: Request, *, session: SessionInfo):
 )
 async def my_materials(request: Request, *, session: SessionInfo) -> MaterialList:
     english = wants_english(request.headers.get("accept-language"))
-    return MaterialList(items=[_out(m, english=english) for m in await materials.library(session=session)])
+    items = await materials.library(session=session)
+    names = await materials.names(items)
+    return MaterialList(items=[_out(m, name=names[m.id], english=english) for m in items])
 
 
 async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> Response:

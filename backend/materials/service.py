@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
+from backend.catalog import service as catalog
 from backend.kit import audit, errors
 from backend.kit.images import ImageRejected, Processed, process
 from backend.kit.resources import current
@@ -166,6 +167,20 @@ async def library(*, session: SessionInfo, kind: str | None = None, min_trust: i
     if kind:
         query = query.filter(kind=kind)
     return [m for m in await query.order_by("-id").limit(200) if m.expires_on is None or m.expires_on >= today]
+
+
+async def names(items: list[Material]) -> dict[int, str | None]:
+    """What to call each material: the catalog's name of its key (居民身份证), a certificate's own name.
+
+    None when the photo was not taken for a known material (the reader shows a plain "照片").
+    """
+    catalog_names = await catalog.material_names()
+    return {m.id: m.kind if m.trust_level == 3 and m.kind else catalog_names.get(m.kind) for m in items}
+
+
+async def by_ids(ids: list[int]) -> dict[int, Material]:
+    """Materials by id in one query (for showing a case's slots)."""
+    return {m.id: m for m in await Material.filter(id__in=ids)} if ids else {}
 
 
 async def owned(*, session: SessionInfo, material_id: int) -> Material:

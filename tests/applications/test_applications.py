@@ -149,7 +149,8 @@ async def test_one_time_correction_then_resubmit_then_approval(client, resident,
     r = await client.post(f"{staff}/request-correction", json={"items": items}, headers=approver)
     assert r.status_code == 200 and r.json()["status"] == "correction_requested"
     mine = (await client.get(f"{API}/{case['id']}", headers=resident)).json()
-    assert mine["corrections"] == items
+    labels = {"premises": "经营场所使用证明", "business_scope": "经营范围"}  # what each reason is about, by name
+    assert mine["corrections"] == [i | {"label": labels[i["item"]]} for i in items]
     form = VALID_FORM | {"business_scope": "小吃、饮品零售"}
     assert (await client.put(f"{API}/{case['id']}/form", json={"form": form}, headers=resident)).status_code == 200
     r = await client.post(f"{API}/{case['id']}/submit", headers=resident | key())
@@ -269,7 +270,7 @@ async def test_a_library_photo_is_reused_and_counted(client, resident):
     assert first["materials"][0]["reused"] is False
     second = await draft(client, resident)
     attached = await attach_id_card(client, resident, second["id"], material_id=reused_id)
-    assert attached["materials"] == [{"key": "id_card", "material_id": reused_id, "reused": True}]
+    assert [(m["key"], m["material_id"], m["reused"]) for m in attached["materials"]] == [("id_card", reused_id, True)]
 
 
 async def test_someone_elses_material_cannot_be_attached(client, resident, sms):
@@ -343,7 +344,7 @@ async def test_certificate_is_issued_verifiable_and_offered_for_reuse(client, re
     assert (await client.get("/api/v1/certificates/AAAAAAAAAAAA")).status_code == 404
     library = (await client.get("/api/v1/materials", headers=resident)).json()["items"]
     issued = next(m for m in library if m["trust_level"] == 3)
-    assert issued["kind"] == "营业执照"
+    assert issued["kind"] == issued["name"] == "营业执照"
     again = await client.post(f"/api/v1/staff/applications/{case['id']}/issue-certificate", json={"name": "营业执照"}, headers=approver)
     assert again.status_code == 409
 

@@ -26,6 +26,7 @@ async def test_every_personal_answer_a_resident_gets_is_no_store(client, residen
         f"/api/v1/materials/{material}/file",
         f"/api/v1/materials/{material}/thumbnail",
         f"{API}/{case['id']}/materials/{material}/file",
+        f"{API}/{case['id']}/materials/{material}/thumbnail",
         f"{API}/{case['id']}/qr.svg",
         f"{API}/{case['id']}/qr.png",
     ]

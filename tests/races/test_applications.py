@@ -9,6 +9,7 @@ from backend.kit.models import IdempotencyRecord, WorkflowEvent
 from backend.materials.models import Material
 from tests.applications.conftest import VALID_FORM, YYZZ
 from tests.applications.test_applications import attach_id_card
+from tests.photos import photo
 from tests.races.conftest import N, assert_no_5xx, assert_one_winner, outcome, race, race_with_inserts_held
 
 API = "/api/v1/applications"
@@ -93,6 +94,31 @@ async def test_fifty_attaches_of_one_material_make_one_attachment(client, reside
     assert_no_5xx(answers)
     assert all(r.status_code == 200 for r in answers), outcome(answers)
     assert await AttachedMaterial.filter(application_id=case["id"]).count() == 1
+
+
+async def test_fifty_retakes_into_one_slot_at_once_leave_one_current_photo(client, resident, settings):
+    case = await _start(client, resident)
+    taken = []
+    for shade in range(5):  # five different photos, each attached ten times at once
+        up = await client.post(
+            "/api/v1/materials",
+            headers=resident,
+            files={"file": ("p.jpg", photo(1200, 900, color=(150 + 20 * shade, 180, 170)), "image/jpeg")},
+            data={"kind": "id_card"},
+        )
+        taken.append(up.json()["id"])
+    answers = await race_with_inserts_held(
+        settings,
+        "application_material",
+        (client.put(f"{API}/{case['id']}/materials/id_card", json={"material_id": taken[i % 5]}, headers=resident) for i in range(N)),
+    )
+    assert_no_5xx(answers)
+    assert all(r.status_code == 200 for r in answers), outcome(answers)
+    assert all(len(r.json()["materials"]) == 1 for r in answers)  # no answer ever showed two photos in the slot
+    (slot,) = await AttachedMaterial.filter(application_id=case["id"])
+    assert slot.material_id in taken
+    shown = (await client.get(f"{API}/{case['id']}", headers=resident)).json()["materials"]
+    assert [m["material_id"] for m in shown] == [slot.material_id]
 
 
 async def test_fifty_clerks_accepting_one_case_accept_it_once(client, resident, approver):

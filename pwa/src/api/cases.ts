@@ -2,7 +2,19 @@
 import { api, isProblem, newIdempotencyKey, ProblemError } from './client'
 
 export interface TimelineItem { at: string; action: string; status: string; text: string; note: string }
-export interface Attached { key: string; material_id: number; reused: boolean }
+export interface QualityHint { code: string; message: string }
+/** The current material of one slot of a case (one per material key; a retake replaces it). */
+export interface Attached {
+  key: string
+  material_id: number
+  reused: boolean
+  attached_at: string
+  warnings: QualityHint[]
+  file_url: string
+  thumbnail_url: string
+}
+/** One item of a correction request: the field or material (item, label) and the clerk's reason. */
+export interface Correction { item: string; label: string; reason: string }
 export interface Case {
   id: number
   tracking_no: string | null
@@ -10,7 +22,9 @@ export interface Case {
   service_name: string
   status: string
   form: Record<string, unknown>
-  corrections: { item: string; reason: string }[]
+  /** The resident may still change the form and materials (a draft, or corrections asked). */
+  editable: boolean
+  corrections: Correction[]
   submitted_at: string | null
   due_date: string | null
   on_time: boolean | null
@@ -21,11 +35,14 @@ export interface Case {
 export interface Material {
   id: number
   kind: string
+  /** The catalog's name of the material (居民身份证) or the certificate's; null for a plain photo. */
+  name: string | null
+  created_at: string
   width: number
   height: number
   trust_level: number
   expires_on: string | null
-  warnings: { code: string; message: string }[]
+  warnings: QualityHint[]
   reused: boolean
   file_url: string
   thumbnail_url: string
@@ -38,6 +55,8 @@ export const cases = {
   mine: () => api.get<{ items: Case[] }>('/applications'),
   saveForm: (id: number, form: Record<string, unknown>) => api.put<Case>(`/applications/${id}/form`, { form }),
   attach: (id: number, key: string, material_id: number) => api.put<Case>(`/applications/${id}/materials/${key}`, { material_id }),
+  /** Take the material out of its slot (it stays in the library); a slot refilled since is left alone. */
+  detach: (id: number, key: string, material_id: number) => api.delete<Case>(`/applications/${id}/materials/${key}/${material_id}`),
   submit: (id: number, key: string) => api.post<Case>(`/applications/${id}/submit`, undefined, { idempotencyKey: key }),
   library: () => api.get<{ items: Material[] }>('/materials'),
   newKey: newIdempotencyKey,
