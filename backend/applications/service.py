@@ -378,7 +378,7 @@ async def queue(*, session: SessionInfo, view: str, status: str | None, departme
     补正中 (``waiting``, what the resident is correcting) or 已办结 (``finished``)."""
     await authorize(session, roles=REVIEWERS)
     scopes = [s for r, s in session.roles if r in REVIEWERS]
-    query = Application.exclude(status="draft").filter(tracking_no__isnull=False)  # a draft withdrawn was never a case
+    query = Application.filter(submitted_at__isnull=False)  # drafts, and drafts withdrawn, were never cases
     if "" not in scopes:
         departments = [s.split(":", 1)[1] for s in scopes if s.startswith("department:")]
         items = await catalog.items_of_halls(codes=[s.split(":", 1)[1] for s in scopes if s.startswith("hall:")])
