@@ -153,7 +153,7 @@ try {
   await check('the resident reads 不予受理 and the reason on the case', page, async () => {
     await page.goto(`${BASE_URL}/cases/${caseId}`, { waitUntil: 'networkidle' })
     const timeline = page.getByTestId('case-timeline')
-    await timeline.getByText('不予受理').waitFor()
+    await timeline.getByText('不予受理', { exact: true }).waitFor()
     assert((await timeline.innerText()).includes(REASON), `timeline: ${await timeline.innerText()}`)
   })
 
