@@ -415,6 +415,7 @@ async def reject(*, session: SessionInfo, application_id: int, reason: str) -> A
     application = await _for_staff(session, application_id, REVIEWERS)
     if application.status == "accepted":  # after 受理 only a decider may refuse
         await _authorize_for(session, application, DECIDERS)
+    APPLICATION.require(application, "reject")  # a finished case answers 409 whatever the reason says
     if len(reason.strip()) < 2:
         raise ReasonRequired(decision=notices.REFUSAL.get(application.status, "不予受理"))
     return await transition(APPLICATION, application, action="reject", by=session.official, note=reason.strip())

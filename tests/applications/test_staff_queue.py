@@ -127,3 +127,12 @@ async def test_finished_cases_leave_the_todo_tab_for_the_finished_one(client, re
     assert sorted(await queue(client, approver, "finished")) == sorted([approved["id"], refused["id"], withdrawn["id"]])
     r = await client.get(STAFF, params={"view": "everything"}, headers=approver)
     assert r.status_code == 422
+
+
+async def test_a_finished_case_cannot_be_refused_reason_or_not(client, resident, approver):
+    case = await submitted(client, resident)
+    await client.post(f"{STAFF}/{case['id']}/accept", json={}, headers=approver)
+    await client.post(f"{STAFF}/{case['id']}/approve", json={}, headers=approver)
+    for body in ({}, {"reason": "不符合条件"}):
+        r = await client.post(f"{STAFF}/{case['id']}/reject", json=body, headers=approver)
+        assert r.status_code == 409 and r.json()["code"] == "workflow.illegal_transition"
