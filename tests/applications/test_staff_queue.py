@@ -135,4 +135,4 @@ async def test_a_finished_case_cannot_be_refused_reason_or_not(client, resident,
     await client.post(f"{STAFF}/{case['id']}/approve", json={}, headers=approver)
     for body in ({}, {"reason": "不符合条件"}):
         r = await client.post(f"{STAFF}/{case['id']}/reject", json=body, headers=approver)
-        assert r.status_code == 409 and r.json()["code"] == "workflow.illegal_transition"
+        assert r.status_code == 409 and r.json()["code"] == "application.illegal_transition"
