@@ -111,7 +111,7 @@ export default {
   staff: {
     login: {
       title: 'Staff sign-in', phone: 'Phone', phonePlaceholder: 'Your registered 11-digit mobile number', password: 'Password',
-      passwordPlaceholder: 'Your password', code: 'SMS code', codePlaceholder: 'The 6-digit code sent to your phone',
+      passwordPlaceholder: 'Your password', code: 'Code', codePlaceholder: '6-digit SMS code',
       next: 'Next', submit: 'Sign in', sent: 'A code was sent to your phone', resend: 'Send again', resendIn: 'Send again in {seconds} s',
       phoneInvalid: 'Enter an 11-digit mobile number', passwordMissing: 'Enter your password', codeInvalid: 'Enter the 6-digit code',
       changePhone: 'Use another account',

@@ -111,7 +111,7 @@ export default {
   staff: {
     login: {
       title: '工作人员登录', phone: '手机号', phonePlaceholder: '请输入登记的 11 位手机号', password: '密码',
-      passwordPlaceholder: '请输入登录密码', code: '短信验证码', codePlaceholder: '请输入 6 位短信验证码',
+      passwordPlaceholder: '请输入登录密码', code: '验证码', codePlaceholder: '6 位短信验证码',
       next: '下一步', submit: '登录', sent: '验证码已发送到您的手机', resend: '重新发送', resendIn: '{seconds} 秒后重发',
       phoneInvalid: '请输入正确的 11 位手机号', passwordMissing: '请输入密码', codeInvalid: '请输入 6 位数字验证码',
       changePhone: '换个账号',
