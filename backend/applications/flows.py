@@ -14,6 +14,7 @@ from tortoise.expressions import F
 
 from backend.applications import notices
 from backend.applications.models import Application
+from backend.applications.notices import REFUSAL
 from backend.kit.workdays import add_working_days, working_days_between
 from backend.kit.workflow import Step, StepContext, Workflow
 
@@ -29,6 +30,12 @@ LABELS = {
     "withdrawn": "已撤回",
 }
 EDITABLE = ("draft", "correction_requested")
+# The staff queue's tabs: what waits for a clerk (待办), what waits for the resident (补正中), and
+# what is finished (已办结: decided, issued, collected or withdrawn after submission).
+TODO = ("submitted", "accepted")
+WAITING = ("correction_requested",)
+FINISHED = ("approved", "certificate_issued", "collected", "rejected", "withdrawn")
+QUEUE_VIEWS = {"todo": TODO, "waiting": WAITING, "finished": FINISHED}
 OPEN = ("submitted", "correction_requested", "accepted", "approved", "certificate_issued", "rejected", "collected")
 
 
@@ -99,6 +106,13 @@ APPLICATION: Workflow[Application] = Workflow(
     on_event=notices.tell_resident,
 )
 TIMELINE_TEXT = {s.action: s.timeline for s in STEPS if s.recorded}
+
+
+def timeline_text(action: str, status_from: str | None) -> str:
+    """What the timeline says for a step; a refusal says which refusal it was."""
+    if action == "reject" and status_from in REFUSAL:
+        return REFUSAL[status_from]
+    return TIMELINE_TEXT.get(action, action)
 
 
 def due_date(start: date, promised_days: int) -> date:

@@ -21,12 +21,15 @@ class Notice:
     body: str  # may use {no}, {due}, {note}
 
 
+# The one ``reject`` step reads by where it starts: before 受理 it is 不予受理, after it 不予许可.
+REFUSAL = {"submitted": "不予受理", "accepted": "不予许可"}
+
 NOTICES: dict[str, Notice] = {
     "submit": Notice("case.submitted", "已提交：{service}", "受理号 {no}。工作人员审核后会马上告诉您结果。"),
     "resubmit": Notice("case.resubmitted", "已重新提交：{service}", "补正的材料已收到，受理号 {no}。"),
     "accept": Notice("case.accepted", "已受理：{service}", "受理号 {no}，承诺 {due} 前办结。{note}"),
     "request_correction": Notice("case.correction_requested", "需要补正材料：{service}", "请按提示一次补齐后重新提交：{note}"),
-    "reject": Notice("case.rejected", "未通过：{service}", "原因：{note}。如有疑问可拨打大厅电话咨询。"),
+    "reject": Notice("case.rejected", "{refusal}：{service}", "理由：{note}。如有疑问可拨打大厅电话咨询。"),
     "approve": Notice("case.approved", "审批通过：{service}", "受理号 {no} 已办结，证照制作好后会再通知您。{note}"),
     "issue_certificate": Notice(
         "certificate.ready", "证照已办好：{service}", "电子证照已放入您的材料库，可凭受理号 {no} 到大厅领取，或在线申请免费邮寄。"
@@ -49,7 +52,7 @@ async def tell_resident(application: Application, entry: WorkflowEvent) -> None:
         person_id=application.person_id,
         event=notice.event,
         dedupe_key=f"application:{application.id}:event:{entry.id}",
-        title=notice.title.format(service=application.service_name),
+        title=notice.title.format(service=application.service_name, refusal=REFUSAL.get(entry.status_from or "", "未通过")),
         body=body,
         link=f"/cases/{application.id}",
         fields={"reference": application.tracking_no, "subject": application.service_name},

@@ -150,14 +150,14 @@ async def track(request: Request, *, query: TrackQuery) -> TrackOut:
 
 @api.get(
     "/staff/applications",
-    summary="Work queue of the departments I review",
+    summary="Work queue (待办件) of the departments and halls I cover; view=finished for 已办结",
     tags=["staff"],
     query=StaffQueueQuery,
     response=ApplicationList,
     wrappers=[requires(roles=applications.REVIEWERS)],
 )
 async def staff_queue(request: Request, *, query: StaffQueueQuery, session: SessionInfo) -> ApplicationList:
-    cases = await applications.queue(session=session, status=query.status, department=query.department)
+    cases = await applications.queue(session=session, view=query.view, status=query.status, department=query.department)
     return ApplicationList(items=await applications.present_many(cases))
 
 
@@ -193,7 +193,7 @@ async def request_correction(request: Request, *, body: CorrectionRequest, sessi
     tags=["staff"],
     body=Rejection,
     response=ApplicationOut,
-    errors=[applications.ApplicationNotFound, APPLICATION.error],
+    errors=[applications.ApplicationNotFound, applications.ReasonRequired, APPLICATION.error],
     wrappers=[requires(roles=applications.REVIEWERS)],
 )
 async def reject(request: Request, *, body: Rejection, session: SessionInfo) -> ApplicationOut:

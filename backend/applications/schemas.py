@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +35,7 @@ class Decision(_In):
 
 
 class Rejection(_In):
-    reason: str = Field(min_length=2, max_length=500)
+    reason: str = Field("", max_length=500, description="required: 不予受理 / 不予许可 must be explained in writing (422 without it)")
 
 
 class TimelineOut(BaseModel):
@@ -123,7 +123,10 @@ class TrackQuery(_In):
 
 
 class StaffQueueQuery(_In):
-    status: str | None = Field(None, max_length=24)
+    view: Literal["todo", "waiting", "finished"] = Field(
+        "todo", description="todo: waiting for a clerk (submitted, accepted); waiting: with the resident for corrections; finished: 已办结"
+    )
+    status: str | None = Field(None, max_length=24, description="one status instead of the view's")
     department: str | None = Field(None, max_length=32)
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from auth import service as identity
 from auth.errors import Forbidden
@@ -20,8 +21,8 @@ from auth.idnumber import InvalidIdNumber
 from auth.idnumber import normalize as normalize_id_number
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
-from backend.applications import flows, tracking
-from backend.applications.flows import APPLICATION, TIMELINE_TEXT
+from backend.applications import flows, notices, tracking
+from backend.applications.flows import APPLICATION
 from backend.applications.models import Application, AttachedMaterial, Certificate
 from backend.applications.schemas import ApplicationOut, AttachedOut, CorrectionItem, CorrectionOut, QualityHint, TimelineOut
 from backend.catalog import eligibility
@@ -248,7 +249,8 @@ async def _for_reader(session: SessionInfo, application_id: int) -> Application:
         raise ApplicationNotFound()
     if application.person_id == session.person_id:
         return application
-    if any(session.has_role(r, f"department:{application.department_id}") for r in REVIEWERS) and session.mfa:
+    scopes = await _scopes_covering(application) if session.is_staff else []
+    if session.mfa and any(session.has_role(r, s) for r in REVIEWERS for s in scopes):
         return application
     raise ApplicationNotFound()
 
@@ -452,30 +454,51 @@ async def attached_file(*, session: SessionInfo, application_id: int, material_i
 # ---- the staff side -------------------------------------------------------------------------
 
 
+class ReasonRequired(errors.Invalid, code="application.reason_required"):
+    zh = "请写明理由|{decision}须书面说明理由，申请人会看到这段话。"
+    en = "A reason is required|{decision} needs a written reason; the applicant reads it."
+
+
+async def _scopes_covering(application: Application) -> list[str]:
+    """The staff scopes that reach this case: its department, and every hall that takes its item."""
+    halls = await catalog.halls_handling(service_code=application.service_code)
+    return [f"department:{application.department_id}", *(f"hall:{h}" for h in halls)]
+
+
+async def _authorize_for(session: SessionInfo, application: Application, roles: tuple[str, ...]) -> None:
+    scopes = await _scopes_covering(application)
+    # authorize() checks one scope: the one this person holds if any, else the department's (denied and audited).
+    held = next((s for s in scopes if any(session.has_role(r, s) for r in roles)), scopes[0])
+    await authorize(session, roles=roles, scope=held, action=f"application:{application.id}")
+
+
 async def _for_staff(session: SessionInfo, application_id: int, roles: tuple[str, ...]) -> Application:
-    """The case for a reviewer of its department; another department's case is 404 like a missing one."""
+    """The case for a reviewer whose department or hall covers it; any other case is 404 like a missing one."""
     application = await Application.get_or_none(id=application_id)
     if application is None:
         raise ApplicationNotFound()
     try:
-        await authorize(session, roles=roles, scope=f"department:{application.department_id}", action=f"application:{application_id}")
+        await _authorize_for(session, application, roles)
     except Forbidden:  # the denial is audited; the answer must not tell the clerk the case exists
         raise ApplicationNotFound() from None
     return application
 
 
-async def queue(*, session: SessionInfo, status: str | None, department: str | None) -> list[Application]:
-    """Cases of the departments this reviewer covers (all for a global role)."""
+async def queue(*, session: SessionInfo, view: str, status: str | None, department: str | None) -> list[Application]:
+    """Cases this reviewer covers (all for a global role), by tab: 待办 (``todo``, what needs a clerk),
+    补正中 (``waiting``, what the resident is correcting) or 已办结 (``finished``)."""
     await authorize(session, roles=REVIEWERS)
     scopes = [s for r, s in session.roles if r in REVIEWERS]
-    query = Application.exclude(status="draft")
+    query = Application.filter(submitted_at__isnull=False)  # drafts, and drafts withdrawn, were never cases
     if "" not in scopes:
-        query = query.filter(department_id__in=[s.split(":", 1)[1] for s in scopes if s.startswith("department:")])
+        departments = [s.split(":", 1)[1] for s in scopes if s.startswith("department:")]
+        items = await catalog.items_of_halls(codes=[s.split(":", 1)[1] for s in scopes if s.startswith("hall:")])
+        query = query.filter(Q(department_id__in=departments) | Q(service_code__in=sorted(items)))
     if department:
         query = query.filter(department_id=department)
-    if status:
-        query = query.filter(status=status)
-    return await query.order_by("due_date", "id").limit(200)
+    query = query.filter(status=status) if status else query.filter(status__in=flows.QUEUE_VIEWS[view])
+    order = ("-completed_at", "-id") if view == "finished" else ("due_date", "id")
+    return await query.order_by(*order).limit(200)
 
 
 async def accept(*, session: SessionInfo, application_id: int, note: str) -> Application:
@@ -499,10 +522,14 @@ async def request_correction(*, session: SessionInfo, application_id: int, items
 
 
 async def reject(*, session: SessionInfo, application_id: int, reason: str) -> Application:
+    """不予受理 (before 受理) or 不予许可 (after it, deciders only), always with a written reason."""
     application = await _for_staff(session, application_id, REVIEWERS)
     if application.status == "accepted":  # after 受理 only a decider may refuse
-        await authorize(session, roles=DECIDERS, scope=f"department:{application.department_id}")
-    return await transition(APPLICATION, application, action="reject", by=session.official, note=reason)
+        await _authorize_for(session, application, DECIDERS)
+    APPLICATION.require(application, "reject")  # a finished case answers 409 whatever the reason says
+    if len(reason.strip()) < 2:
+        raise ReasonRequired(decision=notices.REFUSAL.get(application.status, "不予受理"))
+    return await transition(APPLICATION, application, action="reject", by=session.official, note=reason.strip())
 
 
 async def approve(*, session: SessionInfo, application_id: int, note: str) -> Application:
@@ -621,7 +648,8 @@ async def tracking_qr(*, session: SessionInfo, application_id: int, base_url: st
 
 def _timeline(events: list) -> list[TimelineOut]:
     return [
-        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=TIMELINE_TEXT.get(e.action, e.action), note=e.note) for e in events
+        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=flows.timeline_text(e.action, e.status_from), note=e.note)
+        for e in events
     ]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from auth import service as identity
 from auth.errors import TooManyRequests
-from backend.applications.flows import APPLICATION, TIMELINE_TEXT
+from backend.applications.flows import APPLICATION, timeline_text
 from backend.applications.models import Application
 from backend.applications.schemas import TrackOut, TrackStep
 from backend.kit import errors
@@ -103,5 +103,5 @@ async def track(*, tracking_no: str, phone_last4: str, network: str) -> TrackOut
         service_name=application.service_name,
         status=application.status,
         due_date=application.due_date,
-        timeline=[TrackStep(at=e.at, status=e.status_to, text=TIMELINE_TEXT.get(e.action, "")) for e in steps],
+        timeline=[TrackStep(at=e.at, status=e.status_to, text=timeline_text(e.action, e.status_from)) for e in steps],
     )

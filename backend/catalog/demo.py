@@ -779,10 +779,20 @@ ITEMS = [
 ]
 
 
+# 城关镇便民服务中心 takes the township-level items; the county centre takes every item.
+TOWNSHIP_DEPARTMENTS = ("rsj", "ybj", "mzj", "cl", "wjw", "nyj", "tyjr")
+HALLS = (
+    ("1", "城关镇便民服务中心", "城关镇人民路1号", [i["code"] for i in ITEMS if i["department"] in TOWNSHIP_DEPARTMENTS]),
+    ("2", "县政务服务中心", "县府大道88号", [i["code"] for i in ITEMS]),
+)
+
+
 async def seed() -> dict[str, int]:
     for sort, (code, name) in enumerate(DEPARTMENTS):
         await catalog.ensure_department(code=code, name=name, sort=sort)
     changed = 0
     for data in ITEMS:
         changed += await catalog.save_item(item=ServiceItemIn.model_validate(data), actor="seed-demo")
-    return {"departments": len(DEPARTMENTS), "items": len(ITEMS), "items_changed": changed}
+    for code, name, address, items in HALLS:
+        await catalog.save_hall(code=code, name=name, address=address, items=items, actor="seed-demo")
+    return {"departments": len(DEPARTMENTS), "items": len(ITEMS), "items_changed": changed, "halls": len(HALLS)}

@@ -59,3 +59,19 @@ class ServiceItem(Model):
 
     class Meta:
         table = "catalog_service_item"
+
+
+class Hall(Model):
+    """A service hall (政务服务大厅 / 便民服务中心) and the items its windows take.
+
+    Staff scoped ``hall:<code>`` review the cases of exactly these items; ``department:<code>``
+    scopes cover a department's items wherever they are handled.
+    """
+
+    code = fields.CharField(max_length=48, primary_key=True)
+    name = fields.CharField(max_length=64)
+    address = fields.CharField(max_length=200, default="")
+    items: fields.JSONField[list[str]] = fields.JSONField(default=list)  # service item codes
+
+    class Meta:
+        table = "catalog_hall"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import cast
 
 from pypinyin import Style, lazy_pinyin
 from tortoise.exceptions import IntegrityError
 
-from backend.catalog.models import Department, ServiceItem
+from backend.catalog.models import Department, Hall, ServiceItem
 from backend.catalog.schemas import DepartmentList, DepartmentOut, SearchQuery, ServiceGuide, ServiceItemIn, ServicePage, ServiceSummary
 from backend.kit import audit, errors
 from backend.kit.errors import BrokerUnavailable
@@ -228,6 +229,35 @@ async def save_item(*, item: ServiceItemIn, actor: str) -> bool:
         )
     await changed()
     return True
+
+
+async def save_hall(*, code: str, name: str, address: str, items: list[str], actor: str) -> bool:
+    """Create or replace a hall and the items it handles; returns True when something changed."""
+    unknown = sorted(set(items) - set(await ServiceItem.filter(code__in=items).values_list("code", flat=True)))
+    if unknown:
+        raise ServiceNotFound(code=unknown[0][:32])
+    values = {"name": name, "address": address, "items": sorted(set(items))}
+    async with transaction():
+        existing = await Hall.get_or_none(code=code)
+        if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
+            return False
+        await Hall.update_or_create(code=code, defaults=values)
+        await audit.record(actor=actor, action="catalog.hall_saved", object_type="hall", object_id=code, detail={"items": len(items)})
+    return True
+
+
+async def items_of_halls(*, codes: list[str]) -> set[str]:
+    """The service items the windows of these halls take (a ``hall:`` scope covers their cases)."""
+    if not codes:
+        return set()
+    # values_list(flat=True) gives the values; tortoise types them as tuples
+    lists = cast(list[list[str]], await Hall.filter(code__in=codes).values_list("items", flat=True))
+    return {code for items in lists for code in items}
+
+
+async def halls_handling(*, service_code: str) -> list[str]:
+    """The codes of the halls whose windows take this item."""
+    return [h.code for h in await Hall.all() if service_code in h.items]
 
 
 def reset_process_cache() -> None:

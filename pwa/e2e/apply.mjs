@@ -56,14 +56,15 @@ try {
   await check('the clerk logs in with password and SMS code and asks once for a correction', desk, async () => {
     await clerkSignsIn(desk, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: STAFF_PHONE, password: STAFF_PASSWORD })
     await desk.locator('[data-testid^="staff-case-"]').first().click()
-    const href = await desk.locator('a', { hasText: '查看' }).first().getAttribute('href')
+    const href = await desk.getByTestId('staff-material-id_card').locator('a').first().getAttribute('href')
     const photo = await desk.request.get(BASE_URL + href)
     assert(photo.status() === 200 && photo.headers()['content-type'] === 'image/jpeg', `clerk reads the photo: ${photo.status()}`)
     const stranger = await fetch(BASE_URL + href)
     assert(stranger.status === 401, `anonymous read of the photo: ${stranger.status}`)
     await desk.getByTestId('mark-business_scope').locator('input').fill('经营范围请写完整，如：小吃、饮品零售')
     await desk.getByTestId('staff-correction').click()
-    await desk.getByTestId('staff-status').filter({ hasText: '需要补正' }).waitFor()
+    await desk.locator('.staff-confirm-correction .van-dialog__confirm').click() // the clerk confirms what is sent
+    await desk.getByTestId('staff-status').filter({ hasText: '补正' }).waitFor()
   })
 
   await check('the resident sees every correction at once, fixes it and resubmits', page, async () => {
@@ -78,8 +79,14 @@ try {
   await check('the clerk accepts and approves; the resident sees it done on the timeline', desk, async () => {
     await desk.reload({ waitUntil: 'networkidle' })
     await desk.getByTestId('staff-accept').click()
+    await desk.locator('.staff-confirm-accept .van-dialog__confirm').click()
     await desk.getByTestId('staff-status').filter({ hasText: '已受理' }).waitFor()
     await desk.getByTestId('staff-approve').click()
+    await desk.locator('.staff-confirm-approve .van-dialog__cancel').click() // cancelling decides nothing
+    await desk.locator('.staff-confirm-approve').waitFor({ state: 'hidden' })
+    await desk.getByTestId('staff-status').filter({ hasText: '已受理' }).waitFor()
+    await desk.getByTestId('staff-approve').click()
+    await desk.locator('.staff-confirm-approve .van-dialog__confirm').click()
     await desk.getByTestId('staff-status').filter({ hasText: '已办结' }).waitFor()
     await page.goto(caseUrl, { waitUntil: 'networkidle' })
     await page.getByTestId('case-status').filter({ hasText: '已办结' }).waitFor()

@@ -92,8 +92,10 @@ export async function clerkSignsIn(desk, { baseUrl, gatewayUrl, phone, password 
   await desk.goto(baseUrl + '/staff/login', { waitUntil: 'networkidle' })
   await desk.getByTestId('staff-phone').locator('input').fill(phone)
   await desk.getByTestId('staff-password').locator('input').fill(password)
+  // The fake gateway keeps earlier codes (the seeded demo clerk signs in on both stacks): wait for a new one.
+  const before = (await (await fetch(`${gatewayUrl}/_fake/messages?phone=${phone}`)).json()).filter((m) => m.params && m.params.code).length
   await desk.getByTestId('staff-next').click()
-  await desk.getByTestId('staff-code').locator('input').fill(await latestCode(gatewayUrl, phone))
+  await desk.getByTestId('staff-code').locator('input').fill(await latestCode(gatewayUrl, phone, before))
   await desk.getByTestId('staff-next').click()
   await desk.getByTestId('staff-queue').waitFor()
 }

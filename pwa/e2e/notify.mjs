@@ -180,6 +180,7 @@ try {
     await clerkSignsIn(desk, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: STAFF_PHONE, password: STAFF_PASSWORD })
     await desk.getByTestId(`staff-case-${caseId}`).click()
     await desk.getByTestId('staff-accept').click()
+    await desk.locator('.staff-confirm-accept .van-dialog__confirm').click()
     await desk.getByTestId('staff-status').filter({ hasText: '已受理' }).waitFor()
   })
 

@@ -13,9 +13,10 @@ export const router = createRouter({
     { path: '/cases/:id', name: 'case', component: () => import('./views/resident/CaseView.vue'), props: true },
     { path: '/track/:no?', name: 'track', component: () => import('./views/resident/Track.vue'), props: true },
     { path: '/verify/:code', name: 'verify', component: () => import('./views/resident/Verify.vue'), props: true },
-    { path: '/staff', name: 'staff', component: () => import('./views/staff/StaffQueue.vue') },
-    { path: '/staff/login', name: 'staff-login', component: () => import('./views/staff/StaffLogin.vue') },
-    { path: '/staff/cases/:id', name: 'staff-case', component: () => import('./views/staff/StaffCase.vue'), props: true },
+    // Staff screens (meta.staff): no resident tab bar.
+    { path: '/staff', name: 'staff', component: () => import('./views/staff/StaffQueue.vue'), meta: { staff: true } },
+    { path: '/staff/login', name: 'staff-login', component: () => import('./views/staff/StaffLogin.vue'), meta: { staff: true } },
+    { path: '/staff/cases/:id', name: 'staff-case', component: () => import('./views/staff/StaffCase.vue'), props: true, meta: { staff: true } },
     { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },
     { path: '/login', name: 'login', component: () => import('./views/resident/Login.vue') },
     { path: '/me/identity', name: 'identity', component: () => import('./views/resident/Identity.vue') },

@@ -63,9 +63,10 @@ export const cases = {
 }
 
 export const staff = {
-  login: (phone: string, password: string) => api.post('/auth/staff/login', { phone, password }),
+  login: (phone: string, password: string) => api.post<{ sent: boolean; retry_after: number }>('/auth/staff/login', { phone, password }),
   verify: (phone: string, code: string) => api.post('/auth/staff/verify', { phone, code, transport: 'cookie' }),
-  queue: () => api.get<{ items: Case[] }>('/staff/applications'),
+  queue: (view: 'todo' | 'waiting' | 'finished' = 'todo') => api.get<{ items: Case[] }>(`/staff/applications?view=${view}`),
+  me: () => api.get<{ roles: { role: string; scope: string }[] }>('/staff/me'),
   accept: (id: number) => api.post<Case>(`/staff/applications/${id}/accept`, { note: '' }),
   correction: (id: number, items: { item: string; reason: string }[]) => api.post<Case>(`/staff/applications/${id}/request-correction`, { items }),
   approve: (id: number) => api.post<Case>(`/staff/applications/${id}/approve`, { note: '' }),

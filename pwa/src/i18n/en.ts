@@ -165,5 +165,42 @@ export default {
     title: 'Case progress', trackingNo: 'Tracking no. {no}', draft: 'Draft', status: 'Status', due: 'Promised by', corrections: 'To correct: {list}',
     continue: 'Continue', fix: 'Correct it', qrAlt: 'Case QR code', qrHint: 'Scan to see the progress', failed: 'Could not load', retry: 'Retry',
   },
+  staff: {
+    login: {
+      title: 'Staff sign-in', phone: 'Phone', phonePlaceholder: 'Your registered 11-digit mobile number', password: 'Password',
+      passwordPlaceholder: 'Your password', code: 'Code', codePlaceholder: '6-digit SMS code',
+      next: 'Next', submit: 'Sign in', sent: 'A code was sent to your phone', resend: 'Send again', resendIn: 'Send again in {seconds} s',
+      phoneInvalid: 'Enter an 11-digit mobile number', passwordMissing: 'Enter your password', codeInvalid: 'Enter the 6-digit code',
+      changePhone: 'Use another account',
+    },
+    queue: {
+      title: 'To do', todo: 'To do', waiting: 'Correcting', finished: 'Finished', failed: 'Could not load; try again later', retry: 'Retry',
+      empty: { todo: 'Nothing to do; new applications appear here', waiting: 'No case is waiting for corrections', finished: 'No finished cases yet' },
+      due: 'No. {no} · due {due}', noDue: 'not set',
+    },
+    status: {
+      submitted: 'To accept', correction_requested: 'Waiting for corrections', accepted: 'Accepted, to decide', rejected: 'Refused',
+      approved: 'Approved', certificate_issued: 'Certificate issued', collected: 'Collected', delivered: 'Delivered', withdrawn: 'Withdrawn',
+      draft: 'Draft', unknown: 'In progress',
+    },
+    case: {
+      title: 'Review', form: 'Application form', formHint: 'Write the reason under every item to correct; they are sent at once', materials: 'Materials',
+      markPlaceholder: 'Reason, if it needs correcting', view: 'View no. {n}', none: 'Not provided', empty: '—',
+      accept: 'Accept', correction: 'Ask for corrections', refuse: 'Refuse to accept', approve: 'Approve', deny: 'Refuse',
+      done: 'Done', failed: 'Something went wrong; try again later', markFirst: 'Write the reason under each item to correct',
+      cancel: 'Cancel', back: 'Back to the queue',
+      confirm: {
+        accept: { title: 'Accept this application?', body: 'The deadline starts now and the applicant is told; corrections can no longer be asked for.', ok: 'Accept' },
+        correction: { title: 'Ask for corrections?', body: 'These {n} items go to the applicant at once, the case returns to them and the clock stops:\n{items}', ok: 'Send' },
+        approve: { title: 'Approve?', body: 'Approving finishes the case and tells the applicant; it cannot be undone.', ok: 'Approve' },
+      },
+      reason: {
+        refuseTitle: 'Refuse to accept', denyTitle: 'Refuse the permit', label: 'Reason', ok: 'Confirm', required: 'Write the reason (2 characters or more)',
+        refuseHint: 'This finishes the case; the applicant reads the reason as written; it cannot be undone.',
+        denyHint: 'This finishes the case; the applicant reads the reason as written; it cannot be undone.',
+        placeholder: 'The grounds and the reason, as the applicant will read them',
+      },
+    },
+  },
   errors: { offline: 'Network connection failed, check your network and retry', unknown: 'Something went wrong, please retry' },
 }

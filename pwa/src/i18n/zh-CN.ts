@@ -165,5 +165,40 @@ export default {
     title: '办件进度', trackingNo: '办件编号 {no}', draft: '草稿', status: '当前状态', due: '承诺办结日期', corrections: '需要补正：{list}',
     continue: '继续填写', fix: '去补正', qrAlt: '办件二维码', qrHint: '扫码查看进度', failed: '加载失败', retry: '重试',
   },
+  staff: {
+    login: {
+      title: '工作人员登录', phone: '手机号', phonePlaceholder: '请输入登记的 11 位手机号', password: '密码',
+      passwordPlaceholder: '请输入登录密码', code: '验证码', codePlaceholder: '6 位短信验证码',
+      next: '下一步', submit: '登录', sent: '验证码已发送到您的手机', resend: '重新发送', resendIn: '{seconds} 秒后重发',
+      phoneInvalid: '请输入正确的 11 位手机号', passwordMissing: '请输入密码', codeInvalid: '请输入 6 位数字验证码',
+      changePhone: '换个账号',
+    },
+    queue: {
+      title: '待办件', todo: '待办', waiting: '补正中', finished: '已办结', failed: '加载失败，请稍后重试', retry: '重试',
+      empty: { todo: '没有待办件，新的申请会出现在这里', waiting: '没有等待群众补正的办件', finished: '还没有已办结的办件' },
+      due: '受理号 {no} · 期限 {due}', noDue: '未定',
+    },
+    status: {
+      submitted: '待受理', correction_requested: '等待群众补正', accepted: '已受理，待审批', rejected: '未通过', approved: '已办结（通过）',
+      certificate_issued: '已出证', collected: '已领取', delivered: '已寄达', withdrawn: '已撤回', draft: '草稿', unknown: '处理中',
+    },
+    case: {
+      title: '审核办件', form: '申请表', formHint: '需要补正的项目，在下面写明原因，一次性告知', materials: '申请材料',
+      markPlaceholder: '需要补正时，写明原因', view: '查看第 {n} 份', none: '未提供', empty: '—',
+      accept: '受理', correction: '一次性告知补正', refuse: '不予受理', approve: '审批通过', deny: '不予许可',
+      done: '已处理', failed: '出了点问题，请稍后重试', markFirst: '请在需要补正的项目下写明原因',
+      cancel: '取消', back: '返回待办件',
+      confirm: {
+        accept: { title: '确认受理？', body: '受理后开始计算办理时限，申请人会收到“已受理”通知；受理后不能再要求补正。', ok: '确认受理' },
+        correction: { title: '一次性告知补正？', body: '将以下 {n} 项一次性告知申请人，办件退回给申请人修改，补正期间暂停计时：\n{items}', ok: '发送补正告知' },
+        approve: { title: '确认审批通过？', body: '审批通过即办结，申请人会收到通知，此决定不能撤销。', ok: '确认通过' },
+      },
+      reason: {
+        refuseTitle: '不予受理', denyTitle: '不予许可', label: '理由', ok: '确认', required: '请写明理由（至少 2 个字）',
+        refuseHint: '不予受理即办结，理由会原样告知申请人，决定不能撤销。', denyHint: '不予许可即办结，理由会原样告知申请人，决定不能撤销。',
+        placeholder: '写明依据和原因，申请人会看到这段话',
+      },
+    },
+  },
   errors: { offline: '网络连接失败，请检查网络后重试', unknown: '出了点问题，请稍后重试' },
 }
