@@ -19,7 +19,8 @@ def test_every_screen_passes_axe_touch_targets_and_text_fit_in_both_text_sizes(s
     suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
     staff_phone, password = "1350006100" + suffix, "clerk-password-2026"
     subprocess.run(
-        [YIWANG, "createuser", "--role", "staff", "--scope", "department:scjg", "--name", "钱窗口", "--phone", staff_phone, "--password-stdin"],
+        [YIWANG, "createuser", "--role", "staff", "--scope", "department:scjg", "--name", "钱窗口", "--phone", staff_phone]
+        + ["--password-stdin"],
         env=stack.env,
         cwd=ROOT,
         input=password + "\n",

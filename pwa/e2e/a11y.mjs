@@ -94,9 +94,16 @@ function measure(min) {
       small.push(`${name(el)} ${Math.round(r.width)}×${Math.round(r.height)}, covered by ${top ? name(top) : 'nothing'}`)
       continue
     }
-    const w = reach(el, cx, cy, -1, 0) + reach(el, cx, cy, 1, 0) + 1
-    const h = reach(el, cx, cy, 0, -1) + reach(el, cx, cy, 0, 1) + 1
-    if (w < min || h < min) small.push(`${name(el)} box ${Math.round(r.width)}×${Math.round(r.height)}, hit area ${w}×${h}`)
+    const ways = [[-1, 0], [1, 0], [0, -1], [0, 1]].map(([dx, dy]) => [dx, dy, reach(el, cx, cy, dx, dy)])
+    const w = ways[0][2] + ways[1][2] + 1
+    const h = ways[2][2] + ways[3][2] + 1
+    if (w < min || h < min) {
+      // Say what a finger meets first where the area ends short (outside the box, or something on top).
+      const [dx, dy, d] = ways.find(([, , d]) => d < min / 2 - 1) ?? ways[0]
+      const [x, y] = [cx + dx * (d + 1), cy + dy * (d + 1)]
+      const edge = x < 0 || y < 0 || x >= innerWidth || y >= innerHeight ? 'the screen edge' : name(document.elementFromPoint(x, y) ?? document.body)
+      small.push(`${name(el)} box ${Math.round(r.width)}×${Math.round(r.height)}, hit area ${w}×${h} (then ${edge})`)
+    }
   }
   window.scrollTo(0, 0)
   const overflow = []
@@ -104,6 +111,19 @@ function measure(min) {
     if (!visible(el)) continue
     if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
       overflow.push(`${name(el)} content ${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight}`)
+      continue
+    }
+    // …nor is a tag or badge cut off by a box around it that hides what spills (e.g. a cell's value).
+    if (!el.matches('.van-tag, .van-badge')) continue
+    const r = el.getBoundingClientRect()
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      const s = getComputedStyle(box)
+      if (s.overflowX === 'visible' && s.overflowY === 'visible') continue
+      const b = box.getBoundingClientRect()
+      if (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - 1 || r.bottom > b.bottom + 1) {
+        overflow.push(`${name(el)} ${Math.round(r.width)}×${Math.round(r.height)} cut off by ${name(box)}`)
+      }
+      break
     }
   }
   return { small: [...new Set(small)], overflow }
@@ -275,7 +295,12 @@ try {
     const desk = await browser()
     try {
       await check(`${role} signs in`, desk.page, async () => {
-        await clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password })
+        const signIn = () => clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password })
+        // Once more if the code was slow to come on a loaded machine (the harness waits 8 s for it).
+        await signIn().catch((err) => {
+          console.log(`# ${role} sign-in, second try after: ${String(err).split('\n')[0]}`)
+          return signIn()
+        })
       })
       await auditAll(desk.page, role, staffScreens)
     } finally {
