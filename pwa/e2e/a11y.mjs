@@ -11,7 +11,7 @@
 // optionally what to do before measuring, e.g. open a sheet).
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
 
 const env = process.env
 const { BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, VISITOR_PHONE, VISITOR_PHONE_LARGE, STAFF_PHONE, STAFF_PASSWORD, PHOTO_PATH } = env
@@ -231,6 +231,13 @@ const residentScreens = [
   },
   { name: 'case (submitted)', path: () => `/cases/${ids.submitted}`, ready: 'case-status' },
   { name: 'identity', path: '/me/identity', ready: 'identity-page' },
+  {
+    name: 'identity, 17 digits in (X key)', path: '/me/identity', ready: 'identity-id-number',
+    before: async (page) => {
+      await page.getByTestId('identity-id-number').locator('input').fill('33010619800101003')
+      await page.getByTestId('id-number-x').waitFor()
+    },
+  },
   { name: 'security', path: '/me/security', ready: 'security-page' },
   { name: 'notification settings', path: '/me/notifications', ready: 'prefs-page' },
   { name: 'inbox', path: '/inbox', ready: 'inbox-page' },
@@ -277,6 +284,19 @@ try {
       Object.assign(ids, await makeCases(resident.page))
     })
     await auditAll(resident.page, 'resident', residentScreens)
+    await check('the ID number takes the number pad, digits and X only, at most 18, with an X key after 17 digits', resident.page, async () => {
+      const page = resident.page
+      await page.goto(BASE_URL + '/me/identity', { waitUntil: 'networkidle' })
+      const input = page.getByTestId('identity-id-number').locator('input')
+      assert((await input.getAttribute('inputmode')) === 'numeric', `inputmode ${await input.getAttribute('inputmode')}`)
+      assert((await input.getAttribute('maxlength')) === '18', `maxlength ${await input.getAttribute('maxlength')}`)
+      await input.pressSequentially('3301a06-19800101003x9')
+      assert((await input.inputValue()) === '33010619800101003X', `typed: ${await input.inputValue()}`)
+      assert(!(await page.getByTestId('id-number-x').isVisible()), 'the X key shows with 18 characters in')
+      await input.fill('33010619800101003')
+      await page.getByTestId('id-number-x').click()
+      assert((await input.inputValue()) === '33010619800101003X', `after the X key: ${await input.inputValue()}`)
+    })
   } finally {
     await resident.close()
   }
