@@ -289,8 +289,7 @@ try {
       await page.goto(BASE_URL + '/me/identity', { waitUntil: 'networkidle' })
       const input = page.getByTestId('identity-id-number').locator('input')
       assert((await input.getAttribute('inputmode')) === 'numeric', `inputmode ${await input.getAttribute('inputmode')}`)
-      assert((await input.getAttribute('maxlength')) === '18', `maxlength ${await input.getAttribute('maxlength')}`)
-      await input.pressSequentially('3301a06-19800101003x9')
+      await input.pressSequentially('3301a06-19800101003x99')
       assert((await input.inputValue()) === '33010619800101003X', `typed: ${await input.inputValue()}`)
       assert(!(await page.getByTestId('id-number-x').isVisible()), 'the X key shows with 18 characters in')
       await input.fill('33010619800101003')
@@ -315,12 +314,10 @@ try {
     const desk = await browser()
     try {
       await check(`${role} signs in`, desk.page, async () => {
-        const signIn = () => clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password })
-        // Once more if the code was slow to come on a loaded machine (the harness waits 8 s for it).
-        await signIn().catch((err) => {
-          console.log(`# ${role} sign-in, second try after: ${String(err).split('\n')[0]}`)
-          return signIn()
-        })
+        // The password step does scrypt work: on a loaded machine it may take longer than a click usually waits.
+        desk.page.setDefaultTimeout(30000)
+        await clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password })
+        desk.page.setDefaultTimeout(10000)
       })
       await auditAll(desk.page, role, staffScreens)
     } finally {
