@@ -39,10 +39,11 @@ async function setMode(page, mode) {
   await page.evaluate((on) => localStorage.setItem('yiwang.largeText', on ? '1' : '0'), mode === 'large')
 }
 
-/** Wait until nothing moves (finite animations and transitions done; spinners may go on). */
+/** Wait until nothing moves (finite animations and transitions done, no button busy; list spinners may go on). */
 async function settle(page) {
   await page.waitForLoadState('networkidle')
   await page.waitForFunction(() =>
+    !document.querySelector('.van-button--loading') &&
     document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
   )
 }
