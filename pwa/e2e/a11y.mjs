@@ -243,6 +243,15 @@ const residentScreens = [
   { name: 'notification settings', path: '/me/notifications', ready: 'prefs-page' },
   { name: 'inbox', path: '/inbox', ready: 'inbox-page' },
   {
+    name: 'inbox, all read (settings icon)', path: '/inbox', ready: 'inbox-page',
+    before: async (page) => {
+      const readAll = page.getByTestId('inbox-read-all')
+      await readAll.or(page.getByTestId('inbox-settings')).first().waitFor()
+      if (await readAll.isVisible()) await readAll.click()
+      await page.getByTestId('inbox-settings').waitFor()
+    },
+  },
+  {
     name: 'me, sign-out confirmation', path: '/me', ready: 'me-logout',
     before: async (page) => {
       await page.getByTestId('me-logout').click()
