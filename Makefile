@@ -60,10 +60,14 @@ migrate: install
 seed: install $(SECRETS)
 	@$(WITH_ENV) $(BIN)/yiwang seed-demo
 
-# Debian packages the tests drive: nginx (proxy test), chromium (browser test), redis-server (Redis fault tests own one).
+# Debian packages the tests drive: nginx (proxy test), chromium (browser test), redis-server (Redis fault tests own one),
+# a Chinese font (browser tests).
 sysdeps:
 	@command -v nginx >/dev/null && command -v chromium >/dev/null && command -v redis-server >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx chromium redis-server >/dev/null; }
+	@# A Chinese font, so that the browser tests measure (and screenshot) real glyphs, not boxes.
+	@fc-list :lang=zh 2>/dev/null | grep -q . || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
 bench-sysdeps:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

@@ -11,6 +11,7 @@ export default {
   },
   status: { checking: 'Connecting…', ok: 'Service is up', down: 'Cannot reach the server, please try later' },
   largeText: { label: 'Large text', on: 'Large text on', off: 'Large text off' },
+  a11y: { close: 'Close', photoFor: 'Take a photo: {name}', typeX: 'Type X (last character of the ID number)' },
   soon: { title: 'Coming soon', body: '“{name}” is being built. Meanwhile the township service centre can help.', back: 'Back to home' },
   me: {
     title: 'Me', settings: 'Display', about: 'About Yiwang', version: 'Version {version}',

@@ -11,6 +11,7 @@ export default {
   },
   status: { checking: '正在连接服务器…', ok: '服务正常', down: '暂时无法连接服务器，请稍后再试' },
   largeText: { label: '大字模式', on: '已开启大字模式', off: '已关闭大字模式' },
+  a11y: { close: '关闭', photoFor: '拍照上传：{name}', typeX: '输入 X（身份证号最后一位）' },
   soon: { title: '即将上线', body: '“{name}” 功能正在建设中，敬请期待。需要办事可先到乡镇便民服务中心。', back: '返回首页' },
   me: {
     title: '我的', settings: '显示设置', about: '关于一网通办', version: '版本 {version}',
