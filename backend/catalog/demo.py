@@ -779,11 +779,17 @@ ITEMS = [
 ]
 
 
-# 城关镇便民服务中心 takes the township-level items; the county centre takes every item.
+# The seat's township centre (蒲亭镇) takes the township-level items; the county centre takes every
+# item. Names and addresses are the ones the guides show under 办理地点.
 TOWNSHIP_DEPARTMENTS = ("rsj", "ybj", "mzj", "cl", "wjw", "nyj", "tyjr")
 HALLS = (
-    ("1", "城关镇便民服务中心", "城关镇人民路1号", [i["code"] for i in ITEMS if i["department"] in TOWNSHIP_DEPARTMENTS]),
-    ("2", "县政务服务中心", "县府大道88号", [i["code"] for i in ITEMS]),
+    (
+        "1",
+        "蒲亭镇便民服务中心",
+        "江西省九江市德安县蒲亭镇人民政府一楼",
+        [i["code"] for i in ITEMS if i["department"] in TOWNSHIP_DEPARTMENTS],
+    ),
+    ("2", COUNTY_HALL["name"], COUNTY_HALL["address"], [i["code"] for i in ITEMS]),
 )
 
 
