@@ -62,6 +62,7 @@ class ApplicationOut(BaseModel):
     service_code: str
     service_name: str
     status: str
+    status_label: str = Field(description="the status in words, as residents and clerks read it")
     form: dict[str, Any]
     corrections: list[dict[str, str]]
     submitted_at: datetime | None
@@ -94,6 +95,7 @@ class TrackOut(BaseModel):
     tracking_no: str
     service_name: str
     status: str
+    status_label: str = Field(description="the status in words")
     due_date: date | None
     timeline: list[TrackStep]
 

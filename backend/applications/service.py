@@ -19,7 +19,7 @@ from auth.idnumber import normalize as normalize_id_number
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications import flows, tracking
-from backend.applications.flows import APPLICATION, TIMELINE_TEXT
+from backend.applications.flows import APPLICATION, STATUS_TEXT, TIMELINE_TEXT
 from backend.applications.models import Application, AttachedMaterial, Certificate
 from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut
 from backend.catalog import service as catalog
@@ -532,6 +532,7 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
             service_code=application.service_code,
             service_name=application.service_name,
             status=application.status,
+            status_label=STATUS_TEXT.get(application.status, application.status),
             form=application.form,
             corrections=application.corrections,
             submitted_at=application.submitted_at,

@@ -1,66 +1,21 @@
 /** Typed calls of the catalog API. */
 import { api } from './client'
+import type { components } from './schema'
 
-export interface ServiceSummary {
-  code: string
-  name: string
-  department: string
-  department_name: string
-  kind: string
-  promised_limit_days: number
-  online_full: boolean
-  max_one_trip: boolean
-  instant: boolean
-  ems_allowed: boolean
-  appointment_needed: boolean
-  /** Proof of identity needed to apply: 1 name + ID number, 2 a real-name source (carrier), 3 a clerk saw the ID card. */
-  assurance_required: 1 | 2 | 3
-}
+type Schemas = components['schemas']
 
-export interface MaterialSpec {
-  key: string
-  name: string
-  required: boolean
-  condition: string | null
-  example_image: string | null
-  certificate_type: string | null
-  min_trust: number
-  copies: number
-}
+export type ServiceSummary = Schemas['ServiceSummary']
+
+export type MaterialSpec = Schemas['MaterialSpec']
 
 /** One field of the application form (backend/catalog/schemas.py FormField). */
-export interface FormField {
-  key: string
-  label: string
-  type: 'text' | 'textarea' | 'number' | 'date' | 'phone' | 'id_number' | 'select' | 'address'
-  required: boolean
-  max_length: number
-  options: string[]
-  /** Where GET /services/{code}/prefill takes the value from: the profile, or the previous application. */
-  prefill: 'person.name' | 'person.phone' | 'person.id_number' | 'previous' | null
-}
+export type FormField = Schemas['FormField']
 
-export interface ServiceGuide extends ServiceSummary {
-  summary: string
-  conditions: string[]
-  materials: MaterialSpec[]
-  form_schema: FormField[]
-  legal_limit_days: number
-  fee: string
-}
+export type ServiceGuide = Schemas['ServiceGuide']
 
-export interface ServicePage {
-  items: ServiceSummary[]
-  total: number
-  page: number
-  page_size: number
-}
+export type ServicePage = Schemas['ServicePage']
 
-export interface Department {
-  code: string
-  name: string
-  items: number
-}
+export type Department = Schemas['DepartmentOut']
 
 export const catalog = {
   search: (params: { q?: string; department?: string; page?: number; page_size?: number }) => {
@@ -69,5 +24,5 @@ export const catalog = {
     return api.get<ServicePage>(`/services?${query}`)
   },
   guide: (code: string) => api.get<ServiceGuide>(`/services/${encodeURIComponent(code)}`),
-  departments: () => api.get<{ departments: Department[] }>('/departments'),
+  departments: () => api.get<Schemas['DepartmentList']>('/departments'),
 }
