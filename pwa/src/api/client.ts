@@ -1,4 +1,5 @@
 /** The one API client: JSON in and out, uploads with progress, RFC 9457 problem+json errors as ProblemError. */
+import { i18n } from '../i18n'
 import type { components } from './schema'
 
 /** The problem+json document every error answer carries (backend/kit/errors.py). */
@@ -75,26 +76,20 @@ function baseHeaders(method: string, options: RequestOptions): Record<string, st
   return headers
 }
 
-const english = () => language.startsWith('en')
-
 function offline(): ProblemError {
-  return new ProblemError({
-    type: 'about:blank',
-    title: english() ? 'Offline' : '网络连接失败',
-    status: 0,
-    detail: english() ? 'Network connection failed, check your network and retry' : '网络连接失败，请检查网络后重试',
-    code: 'network.offline',
-  })
+  const { t } = i18n.global
+  return new ProblemError({ type: 'about:blank', title: t('network.offline'), status: 0, detail: t('errors.offline'), code: 'network.offline' })
 }
 
 /** An error answer: its problem+json document, or a generic one when a proxy answered something else. */
 function failed(status: number, statusText: string, body: unknown): ProblemError {
   if (isProblem(body)) return new ProblemError(body)
+  const { t } = i18n.global
   return new ProblemError({
     type: 'about:blank',
-    title: statusText || (english() ? 'Request failed' : '请求失败'),
+    title: statusText || t('network.failed'),
     status,
-    detail: english() ? 'Something went wrong, please retry' : '出了点问题，请稍后重试',
+    detail: t('errors.unknown'),
     code: `http.${status}`,
   })
 }

@@ -10,6 +10,7 @@ export default {
   },
   status: { checking: 'Connecting…', ok: 'Service is up', down: 'Cannot reach the server, please try later' },
   largeText: { label: 'Large text', on: 'Large text on', off: 'Large text off' },
+  network: { offline: 'Offline', failed: 'Request failed' },
   verify: {
     title: 'E-certificate check', result: 'Result', valid: 'Genuine and valid', invalid: 'No longer valid', name: 'Certificate', number: 'Number',
     issuer: 'Issued by', issuedAt: 'Issued on', expiresOn: 'Valid until', failed: 'Could not check, please retry later',
