@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from auth.errors import AssuranceRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
-from auth.middleware import SAFE_METHODS, security_requirements
+from auth.errors import AssuranceRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, SessionRevoked
+from auth.middleware import REVOKED, SAFE_METHODS, security_requirements
 from auth.models import STAFF_ROLES
 from auth.sessions import SessionInfo
 from backend.kit import audit
@@ -58,6 +58,8 @@ def requires(*, roles: Sequence[str] = (), verified: bool = False):
     """Route wrapper: checks the session and passes it to the handler as ``session=``."""
 
     async def guard(op: Operation, request: Request) -> None:
+        if current_session(request) is None and request.scope.get(REVOKED):
+            raise SessionRevoked()
         await authorize(current_session(request), roles=roles, verified=verified, action=f"{op.method} {op.path}")
 
     def wrap(op: Operation, call: Handler) -> Handler:
@@ -71,7 +73,7 @@ def requires(*, roles: Sequence[str] = (), verified: bool = False):
         return guarded
 
     def document(op: Operation) -> Documented:
-        raised: list = [NotAuthenticated]
+        raised: list = [NotAuthenticated, SessionRevoked]
         if op.method not in SAFE_METHODS:
             raised.append(CsrfFailed)
         if verified:

@@ -102,11 +102,14 @@ def phone() -> str:
     return f"139{next(_phones):08d}"
 
 
-async def sms_login(client: httpx.AsyncClient, sms: FakeSms, phone: str, *, transport: str = "bearer") -> dict:
+async def sms_login(
+    client: httpx.AsyncClient, sms: FakeSms, phone: str, *, transport: str = "bearer", user_agent: str | None = None
+) -> dict:
     r = await client.post("/api/v1/auth/sms/send", json={"phone": phone})
     assert r.status_code == 202, r.text
     code = sms.codes_for(phone)[-1]
-    r = await client.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": code, "transport": transport})
+    headers = {"User-Agent": user_agent} if user_agent is not None else {}
+    r = await client.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": code, "transport": transport}, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 

@@ -18,10 +18,10 @@ export type ServicePage = Schemas['ServicePage']
 export type Department = Schemas['DepartmentOut']
 
 export const catalog = {
-  search: (params: { q?: string; department?: string; page?: number; page_size?: number }) => {
+  search: (params: { q?: string; department?: string; page?: number; page_size?: number }, signal?: AbortSignal) => {
     const query = new URLSearchParams()
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v))
-    return api.get<ServicePage>(`/services?${query}`)
+    return api.get<ServicePage>(`/services?${query}`, { signal })
   },
   guide: (code: string) => api.get<ServiceGuide>(`/services/${encodeURIComponent(code)}`),
   departments: () => api.get<Schemas['DepartmentList']>('/departments'),

@@ -45,6 +45,15 @@ export interface RequestOptions {
 const API_BASE = '/api/v1'
 let language = 'zh-CN'
 
+/** Problem codes that mean this device's session is gone (not a wrong code or password). */
+export const SESSION_GONE = ['auth.not_authenticated', 'auth.session_revoked']
+const sessionGoneListeners: ((problem: ProblemError) => void)[] = []
+
+/** Called for every answer saying the session is gone: session.ts forgets the person and what was kept. */
+export function onSessionGone(listener: (problem: ProblemError) => void): void {
+  sessionGoneListeners.push(listener)
+}
+
 export function setLanguage(lang: string): void {
   language = lang
 }
@@ -83,7 +92,11 @@ function offline(): ProblemError {
 
 /** An error answer: its problem+json document, or a generic one when a proxy answered something else. */
 function failed(status: number, statusText: string, body: unknown): ProblemError {
-  if (isProblem(body)) return new ProblemError(body)
+  if (isProblem(body)) {
+    const problem = new ProblemError(body)
+    if (problem.status === 401 && SESSION_GONE.includes(problem.code)) sessionGoneListeners.forEach((l) => l(problem))
+    return problem
+  }
   const { t } = i18n.global
   return new ProblemError({
     type: 'about:blank',
@@ -106,7 +119,9 @@ async function request<T>(method: string, url: string, body?: unknown, options: 
       credentials: 'same-origin',
       signal: options.signal,
     })
-  } catch {
+  } catch (e) {
+    // A request the caller cancelled (a newer search replaced it) is no network failure.
+    if (options.signal?.aborted) throw e
     throw offline()
   }
   const type = response.headers.get('content-type') || ''

@@ -1197,6 +1197,11 @@ export interface components {
         /** Device */
         Device: {
             /**
+             * Browser
+             * @description parsed from the user agent, e.g. "Chrome Mobile 120", "WeChat 8.0"; empty if unknown
+             */
+            browser: string;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1205,17 +1210,44 @@ export interface components {
             current: boolean;
             /** Id */
             id: number;
-            /** Ip */
+            /**
+             * Ip
+             * @description masked client address, e.g. 203.0.*.* (behind the proxy: the client's, not the proxy's)
+             */
             ip: string;
             /**
              * Last Seen At
              * Format: date-time
              */
             last_seen_at: string;
+            /**
+             * Model
+             * @description phone model when the user agent names one, e.g. "Oppo PFDM00", "Apple iPhone"; else empty
+             */
+            model: string;
+            /**
+             * Network
+             * @description the kind of network of the client address: this machine, a private network (LAN), the internet; no place is derived from it
+             * @enum {string}
+             */
+            network: "loopback" | "private" | "public" | "unknown";
+            /**
+             * Os
+             * @description e.g. "Android 13", "iOS 17.1"; empty if unknown
+             */
+            os: string;
             /** Transport */
             transport: string;
-            /** User Agent */
+            /**
+             * User Agent
+             * @description as the device sent it (up to 512 characters)
+             */
             user_agent: string;
+            /**
+             * Wechat
+             * @description inside WeChat (its browser or the mini-program)
+             */
+            wechat: boolean;
         };
         /** DevicesOut */
         DevicesOut: {
@@ -2046,7 +2078,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryList"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2111,7 +2143,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2191,7 +2223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2283,7 +2315,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationList"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +2393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2464,7 +2496,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +2567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2639,7 +2671,7 @@ export interface operations {
                     "image/jpeg": string;
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2711,7 +2743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2816,7 +2848,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2894,7 +2926,7 @@ export interface operations {
                     "image/svg+xml": string;
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2973,7 +3005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3058,7 +3090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3132,7 +3164,7 @@ export interface operations {
                     "application/json": components["schemas"]["OkOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3800,7 +3832,7 @@ export interface operations {
                     "application/json": components["schemas"]["MaterialList"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3878,7 +3910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3963,7 +3995,7 @@ export interface operations {
                     "image/jpeg": string;
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,7 +4062,7 @@ export interface operations {
                     "image/jpeg": string;
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4095,7 +4127,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4142,7 +4174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelsOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4191,7 +4223,7 @@ export interface operations {
                     "application/json": components["schemas"]["OkOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4278,7 +4310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4379,7 +4411,7 @@ export interface operations {
                     "application/json": components["schemas"]["JoinSentOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4457,7 +4489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.code_invalid, auth.code_locked, auth.not_authenticated */
+            /** @description Problem: auth.code_invalid, auth.code_locked, auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4560,7 +4592,7 @@ export interface operations {
                     "application/json": components["schemas"]["OkOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4627,7 +4659,7 @@ export interface operations {
                     "application/json": components["schemas"]["OkOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4692,7 +4724,7 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4761,7 +4793,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4857,7 +4889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.wechat_code_invalid, auth.not_authenticated */
+            /** @description Problem: auth.wechat_code_invalid, auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4940,7 +4972,7 @@ export interface operations {
                     "application/json": components["schemas"]["DevicesOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4989,7 +5021,7 @@ export interface operations {
                     "application/json": components["schemas"]["OkOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5067,7 +5099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5153,7 +5185,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5218,7 +5250,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5283,7 +5315,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5339,7 +5371,7 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +5427,7 @@ export interface operations {
                     "application/json": components["schemas"]["PushSubscriptionList"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5464,7 +5496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5558,7 +5590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5792,7 +5824,7 @@ export interface operations {
                     "application/json": components["schemas"]["PrefillOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5860,7 +5892,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationList"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5940,7 +5972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6056,7 +6088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6159,7 +6191,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6248,7 +6280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6364,7 +6396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6480,7 +6512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6583,7 +6615,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6657,7 +6689,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6727,7 +6759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.not_authenticated */
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -7,6 +7,7 @@ export default {
     appointmentsDesc: 'Book a service hall window',
     progressDesc: 'Track your case like a parcel',
     meDesc: 'My details and settings',
+    track: 'Track a case', trackDesc: 'No QR code? Use the tracking number and phone digits',
   },
   status: { checking: 'Connecting…', ok: 'Service is up', down: 'Cannot reach the server, please try later' },
   largeText: { label: 'Large text', on: 'Large text on', off: 'Large text off' },
@@ -25,6 +26,10 @@ export default {
     inbox: 'My messages', notifyPrefs: 'Notification settings', notifyPrefsHint: 'WeChat, browser, SMS, quiet hours',
     assurance: 'Proven by', level: { none: 'Not verified', claimed: 'Own statement only', real_name: 'Carrier check', in_person: 'At a service window' },
     security: 'Account security', securityHint: 'Login methods, join requests, “not me”',
+    signedOut: 'This device was signed out from another of your devices. Log in again; if that was not you, sign out any device you do not know under Devices.',
+    deviceConfirmTitle: 'Sign out this device?', deviceConfirmBody: '“{device}” will be signed out and must log in again to go on.', deviceConfirm: 'Sign out', cancel: 'Cancel',
+    wechat: 'WeChat', unknownDevice: 'Unknown device', lastSeen: 'Last used {time}', devicesOffline: 'Devices cannot be shown offline',
+    network: { loopback: 'The server’s own computer', private: 'Local network', public: 'Internet' },
   },
   security: {
     title: 'Account security', channels: 'My login methods',
@@ -104,6 +109,7 @@ export default {
     title: 'Services', search: 'Search, e.g. business licence, yyzz', all: 'All departments', empty: 'Nothing found; try other words',
     total: '{total} items', more: 'Load more', loading: 'Loading…', failed: 'Failed to load, tap to retry',
     online: 'Fully online', oneTrip: 'At most one trip', instant: 'Instant', ems: 'By post', appointment: 'Appointment', days: '{days} working days', sameDay: 'Same day',
+    searching: 'Searching…', totalFor: '{total} for “{q}”',
   },
   guide: {
     basics: 'Basics', department: 'Department', kind: 'Type', legal: 'Legal time limit', promised: 'Promised time limit', fee: 'Fee',
@@ -112,6 +118,31 @@ export default {
     notFound: 'This service does not exist or was withdrawn',
     assurance: 'Identity check', assurance2: 'Needs a carrier real-name check of your own phone, or an ID check at a window', assurance3: 'Needs your ID card checked at a service window',
     assuranceOk: 'OK', assuranceSecurity: 'See how I am verified',
+  },
+  session: {
+    revokedTitle: 'Signed out from another device',
+    revokedBody: 'This device was signed out from another of your devices; log in again to go on. If that was not you, sign out any device you do not know under Me → Devices after logging in.',
+    revokedOk: 'OK',
+  },
+  offline: {
+    badge: 'Offline', notice: 'The server cannot be reached; this is the last information we had.', asOf: 'Updated {time}', retry: 'Retry',
+    none: 'The server cannot be reached and nothing is stored on this device yet. Check your network and retry.',
+  },
+  track: {
+    title: 'Track a case', hint: 'No QR code needed: enter the tracking number and the last four digits of the phone given when applying.',
+    number: 'Tracking no.', numberPlaceholder: '14 digits, on the receipt or the SMS', digits: 'Phone last 4', digitsPlaceholder: 'Last 4 digits of the applicant’s phone', go: 'Look up',
+    numberRequired: 'Enter the tracking number', numberFormat: 'A tracking number has 14 digits', numberCheck: 'This tracking number has a typo; check each digit',
+    digitsRequired: 'Enter the last four phone digits', digitsFormat: 'Enter 4 digits', failed: 'Lookup failed, try again later',
+    status: 'Status', due: 'Promised by',
+  },
+  progress: {
+    title: 'My cases', loginHint: 'Log in and verify your identity to see your cases', login: 'Log in', track: 'Track by number',
+    trackHint: 'Without logging in: tracking number and last four phone digits', failed: 'Could not load, try again later', retry: 'Retry', empty: 'You have no cases yet', goServices: 'Find a service',
+    draft: 'Draft',
+  },
+  caseView: {
+    title: 'Case progress', trackingNo: 'Tracking no. {no}', draft: 'Draft', status: 'Status', due: 'Promised by', corrections: 'To correct: {list}',
+    continue: 'Continue', fix: 'Correct it', qrAlt: 'Case QR code', qrHint: 'Scan to see the progress', failed: 'Could not load', retry: 'Retry',
   },
   errors: { offline: 'Network connection failed, check your network and retry', unknown: 'Something went wrong, please retry' },
 }

@@ -7,6 +7,7 @@ export default {
     appointmentsDesc: '预约大厅窗口',
     progressDesc: '像查快递一样查进度',
     meDesc: '我的资料与设置',
+    track: '办件查询', trackDesc: '没有二维码？用办件编号和手机后四位查进度',
   },
   status: { checking: '正在连接服务器…', ok: '服务正常', down: '暂时无法连接服务器，请稍后再试' },
   largeText: { label: '大字模式', on: '已开启大字模式', off: '已关闭大字模式' },
@@ -25,6 +26,10 @@ export default {
     inbox: '我的消息', notifyPrefs: '消息通知设置', notifyPrefsHint: '微信、浏览器、短信、免打扰',
     assurance: '实名方式', level: { none: '未实名', claimed: '仅本人声明', real_name: '运营商核验', in_person: '窗口核验' },
     security: '账号与安全', securityHint: '登录方式、加入申请、不是我本人',
+    signedOut: '这台设备已在您的另一台设备上被退出登录。请重新登录；如果不是您本人操作，登录后请在下方“登录设备”中退出不认识的设备。',
+    deviceConfirmTitle: '退出该设备？', deviceConfirmBody: '“{device}”将被退出登录，需要重新登录才能继续使用。', deviceConfirm: '退出该设备', cancel: '取消',
+    wechat: '微信', unknownDevice: '未知设备', lastSeen: '最近使用 {time}', devicesOffline: '离线时无法查看登录设备',
+    network: { loopback: '服务器所在电脑', private: '局域网', public: '互联网' },
   },
   security: {
     title: '账号与安全', channels: '我的登录方式',
@@ -104,6 +109,7 @@ export default {
     title: '办事', search: '搜索事项，如：营业执照、yyzz、医保', all: '全部部门', empty: '没有找到相关事项，换个说法试试，或到乡镇便民服务中心咨询',
     total: '共 {total} 项', more: '加载更多', loading: '加载中…', failed: '加载失败，点击重试',
     online: '全程网办', oneTrip: '最多跑一次', instant: '即办', ems: '可邮寄', appointment: '需预约', days: '承诺 {days} 个工作日', sameDay: '当场办结',
+    searching: '正在搜索…', totalFor: '“{q}”共 {total} 项',
   },
   guide: {
     basics: '基本信息', department: '办理部门', kind: '事项类型', legal: '法定办结时限', promised: '承诺办结时限', fee: '收费标准',
@@ -112,6 +118,31 @@ export default {
     notFound: '该事项不存在或已下线',
     assurance: '身份核验', assurance2: '需本人手机号实名核验或到窗口核验身份', assurance3: '需携带身份证到窗口核验身份',
     assuranceOk: '我知道了', assuranceSecurity: '查看我的实名方式',
+  },
+  session: {
+    revokedTitle: '您已在其他设备上被退出登录',
+    revokedBody: '这台设备已在您的另一台设备上被退出登录，需要重新登录才能继续使用。如果不是您本人操作，登录后请到“我的 → 登录设备”退出不认识的设备。',
+    revokedOk: '知道了',
+  },
+  offline: {
+    badge: '离线', notice: '暂时无法连接服务器，下面是上次更新的信息。', asOf: '更新于 {time}', retry: '重试',
+    none: '暂时无法连接服务器，这台设备上还没有可显示的信息，请检查网络后重试。',
+  },
+  track: {
+    title: '办件查询', hint: '没有二维码也能查：输入办件编号和申请时所留手机号的后四位。',
+    number: '办件编号', numberPlaceholder: '14 位数字，见办件回执或短信', digits: '手机后四位', digitsPlaceholder: '申请人手机号后四位', go: '查询',
+    numberRequired: '请输入办件编号', numberFormat: '办件编号是 14 位数字，请核对', numberCheck: '办件编号有误，请逐位核对',
+    digitsRequired: '请输入手机号后四位', digitsFormat: '请输入 4 位数字', failed: '查询失败，请稍后重试',
+    status: '当前状态', due: '承诺办结日期',
+  },
+  progress: {
+    title: '我的办件', loginHint: '登录并实名认证后可查看您的办件', login: '登录', track: '用办件编号查询',
+    trackHint: '不登录也能用办件编号和手机后四位查进度', failed: '加载失败，请稍后重试', retry: '重试', empty: '您还没有办件', goServices: '去办事',
+    draft: '草稿',
+  },
+  caseView: {
+    title: '办件进度', trackingNo: '办件编号 {no}', draft: '草稿', status: '当前状态', due: '承诺办结日期', corrections: '需要补正：{list}',
+    continue: '继续填写', fix: '去补正', qrAlt: '办件二维码', qrHint: '扫码查看进度', failed: '加载失败', retry: '重试',
   },
   errors: { offline: '网络连接失败，请检查网络后重试', unknown: '出了点问题，请稍后重试' },
 }
