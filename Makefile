@@ -18,12 +18,13 @@ run: setup
 test: setup lint sysdeps
 	@$(WITH_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: setup bench-sysdeps
+bench: setup sysdeps bench-sysdeps
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	@$(WITH_ENV) $(BIN)/python -m bench.photos $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.notify $(BENCH_NOTIFY_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.submit $(BENCH_SUBMIT_ARGS)
+	@$(WITH_ENV) $(BIN)/python -m bench.lighthouse $(BENCH_LIGHTHOUSE_ARGS)
 
 setup: install pwa $(SECRETS) vapid-key migrate seed
 
@@ -60,11 +61,12 @@ migrate: install
 seed: install $(SECRETS)
 	@$(WITH_ENV) $(BIN)/yiwang seed-demo
 
-# Debian packages the tests drive: nginx (proxy test), chromium (browser test), redis-server (Redis fault tests own one),
-# a Chinese font (browser tests).
+# Debian packages the tests drive: nginx with its brotli_static module (proxy test, nginx.conf), chromium (browser
+# tests, Lighthouse), redis-server (Redis fault tests own one).
+BROTLI_STATIC := /usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 sysdeps:
-	@command -v nginx >/dev/null && command -v chromium >/dev/null && command -v redis-server >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx chromium redis-server >/dev/null; }
+	@command -v nginx >/dev/null && test -f $(BROTLI_STATIC) && command -v chromium >/dev/null && command -v redis-server >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static chromium redis-server >/dev/null; }
 	@# A Chinese font, so that the browser tests measure (and screenshot) real glyphs, not boxes.
 	@fc-list :lang=zh 2>/dev/null | grep -q . || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }

@@ -22,6 +22,7 @@ from backend.catalog import routes as catalog_routes
 from backend.health import routes as health
 from backend.kit import audit, http
 from backend.kit.api import API, openapi
+from backend.kit.compression import ApiCompressionMiddleware
 from backend.kit.config import Settings
 from backend.kit.resources import Resources, opened
 from backend.materials import routes as material_routes
@@ -106,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(http.RequestContextMiddleware),
+            # Inside the request context, so the access log and default headers see the final answer.
+            Middleware(ApiCompressionMiddleware),
             Middleware(
                 http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes, larger={"/api/v1/materials": material_routes.MAX_UPLOAD_BYTES}
             ),

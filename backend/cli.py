@@ -1,4 +1,4 @@
-"""The ``yiwang`` command: serve, worker, migrate, seed-demo, createuser, audit verify, gc-media, keygen, vapid."""
+"""The ``yiwang`` command: serve, worker, migrate, seed-demo, createuser, audit verify, gc-media, keygen, vapid, openapi."""
 
 from __future__ import annotations
 
@@ -135,6 +135,16 @@ def _keygen(args: argparse.Namespace, settings: Settings) -> int:
     return _vapid(args, settings)
 
 
+def _openapi(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the OpenAPI document the app serves at /api/openapi.json (pwa: npm run api-types)."""
+    import json
+
+    from backend.app import openapi_document
+
+    print(json.dumps(openapi_document(), ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
 def _vapid(args: argparse.Namespace, settings: Settings) -> int:
     from notifications.push import generate_vapid_private_key, public_key, signer
 
@@ -204,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("vapid", help="print a fresh Web Push (VAPID) key as a YIWANG_VAPID_PRIVATE_KEY line").set_defaults(
         run=_vapid, needs_keys=False
     )
+    sub.add_parser("openapi", help="print the OpenAPI document served at /api/openapi.json").set_defaults(run=_openapi, needs_keys=False)
 
     wk = sub.add_parser(
         "worker",

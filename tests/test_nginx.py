@@ -138,6 +138,27 @@ def test_hashed_assets_are_cached_for_a_year(stack, pwa_dist):
     assert r.headers.get("content-encoding") == "gzip"
 
 
+def test_nginx_sends_the_builds_precompressed_files_and_gzips_api_json_but_not_login_answers(stack, pwa_dist, sms_gateway):
+    asset = max((pwa_dist / "assets").glob("*.js"), key=lambda p: p.stat().st_size)
+    for accept, coding, suffix in (("gzip, deflate, br", "br", ".br"), ("gzip", "gzip", ".gz")):
+        with httpx.stream("GET", f"{stack.nginx.url}/assets/{asset.name}", headers={"accept-encoding": accept}) as r:
+            body = b"".join(r.iter_raw())
+        assert r.headers.get("content-encoding") == coding and "Accept-Encoding" in r.headers["vary"], accept
+        assert body == (pwa_dist / "assets" / f"{asset.name}{suffix}").read_bytes(), accept
+    api = httpx.get(stack.nginx.url + "/api/openapi.json", headers={"accept-encoding": "gzip"})
+    assert api.headers.get("content-encoding") == "gzip" and api.json()["openapi"].startswith("3.")
+    fake_sms, _ = sms_gateway
+    phone = "1350007900" + ("1" if "sqlite" in str(stack.nginx.workdir) else "2")
+    assert httpx.post(stack.nginx.url + "/api/v1/auth/sms/send", json={"phone": phone}).status_code == 202
+    login = httpx.post(
+        stack.nginx.url + "/api/v1/auth/sms/verify",
+        json={"phone": phone, "code": fake_sms.codes_for(phone)[-1], "transport": "cookie"},
+        headers={"accept-encoding": "gzip, br"},
+    )
+    assert login.status_code == 200 and login.json()["csrf_token"]
+    assert "content-encoding" not in login.headers  # BREACH: tokens never go out compressed
+
+
 def test_client_side_routes_fall_back_to_the_shell_but_missing_files_are_404(stack):
     assert '<div id="app"' in httpx.get(stack.nginx.url + "/services/zone").text
     assert httpx.get(stack.nginx.url + "/assets/missing-123.js").status_code == 404

@@ -29,6 +29,19 @@ LABELS = {
     "collected": "已领取",
     "withdrawn": "已撤回",
 }
+# What residents and clerks read on a case (status_label in the API): longer than LABELS, which
+# also fill WeChat's 5-character "phrase" field of progress messages.
+STATUS_TEXT = {
+    "draft": "草稿",
+    "submitted": "已提交，待受理",
+    "correction_requested": "需要补正",
+    "accepted": "已受理，审批中",
+    "rejected": "未通过",
+    "approved": "已办结（通过）",
+    "certificate_issued": "已出证",
+    "collected": "已领取",
+    "withdrawn": "已撤回",
+}
 EDITABLE = ("draft", "correction_requested")
 # The staff queue's tabs: what waits for a clerk (待办), what waits for the resident (补正中), and
 # what is finished (已办结: decided, issued, collected or withdrawn after submission).

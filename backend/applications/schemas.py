@@ -81,6 +81,7 @@ class ApplicationOut(BaseModel):
     service_code: str
     service_name: str
     status: str
+    status_label: str = Field(description="the status in words, as residents and clerks read it")
     form: dict[str, Any]
     editable: bool = Field(description="the resident may still change the form and materials (a draft, or corrections asked)")
     corrections: list[CorrectionOut]
@@ -114,6 +115,7 @@ class TrackOut(BaseModel):
     tracking_no: str
     service_name: str
     status: str
+    status_label: str = Field(description="the status in words")
     due_date: date | None
     timeline: list[TrackStep]
 

@@ -22,7 +22,7 @@ from auth.idnumber import normalize as normalize_id_number
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications import flows, notices, tracking
-from backend.applications.flows import APPLICATION
+from backend.applications.flows import APPLICATION, STATUS_TEXT
 from backend.applications.models import Application, AttachedMaterial, Certificate
 from backend.applications.schemas import ApplicationOut, AttachedOut, CorrectionItem, CorrectionOut, QualityHint, TimelineOut
 from backend.catalog import eligibility
@@ -686,6 +686,7 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
             service_code=application.service_code,
             service_name=application.service_name,
             status=application.status,
+            status_label=STATUS_TEXT.get(application.status, application.status),
             form=application.form,
             editable=application.status in editable,
             corrections=await _corrections(application),

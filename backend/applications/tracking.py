@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from auth import service as identity
 from auth.errors import TooManyRequests
-from backend.applications.flows import APPLICATION, timeline_text
+from backend.applications.flows import APPLICATION, STATUS_TEXT, timeline_text
 from backend.applications.models import Application
 from backend.applications.schemas import TrackOut, TrackStep
 from backend.kit import errors
@@ -102,6 +102,7 @@ async def track(*, tracking_no: str, phone_last4: str, network: str) -> TrackOut
         tracking_no=tracking_no,
         service_name=application.service_name,
         status=application.status,
+        status_label=STATUS_TEXT.get(application.status, application.status),
         due_date=application.due_date,
         timeline=[TrackStep(at=e.at, status=e.status_to, text=timeline_text(e.action, e.status_from)) for e in steps],
     )

@@ -1,77 +1,37 @@
 /** Typed calls of the identity API. */
 import { api } from './client'
+import type { components } from './schema'
+
+type Schemas = components['schemas']
 
 /** How a login channel was proven to be the person: name + ID number only, a real-name source, a clerk. */
-export type Assurance = 'none' | 'claimed' | 'real_name' | 'in_person'
-export type ChannelKind = 'wechat_mp' | 'phone'
+export type Assurance = Schemas['MeOut']['assurance']
+export type ChannelKind = Schemas['ChannelOut']['kind']
 
-export interface Me {
-  person_id: number | null
-  verified: boolean
-  assurance: Assurance
-  name: string | null
-  id_number: string | null
-  phone: string | null
-  channels: string[]
-  roles: { role: string; scope: string }[]
-}
+export type Me = Schemas['MeOut']
 
-export interface Device {
-  id: number
-  current: boolean
-  transport: string
-  user_agent: string
-  /** Parsed by the server from the user agent; empty when it does not say. */
-  browser: string
-  os: string
-  model: string
-  wechat: boolean
-  /** The kind of network of the client address (never a place); `ip` is masked. */
-  network: 'loopback' | 'private' | 'public' | 'unknown'
-  ip: string
-  created_at: string
-  last_seen_at: string
-}
+export type Device = Schemas['Device']
 
-export interface Channel {
-  id: number
-  kind: ChannelKind
-  assurance: Assurance
-  source: string | null
-  bound_at: string | null
-  last_login_at: string | null
-  current: boolean
-}
+export type Channel = Schemas['ChannelOut']
 
 /** Another channel that brought my ID number without enough proof to join me. */
-export interface JoinRequest {
-  id: number
-  kind: ChannelKind
-  status: 'claimed' | 'pending'
-  created_at: string
-  expires_at: string
-}
+export type JoinRequest = Schemas['JoinRequestOut']
 
-export interface SessionOut {
-  token: string | null
-  csrf_token: string
-  expires_at: string
-  verified: boolean
-}
+export type SessionOut = Schemas['SessionOut']
 
 export const auth = {
-  sendCode: (phone: string) => api.post<{ sent: boolean; retry_after: number }>('/auth/sms/send', { phone }),
+  sendCode: (phone: string) => api.post<Schemas['SentOut']>('/auth/sms/send', { phone }),
   verifyCode: (phone: string, code: string) => api.post<SessionOut>('/auth/sms/verify', { phone, code, transport: 'cookie' }),
-  logout: () => api.post<{ ok: boolean }>('/auth/logout'),
+  logout: () => api.post<Schemas['OkOut']>('/auth/logout'),
   me: () => api.get<Me>('/me'),
   bindIdentity: (name: string, id_number: string) => api.post<Me>('/me/identity', { name, id_number }),
   /** Ask the earlier owner of my ID number to confirm me; answers the same whether or not there is one. */
-  requestJoin: () => api.post<{ accepted: boolean }>('/me/identity/join'),
+  requestJoin: () => api.post<Schemas['JoinSentOut']>('/me/identity/join'),
   confirmJoin: (code: string) => api.post<Me>('/me/identity/join/confirm', { code }),
-  channels: () => api.get<{ channels: Channel[]; join_requests: JoinRequest[] }>('/me/channels'),
-  removeChannel: (id: number) => api.delete<{ ok: boolean }>(`/me/channels/${id}`),
-  approveJoin: (id: number) => api.post<{ ok: boolean }>(`/me/join-requests/${id}/approve`),
-  denyJoin: (id: number) => api.post<{ ok: boolean }>(`/me/join-requests/${id}/deny`),
-  devices: () => api.get<{ devices: Device[] }>('/me/sessions'),
-  revokeDevice: (id: number) => api.delete<{ ok: boolean }>(`/me/sessions/${id}`),
+  channels: () => api.get<Schemas['ChannelsOut']>('/me/channels'),
+  removeChannel: (id: number) => api.delete<Schemas['OkOut']>(`/me/channels/${id}`),
+  approveJoin: (id: number) => api.post<Schemas['OkOut']>(`/me/join-requests/${id}/approve`),
+  denyJoin: (id: number) => api.post<Schemas['OkOut']>(`/me/join-requests/${id}/deny`),
+  devices: () => api.get<Schemas['DevicesOut']>('/me/sessions'),
+  revokeDevice: (id: number) => api.delete<Schemas['OkOut']>(`/me/sessions/${id}`),
 }

@@ -1,19 +1,10 @@
-/** The one API client: JSON in and out, RFC 9457 problem+json errors as ProblemError. */
+/** The one API client: JSON in and out, uploads with progress, RFC 9457 problem+json errors as ProblemError. */
+import { i18n } from '../i18n'
+import type { components } from './schema'
 
-export interface FieldError {
-  field: string
-  code: string
-  message: string
-}
-
-export interface Problem {
-  type: string
-  title: string
-  status: number
-  detail?: string
-  code: string
-  errors?: FieldError[]
-}
+/** The problem+json document every error answer carries (backend/kit/errors.py). */
+export type Problem = components['schemas']['Problem']
+export type FieldError = NonNullable<Problem['errors']>[number]
 
 /** Whether a parsed JSON body is a problem document (it carries our stable `code`). */
 export function isProblem(body: unknown): body is Problem {
@@ -83,14 +74,42 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-async function request<T>(method: string, url: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+/** What every request sends: language, idempotency key, and the CSRF token on unsafe methods. */
+function baseHeaders(method: string, options: RequestOptions): Record<string, string> {
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language, ...options.headers }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey
   if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
     const csrf = readCookie('yiwang_csrf')
     if (csrf) headers['X-CSRF-Token'] = csrf
   }
+  return headers
+}
+
+function offline(): ProblemError {
+  const { t } = i18n.global
+  return new ProblemError({ type: 'about:blank', title: t('network.offline'), status: 0, detail: t('errors.offline'), code: 'network.offline' })
+}
+
+/** An error answer: its problem+json document, or a generic one when a proxy answered something else. */
+function failed(status: number, statusText: string, body: unknown): ProblemError {
+  if (isProblem(body)) {
+    const problem = new ProblemError(body)
+    if (problem.status === 401 && SESSION_GONE.includes(problem.code)) sessionGoneListeners.forEach((l) => l(problem))
+    return problem
+  }
+  const { t } = i18n.global
+  return new ProblemError({
+    type: 'about:blank',
+    title: statusText || t('network.failed'),
+    status,
+    detail: t('errors.unknown'),
+    code: `http.${status}`,
+  })
+}
+
+async function request<T>(method: string, url: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const headers = baseHeaders(method, options)
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
   let response: Response
   try {
     response = await fetch(url, {
@@ -103,36 +122,42 @@ async function request<T>(method: string, url: string, body?: unknown, options: 
   } catch (e) {
     // A request the caller cancelled (a newer search replaced it) is no network failure.
     if (options.signal?.aborted) throw e
-    throw new ProblemError({
-      type: 'about:blank',
-      title: language.startsWith('en') ? 'Offline' : '网络连接失败',
-      status: 0,
-      detail: language.startsWith('en')
-        ? 'Network connection failed, check your network and retry'
-        : '网络连接失败，请检查网络后重试',
-      code: 'network.offline',
-    })
+    throw offline()
   }
   const type = response.headers.get('content-type') || ''
   if (!response.ok) {
-    if (type.includes('json')) {
-      const data: unknown = await response.json().catch(() => null)
-      if (isProblem(data)) {
-        const problem = new ProblemError(data)
-        if (problem.status === 401 && SESSION_GONE.includes(problem.code)) sessionGoneListeners.forEach((l) => l(problem))
-        throw problem
-      }
-    }
-    throw new ProblemError({
-      type: 'about:blank',
-      title: response.statusText || '请求失败',
-      status: response.status,
-      detail: '出了点问题，请稍后重试',
-      code: `http.${response.status}`,
-    })
+    const data: unknown = type.includes('json') ? await response.json().catch(() => null) : null
+    throw failed(response.status, response.statusText, data)
   }
   if (response.status === 204 || !type.includes('json')) return undefined as T
   return (await response.json()) as T
+}
+
+export interface UploadOptions extends RequestOptions {
+  /** Called with 0-100 as the body goes out. */
+  onProgress?: (percent: number) => void
+}
+
+/** POST a multipart form with upload progress (fetch cannot report it; XMLHttpRequest can). */
+function upload<T>(url: string, form: FormData, options: UploadOptions = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', url)
+    xhr.withCredentials = true
+    for (const [name, value] of Object.entries(baseHeaders('POST', options))) xhr.setRequestHeader(name, value)
+    const { onProgress, signal } = options
+    if (onProgress) xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100)) }
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true })
+    xhr.onload = () => {
+      let body: unknown = null
+      try { body = JSON.parse(xhr.responseText) } catch { body = null }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T)
+      else reject(failed(xhr.status, xhr.statusText, body))
+    }
+    xhr.onerror = () => reject(offline())
+    xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'))
+    xhr.send(form)
+  })
 }
 
 function resolve(path: string): string {
@@ -144,6 +169,8 @@ export const api = {
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', resolve(path), body, options),
   put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('PUT', resolve(path), body, options),
   delete: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('DELETE', resolve(path), body, options),
+  /** A multipart upload with progress (photos). */
+  upload: <T>(path: string, form: FormData, options?: UploadOptions) => upload<T>(resolve(path), form, options),
   /** An absolute path outside /api/v1 (probes). */
   raw: <T>(method: string, url: string, body?: unknown, options?: RequestOptions) => request<T>(method, url, body, options),
 }

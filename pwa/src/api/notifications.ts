@@ -1,48 +1,27 @@
 /** Typed calls for the inbox (消息), notification preferences and Web Push subscriptions. */
 import { api } from './client'
+import type { components } from './schema'
 
-export interface Notification {
-  id: number
-  event: string
-  title: string
-  body: string
-  /** An in-app path such as "/cases/12", or null. */
-  link: string | null
-  data: { application_id?: number; status?: string; [key: string]: unknown }
-  created_at: string
-  read_at: string | null
-}
+type Schemas = components['schemas']
 
-export interface NotificationPage {
-  items: Notification[]
-  next_before: number | null
-}
+export type Notification = Schemas['NotificationOut']
 
-export interface NotificationPrefs {
-  wechat: boolean
-  webpush: boolean
-  sms: boolean
-  quiet_hours: boolean
-  quiet_start: string
-  quiet_end: string
-}
+export type NotificationPage = Schemas['NotificationPage']
 
-export interface PushSubscriptionOut {
-  id: number
-  endpoint: string
-  created_at: string
-}
+export type NotificationPrefs = Schemas['Preferences']
+
+export type PushSubscriptionOut = Schemas['PushSubscriptionOut']
 
 export const notifications = {
   list: (before?: number | null, limit = 20) =>
     api.get<NotificationPage>(`/notifications?limit=${limit}` + (before ? `&before=${before}` : '')),
-  unreadCount: () => api.get<{ unread: number }>('/notifications/unread-count'),
+  unreadCount: () => api.get<Schemas['UnreadOut']>('/notifications/unread-count'),
   markRead: (id: number) => api.post<void>(`/notifications/${id}/read`),
-  markAllRead: () => api.post<{ marked: number }>('/notifications/read-all'),
+  markAllRead: () => api.post<Schemas['MarkedOut']>('/notifications/read-all'),
   prefs: () => api.get<NotificationPrefs>('/me/notification-preferences'),
   savePrefs: (prefs: NotificationPrefs) => api.put<NotificationPrefs>('/me/notification-preferences', prefs),
-  vapidKey: () => api.get<{ public_key: string }>('/push/vapid-public-key'),
-  subscriptions: () => api.get<{ items: PushSubscriptionOut[] }>('/push/subscriptions'),
+  vapidKey: () => api.get<Schemas['VapidKeyOut']>('/push/vapid-public-key'),
+  subscriptions: () => api.get<Schemas['PushSubscriptionList']>('/push/subscriptions'),
   subscribe: (subscription: PushSubscriptionJSON) => api.post<PushSubscriptionOut>('/push/subscriptions', subscription),
   unsubscribe: (endpoint: string) => api.delete<void>('/push/subscriptions', { endpoint }),
 }

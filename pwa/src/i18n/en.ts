@@ -12,6 +12,11 @@ export default {
   status: { checking: 'Connecting…', ok: 'Service is up', down: 'Cannot reach the server, please try later' },
   largeText: { label: 'Large text', on: 'Large text on', off: 'Large text off' },
   a11y: { close: 'Close', photoFor: 'Take a photo: {name}', typeX: 'Type X (last character of the ID number)' },
+  network: { offline: 'Offline', failed: 'Request failed' },
+  verify: {
+    title: 'E-certificate check', result: 'Result', valid: 'Genuine and valid', invalid: 'No longer valid', name: 'Certificate', number: 'Number',
+    issuer: 'Issued by', issuedAt: 'Issued on', expiresOn: 'Valid until', failed: 'Could not check, please retry later',
+  },
   soon: { title: 'Coming soon', body: '“{name}” is being built. Meanwhile the township service centre can help.', back: 'Back to home' },
   me: {
     title: 'Me', settings: 'Display', about: 'About Yiwang', version: 'Version {version}',

@@ -12,6 +12,11 @@ export default {
   status: { checking: '正在连接服务器…', ok: '服务正常', down: '暂时无法连接服务器，请稍后再试' },
   largeText: { label: '大字模式', on: '已开启大字模式', off: '已关闭大字模式' },
   a11y: { close: '关闭', photoFor: '拍照上传：{name}', typeX: '输入 X（身份证号最后一位）' },
+  network: { offline: '网络连接失败', failed: '请求失败' },
+  verify: {
+    title: '电子证照核验', result: '核验结果', valid: '真实有效', invalid: '已失效', name: '证照名称', number: '证照编号',
+    issuer: '发证机关', issuedAt: '发证日期', expiresOn: '有效期至', failed: '核验失败，请稍后重试',
+  },
   soon: { title: '即将上线', body: '“{name}” 功能正在建设中，敬请期待。需要办事可先到乡镇便民服务中心。', back: '返回首页' },
   me: {
     title: '我的', settings: '显示设置', about: '关于一网通办', version: '版本 {version}',
