@@ -197,7 +197,7 @@ try {
     const name = page.getByTestId('field-business_name').locator('input')
     assert((await name.inputValue()) === '赵六小吃店', 'the form values are shown')
     assert((await name.getAttribute('readonly')) !== null, 'the field can still be edited')
-    for (const id of ['material-photo', 'material-retake', 'material-remove', 'material-library']) {
+    for (const id of ['material-take-photo', 'material-retake', 'material-remove', 'material-library']) {
       assert((await page.getByTestId(id).count()) === 0, `${id} on a read-only case`)
     }
     await row('id_card').getByTestId('material-thumb').waitFor()
