@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from backend.app import create_app
+from tests.consents import agreed
 from tests.fakes.realname import FakeCarrier
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
@@ -102,11 +103,13 @@ def phone() -> str:
     return f"139{next(_phones):08d}"
 
 
-async def sms_login(client: httpx.AsyncClient, sms: FakeSms, phone: str, *, transport: str = "bearer") -> dict:
+async def sms_login(client: httpx.AsyncClient, sms: FakeSms, phone: str, *, transport: str = "bearer", agree: bool = True) -> dict:
+    """Log in as the PWA does, agreeing to the current terms and privacy policy unless ``agree=False``."""
     r = await client.post("/api/v1/auth/sms/send", json={"phone": phone})
     assert r.status_code == 202, r.text
     code = sms.codes_for(phone)[-1]
-    r = await client.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": code, "transport": transport})
+    body = {"phone": phone, "code": code, "transport": transport} | ({"accept": agreed()} if agree else {})
+    r = await client.post("/api/v1/auth/sms/verify", json=body)
     assert r.status_code == 200, r.text
     return r.json()
 
