@@ -42,8 +42,8 @@ class CsrfFailed(errors.Forbidden, code="auth.csrf_failed"):
 
 
 class CodeInvalid(errors.Unauthorized, code="auth.code_invalid"):
-    zh = "验证码不正确|验证码不正确或已过期，请重新输入或重新获取。"
-    en = "Wrong or expired code|The code is wrong or has expired."
+    zh = "验证码不正确|验证码不正确，请核对短信中的 6 位数字后重新输入。"
+    en = "Wrong code|The code is wrong; check the 6 digits in the text message and enter them again."
 
 
 class CodeLocked(errors.Unauthorized, code="auth.code_locked"):

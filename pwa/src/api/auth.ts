@@ -5,6 +5,25 @@ import { api } from './client'
 export type Assurance = 'none' | 'claimed' | 'real_name' | 'in_person'
 export type ChannelKind = 'wechat_mp' | 'phone'
 
+/** The documents a resident agrees to: 用户协议, 隐私政策, and the separate consent to processing the ID number. */
+export type DocumentName = 'terms' | 'privacy' | 'id_number'
+
+export interface DocumentRef {
+  document: DocumentName
+  version: string
+  title: string
+}
+
+export interface DocumentText extends DocumentRef {
+  body: string
+  versions: string[]
+}
+
+export interface Acceptance {
+  document: DocumentName
+  version: string
+}
+
 export interface Me {
   person_id: number | null
   verified: boolean
@@ -14,6 +33,8 @@ export interface Me {
   phone: string | null
   channels: string[]
   roles: { role: string; scope: string }[]
+  /** Current documents to agree to before anything else (empty: none). */
+  consent_required: DocumentRef[]
 }
 
 export interface Device {
@@ -50,14 +71,20 @@ export interface SessionOut {
   csrf_token: string
   expires_at: string
   verified: boolean
+  consent_required: DocumentRef[]
 }
 
 export const auth = {
   sendCode: (phone: string) => api.post<{ sent: boolean; retry_after: number }>('/auth/sms/send', { phone }),
-  verifyCode: (phone: string, code: string) => api.post<SessionOut>('/auth/sms/verify', { phone, code, transport: 'cookie' }),
+  verifyCode: (phone: string, code: string, accept: Acceptance[]) =>
+    api.post<SessionOut>('/auth/sms/verify', { phone, code, transport: 'cookie', accept }),
   logout: () => api.post<{ ok: boolean }>('/auth/logout'),
   me: () => api.get<Me>('/me'),
-  bindIdentity: (name: string, id_number: string) => api.post<Me>('/me/identity', { name, id_number }),
+  bindIdentity: (name: string, id_number: string, accept: Acceptance[]) => api.post<Me>('/me/identity', { name, id_number, accept }),
+  documents: () => api.get<{ documents: DocumentRef[] }>('/legal/documents'),
+  document: (name: string, version?: string) =>
+    api.get<DocumentText>(`/legal/documents/${encodeURIComponent(name)}` + (version ? `/${encodeURIComponent(version)}` : '')),
+  agree: (accept: Acceptance[]) => api.post<Me>('/me/consents', { accept }),
   /** Ask the earlier owner of my ID number to confirm me; answers the same whether or not there is one. */
   requestJoin: () => api.post<{ accepted: boolean }>('/me/identity/join'),
   confirmJoin: (code: string) => api.post<Me>('/me/identity/join/confirm', { code }),
