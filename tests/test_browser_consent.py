@@ -14,11 +14,11 @@ from tests.stack import start_app
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 
-def _journey(stack: Stack, tmp_path, phase: str, **env: str) -> None:
+def _journey(site: Stack, tmp_path, phase: str, **env: str) -> None:
     result = subprocess.run(
         ["node", "e2e/consent.mjs"],
         cwd=ROOT / "pwa",
-        env=dict(os.environ, BASE_URL=stack.nginx.url, SMS_GATEWAY_URL=stack.sms_url, PHASE=phase, SCREENSHOT_DIR=str(tmp_path), **env),
+        env=dict(os.environ, BASE_URL=site.nginx.url, SMS_GATEWAY_URL=site.sms_url, PHASE=phase, SCREENSHOT_DIR=str(tmp_path), **env),
         capture_output=True,
         text=True,
         timeout=240,
@@ -27,14 +27,14 @@ def _journey(stack: Stack, tmp_path, phase: str, **env: str) -> None:
     assert " 0 failed" in result.stdout
 
 
-def _restart_apps(stack: Stack, env: dict[str, str]) -> None:
+def _restart_apps(site: Stack, env: dict[str, str]) -> None:
     """Restart every app process on its port with ``env``, as a deployment does."""
-    for i, app in enumerate(stack.apps):
+    for i, app in enumerate(site.apps):
         app.stop()
-        stack.apps[i] = start_app(env, stack.nginx.workdir, port=app.port)
+        site.apps[i] = start_app(env, site.nginx.workdir, port=app.port)
 
 
-def test_consent_and_sms_code_journey_in_a_phone_browser(stack, tmp_path):
+def test_consent_and_sms_code_journey_in_a_phone_browser(stack, tmp_path):  # noqa: F811 (the fixture)
     suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
     people = {"PHONE": "1350002000" + suffix, "ID_NUMBER": "330102198603150034" if suffix == "1" else "330102198603150042"}
     state = tmp_path / "session.json"

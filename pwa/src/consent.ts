@@ -32,12 +32,21 @@ function exempt(to: RouteLocationNormalized): boolean {
 
 /** Before going anywhere, a resident with documents to agree to is shown the consent screen. */
 export function installConsentGuard(router: Router): void {
-  router.beforeEach((to) => (consentPending() && !exempt(to) ? { path: '/consent', query: { next: to.fullPath } } : true))
+  // Where the router is going (the first page may still be loading when "who am I" answers).
+  let going: RouteLocationNormalized | null = null
+  router.beforeEach((to) => {
+    if (consentPending() && !exempt(to)) return { path: '/consent', query: { next: to.fullPath } }
+    going = to
+    return true
+  })
+  router.afterEach(() => {
+    going = null
+  })
   watch(
     () => consentPending(),
     (pending) => {
-      const here = router.currentRoute.value
-      if (pending && !exempt(here)) void router.replace({ path: '/consent', query: { next: here.fullPath } })
+      const where = going ?? router.currentRoute.value
+      if (pending && !exempt(where)) void router.replace({ path: '/consent', query: { next: where.fullPath } })
     },
   )
 }
