@@ -12,6 +12,7 @@ export default {
   largeText: { label: 'Large text', on: 'Large text on', off: 'Large text off' },
   soon: { title: 'Coming soon', body: '“{name}” is being built. Meanwhile the township service centre can help.', back: 'Back to home' },
   me: {
+    terms: 'Terms of use', privacy: 'Privacy policy',
     title: 'Me', settings: 'Display', about: 'About Yiwang', version: 'Version {version}',
     notLoggedIn: 'You are not logged in', login: 'Log in / Sign up', logout: 'Log out', logoutConfirm: 'Log out now?',
     name: 'Name', idNumber: 'ID number', phone: 'Phone', verified: 'Verified', unverified: 'Not verified',

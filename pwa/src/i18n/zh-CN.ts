@@ -12,6 +12,7 @@ export default {
   largeText: { label: '大字模式', on: '已开启大字模式', off: '已关闭大字模式' },
   soon: { title: '即将上线', body: '“{name}” 功能正在建设中，敬请期待。需要办事可先到乡镇便民服务中心。', back: '返回首页' },
   me: {
+    terms: '用户协议', privacy: '隐私政策',
     title: '我的', settings: '显示设置', about: '关于一网通办', version: '版本 {version}',
     notLoggedIn: '您还没有登录', login: '登录 / 注册', logout: '退出登录', logoutConfirm: '确定要退出登录吗？',
     name: '姓名', idNumber: '身份证号', phone: '手机号', verified: '已实名', unverified: '未实名',
