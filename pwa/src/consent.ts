@@ -2,7 +2,8 @@
 import { reactive, ref, watch } from 'vue'
 import type { RouteLocationNormalized, Router } from 'vue-router'
 import { auth, type Acceptance, type DocumentName, type DocumentRef } from './api/auth'
-import { me } from './session'
+import { onProblem } from './api/client'
+import { loadMe, me } from './session'
 
 const current = ref<DocumentRef[] | null>(null)
 
@@ -41,6 +42,10 @@ export function installConsentGuard(router: Router): void {
   })
   router.afterEach(() => {
     going = null
+  })
+  // A version published while this page was open: the server refuses, "who am I" tells what to agree to.
+  onProblem((problem) => {
+    if (problem.code === 'auth.consent_required') void loadMe().catch(() => undefined)
   })
   watch(
     () => consentPending(),

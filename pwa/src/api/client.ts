@@ -52,6 +52,12 @@ export interface RequestOptions {
 }
 
 const API_BASE = '/api/v1'
+const problemListeners: ((problem: ProblemError) => void)[] = []
+
+/** Be told of every problem the server answers (e.g. auth.consent_required: ask the resident to agree). */
+export function onProblem(listener: (problem: ProblemError) => void): void {
+  problemListeners.push(listener)
+}
 let language = 'zh-CN'
 
 export function setLanguage(lang: string): void {
@@ -106,7 +112,11 @@ async function request<T>(method: string, url: string, body?: unknown, options: 
   if (!response.ok) {
     if (type.includes('json')) {
       const data: unknown = await response.json().catch(() => null)
-      if (isProblem(data)) throw new ProblemError(data)
+      if (isProblem(data)) {
+        const problem = new ProblemError(data)
+        problemListeners.forEach((listener) => listener(problem))
+        throw problem
+      }
     }
     throw new ProblemError({
       type: 'about:blank',
