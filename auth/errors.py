@@ -10,6 +10,17 @@ class NotAuthenticated(errors.Unauthorized, code="auth.not_authenticated"):
     en = "Login required|You are not logged in, or your session has expired."
 
 
+class SessionRevoked(errors.Unauthorized, code="auth.session_revoked"):
+    zh = (
+        "您已在其他设备上被退出登录|这台设备已在您的另一台设备上被退出登录。"
+        "请重新登录；如果不是您本人操作，登录后请到“我的 → 登录设备”退出不认识的设备。"
+    )
+    en = (
+        "Signed out from another device|This device was signed out from another of your devices. Log in again; "
+        "if that was not you, sign out any device you do not know under Me → Devices."
+    )
+
+
 class Forbidden(errors.Forbidden, code="auth.forbidden"):
     zh = "没有权限|您的账号没有办理此项操作的权限。"
     en = "Forbidden|Your account may not do this."

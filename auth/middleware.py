@@ -14,6 +14,7 @@ from backend.kit.http import problem_response
 SESSION_COOKIE = "yiwang_session"
 CSRF_COOKIE = "yiwang_csrf"
 CSRF_HEADER = "x-csrf-token"
+REVOKED = "yiwang.session_revoked"  # scope key: the request's token was signed out from another device
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 # The two ways a request carries its session, as the OpenAPI document declares them.
@@ -81,4 +82,6 @@ class SessionMiddleware:
                         return
                 scope["yiwang.session"] = info
                 scope["yiwang.principal"] = f"account:{info.account_id}" if info.account_id else f"person:{info.person_id}"
+            elif info is None and await sessions.signed_out_elsewhere(token):
+                scope[REVOKED] = True
         await self.app(scope, receive, send)

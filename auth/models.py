@@ -87,7 +87,10 @@ class Session(Model):
     idle_seconds = fields.IntField()
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
-    user_agent = fields.CharField(max_length=200, default="")
+    # Why it ended (sessions.end): a device signed out from another one is told so, not "log in".
+    revoked_reason = fields.CharField(max_length=32, default="", db_default="")
+    # Room for the long in-app browser strings (WeChat's names itself after 200 characters).
+    user_agent = fields.CharField(max_length=512, default="")
     ip = fields.CharField(max_length=64, default="")
 
     class Meta:

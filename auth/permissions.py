@@ -8,8 +8,17 @@ from typing import Any
 from starlette.requests import Request
 
 from auth import consent as consents
-from auth.errors import AssuranceRequired, ConsentRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired
-from auth.middleware import SAFE_METHODS, security_requirements
+from auth.errors import (
+    AssuranceRequired,
+    ConsentRequired,
+    CsrfFailed,
+    Forbidden,
+    IdentityRequired,
+    NotAuthenticated,
+    SecondFactorRequired,
+    SessionRevoked,
+)
+from auth.middleware import REVOKED, SAFE_METHODS, security_requirements
 from auth.models import STAFF_ROLES
 from auth.sessions import SessionInfo
 from backend.kit import audit
@@ -68,6 +77,8 @@ def requires(*, roles: Sequence[str] = (), verified: bool = False, consent: bool
     """
 
     async def guard(op: Operation, request: Request) -> None:
+        if current_session(request) is None and request.scope.get(REVOKED):
+            raise SessionRevoked()
         await authorize(current_session(request), roles=roles, verified=verified, consent=consent, action=f"{op.method} {op.path}")
 
     def wrap(op: Operation, call: Handler) -> Handler:
@@ -81,7 +92,7 @@ def requires(*, roles: Sequence[str] = (), verified: bool = False, consent: bool
         return guarded
 
     def document(op: Operation) -> Documented:
-        raised: list = [NotAuthenticated]
+        raised: list = [NotAuthenticated, SessionRevoked]
         if op.method not in SAFE_METHODS:
             raised.append(CsrfFailed)
         # Only resident sessions are asked; a staff-only route lets none of them through.

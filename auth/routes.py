@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth import consent, identity, legal_routes, otp, service, sessions
+from auth import consent, devices, identity, legal_routes, otp, service, sessions
 from auth.errors import (
     BadCredentials,
     CodeExpired,
@@ -329,14 +330,11 @@ async def bind_wechat_phone(request: Request, *, body: WeChatPhoneIn, session: S
     return PhoneOut(phone=mask_phone(await service.bind_phone_from_wechat(session=session, code=body.code)))
 
 
-def _mask_ip(ip: str) -> str:
-    parts = ip.split(".")
-    return ".".join(parts[:2] + ["*", "*"]) if len(parts) == 4 else (ip[:9] + "…" if ip else "")
-
-
 @api.get("/me/sessions", summary="My devices (open sessions)", tags=["me"], response=DevicesOut, wrappers=[requires()])
 async def my_sessions(request: Request, *, session: SessionInfo) -> DevicesOut:
     rows = await sessions.list_open(person_id=session.person_id, account_id=session.account_id)
+    # Parsing runs the user-agent rules (the first call also compiles them): off the event loop.
+    agents = await asyncio.to_thread(lambda: [devices.describe(r.user_agent) for r in rows])
     return DevicesOut(
         devices=[
             Device(
@@ -344,11 +342,16 @@ async def my_sessions(request: Request, *, session: SessionInfo) -> DevicesOut:
                 current=r.id == session.id,
                 transport=r.transport,
                 user_agent=r.user_agent,
-                ip=_mask_ip(r.ip),
+                browser=agent.browser,
+                os=agent.os,
+                model=agent.model,
+                wechat=agent.wechat,
+                network=devices.network_kind(r.ip),
+                ip=devices.mask_address(r.ip),
                 created_at=r.created_at,
                 last_seen_at=r.last_seen_at,
             )
-            for r in rows
+            for r, agent in zip(rows, agents, strict=True)
         ]
     )
 

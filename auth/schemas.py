@@ -171,8 +171,16 @@ class Device(BaseModel):
     id: int
     current: bool
     transport: str
-    user_agent: str
-    ip: str
+    user_agent: str = Field(description="as the device sent it (up to 512 characters)")
+    browser: str = Field(description='parsed from the user agent, e.g. "Chrome Mobile 120", "WeChat 8.0"; empty if unknown')
+    os: str = Field(description='e.g. "Android 13", "iOS 17.1"; empty if unknown')
+    model: str = Field(description='phone model when the user agent names one, e.g. "Oppo PFDM00", "Apple iPhone"; else empty')
+    wechat: bool = Field(description="inside WeChat (its browser or the mini-program)")
+    network: Literal["loopback", "private", "public", "unknown"] = Field(
+        description="the kind of network of the client address: this machine, a private network (LAN), the internet; "
+        "no place is derived from it"
+    )
+    ip: str = Field(description="masked client address, e.g. 203.0.*.* (behind the proxy: the client's, not the proxy's)")
     created_at: datetime
     last_seen_at: datetime
 

@@ -32,6 +32,9 @@ RESIDENT_ABSOLUTE = timedelta(hours=24)
 STAFF_IDLE = timedelta(minutes=15)
 STAFF_ABSOLUTE = timedelta(hours=12)
 TOUCH_EVERY = 60  # seconds between last-seen writes: idle timeouts are precise to a minute
+# Reasons for which the device holding the session did not end it itself: the owner signed it out
+# from another device, or said the channel was not them. Its next request is told so.
+SIGNED_OUT_ELSEWHERE = ("revoked_by_owner", "not_me")
 log = logging.getLogger("yiwang.auth.sessions")
 
 
@@ -124,7 +127,7 @@ async def create(
             last_seen_at=now,
             idle_seconds=int(idle.total_seconds()),
             expires_at=now + absolute,
-            user_agent=user_agent[:200],
+            user_agent=user_agent[:512],
             ip=ip[:64],
         )
         await audit.record(
@@ -213,6 +216,11 @@ async def resolve(token: str) -> SessionInfo | None:
     return info
 
 
+async def signed_out_elsewhere(token: str) -> bool:
+    """Whether a token that no longer works was ended from another device (not expired, not logged out)."""
+    return await Session.exists(token_hash=hash_token(token), revoked_at__not_isnull=True, revoked_reason__in=SIGNED_OUT_ELSEWHERE)
+
+
 async def resolve_by_id(session_id: int) -> SessionInfo | None:
     """A session as it is stored now (after a binding changed its person or level)."""
     row = await Session.get_or_none(id=session_id, revoked_at=None)
@@ -224,7 +232,7 @@ async def resolve_by_id(session_id: int) -> SessionInfo | None:
 async def end(info: SessionInfo, *, reason: str, actor: str | None = None) -> None:
     """Revoke one session everywhere (logout, device removed, expiry)."""
     async with transaction():
-        changed = await Session.filter(id=info.id, revoked_at=None).update(revoked_at=datetime.now(UTC))
+        changed = await Session.filter(id=info.id, revoked_at=None).update(revoked_at=datetime.now(UTC), revoked_reason=reason[:32])
         if changed:
             await audit.record(
                 actor=actor or (f"person:{info.person_id}" if info.person_id else f"account:{info.account_id}"),

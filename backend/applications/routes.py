@@ -50,7 +50,7 @@ def _id(request: Request) -> int:
     response=ApplicationOut,
     status=201,
     also=[200],
-    errors=[ServiceNotFound, applications.FormInvalid, AssuranceRequired, applications.DraftBusy],
+    errors=[ServiceNotFound, applications.FormInvalid, AssuranceRequired, applications.ConditionUnmet, applications.DraftBusy],
     wrappers=[requires(verified=True)],
 )
 async def create_application(request: Request, *, body: ApplicationCreate, session: SessionInfo) -> JSONResponse:
@@ -113,6 +113,7 @@ async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo)
         applications.MaterialsMissing,
         APPLICATION.error,
         AssuranceRequired,
+        applications.ConditionUnmet,
     ],
     wrappers=[requires(verified=True), idempotent],
 )

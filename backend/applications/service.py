@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import re
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 from tortoise.exceptions import IntegrityError
@@ -22,10 +24,12 @@ from backend.applications import flows, tracking
 from backend.applications.flows import APPLICATION, TIMELINE_TEXT
 from backend.applications.models import Application, AttachedMaterial, Certificate
 from backend.applications.schemas import ApplicationOut, CorrectionItem, TimelineOut
+from backend.catalog import eligibility
 from backend.catalog import service as catalog
 from backend.catalog.schemas import FormField, ServiceGuide
 from backend.kit import audit, errors
 from backend.kit.qr import qr_png, qr_svg
+from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from backend.kit.workflow import events_of_many as workflow_events_of_many
 from backend.kit.workflow import transition
@@ -50,6 +54,11 @@ class DraftBusy(errors.Conflict, code="application.draft_busy"):
     en = "The draft is changing|Your draft of this item is being submitted or withdrawn; reload and try again."
 
 
+class ConditionUnmet(errors.Invalid, code="application.condition_unmet"):
+    zh = "暂不符合办理条件|{reason}"
+    en = "A condition of this service is not met|{reason_en}"
+
+
 class UnknownCorrectionItem(errors.Invalid, code="application.unknown_correction_item"):
     zh = "补正项目不属于该事项|补正清单中的“{item}”不是该事项的材料或表单项。"
     en = "Unknown item in the correction request|'{item}' is neither a material nor a form field of this service."
@@ -62,6 +71,36 @@ _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 def _field_error(field: FormField, code: str, zh: str, en: str) -> dict[str, str]:
     return {"field": f"form.{field.key}", "code": code, "message_zh": zh, "message_en": en}
+
+
+def _number(value: Any) -> int | float | None:
+    """A number, also from the text a form field sends ("12", "3.5"); None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,12}(\.\d{1,4})?", value.strip()):
+        text = value.strip()
+        return float(text) if "." in text else int(text)
+    return None
+
+
+def local_today() -> date:
+    """Today where the service is (Asia/Shanghai by default): ages and dates turn at local midnight."""
+    return datetime.now(ZoneInfo(current().settings.timezone)).date()
+
+
+async def check_conditions(*, session: SessionInfo, guide: ServiceGuide) -> None:
+    """Refuse, in plain words, a person whose ID number shows a declared condition is not met."""
+    rules = guide.eligibility
+    if rules.min_age is None and rules.max_age is None and not rules.regions:
+        return
+    id_number = (await identity.personal_details(person_id=session.person_id)).get("id_number")
+    if id_number is None:  # verified people have one; without it there is nothing to check against
+        return
+    unmet = eligibility.check(rules, id_number, local_today())
+    if unmet is not None:
+        raise ConditionUnmet(reason=unmet.zh, reason_en=unmet.en)
 
 
 def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) -> dict[str, Any]:
@@ -84,11 +123,28 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
         if value is None or value == "":
             if complete and field.required:
                 problems.append(_field_error(field, "missing", f"请填写“{field.label}”", f"{field.label} is required"))
+            elif complete and (rule := field.required_if) is not None and form.get(rule.key) == rule.value:
+                problems.append(
+                    _field_error(
+                        field,
+                        "missing",
+                        f"请填写“{field.label}”（选择“{rule.value}”时必填）",
+                        f"{field.label} is required with '{rule.value}'",
+                    )
+                )
             continue
         if field.type == "number":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(_field_error(field, "number", f"“{field.label}”应为数字", "Must be a number"))
+            number = _number(value)
+            if number is None:
+                problems.append(_field_error(field, "number", f"“{field.label}”请填写数字", "Must be a number"))
                 continue
+            if field.min is not None and number < field.min:
+                problems.append(_field_error(field, "too_small", f"“{field.label}”不能小于 {field.min:g}", f"At least {field.min:g}"))
+                continue
+            if field.max is not None and number > field.max:
+                problems.append(_field_error(field, "too_large", f"“{field.label}”不能大于 {field.max:g}", f"At most {field.max:g}"))
+                continue
+            value = number
         elif not isinstance(value, str):
             problems.append(_field_error(field, "text", f"“{field.label}”应为文字", "Must be text"))
             continue
@@ -112,12 +168,19 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
                     continue
             if field.type == "date":
                 try:
-                    date.fromisoformat(value)
+                    day = date.fromisoformat(value)
                 except ValueError:
-                    problems.append(_field_error(field, "date", "日期格式应为 年-月-日", "Use YYYY-MM-DD"))
+                    problems.append(_field_error(field, "date", f"“{field.label}”请按 年-月-日 填写，如 2026-01-31", "Use YYYY-MM-DD"))
                     continue
+                if field.when == "past" and day > local_today():
+                    problems.append(_field_error(field, "date_future", f"“{field.label}”不能晚于今天", "Cannot be after today"))
+                    continue
+                if field.when == "future" and day < local_today():
+                    problems.append(_field_error(field, "date_past", f"“{field.label}”不能早于今天", "Cannot be before today"))
+                    continue
+                value = day.isoformat()
             if field.type == "select" and value not in field.options:
-                problems.append(_field_error(field, "option", "请从选项中选择", "Choose one of the options"))
+                problems.append(_field_error(field, "option", f"“{field.label}”请从给出的选项中选择", "Choose one of the options"))
                 continue
         clean[key] = value
     if problems:
@@ -156,6 +219,7 @@ async def create_draft(*, session: SessionInfo, service_code: str, form: dict[st
     await authorize(session, verified=True)
     guide = await catalog.guide(code=service_code)
     await authorize(session, assurance=guide.assurance_required)
+    await check_conditions(session=session, guide=guide)
     clean = validate_form(guide, form, complete=False)
     for _ in range(3):  # the draft we collided with may be submitted or withdrawn before we read it
         existing = await Application.get_or_none(person_id=session.person_id, service_code=guide.code, status=APPLICATION.initial)
@@ -213,6 +277,7 @@ async def submit(*, session: SessionInfo, application_id: int) -> Application:
     application = await _own(session, application_id)
     guide = await catalog.guide(code=application.service_code)
     await authorize(session, assurance=guide.assurance_required)  # the item may ask for more since the draft
+    await check_conditions(session=session, guide=guide)  # a birthday passes, or the item's conditions change
     clean = validate_form(guide, application.form, complete=True)
     if missing := await _missing_materials(application, guide):
         raise MaterialsMissing(errors=missing)
@@ -316,7 +381,7 @@ async def _missing_materials(application: Application, guide: ServiceGuide) -> l
     return [
         {"field": f"materials.{m.key}", "code": "missing", "message_zh": f"请提供“{m.name}”", "message_en": f"{m.name} is required"}
         for m in guide.materials
-        if m.required and m.condition is None and m.key not in attached
+        if m.required and m.key not in attached
     ]
 
 

@@ -167,6 +167,14 @@ async def guide(*, code: str) -> ServiceGuide:
         form_schema=item.form_schema,
         legal_limit_days=item.legal_limit_days,
         fee=item.fee,
+        places=item.places,
+        hours=item.hours,
+        phone=item.phone,
+        steps=item.steps,
+        legal_basis=item.legal_basis,
+        result_name=item.result_name,
+        result_delivery=item.result_delivery,
+        eligibility=item.eligibility,
     )
 
 

@@ -18,8 +18,8 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from typing import Any, Protocol, TypeVar, cast
 
 import redis.asyncio as aioredis
@@ -36,8 +36,6 @@ log = logging.getLogger("yiwang.broker")
 # this long for one command is better answered from the database or refused.
 SOCKET_TIMEOUT = 0.25
 CONNECT_TIMEOUT = 0.25
-# How late a timer may fire on a loop that is keeping up; later means the loop was busy elsewhere.
-LOOP_LAG_ALLOWANCE = 0.05
 # The longest a call may wait however busy the loop: also the client's own socket timeouts, so
 # that they never cut a call short that ``within`` would still grant time.
 BACKSTOP = 5.0
@@ -61,33 +59,82 @@ T = TypeVar("T")
 _OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 
 
-async def within(budget: float, make: Callable[[], Awaitable[T]]) -> T:
+class LoopLag:
+    """How long this event loop has been too busy to run what was due: a 10 ms ticker's lateness.
+
+    It ticks only while some call is waiting (``watching``), so an idle process pays nothing.
+    Lateness still pending (the loop is stuck right now, the ticker has not run yet) counts too.
+    """
+
+    TICK = 0.01
+
+    def __init__(self) -> None:
+        self._total = 0.0
+        self._due: float | None = None
+        self._waiting = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def now(self, loop: asyncio.AbstractEventLoop) -> float:
+        pending = max(0.0, loop.time() - self._due) if self._due is not None else 0.0
+        return self._total + pending
+
+    @contextmanager
+    def watching(self, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+        self._waiting += 1
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._due = loop.time() + self.TICK
+            self._task = loop.create_task(self._tick(loop))
+        try:
+            yield
+        finally:
+            self._waiting -= 1
+
+    async def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while self._waiting > 0 and self._due is not None:
+                await asyncio.sleep(max(0.0, self._due - loop.time()))
+                now = loop.time()
+                self._total += max(0.0, now - self._due)
+                self._due = now + self.TICK
+        finally:
+            self._due = None
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done() and self._task.get_loop() is asyncio.get_running_loop():
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def within(budget: float, make: Callable[[], Awaitable[T]], lag: LoopLag) -> T:
     """Await ``make()`` for ``budget`` seconds of the event loop's attention, else TimeoutError.
 
-    A plain timeout (``asyncio.timeout``, or the client's socket timeout) fires as soon as the
-    loop gets round to it: when the loop was busy for longer than the budget (a burst of logins
-    on two loaded cores), the answer may be sitting unread in the socket and the timeout still
-    wins. Here a deadline timer that fired late shows exactly that, and the call gets another
-    budget; only a deadline that passes on a loop that is keeping up is Redis's fault.
+    A plain timeout (``asyncio.timeout``, or the client's socket timeout) counts wall time: when a
+    burst of requests keeps the loop busy (logins on two loaded cores), Redis's answer sits unread
+    in the socket and the timeout still wins, blaming Redis for our own queue. Here the time the
+    loop was too busy to run what was due is not counted; only a call that stays unanswered while
+    the loop keeps up is Redis's fault. ``BACKSTOP`` bounds the wait however busy the loop is.
     """
     loop = asyncio.get_running_loop()
     task: asyncio.Future[T] = asyncio.ensure_future(make())
-    spent = 0.0
-    try:
-        while True:
-            started = loop.time()
-            done, _ = await asyncio.wait({task}, timeout=budget)
-            if done:
-                return task.result()
-            waited = loop.time() - started
-            spent += waited
-            if waited - budget < LOOP_LAG_ALLOWANCE or spent >= BACKSTOP:
-                raise TimeoutError(f"no answer in {budget} s")
-    finally:
-        if not task.done():
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+    started = loop.time()
+    with lag.watching(loop):
+        lagged_before = lag.now(loop)
+        try:
+            left = budget
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=left)
+                if done:
+                    return task.result()
+                waited = loop.time() - started
+                left = budget - (waited - (lag.now(loop) - lagged_before))
+                if left <= 0.001 or waited >= BACKSTOP:
+                    raise TimeoutError(f"no answer in {budget} s")
+        finally:
+            if not task.done():
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
 
 
 class CircuitBreaker:
@@ -101,6 +148,7 @@ class CircuitBreaker:
         self.open_after = open_after
         self.probe_every = probe_every
         self.deadline = deadline
+        self.lag = LoopLag()
         self.failures = 0
         self.opened_at: float | None = None
         self._prober: asyncio.Task[None] | None = None
@@ -115,7 +163,7 @@ class CircuitBreaker:
             self._start_probing()
             raise BrokerUnavailable()
         try:
-            result = await (within(self.deadline, make) if bounded else make())
+            result = await (within(self.deadline, make, self.lag) if bounded else make())
         except _OUTAGE as exc:
             self._failed(exc)
             raise BrokerUnavailable() from exc
@@ -137,13 +185,14 @@ class CircuitBreaker:
         while self.opened_at is not None:
             await asyncio.sleep(self.probe_every)
             try:
-                await within(self.deadline, self._probe)
+                await within(self.deadline, self._probe, self.lag)
             except Exception:
                 continue
             log.warning("broker back after %.1f s", time.monotonic() - self.opened_at)
             self.opened_at, self.failures = None, 0
 
     async def close(self) -> None:
+        await self.lag.close()
         if self._prober is not None:
             self._prober.cancel()
             if self._prober.get_loop() is asyncio.get_running_loop():

@@ -44,7 +44,11 @@ try {
     await page.getByTestId('apply-submit').click()
     await page.getByTestId('case-page').waitFor()
     await page.getByTestId('case-status').filter({ hasText: '已提交' }).waitFor()
-    const qrLoaded = await page.locator('img[alt="办件二维码"]').evaluate((img) => img.complete && img.naturalWidth > 0)
+    // Wait for the image itself: it may still be on its way when the status shows.
+    const qrLoaded = await page.waitForFunction(() => {
+      const img = document.querySelector('img[alt="办件二维码"]')
+      return img !== null && img.complete && img.naturalWidth > 0
+    }, null, { timeout: 5000 }).then(() => true, () => false)
     assert(qrLoaded, 'the tracking QR code did not load')
     caseUrl = page.url()
   })

@@ -103,13 +103,22 @@ def phone() -> str:
     return f"139{next(_phones):08d}"
 
 
-async def sms_login(client: httpx.AsyncClient, sms: FakeSms, phone: str, *, transport: str = "bearer", agree: bool = True) -> dict:
+async def sms_login(
+    client: httpx.AsyncClient,
+    sms: FakeSms,
+    phone: str,
+    *,
+    transport: str = "bearer",
+    user_agent: str | None = None,
+    agree: bool = True,
+) -> dict:
     """Log in as the PWA does, agreeing to the current terms and privacy policy unless ``agree=False``."""
     r = await client.post("/api/v1/auth/sms/send", json={"phone": phone})
     assert r.status_code == 202, r.text
     code = sms.codes_for(phone)[-1]
+    headers = {"User-Agent": user_agent} if user_agent is not None else {}
     body = {"phone": phone, "code": code, "transport": transport} | ({"accept": agreed()} if agree else {})
-    r = await client.post("/api/v1/auth/sms/verify", json=body)
+    r = await client.post("/api/v1/auth/sms/verify", json=body, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 

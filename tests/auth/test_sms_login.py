@@ -169,7 +169,7 @@ async def test_devices_list_and_revoking_another_device(client, sms, phone):
     assert missing.status_code == 404
 
 
-async def sms_login_again(client, sms, phone):
+async def sms_login_again(client, sms, phone, **login):
     """A second device two minutes later: age the earlier text in the gateway, reset our minute counter."""
     from backend.kit.resources import current
 
@@ -177,7 +177,7 @@ async def sms_login_again(client, sms, phone):
         message["at"] -= 120
     idx = current().keyring.blind_index(phone, purpose="person.phone")
     await current().broker.delete(f"rl:otp-send:{idx}:60")
-    return await sms_login(client, sms, phone)
+    return await sms_login(client, sms, phone, **login)
 
 
 async def test_login_and_failed_login_are_audited(client, sms, phone):

@@ -42,6 +42,13 @@ export interface Device {
   current: boolean
   transport: string
   user_agent: string
+  /** Parsed by the server from the user agent; empty when it does not say. */
+  browser: string
+  os: string
+  model: string
+  wechat: boolean
+  /** The kind of network of the client address (never a place); `ip` is masked. */
+  network: 'loopback' | 'private' | 'public' | 'unknown'
   ip: string
   created_at: string
   last_seen_at: string

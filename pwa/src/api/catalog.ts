@@ -36,9 +36,36 @@ export interface FormField {
   required: boolean
   max_length: number
   options: string[]
+  /** Lowest and highest value of a number. */
+  min: number | null
+  max: number | null
+  /** A date no later (past) or no earlier (future) than today. */
+  when: 'past' | 'future' | null
+  /** A short example or explanation shown in the empty field. */
+  hint: string | null
+  /** Also required when another field has this value (邮寄 → 邮寄地址). */
+  required_if: { key: string; value: string } | null
   /** Where GET /services/{code}/prefill takes the value from: the profile, or the previous application. */
   prefill: 'person.name' | 'person.phone' | 'person.id_number' | 'previous' | null
 }
+
+/** 办理地点: a hall with its address and a map that opens on a phone. */
+export interface Place {
+  name: string
+  address: string
+  map_url: string | null
+  hours: string | null
+  phone: string | null
+}
+
+/** Conditions the server checks from the applicant's ID number (age in 周岁, region by leading digits). */
+export interface Eligibility {
+  min_age: number | null
+  max_age: number | null
+  regions: { prefix: string; name: string }[]
+}
+
+export type Delivery = 'window' | 'ems' | 'electronic'
 
 export interface ServiceGuide extends ServiceSummary {
   summary: string
@@ -47,6 +74,14 @@ export interface ServiceGuide extends ServiceSummary {
   form_schema: FormField[]
   legal_limit_days: number
   fee: string
+  places: Place[]
+  hours: string
+  phone: string
+  steps: string[]
+  legal_basis: string[]
+  result_name: string
+  result_delivery: Delivery[]
+  eligibility: Eligibility
 }
 
 export interface ServicePage {
@@ -63,10 +98,10 @@ export interface Department {
 }
 
 export const catalog = {
-  search: (params: { q?: string; department?: string; page?: number; page_size?: number }) => {
+  search: (params: { q?: string; department?: string; page?: number; page_size?: number }, signal?: AbortSignal) => {
     const query = new URLSearchParams()
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v))
-    return api.get<ServicePage>(`/services?${query}`)
+    return api.get<ServicePage>(`/services?${query}`, { signal })
   },
   guide: (code: string) => api.get<ServiceGuide>(`/services/${encodeURIComponent(code)}`),
   departments: () => api.get<{ departments: Department[] }>('/departments'),

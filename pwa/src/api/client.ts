@@ -60,6 +60,15 @@ export function onProblem(listener: (problem: ProblemError) => void): void {
 }
 let language = 'zh-CN'
 
+/** Problem codes that mean this device's session is gone (not a wrong code or password). */
+export const SESSION_GONE = ['auth.not_authenticated', 'auth.session_revoked']
+const sessionGoneListeners: ((problem: ProblemError) => void)[] = []
+
+/** Called for every answer saying the session is gone: session.ts forgets the person and what was kept. */
+export function onSessionGone(listener: (problem: ProblemError) => void): void {
+  sessionGoneListeners.push(listener)
+}
+
 export function setLanguage(lang: string): void {
   language = lang
 }
@@ -97,7 +106,9 @@ async function request<T>(method: string, url: string, body?: unknown, options: 
       credentials: 'same-origin',
       signal: options.signal,
     })
-  } catch {
+  } catch (e) {
+    // A request the caller cancelled (a newer search replaced it) is no network failure.
+    if (options.signal?.aborted) throw e
     throw new ProblemError({
       type: 'about:blank',
       title: language.startsWith('en') ? 'Offline' : '网络连接失败',
@@ -115,6 +126,7 @@ async function request<T>(method: string, url: string, body?: unknown, options: 
       if (isProblem(data)) {
         const problem = new ProblemError(data)
         problemListeners.forEach((listener) => listener(problem))
+        if (problem.status === 401 && SESSION_GONE.includes(problem.code)) sessionGoneListeners.forEach((l) => l(problem))
         throw problem
       }
     }

@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('auth', '0002_identity_assurance')]
+    dependencies = [('auth', '0003_session_revoked_reason')]
 
     initial = False
 
