@@ -53,13 +53,18 @@ class CsrfFailed(errors.Forbidden, code="auth.csrf_failed"):
 
 
 class CodeInvalid(errors.Unauthorized, code="auth.code_invalid"):
-    zh = "验证码不正确|验证码不正确或已过期，请重新输入或重新获取。"
-    en = "Wrong or expired code|The code is wrong or has expired."
+    zh = "验证码不正确|验证码不正确，请核对短信中的 6 位数字后重新输入。"
+    en = "Wrong code|The code is wrong; check the 6 digits in the text message and enter them again."
 
 
 class CodeLocked(errors.Unauthorized, code="auth.code_locked"):
-    zh = "验证码错误次数太多|验证码输错次数太多，请重新获取验证码。"
-    en = "Too many wrong codes|Too many wrong tries; request a new code."
+    zh = "验证码已失效|验证码输错次数太多，这个验证码已失效，请重新获取验证码。"
+    en = "Code no longer valid|Too many wrong tries: this code no longer works; request a new code."
+
+
+class CodeExpired(errors.Unauthorized, code="auth.code_expired"):
+    zh = "验证码已失效|这个验证码已过期或已使用，请重新获取验证码。"
+    en = "Code no longer valid|This code has expired or was already used; request a new code."
 
 
 class TooManyRequests(errors.TooMany, code="auth.rate_limited"):
@@ -95,3 +100,23 @@ class IdentityMismatch(errors.Conflict, code="auth.identity_mismatch"):
 class SessionNotFound(errors.NotFound, code="auth.session_not_found"):
     zh = "找不到该设备"
     en = "Session not found"
+
+
+class ConsentRequired(errors.Forbidden, code="auth.consent_required"):
+    zh = "请先阅读并同意|继续使用前，请阅读并同意最新的《用户协议》和《隐私政策》。"
+    en = "Consent required|Read and agree to the current terms of use and privacy policy to go on."
+
+
+class IdNumberConsentRequired(errors.Invalid, code="auth.id_number_consent_required"):
+    zh = "请单独同意处理身份证号码|身份证号码是敏感个人信息，请阅读《身份证号码处理单独同意书》并勾选同意后再提交。"
+    en = "Separate consent required|Your ID number is sensitive personal data: read the consent to its processing and agree to it first."
+
+
+class DocumentOutdated(errors.Conflict, code="auth.document_outdated"):
+    zh = "协议已更新|您同意的协议版本已不是最新，请阅读最新版本后再同意。"
+    en = "Document updated|The version you agreed to is not the current one; read the current version and agree again."
+
+
+class DocumentNotFound(errors.NotFound, code="auth.document_not_found"):
+    zh = "找不到该文件|没有这个协议或这个版本。"
+    en = "Document not found|There is no such document or version."

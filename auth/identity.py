@@ -13,13 +13,14 @@ tells nobody whether a number is registered or which name goes with it; the owne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 
-from auth import events, otp, sessions
+from auth import consent, events, otp, sessions
 from auth.errors import CodeInvalid, IdentityMismatch, NotAuthenticated
 from auth.events import IdentityNotice
 from auth.idnumber import normalize as normalize_id_number
@@ -82,10 +83,14 @@ async def _bind(account: Account, person: Person, *, level: int, source: str) ->
     await Account.filter(id=account.id).update(person_id=person.id, assurance=level, assurance_source=source, bound_at=datetime.now(UTC))
 
 
-async def bind_identity(*, session: SessionInfo, name: str, id_number: str, ip: str) -> Person:
-    """Bind this channel to a person for (name, ID number); see the module docstring for the rules."""
+async def bind_identity(*, session: SessionInfo, name: str, id_number: str, accepted: Sequence[tuple[str, str]], ip: str) -> Person:
+    """Bind this channel to a person for (name, ID number); see the module docstring for the rules.
+
+    ``accepted`` must hold the current id_number document: the separate consent to processing it.
+    """
     if session.account_id is None:
         raise NotAuthenticated()
+    consent.check_current(accepted, needs=("id_number",))
     id_number = normalize_id_number(id_number)
     name = name.strip()
     id_idx, name_idx = _bi(id_number, "person.id_number"), _bi(name, "person.name")
@@ -112,6 +117,7 @@ async def bind_identity(*, session: SessionInfo, name: str, id_number: str, ip: 
             object_id=account.id,
             detail={"channel": account.kind, "assurance": level, "source": source},
         )
+        await consent.record(accepted=accepted, account_id=account.id, person_id=person.id, actor=actor)
     await sessions.refresh_person(account_id=account.id, person_id=person.id, assurance=level)
     await _profile_changed(person.id)
     return await Person.get(id=person.id)

@@ -154,3 +154,24 @@ class JoinRequest(Model):
 
     class Meta:
         table = "auth_join_request"
+
+
+class Consent(Model):
+    """One agreement (知情同意) to one version of a document (auth/consent.py), kept as evidence."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "auth.Account", related_name="consents", null=True, on_delete=fields.SET_NULL
+    )
+    account_id: int | None  # the column tortoise adds for the relation, declared for the type checker
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "auth.Person", related_name="consents", null=True, on_delete=fields.SET_NULL
+    )
+    person_id: int | None  # the column tortoise adds for the relation, declared for the type checker
+    document = fields.CharField(max_length=16)  # terms | privacy | id_number
+    version = fields.CharField(max_length=16)
+    accepted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "auth_consent"
+        indexes = (("account_id",), ("person_id",))  # a session looks up its channel's and person's agreements

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
 
-from auth.errors import CodeInvalid, CodeLocked, TooManyRequests
+from auth.errors import CodeExpired, CodeInvalid, CodeLocked, TooManyRequests
 from auth.models import OneTimeCode
 from backend.kit import audit
 from backend.kit.netaddr import network_of
@@ -73,9 +73,12 @@ async def check(*, phone: str, purpose: str, code: str, ip: str) -> int:
     await limit(f"otp-verify-ip:{network_of(ip)}", *IP_VERIFY_LIMIT)
     phone_idx = _phone_idx(phone)
     now = datetime.now(UTC)
-    row = await OneTimeCode.filter(phone_idx=phone_idx, purpose=purpose, consumed_at=None, expires_at__gt=now).order_by("-id").first()
+    row = await OneTimeCode.filter(phone_idx=phone_idx, purpose=purpose).order_by("-id").first()
     if row is None:
         raise CodeInvalid()
+    if row.consumed_at is not None or row.expires_at <= now:
+        # The newest code is spent: say so, so nobody keeps typing a code that can never work.
+        raise CodeLocked() if row.attempts >= MAX_ATTEMPTS else CodeExpired()
     # Count the try before comparing, atomically, so parallel guesses cannot exceed the limit.
     counted = await OneTimeCode.filter(id=row.id, consumed_at=None, attempts__lt=MAX_ATTEMPTS).update(attempts=F("attempts") + 1)
     if not counted:

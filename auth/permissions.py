@@ -7,7 +7,17 @@ from typing import Any
 
 from starlette.requests import Request
 
-from auth.errors import AssuranceRequired, CsrfFailed, Forbidden, IdentityRequired, NotAuthenticated, SecondFactorRequired, SessionRevoked
+from auth import consent as consents
+from auth.errors import (
+    AssuranceRequired,
+    ConsentRequired,
+    CsrfFailed,
+    Forbidden,
+    IdentityRequired,
+    NotAuthenticated,
+    SecondFactorRequired,
+    SessionRevoked,
+)
 from auth.middleware import REVOKED, SAFE_METHODS, security_requirements
 from auth.models import STAFF_ROLES
 from auth.sessions import SessionInfo
@@ -24,11 +34,15 @@ async def authorize(
     verified: bool = False,
     action: str = "",
     assurance: int = 0,
+    consent: bool = True,
 ) -> SessionInfo:
     """Allow the request or raise 401/403. Staff roles also need the second factor; ``assurance``
-    is the proof of identity (auth.models levels) the session's channel must have brought."""
+    is the proof of identity (auth.models levels) the session's channel must have brought; a
+    resident must have agreed to the current documents (``consent=False``: the routes that ask)."""
     if session is None:
         raise NotAuthenticated()
+    if not roles and consent and consents.required(session):
+        raise ConsentRequired()
     if (verified or assurance) and session.person_id is None:
         raise IdentityRequired()
     if session.assurance < assurance:
@@ -47,6 +61,8 @@ async def authorize(
             raise Forbidden()
         if any(role in STAFF_ROLES for role in roles) and not session.mfa:
             raise SecondFactorRequired()
+        if consent and consents.required(session):
+            raise ConsentRequired()
     return session
 
 
@@ -54,13 +70,16 @@ def current_session(request: Request) -> SessionInfo | None:
     return request.scope.get("yiwang.session")
 
 
-def requires(*, roles: Sequence[str] = (), verified: bool = False):
-    """Route wrapper: checks the session and passes it to the handler as ``session=``."""
+def requires(*, roles: Sequence[str] = (), verified: bool = False, consent: bool = True):
+    """Route wrapper: checks the session and passes it to the handler as ``session=``.
+
+    ``consent=False`` only for the routes a resident needs before agreeing (who am I, agree, log out).
+    """
 
     async def guard(op: Operation, request: Request) -> None:
         if current_session(request) is None and request.scope.get(REVOKED):
             raise SessionRevoked()
-        await authorize(current_session(request), roles=roles, verified=verified, action=f"{op.method} {op.path}")
+        await authorize(current_session(request), roles=roles, verified=verified, consent=consent, action=f"{op.method} {op.path}")
 
     def wrap(op: Operation, call: Handler) -> Handler:
         async def guarded(request: Request, **kwargs: Any) -> Any:
@@ -76,6 +95,9 @@ def requires(*, roles: Sequence[str] = (), verified: bool = False):
         raised: list = [NotAuthenticated, SessionRevoked]
         if op.method not in SAFE_METHODS:
             raised.append(CsrfFailed)
+        # Only resident sessions are asked; a staff-only route lets none of them through.
+        if consent and not (roles and all(role in STAFF_ROLES for role in roles)):
+            raised.append(ConsentRequired)
         if verified:
             raised.append(IdentityRequired)
         if roles:

@@ -9,13 +9,16 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth import devices, identity, otp, service, sessions
+from auth import consent, devices, identity, legal_routes, otp, service, sessions
 from auth.errors import (
     BadCredentials,
+    CodeExpired,
     CodeInvalid,
     CodeLocked,
+    DocumentOutdated,
     IdentityMismatch,
     IdentityRequired,
+    IdNumberConsentRequired,
     LoginThrottled,
     SessionNotFound,
     TooManyRequests,
@@ -26,8 +29,10 @@ from auth.permissions import requires
 from auth.schemas import (
     ChannelOut,
     ChannelsOut,
+    ConsentIn,
     Device,
     DevicesOut,
+    DocumentOut,
     IdentityIn,
     JoinConfirmIn,
     JoinRequestOut,
@@ -55,6 +60,10 @@ from backend.kit.wechat import WeChatCodeInvalid, WeChatCodeUsed, WeChatNotConfi
 api = API(prefix="/api/v1")
 
 
+def _documents(docs: list[consent.Document]) -> list[DocumentOut]:
+    return [DocumentOut(document=d.document, version=d.version, title=d.title) for d in docs]
+
+
 def _client(request: Request) -> service.Client:
     return service.Client(ip=request.client.host if request.client else "", user_agent=request.headers.get("user-agent", ""))
 
@@ -70,6 +79,7 @@ def _session_response(request: Request, token: str, info: SessionInfo, transport
         csrf_token=info.csrf_token,
         expires_at=datetime.fromtimestamp(info.expires_at, UTC),
         verified=info.person_id is not None,
+        consent_required=_documents(consent.required(info)),
     )
     response = JSONResponse(body.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
     if transport == "cookie":
@@ -86,11 +96,12 @@ def _session_response(request: Request, token: str, info: SessionInfo, transport
     tags=["auth"],
     body=WeChatLogin,
     response=SessionOut,
-    errors=[WeChatCodeInvalid, WeChatCodeUsed, WeChatRateLimited, WeChatUnavailable, WeChatNotConfigured],
+    errors=[WeChatCodeInvalid, WeChatCodeUsed, WeChatRateLimited, WeChatUnavailable, WeChatNotConfigured, DocumentOutdated],
     wrappers=[anyone],
 )
 async def wechat_login(request: Request, *, body: WeChatLogin) -> Response:
-    token, info = await service.login_with_wechat(code=body.code, client=_client(request))
+    accepted = [(a.document, a.version) for a in body.accept]
+    token, info = await service.login_with_wechat(code=body.code, accepted=accepted, client=_client(request))
     return _session_response(request, token, info, "bearer")
 
 
@@ -115,11 +126,14 @@ async def sms_send(request: Request, *, body: SmsSend) -> SentOut:
     tags=["auth"],
     body=SmsVerify,
     response=SessionOut,
-    errors=[service.InvalidPhone, CodeInvalid, CodeLocked, TooManyRequests],
+    errors=[service.InvalidPhone, CodeInvalid, CodeLocked, CodeExpired, TooManyRequests, DocumentOutdated],
     wrappers=[anyone],
 )
 async def sms_verify(request: Request, *, body: SmsVerify) -> Response:
-    token, info = await service.login_with_sms(phone=body.phone, code=body.code, transport=body.transport, client=_client(request))
+    accepted = [(a.document, a.version) for a in body.accept]
+    token, info = await service.login_with_sms(
+        phone=body.phone, code=body.code, transport=body.transport, accepted=accepted, client=_client(request)
+    )
     return _session_response(request, token, info, body.transport)
 
 
@@ -144,7 +158,7 @@ async def staff_login(request: Request, *, body: StaffLogin) -> SentOut:
     tags=["auth"],
     body=StaffVerify,
     response=SessionOut,
-    errors=[service.InvalidPhone, CodeInvalid, CodeLocked, BadCredentials, TooManyRequests],
+    errors=[service.InvalidPhone, CodeInvalid, CodeLocked, CodeExpired, BadCredentials, TooManyRequests],
     wrappers=[anyone],
 )
 async def staff_verify(request: Request, *, body: StaffVerify) -> Response:
@@ -152,7 +166,7 @@ async def staff_verify(request: Request, *, body: StaffVerify) -> Response:
     return _session_response(request, token, info, body.transport)
 
 
-@api.post("/auth/logout", summary="End this session everywhere", tags=["auth"], response=OkOut, wrappers=[requires()])
+@api.post("/auth/logout", summary="End this session everywhere", tags=["auth"], response=OkOut, wrappers=[requires(consent=False)])
 async def logout(request: Request, *, session: SessionInfo) -> Response:
     await sessions.end(session, reason="logout")
     response = JSONResponse(OkOut().model_dump())
@@ -161,7 +175,7 @@ async def logout(request: Request, *, session: SessionInfo) -> Response:
     return response
 
 
-def _me(p: service.Profile) -> MeOut:
+def _me(p: service.Profile, session: SessionInfo) -> MeOut:
     return MeOut(
         person_id=p.person_id,
         verified=p.verified,
@@ -171,12 +185,19 @@ def _me(p: service.Profile) -> MeOut:
         phone=p.phone_masked,
         channels=p.channels,
         roles=p.roles,
+        consent_required=_documents(consent.required(session)),
     )
 
 
-@api.get("/me", summary="Who I am (masked) and my roles", tags=["me"], response=MeOut, wrappers=[requires()])
+@api.get(
+    "/me",
+    summary="Who I am (masked), my roles, and the documents I must agree to first",
+    tags=["me"],
+    response=MeOut,
+    wrappers=[requires(consent=False)],
+)
 async def me(request: Request, *, session: SessionInfo) -> MeOut:
-    return _me(await service.profile(session=session))
+    return _me(await service.profile(session=session), session)
 
 
 @api.post(
@@ -185,17 +206,20 @@ async def me(request: Request, *, session: SessionInfo) -> MeOut:
     tags=["me"],
     body=IdentityIn,
     response=MeOut,
-    errors=[IdentityMismatch, TooManyRequests, RealNameUnavailable],
+    errors=[IdentityMismatch, TooManyRequests, RealNameUnavailable, IdNumberConsentRequired, DocumentOutdated],
     wrappers=[requires()],
 )
 async def bind_identity(request: Request, *, body: IdentityIn, session: SessionInfo) -> MeOut:
-    person = await identity.bind_identity(session=session, name=body.name, id_number=body.id_number, ip=_client(request).ip)
+    accepted = [(a.document, a.version) for a in body.accept]
+    person = await identity.bind_identity(
+        session=session, name=body.name, id_number=body.id_number, accepted=accepted, ip=_client(request).ip
+    )
     return await _me_after_binding(session, person.id)
 
 
 async def _me_after_binding(session: SessionInfo, person_id: int) -> MeOut:
-    fresh = await sessions.resolve_by_id(session.id)
-    return _me(await service.profile(session=fresh or replace(session, person_id=person_id, roles=await sessions.roles_of(person_id))))
+    fresh = await sessions.resolve_by_id(session.id) or replace(session, person_id=person_id, roles=await sessions.roles_of(person_id))
+    return _me(await service.profile(session=fresh), fresh)
 
 
 @api.post(
@@ -218,7 +242,7 @@ async def request_join(request: Request, *, session: SessionInfo) -> JoinSentOut
     tags=["me"],
     body=JoinConfirmIn,
     response=MeOut,
-    errors=[CodeInvalid, CodeLocked, TooManyRequests, identity.JoinRequestNotFound],
+    errors=[CodeInvalid, CodeLocked, CodeExpired, TooManyRequests, identity.JoinRequestNotFound],
     wrappers=[requires()],
 )
 async def confirm_join(request: Request, *, body: JoinConfirmIn, session: SessionInfo) -> MeOut:
@@ -354,4 +378,22 @@ async def revoke_session(request: Request, *, session: SessionInfo) -> OkOut:
     wrappers=[requires(roles=("staff", "approver", "courier", "admin"))],
 )
 async def staff_me(request: Request, *, session: SessionInfo) -> MeOut:
-    return _me(await service.profile(session=session))
+    return _me(await service.profile(session=session), session)
+
+
+@api.post(
+    "/me/consents",
+    summary="Agree to the current versions of documents (同意并继续); answers who I am with what is still required",
+    tags=["me"],
+    body=ConsentIn,
+    response=MeOut,
+    errors=[DocumentOutdated],
+    wrappers=[requires(consent=False)],
+)
+async def agree(request: Request, *, body: ConsentIn, session: SessionInfo) -> MeOut:
+    await consent.accept(session=session, accepted=[(a.document, a.version) for a in body.accept])
+    fresh = await sessions.resolve_by_id(session.id) or session
+    return _me(await service.profile(session=fresh), fresh)
+
+
+api.include(legal_routes.api)

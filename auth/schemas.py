@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from auth.consent import VERSION
 from auth.idnumber import InvalidIdNumber, normalize
 
 
@@ -36,27 +37,50 @@ def _sms_code() -> Any:
     return Field(pattern=r"^[0-9]{6}$", description="the 6-digit code from the text message")
 
 
+DocumentName = Literal["terms", "privacy", "id_number"]
+
+
+class Acceptance(_Strict):
+    """I have read and agree to this version of this document."""
+
+    document: DocumentName = Field(description="terms (用户协议), privacy (隐私政策), id_number (身份证号码处理单独同意)")
+    version: str = Field(max_length=16, pattern=VERSION, description="the version shown to the person (GET /legal/documents)")
+
+
+def _accept(what: str) -> Any:
+    return Field(default_factory=list, max_length=3, description=what)
+
+
 class WeChatLogin(_Strict):
     code: str = Field(min_length=1, max_length=128, description="wx.login() code")
+    accept: list[Acceptance] = _accept("the current terms and privacy policy the person agreed to on the login page")
 
 
 class SmsSend(_Strict):
     phone: str = _phone()
 
 
-class SmsVerify(_Strict):
+class _CodeLogin(_Strict):
     phone: str = _phone()
     code: str = _sms_code()
     transport: Literal["cookie", "bearer"] = Field("cookie", description="cookie for the PWA, bearer for apps")
 
 
+class SmsVerify(_CodeLogin):
+    accept: list[Acceptance] = _accept("the current terms and privacy policy the person agreed to on the login page")
+
+
+class StaffVerify(_CodeLogin):
+    pass
+
+
+class ConsentIn(_Strict):
+    accept: list[Acceptance] = Field(min_length=1, max_length=3, description="current versions the person agrees to")
+
+
 class StaffLogin(_Strict):
     phone: str = _phone()
     password: str = Field(min_length=1, max_length=200)
-
-
-class StaffVerify(SmsVerify):
-    pass
 
 
 class IdentityIn(_Strict):
@@ -66,6 +90,10 @@ class IdentityIn(_Strict):
         max_length=18,
         pattern=ID_NUMBER_PATTERN,
         description="18-character citizen ID number; the birth date must exist and the check character be right (else 422)",
+    )
+
+    accept: list[Acceptance] = _accept(
+        "must include the current id_number document: the separate consent to processing the ID number (PIPL art. 29)"
     )
 
     @field_validator("id_number")
@@ -81,11 +109,34 @@ class WeChatPhoneIn(_Strict):
     code: str = Field(min_length=1, max_length=128, description="code from the getPhoneNumber button")
 
 
+class DocumentOut(BaseModel):
+    document: DocumentName
+    version: str
+    title: str
+
+
+class DocumentsOut(BaseModel):
+    documents: list[DocumentOut]
+
+
+class DocumentTextOut(DocumentOut):
+    body: str = Field(description="markdown: '## ' headings, '- ' list items, paragraphs")
+    versions: list[str] = Field(description="every published version, oldest first")
+
+
+def _consent_required() -> Any:
+    return Field(
+        default_factory=list,
+        description="current documents to agree to (POST /me/consents) before anything but /me and logout is allowed",
+    )
+
+
 class SessionOut(BaseModel):
     token: str | None = Field(None, description="Bearer token (transport=bearer only; the PWA gets a cookie)")
     csrf_token: str = Field(description="send as X-CSRF-Token on unsafe requests made with the cookie")
     expires_at: datetime
     verified: bool
+    consent_required: list[DocumentOut] = _consent_required()
 
 
 class SentOut(BaseModel):
@@ -113,6 +164,7 @@ class MeOut(BaseModel):
     phone: str | None = Field(description="masked, e.g. 138****5678")
     channels: list[str]
     roles: list[Role]
+    consent_required: list[DocumentOut] = _consent_required()
 
 
 class Device(BaseModel):

@@ -6,11 +6,12 @@ import json
 import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast, overload
 
-from auth import events, otp, sessions
+from auth import consent, events, otp, sessions
 from auth.errors import (
     BadCredentials,
     IdentityRequired,
@@ -170,8 +171,9 @@ async def _account(kind: str, subject: str) -> Account:
     return account
 
 
-async def login_with_wechat(*, code: str, client: Client) -> tuple[str, SessionInfo]:
+async def login_with_wechat(*, code: str, client: Client, accepted: Sequence[tuple[str, str]] = ()) -> tuple[str, SessionInfo]:
     """Mini-program login: wx.login() code → code2Session → session (Bearer token)."""
+    consent.check_current(accepted)
     wx = await current().wechat.code_to_session(code)
     account = await _account("wechat_mp", wx.openid)
     updates: dict = {"session_key_enc": _enc(wx.session_key, "account.session_key"), "last_login_at": datetime.now(UTC)}
@@ -187,6 +189,7 @@ async def login_with_wechat(*, code: str, client: Client) -> tuple[str, SessionI
             object_id=account.id,
             detail={"channel": "wechat_mp"},
         )
+        await consent.record(accepted=accepted, account_id=account.id, person_id=account.person_id, actor=f"account:{account.id}")
     return await sessions.create(
         account_id=account.id,
         person_id=account.person_id,
@@ -203,9 +206,12 @@ async def send_login_code(*, phone: str, client: Client) -> None:
     await otp.send(phone=phone, purpose="login", ip=client.ip, actor="anonymous")
 
 
-async def login_with_sms(*, phone: str, code: str, transport: str, client: Client) -> tuple[str, SessionInfo]:
-    """PWA login with a phone number and the SMS code sent to it."""
+async def login_with_sms(
+    *, phone: str, code: str, transport: str, client: Client, accepted: Sequence[tuple[str, str]] = ()
+) -> tuple[str, SessionInfo]:
+    """PWA login with a phone number and the SMS code sent to it, with the documents agreed to on the login page."""
     phone = normalize_phone(phone)
+    consent.check_current(accepted)  # before the code is tried: a stale page does not spend it
     try:
         code_id = await otp.check(phone=phone, purpose="login", code=code, ip=client.ip)
     except errors.ServiceError:
@@ -247,6 +253,7 @@ async def login_with_sms(*, phone: str, code: str, transport: str, client: Clien
             object_id=account.id,
             detail={"channel": "phone"},
         )
+        await consent.record(accepted=accepted, account_id=account.id, person_id=person_id, actor=f"account:{account.id}")
         opened = await sessions.create(
             account_id=account.id,
             person_id=person_id,

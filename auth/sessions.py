@@ -18,7 +18,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from auth.models import RoleGrant, Session
+from tortoise.expressions import Q
+
+from auth.models import Consent, RoleGrant, Session
 from backend.kit import audit
 from backend.kit.errors import BrokerUnavailable
 from backend.kit.resources import current
@@ -52,6 +54,7 @@ class SessionInfo:
     last_seen: float
     roles: list[list[str]] = field(default_factory=list)  # [[role, scope], ...]
     assurance: int = 0  # how this session's channel was proven to be the person (auth.models levels)
+    consents: list[str] = field(default_factory=list)  # "document:version" its channel or person agreed to (auth.consent)
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
         return any(r == role and (scope is None or s in ("", scope)) for r, s in self.roles)
@@ -91,6 +94,17 @@ async def roles_of(person_id: int | None) -> list[list[str]]:
     return [[r.role, r.scope] for r in await RoleGrant.filter(person_id=person_id).order_by("id")]
 
 
+async def consents_of(*, account_id: int | None, person_id: int | None) -> list[str]:
+    """The document versions this channel, or the person it acts for, agreed to ("privacy:2026-11-26")."""
+    who = [Q(account_id=account_id)] if account_id is not None else []
+    if person_id is not None:
+        who.append(Q(person_id=person_id))
+    if not who:
+        return []
+    rows = await Consent.filter(Q(*who, join_type="OR")).values_list("document", "version")
+    return sorted({f"{document}:{version}" for document, version in rows})
+
+
 async def create(
     *, account_id: int | None, person_id: int | None, transport: str, mfa: bool, user_agent: str, ip: str, assurance: int = 0
 ) -> tuple[str, SessionInfo]:
@@ -124,12 +138,12 @@ async def create(
             object_id=row.id,
             detail={"transport": transport, "mfa": mfa},
         )
-    info = _info(row, roles)
+    info = _info(row, roles, await consents_of(account_id=account_id, person_id=person_id))
     await _cache(info)
     return token, info
 
 
-def _info(row: Session, roles: list[list[str]]) -> SessionInfo:
+def _info(row: Session, roles: list[list[str]], consents: list[str] | None = None) -> SessionInfo:
     return SessionInfo(
         id=row.id,
         token_hash=row.token_hash,
@@ -143,6 +157,7 @@ def _info(row: Session, roles: list[list[str]]) -> SessionInfo:
         last_seen=row.last_seen_at.timestamp(),
         roles=roles,
         assurance=row.assurance,
+        consents=consents or [],
     )
 
 
@@ -184,7 +199,7 @@ async def resolve(token: str) -> SessionInfo | None:
         row = await Session.get_or_none(token_hash=token_hash, revoked_at=None)
         if row is None:
             return None
-        info = _info(row, await roles_of(row.person_id))
+        info = _info(row, await roles_of(row.person_id), await consents_of(account_id=row.account_id, person_id=row.person_id))
     now = time.time()
     if now >= info.expires_at or now - info.last_seen > info.idle_seconds:
         await end(info, reason="expired")
@@ -209,7 +224,9 @@ async def signed_out_elsewhere(token: str) -> bool:
 async def resolve_by_id(session_id: int) -> SessionInfo | None:
     """A session as it is stored now (after a binding changed its person or level)."""
     row = await Session.get_or_none(id=session_id, revoked_at=None)
-    return None if row is None else _info(row, await roles_of(row.person_id))
+    if row is None:
+        return None
+    return _info(row, await roles_of(row.person_id), await consents_of(account_id=row.account_id, person_id=row.person_id))
 
 
 async def end(info: SessionInfo, *, reason: str, actor: str | None = None) -> None:
@@ -252,12 +269,15 @@ async def revoke_account(*, account_id: int, reason: str, actor: str) -> int:
     return len(rows)
 
 
-async def forget_cached(*, person_id: int) -> None:
-    """Drop cached copies so role or identity changes apply to the next request."""
+async def forget_cached(*, person_id: int | None, account_id: int | None = None) -> None:
+    """Drop cached copies so role, identity or consent changes apply to the next request."""
     if not _use_cache():
         return
+    who = [Q(person_id=person_id)] if person_id is not None else []
+    if account_id is not None:
+        who.append(Q(account_id=account_id))
     # values_list(flat=True) gives the values; tortoise types them as tuples
-    hashes = cast(list[str], await Session.filter(person_id=person_id, revoked_at=None).values_list("token_hash", flat=True))
+    hashes = cast(list[str], await Session.filter(Q(*who, join_type="OR"), revoked_at=None).values_list("token_hash", flat=True))
     await _uncache(hashes)
 
 

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from auth import consent
 from auth import routes as auth_routes
 from auth.errors import CsrfFailed
 from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
@@ -63,6 +64,7 @@ def openapi_document() -> dict:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     identity_notices.register()  # auth tells people about their accounts through notifications
+    consent.load(settings.legal_dir)  # read the documents now: a malformed one stops the start, not a login
     _, v1 = _apis()
     document = openapi_document()
 

@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conftest import DATA_KEY, INDEX_KEY, PG_URL, REDIS_URL, ROOT, _admin, _db_url, require_postgres_and_redis
+from tests.consents import agreed
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
 from tests.stack import YIWANG, AppProcess, Nginx, start_app, start_nginx, stop_process
@@ -201,10 +202,16 @@ def test_photos_through_nginx_are_private_no_store(stack, sms_gateway):
     with httpx.Client(base_url=stack.nginx.url) as c:
         assert c.post("/api/v1/auth/sms/send", json={"phone": phone}).status_code == 202
         session = c.post(
-            "/api/v1/auth/sms/verify", json={"phone": phone, "code": fake_sms.codes_for(phone)[-1], "transport": "bearer"}
+            "/api/v1/auth/sms/verify",
+            json={"phone": phone, "code": fake_sms.codes_for(phone)[-1], "transport": "bearer", "accept": agreed()},
         ).json()
         auth = {"Authorization": f"Bearer {session['token']}"}
-        assert c.post("/api/v1/me/identity", json={"name": "钱七", "id_number": "110101198001017773"}, headers=auth).status_code == 200
+        assert (
+            c.post(
+                "/api/v1/me/identity", json={"name": "钱七", "id_number": "110101198001017773", "accept": agreed("id_number")}, headers=auth
+            ).status_code
+            == 200
+        )
         uploaded = c.post("/api/v1/materials", headers=auth, files={"file": ("id.jpg", photo(1200, 900), "image/jpeg")})
         assert uploaded.status_code in (200, 201), uploaded.text
         for url in (uploaded.json()["file_url"], uploaded.json()["thumbnail_url"]):

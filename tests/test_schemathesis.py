@@ -42,6 +42,7 @@ from backend.kit.resources import opened
 from notifications.push import generate_vapid_private_key
 from tests.auth.conftest import wechat_server  # noqa: F401  (the fake WeChat API, a session fixture)
 from tests.conftest import REDIS_URL, _reset_postgres, make_settings
+from tests.consents import agree
 
 EXAMPLES = int(os.environ.get("YIWANG_FUZZ_EXAMPLES", "15"))
 CHECK_NAMES = [
@@ -89,6 +90,7 @@ class Target:
 
 async def _resident(phone: str) -> tuple[str, sessions.SessionInfo]:
     person = await identity.create_person(name="张三", phone=phone, actor="test")
+    await agree(person_id=person.id)
     return await sessions.create(
         account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="fuzz", ip="t", assurance=CLAIMED
     )

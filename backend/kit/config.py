@@ -69,6 +69,7 @@ class Settings:
     realname_access_key_id: str = ""
     realname_access_key_secret: str = field(default="", repr=False)
     realname_auth_code: str = field(default="", repr=False)
+    legal_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -120,6 +121,7 @@ class Settings:
             realname_access_key_id=env.get("YIWANG_REALNAME_ACCESS_KEY_ID") or env.get("YIWANG_SMS_ACCESS_KEY_ID", ""),
             realname_access_key_secret=env.get("YIWANG_REALNAME_ACCESS_KEY_SECRET") or env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
             realname_auth_code=env.get("YIWANG_REALNAME_AUTH_CODE", ""),
+            legal_dir=Path(env["YIWANG_LEGAL_DIR"]) if env.get("YIWANG_LEGAL_DIR") else None,
         )
 
     def __post_init__(self) -> None:

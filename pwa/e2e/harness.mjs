@@ -66,16 +66,41 @@ export async function latestCode(gatewayUrl, phone, after = 0) {
   throw new Error(`no SMS code for ${phone}`)
 }
 
-/** A resident logs in with phone + SMS code and verifies their identity (实名), ending on 我的. */
-export async function residentSignsIn(page, { baseUrl, gatewayUrl, phone, name, idNumber }) {
+/** How many login codes the fake SMS gateway has "delivered" to this phone so far. */
+export async function codesSent(gatewayUrl, phone) {
+  const messages = await (await fetch(`${gatewayUrl}/_fake/messages?phone=${phone}`)).json()
+  return messages.filter((m) => m.params && m.params.code).length
+}
+
+/** Tick a Vant checkbox (agreeing to a document) unless it is ticked already. */
+export async function tick(page, testId) {
+  const box = page.getByTestId(testId)
+  if ((await box.getAttribute('aria-checked')) !== 'true') await box.click()
+}
+
+/** A resident logs in with phone + SMS code, agreeing to the 用户协议 and 隐私政策 on the login page. */
+export async function residentLogsIn(page, { baseUrl, gatewayUrl, phone }) {
   await page.goto(baseUrl + '/login', { waitUntil: 'networkidle' })
   await page.getByTestId('login-phone').locator('input').fill(phone)
+  await tick(page, 'login-agree')
+  const before = await codesSent(gatewayUrl, phone)
   await page.getByTestId('login-send').click()
-  await page.getByTestId('login-code').locator('input').fill(await latestCode(gatewayUrl, phone))
+  await page.getByTestId('login-code').locator('input').fill(await latestCode(gatewayUrl, phone, before))
   await page.getByTestId('login-submit').click()
+}
+
+/** On 实名认证: name and ID number, with the separate consent to processing the ID number; then 提交认证. */
+export async function residentVerifies(page, { name, idNumber }) {
   await page.getByTestId('identity-name').locator('input').fill(name)
   await page.getByTestId('identity-id-number').locator('input').fill(idNumber)
+  await tick(page, 'identity-consent')
   await page.getByTestId('identity-submit').click()
+}
+
+/** A resident logs in with phone + SMS code and verifies their identity (实名), ending on 我的. */
+export async function residentSignsIn(page, { baseUrl, gatewayUrl, phone, name, idNumber }) {
+  await residentLogsIn(page, { baseUrl, gatewayUrl, phone })
+  await residentVerifies(page, { name, idNumber })
   await continueAfterVerifying(page)
   await page.getByTestId('me-page').waitFor()
 }
@@ -115,6 +140,7 @@ export async function residentSignsInAgain(page, { baseUrl, gatewayUrl, phone })
   const before = await codesTo(gatewayUrl, phone)
   await page.goto(baseUrl + '/login', { waitUntil: 'networkidle' })
   await page.getByTestId('login-phone').locator('input').fill(phone)
+  await tick(page, 'login-agree')
   while (Date.now() / 1000 < before.lastAt + 61) await new Promise((r) => setTimeout(r, 250))
   await page.getByTestId('login-send').click()
   await page.getByTestId('login-code').locator('input').fill(await latestCode(gatewayUrl, phone, before.count))

@@ -2,7 +2,7 @@
 // verification (a wrong ID number first), "me" with masked identity and devices, logout.
 // BASE_URL: the site (nginx in the tests); SMS_GATEWAY_URL: the fake SMS gateway, where the
 // test reads the code the resident would read on the phone; PHONE: the number to use.
-import { assert, checklist, continueAfterVerifying, latestCode, phoneBrowser } from './harness.mjs'
+import { assert, checklist, continueAfterVerifying, latestCode, phoneBrowser, tick } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL } = process.env
 const PHONE = process.env.PHONE || '13912345678'
@@ -32,6 +32,7 @@ try {
 
   await check('phone + SMS code logs in and leads to real-name verification', page, async () => {
     await page.getByTestId('login-phone').locator('input').fill(PHONE)
+    await tick(page, 'login-agree') // 用户协议 and 隐私政策 (consent.mjs checks the refusal without it)
     await page.getByTestId('login-send').click()
     await page.getByTestId('login-send').filter({ hasText: '秒后重发' }).waitFor()
     const code = await latestCode(SMS_GATEWAY_URL, PHONE)
@@ -46,6 +47,7 @@ try {
   await check('a wrong ID number is refused with the reason beside the field', page, async () => {
     await page.getByTestId('identity-name').locator('input').fill('张三')
     await page.getByTestId('identity-id-number').locator('input').fill('110105194912310021')
+    await tick(page, 'identity-consent') // the separate consent to processing the ID number
     await page.getByTestId('identity-submit').click()
     await page.getByText('校验位不正确').waitFor()
   })

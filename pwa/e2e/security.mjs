@@ -11,7 +11,7 @@
 // Env: BASE_URL, SMS_GATEWAY_URL, PHONE_A, PHONE_B, PHONE_C, ADMIN_PHONE, ADMIN_PASSWORD;
 // CATALOG_SHARED=1 when the app processes share a broker (see the assurance_required check).
 import { join } from 'node:path'
-import { assert, checklist, latestCode, phoneBrowser, residentSignsIn } from './harness.mjs'
+import { assert, checklist, latestCode, phoneBrowser, residentLogsIn, residentSignsIn, residentVerifies } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL, PHONE_A, PHONE_B, PHONE_C, ADMIN_PHONE, ADMIN_PASSWORD, CATALOG_SHARED } = process.env
 if (!BASE_URL || !SMS_GATEWAY_URL || !PHONE_A || !PHONE_B || !PHONE_C || !ADMIN_PHONE || !ADMIN_PASSWORD) {
@@ -57,14 +57,8 @@ async function codesSent(phone) {
 
 /** Phone login + name and ID number, stopping where a claim offers to join an earlier registration. */
 async function claimsTheNumber(page, phone) {
-  await page.goto(BASE_URL + '/login', { waitUntil: 'networkidle' })
-  await page.getByTestId('login-phone').locator('input').fill(phone)
-  await page.getByTestId('login-send').click()
-  await page.getByTestId('login-code').locator('input').fill(await latestCode(SMS_GATEWAY_URL, phone))
-  await page.getByTestId('login-submit').click()
-  await page.getByTestId('identity-name').locator('input').fill(NAME)
-  await page.getByTestId('identity-id-number').locator('input').fill(ID_NUMBER)
-  await page.getByTestId('identity-submit').click()
+  await residentLogsIn(page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone })
+  await residentVerifies(page, { name: NAME, idNumber: ID_NUMBER })
   await page.getByTestId('identity-done').waitFor()
 }
 

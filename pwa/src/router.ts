@@ -23,6 +23,8 @@ export const router = createRouter({
     { path: '/me/security', name: 'security', component: () => import('./views/resident/Security.vue') },
     { path: '/me/notifications', name: 'notification-prefs', component: () => import('./views/resident/NotificationPrefs.vue') },
     { path: '/inbox', name: 'inbox', component: () => import('./views/resident/Inbox.vue') },
+    { path: '/legal/:document', name: 'legal', component: () => import('./views/resident/Legal.vue'), props: true },
+    { path: '/consent', name: 'consent', component: () => import('./views/resident/Consent.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })

@@ -9,6 +9,7 @@ from auth import sessions
 from backend.catalog import demo
 from tests.auth.conftest import *  # noqa: F401,F403  (fake WeChat/SMS servers and the wired client)
 from tests.auth.conftest import bearer, sms_login
+from tests.consents import agreed
 
 YYZZ = "000105001000"
 VALID_FORM = {
@@ -25,7 +26,11 @@ VALID_FORM = {
 async def resident(client, sms) -> dict[str, str]:
     await demo.seed()
     session = await sms_login(client, sms, "13912345678")
-    r = await client.post("/api/v1/me/identity", json={"name": "张三", "id_number": "11010519491231002X"}, headers=bearer(session))
+    r = await client.post(
+        "/api/v1/me/identity",
+        json={"name": "张三", "id_number": "11010519491231002X", "accept": agreed("id_number")},
+        headers=bearer(session),
+    )
     assert r.status_code == 200, r.text
     return bearer(session)
 

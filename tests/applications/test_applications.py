@@ -10,6 +10,7 @@ from backend.applications.tracking import new_tracking_number, tracking_number_v
 from backend.kit.models import AuditEntry, WorkflowEvent
 from backend.kit.workdays import add_working_days, working_days_between
 from tests.applications.conftest import VALID_FORM, YYZZ
+from tests.consents import agreed
 from tests.photos import photo
 
 API = "/api/v1/applications"
@@ -277,7 +278,11 @@ async def test_someone_elses_material_cannot_be_attached(client, resident, sms):
     from tests.auth.conftest import bearer, sms_login
 
     other = await sms_login(client, sms, "13912349998")
-    await client.post("/api/v1/me/identity", json={"name": "李四", "id_number": "440524188001010014"}, headers=bearer(other))
+    await client.post(
+        "/api/v1/me/identity",
+        json={"name": "李四", "id_number": "440524188001010014", "accept": agreed("id_number")},
+        headers=bearer(other),
+    )
     theirs = (
         await client.post("/api/v1/materials", headers=bearer(other), files={"file": ("x.jpg", photo(1000, 800), "image/jpeg")})
     ).json()

@@ -16,6 +16,7 @@ from backend.catalog import service as catalog
 from backend.catalog.eligibility import age_on
 from backend.catalog.models import ServiceItem
 from tests.auth.conftest import bearer, sms_login
+from tests.consents import agreed
 from tests.photos import photo
 
 API = "/api/v1/applications"
@@ -43,7 +44,9 @@ def years_before(day: date, years: int) -> date:
 
 async def person(client, sms, phone: str, number: str, name: str = "张三") -> dict[str, str]:
     session = await sms_login(client, sms, phone)
-    r = await client.post("/api/v1/me/identity", json={"name": name, "id_number": number}, headers=bearer(session))
+    r = await client.post(
+        "/api/v1/me/identity", json={"name": name, "id_number": number, "accept": agreed("id_number")}, headers=bearer(session)
+    )
     assert r.status_code == 200, r.text
     return bearer(session)
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from backend.app import create_app
+from tests.consents import agreed
 from tests.fakes.realname import FakeCarrier
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
@@ -103,13 +104,21 @@ def phone() -> str:
 
 
 async def sms_login(
-    client: httpx.AsyncClient, sms: FakeSms, phone: str, *, transport: str = "bearer", user_agent: str | None = None
+    client: httpx.AsyncClient,
+    sms: FakeSms,
+    phone: str,
+    *,
+    transport: str = "bearer",
+    user_agent: str | None = None,
+    agree: bool = True,
 ) -> dict:
+    """Log in as the PWA does, agreeing to the current terms and privacy policy unless ``agree=False``."""
     r = await client.post("/api/v1/auth/sms/send", json={"phone": phone})
     assert r.status_code == 202, r.text
     code = sms.codes_for(phone)[-1]
     headers = {"User-Agent": user_agent} if user_agent is not None else {}
-    r = await client.post("/api/v1/auth/sms/verify", json={"phone": phone, "code": code, "transport": transport}, headers=headers)
+    body = {"phone": phone, "code": code, "transport": transport} | ({"accept": agreed()} if agree else {})
+    r = await client.post("/api/v1/auth/sms/verify", json=body, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 

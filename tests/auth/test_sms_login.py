@@ -25,6 +25,7 @@ async def test_sms_login_gives_a_bearer_session_for_an_unverified_account(client
         "phone": phone[:3] + "****" + phone[-4:],
         "channels": ["phone"],
         "roles": [],
+        "consent_required": [],
     }
 
 
@@ -35,7 +36,7 @@ async def test_code_is_stored_only_as_a_hash(client, sms, phone):
     assert code not in row.code_hash and len(row.code_hash) == 64
 
 
-async def test_wrong_code_is_401_and_five_misses_void_the_code(client, sms, phone):
+async def test_wrong_code_is_401_and_five_misses_void_the_code_which_then_says_so(client, sms, phone):
     await client.post(SEND, json={"phone": phone})
     code = sms.codes_for(phone)[-1]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -45,8 +46,11 @@ async def test_wrong_code_is_401_and_five_misses_void_the_code(client, sms, phon
         assert r.status_code == 401
         codes.append(r.json()["code"])
     assert codes == ["auth.code_invalid"] * 4 + ["auth.code_locked"]
-    r = await client.post(VERIFY, json={"phone": phone, "code": code})
-    assert r.status_code == 401  # even the right code no longer works
+    # Every later try, even with the right code, says the code is used up (not "wrong, try again").
+    for attempt in (wrong, code):
+        r = await client.post(VERIFY, json={"phone": phone, "code": attempt})
+        assert r.status_code == 401 and r.json()["code"] == "auth.code_locked"
+        assert "重新获取" in r.json()["detail"]
 
 
 async def test_code_works_once(client, sms, phone):
@@ -54,7 +58,7 @@ async def test_code_works_once(client, sms, phone):
     code = sms.codes_for(phone)[-1]
     assert (await client.post(VERIFY, json={"phone": phone, "code": code, "transport": "bearer"})).status_code == 200
     again = await client.post(VERIFY, json={"phone": phone, "code": code, "transport": "bearer"})
-    assert again.status_code == 401 and again.json()["code"] == "auth.code_invalid"
+    assert again.status_code == 401 and again.json()["code"] == "auth.code_expired"
 
 
 async def test_expired_code_is_refused(client, sms, phone):
@@ -62,6 +66,11 @@ async def test_expired_code_is_refused(client, sms, phone):
     code = sms.codes_for(phone)[-1]
     await OneTimeCode.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     r = await client.post(VERIFY, json={"phone": phone, "code": code})
+    assert r.status_code == 401 and r.json()["code"] == "auth.code_expired"
+
+
+async def test_a_wrong_code_before_any_was_sent_is_just_wrong(client, phone):
+    r = await client.post(VERIFY, json={"phone": phone, "code": "123456"})
     assert r.status_code == 401 and r.json()["code"] == "auth.code_invalid"
 
 

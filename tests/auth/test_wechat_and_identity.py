@@ -5,6 +5,7 @@ from __future__ import annotations
 from auth.models import Account, Person
 from backend.kit.models import AuditEntry
 from tests.auth.conftest import bearer, sms_login
+from tests.consents import agreed
 
 WX = "/api/v1/auth/wechat/miniprogram"
 IDENTITY = "/api/v1/me/identity"
@@ -13,7 +14,7 @@ ID_B = "440524188001010014"
 
 
 async def wx_login(client, wechat, openid: str, **kw) -> dict:
-    r = await client.post(WX, json={"code": wechat.issue_login_code(openid, **kw)})
+    r = await client.post(WX, json={"code": wechat.issue_login_code(openid, **kw), "accept": agreed()})
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -52,7 +53,9 @@ async def test_wechat_rate_limit_is_429_and_busy_is_503(client, wechat):
 
 async def test_identity_binding_verifies_and_masks(client, wechat):
     session = await wx_login(client, wechat, "o-carol")
-    r = await client.post(IDENTITY, json={"name": "张三", "id_number": ID_A.lower()}, headers=bearer(session))
+    r = await client.post(
+        IDENTITY, json={"name": "张三", "id_number": ID_A.lower(), "accept": agreed("id_number")}, headers=bearer(session)
+    )
     assert r.status_code == 200, r.text
     me = r.json()
     assert me["verified"] is True and me["name"] == "张*" and me["id_number"] == "110***********002X"
@@ -64,7 +67,7 @@ async def test_identity_binding_verifies_and_masks(client, wechat):
 async def test_bad_id_numbers_are_422_with_the_reason_in_chinese(client, wechat):
     session = await wx_login(client, wechat, "o-dave")
     for number, message in (("110105194912310021", "校验位"), ("11010519990230002X", "出生日期")):
-        r = await client.post(IDENTITY, json={"name": "张三", "id_number": number}, headers=bearer(session))
+        r = await client.post(IDENTITY, json={"name": "张三", "id_number": number, "accept": agreed("id_number")}, headers=bearer(session))
         assert r.status_code == 422
         (error,) = r.json()["errors"]
         assert error["field"] == "body.id_number" and message in error["message"]
@@ -72,16 +75,20 @@ async def test_bad_id_numbers_are_422_with_the_reason_in_chinese(client, wechat)
 
 
 async def test_identity_needs_a_session(client):
-    r = await client.post(IDENTITY, json={"name": "张三", "id_number": ID_A})
+    r = await client.post(IDENTITY, json={"name": "张三", "id_number": ID_A, "accept": agreed("id_number")})
     assert r.status_code == 401
 
 
 async def test_second_channel_proven_by_the_carrier_joins_the_same_person(client, wechat, sms, carrier, phone):
     wx = await wx_login(client, wechat, "o-erin")
-    first = (await client.post(IDENTITY, json={"name": "李四", "id_number": ID_B}, headers=bearer(wx))).json()
+    first = (
+        await client.post(IDENTITY, json={"name": "李四", "id_number": ID_B, "accept": agreed("id_number")}, headers=bearer(wx))
+    ).json()
     carrier.register(phone=phone, name="李四", id_number=ID_B)  # the phone is registered to 李四 at the carrier
     by_phone = await sms_login(client, sms, phone)
-    second = (await client.post(IDENTITY, json={"name": "李四", "id_number": ID_B}, headers=bearer(by_phone))).json()
+    second = (
+        await client.post(IDENTITY, json={"name": "李四", "id_number": ID_B, "accept": agreed("id_number")}, headers=bearer(by_phone))
+    ).json()
     assert first["person_id"] == second["person_id"]
     assert second["assurance"] == "real_name"
     # The WeChat channel had only claimed 李四: it waits for 李四's approval (test_identity_assurance).
@@ -91,8 +98,8 @@ async def test_second_channel_proven_by_the_carrier_joins_the_same_person(client
 
 async def test_a_verified_account_cannot_take_another_id_number(client, wechat):
     wx = await wx_login(client, wechat, "o-hank")
-    await client.post(IDENTITY, json={"name": "孙八", "id_number": ID_A}, headers=bearer(wx))
-    r = await client.post(IDENTITY, json={"name": "孙八", "id_number": ID_B}, headers=bearer(wx))
+    await client.post(IDENTITY, json={"name": "孙八", "id_number": ID_A, "accept": agreed("id_number")}, headers=bearer(wx))
+    r = await client.post(IDENTITY, json={"name": "孙八", "id_number": ID_B, "accept": agreed("id_number")}, headers=bearer(wx))
     assert r.status_code == 409 and r.json()["code"] == "auth.identity_mismatch"
 
 
@@ -100,7 +107,7 @@ async def test_phone_bound_through_wechat_get_phone_number(client, wechat):
     wx = await wx_login(client, wechat, "o-ivy")
     r = await client.post("/api/v1/me/phone/wechat", json={"code": wechat.issue_phone_code("13712345678")}, headers=bearer(wx))
     assert r.status_code == 403 and r.json()["code"] == "auth.identity_required"
-    await client.post(IDENTITY, json={"name": "周九", "id_number": ID_A}, headers=bearer(wx))
+    await client.post(IDENTITY, json={"name": "周九", "id_number": ID_A, "accept": agreed("id_number")}, headers=bearer(wx))
     assert (await client.get("/api/v1/me", headers=bearer(wx))).json()["phone"] is None  # cached now, on Redis
     code = wechat.issue_phone_code("13712345678")
     r = await client.post("/api/v1/me/phone/wechat", json={"code": code}, headers=bearer(wx))
@@ -112,5 +119,5 @@ async def test_phone_bound_through_wechat_get_phone_number(client, wechat):
 
 async def test_binding_is_audited(client, wechat):
     wx = await wx_login(client, wechat, "o-jack")
-    await client.post(IDENTITY, json={"name": "吴十", "id_number": ID_B}, headers=bearer(wx))
+    await client.post(IDENTITY, json={"name": "吴十", "id_number": ID_B, "accept": agreed("id_number")}, headers=bearer(wx))
     assert await AuditEntry.filter(action="identity.bound").exists()

@@ -24,6 +24,7 @@ from backend.kit.resources import opened
 from backend.kit.transactions import transaction
 from notifications.outbox import notify
 from tests.conftest import _reset_postgres, make_settings
+from tests.consents import agree
 from tests.stack import OwnRedis, free_port, start_app
 
 FROZEN_BOUND = 1.5  # seconds: a behaviour bound (the design is ~0.5 s at worst), not a benchmark
@@ -56,6 +57,7 @@ def stack(postgres_database, own_redis, tmp_path):
     async def resident() -> str:
         async with opened(settings):
             person = await identity.create_person(name="钱七", phone="13700000088", actor="test")
+            await agree(person_id=person.id)
             # Created through Redis: the session has a cached copy there, as in production.
             token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="t", ip="t")
             return token

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 
 from backend.materials import service as materials
 from backend.materials.models import Material
+from tests.consents import agreed
 from tests.photos import photo
 
 URL = "/api/v1/materials"
@@ -130,7 +131,11 @@ async def test_someone_elses_material_is_404(client, resident, sms):
 
     mine = (await upload(client, resident, photo())).json()
     other = await sms_login(client, sms, "13912349999")
-    await client.post("/api/v1/me/identity", json={"name": "李四", "id_number": "440524188001010014"}, headers=bearer(other))
+    await client.post(
+        "/api/v1/me/identity",
+        json={"name": "李四", "id_number": "440524188001010014", "accept": agreed("id_number")},
+        headers=bearer(other),
+    )
     assert (await client.get(mine["file_url"], headers=bearer(other))).status_code == 404
 
 

@@ -9,6 +9,7 @@ import time
 
 from auth import service as identity
 from auth import sessions
+from tests.consents import agree
 from tests.notifications.conftest import settings_env
 from tests.stack import start_app
 
@@ -28,6 +29,7 @@ def half_an_upload(token: str, size: int) -> bytes:
 
 async def test_a_client_that_hangs_up_mid_upload_is_an_abort_not_a_500(settings, resources, tmp_path):
     person = await identity.create_person(name="王五", phone="13700000055", actor="test")
+    await agree(person_id=person.id)
     token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="t", ip="t")
     spool = tmp_path / "spool"
     spool.mkdir()

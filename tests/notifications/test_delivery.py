@@ -18,6 +18,7 @@ from notifications.models import Delivery, Notification, PushSubscription, WeCha
 from notifications.outbox import inbox_channel, notify
 from tests.applications.test_applications import key
 from tests.auth.conftest import bearer
+from tests.consents import agreed
 from tests.notifications.conftest import (
     RESIDENT_PHONE,
     TEMPLATES,
@@ -245,10 +246,12 @@ async def wechat_resident(client, wechat, sms, openid: str) -> dict[str, str]:
     phone on record (the resident's own phone).
     """
     code = wechat.issue_login_code(openid)
-    r = await client.post("/api/v1/auth/wechat/miniprogram", json={"code": code})
+    r = await client.post("/api/v1/auth/wechat/miniprogram", json={"code": code, "accept": agreed()})
     assert r.status_code == 200, r.text
     headers = bearer(r.json())
-    r = await client.post("/api/v1/me/identity", json={"name": "张三", "id_number": "11010519491231002X"}, headers=headers)
+    r = await client.post(
+        "/api/v1/me/identity", json={"name": "张三", "id_number": "11010519491231002X", "accept": agreed("id_number")}, headers=headers
+    )
     assert r.status_code == 200, r.text
     assert (await client.post("/api/v1/me/identity/join", headers=headers)).status_code == 202
     (message,) = [m for m in sms.messages if m["phone"] == RESIDENT_PHONE and m["template"] == "SMS_JOIN_CODE"][-1:]

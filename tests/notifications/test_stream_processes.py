@@ -13,6 +13,7 @@ from auth import service as identity
 from auth import sessions
 from backend.kit.transactions import transaction
 from notifications.outbox import notify
+from tests.consents import agree
 from tests.notifications.conftest import settings_env
 from tests.stack import start_app, start_nginx
 
@@ -66,6 +67,7 @@ async def wait_for_events(events: list, n: int, timeout: float = 15) -> list[dic
 async def test_a_change_made_elsewhere_reaches_open_pages_on_every_process_and_through_nginx(stack, resources):
     apps, nginx = stack
     person = await identity.create_person(name="赵六", phone="13700000077", actor="test")
+    await agree(person_id=person.id)
     token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="t", ip="t")
     headers = {"Authorization": f"Bearer {token}"}
     urls = [

@@ -8,6 +8,25 @@ type Schemas = components['schemas']
 export type Assurance = Schemas['MeOut']['assurance']
 export type ChannelKind = Schemas['ChannelOut']['kind']
 
+/** The documents a resident agrees to: 用户协议, 隐私政策, and the separate consent to processing the ID number. */
+export type DocumentName = 'terms' | 'privacy' | 'id_number'
+
+export interface DocumentRef {
+  document: DocumentName
+  version: string
+  title: string
+}
+
+export interface DocumentText extends DocumentRef {
+  body: string
+  versions: string[]
+}
+
+export interface Acceptance {
+  document: DocumentName
+  version: string
+}
+
 export type Me = Schemas['MeOut']
 
 export type Device = Schemas['Device']
@@ -21,10 +40,15 @@ export type SessionOut = Schemas['SessionOut']
 
 export const auth = {
   sendCode: (phone: string) => api.post<Schemas['SentOut']>('/auth/sms/send', { phone }),
-  verifyCode: (phone: string, code: string) => api.post<SessionOut>('/auth/sms/verify', { phone, code, transport: 'cookie' }),
+  verifyCode: (phone: string, code: string, accept: Acceptance[]) =>
+    api.post<SessionOut>('/auth/sms/verify', { phone, code, transport: 'cookie', accept }),
   logout: () => api.post<Schemas['OkOut']>('/auth/logout'),
   me: () => api.get<Me>('/me'),
-  bindIdentity: (name: string, id_number: string) => api.post<Me>('/me/identity', { name, id_number }),
+  bindIdentity: (name: string, id_number: string, accept: Acceptance[]) => api.post<Me>('/me/identity', { name, id_number, accept }),
+  documents: () => api.get<{ documents: DocumentRef[] }>('/legal/documents'),
+  document: (name: string, version?: string) =>
+    api.get<DocumentText>(`/legal/documents/${encodeURIComponent(name)}` + (version ? `/${encodeURIComponent(version)}` : '')),
+  agree: (accept: Acceptance[]) => api.post<Me>('/me/consents', { accept }),
   /** Ask the earlier owner of my ID number to confirm me; answers the same whether or not there is one. */
   requestJoin: () => api.post<Schemas['JoinSentOut']>('/me/identity/join'),
   confirmJoin: (code: string) => api.post<Me>('/me/identity/join/confirm', { code }),

@@ -43,6 +43,12 @@ export interface RequestOptions {
 }
 
 const API_BASE = '/api/v1'
+const problemListeners: ((problem: ProblemError) => void)[] = []
+
+/** Be told of every problem the server answers (e.g. auth.consent_required: ask the resident to agree). */
+export function onProblem(listener: (problem: ProblemError) => void): void {
+  problemListeners.push(listener)
+}
 let language = 'zh-CN'
 
 /** Problem codes that mean this device's session is gone (not a wrong code or password). */
@@ -94,6 +100,7 @@ function offline(): ProblemError {
 function failed(status: number, statusText: string, body: unknown): ProblemError {
   if (isProblem(body)) {
     const problem = new ProblemError(body)
+    problemListeners.forEach((listener) => listener(problem))
     if (problem.status === 401 && SESSION_GONE.includes(problem.code)) sessionGoneListeners.forEach((l) => l(problem))
     return problem
   }

@@ -358,6 +358,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/legal/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current 用户协议, 隐私政策 and 身份证号码处理单独同意书 (titles and versions) */
+        get: operations["documents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/legal/documents/{document}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The text of a document's current version */
+        get: operations["document_text"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/legal/documents/{document}/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The text of one published version (what someone agreed to) */
+        get: operations["document_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/materials": {
         parameters: {
             query?: never;
@@ -417,7 +468,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who I am (masked) and my roles */
+        /** Who I am (masked), my roles, and the documents I must agree to first */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -456,6 +507,23 @@ export interface paths {
         post?: never;
         /** 不是我本人: remove a login channel from me and end its sessions */
         delete: operations["remove_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Agree to the current versions of documents (同意并继续); answers who I am with what is still required */
+        post: operations["agree"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1012,6 +1080,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Acceptance
+         * @description I have read and agree to this version of this document.
+         */
+        Acceptance: {
+            /**
+             * Document
+             * @description terms (用户协议), privacy (隐私政策), id_number (身份证号码处理单独同意)
+             * @enum {string}
+             */
+            document: "terms" | "privacy" | "id_number";
+            /**
+             * Version
+             * @description the version shown to the person (GET /legal/documents)
+             */
+            version: string;
+        };
         /** ApplicationCreate */
         ApplicationCreate: {
             /** Form */
@@ -1157,6 +1242,14 @@ export interface components {
              * @description other channels that brought my ID number without enough proof
              */
             join_requests: components["schemas"]["JoinRequestOut"][];
+        };
+        /** ConsentIn */
+        ConsentIn: {
+            /**
+             * Accept
+             * @description current versions the person agrees to
+             */
+            accept: components["schemas"]["Acceptance"][];
         };
         /** CorrectionItem */
         CorrectionItem: {
@@ -1310,6 +1403,45 @@ export interface components {
             /** Devices */
             devices: components["schemas"]["Device"][];
         };
+        /** DocumentOut */
+        DocumentOut: {
+            /**
+             * Document
+             * @enum {string}
+             */
+            document: "terms" | "privacy" | "id_number";
+            /** Title */
+            title: string;
+            /** Version */
+            version: string;
+        };
+        /** DocumentsOut */
+        DocumentsOut: {
+            /** Documents */
+            documents: components["schemas"]["DocumentOut"][];
+        };
+        /** DocumentTextOut */
+        DocumentTextOut: {
+            /**
+             * Body
+             * @description markdown: '## ' headings, '- ' list items, paragraphs
+             */
+            body: string;
+            /**
+             * Document
+             * @enum {string}
+             */
+            document: "terms" | "privacy" | "id_number";
+            /** Title */
+            title: string;
+            /** Version */
+            version: string;
+            /**
+             * Versions
+             * @description every published version, oldest first
+             */
+            versions: string[];
+        };
         /**
          * Eligibility
          * @description Conditions read from the applicant's ID number, checked when applying and at submit.
@@ -1417,6 +1549,11 @@ export interface components {
         };
         /** IdentityIn */
         IdentityIn: {
+            /**
+             * Accept
+             * @description must include the current id_number document: the separate consent to processing the ID number (PIPL art. 29)
+             */
+            accept?: components["schemas"]["Acceptance"][];
             /**
              * Id Number
              * @description 18-character citizen ID number; the birth date must exist and the check character be right (else 422)
@@ -1588,6 +1725,11 @@ export interface components {
             assurance: "none" | "claimed" | "real_name" | "in_person";
             /** Channels */
             channels: string[];
+            /**
+             * Consent Required
+             * @description current documents to agree to (POST /me/consents) before anything but /me and logout is allowed
+             */
+            consent_required?: components["schemas"]["DocumentOut"][];
             /**
              * Id Number
              * @description masked, e.g. 110***********002X
@@ -2096,6 +2238,11 @@ export interface components {
         /** SessionOut */
         SessionOut: {
             /**
+             * Consent Required
+             * @description current documents to agree to (POST /me/consents) before anything but /me and logout is allowed
+             */
+            consent_required?: components["schemas"]["DocumentOut"][];
+            /**
              * Csrf Token
              * @description send as X-CSRF-Token on unsafe requests made with the cookie
              */
@@ -2124,6 +2271,11 @@ export interface components {
         };
         /** SmsVerify */
         SmsVerify: {
+            /**
+             * Accept
+             * @description the current terms and privacy policy the person agreed to on the login page
+             */
+            accept?: components["schemas"]["Acceptance"][];
             /**
              * Code
              * @description the 6-digit code from the text message
@@ -2281,6 +2433,11 @@ export interface components {
         };
         /** WeChatLogin */
         WeChatLogin: {
+            /**
+             * Accept
+             * @description the current terms and privacy policy the person agreed to on the login page
+             */
+            accept?: components["schemas"]["Acceptance"][];
             /**
              * Code
              * @description wx.login() code
@@ -2571,7 +2728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2649,7 +2806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2752,6 +2909,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: auth.consent_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: application.not_found, not_found */
             404: {
                 headers: {
@@ -2823,7 +2989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2927,6 +3093,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: auth.consent_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: application.not_found, material.not_found, not_found */
             404: {
                 headers: {
@@ -2979,6 +3154,15 @@ export interface operations {
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3058,7 +3242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3163,7 +3347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3234,6 +3418,15 @@ export interface operations {
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3320,7 +3513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3405,7 +3598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3635,7 +3828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.code_invalid, auth.code_locked */
+            /** @description Problem: auth.code_invalid, auth.code_locked, auth.code_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3646,6 +3839,15 @@ export interface operations {
             };
             /** @description Problem: auth.csrf_failed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.document_outdated */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3845,7 +4047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.code_invalid, auth.code_locked, auth.bad_credentials */
+            /** @description Problem: auth.code_invalid, auth.code_locked, auth.code_expired, auth.bad_credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3961,6 +4163,15 @@ export interface operations {
             };
             /** @description Problem: auth.csrf_failed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.document_outdated */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4120,6 +4331,143 @@ export interface operations {
             };
         };
     };
+    documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentsOut"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    document_text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentTextOut"];
+                };
+            };
+            /** @description Problem: auth.document_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    document_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentTextOut"];
+                };
+            };
+            /** @description Problem: auth.document_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     my_materials: {
         parameters: {
             query?: never;
@@ -4147,7 +4495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4225,7 +4573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4310,7 +4658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4377,7 +4725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4489,6 +4837,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: auth.consent_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: internal */
             500: {
                 headers: {
@@ -4538,7 +4895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4558,6 +4915,111 @@ export interface operations {
             };
             /** @description Problem: auth.current_channel */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    agree: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.document_outdated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4625,7 +5087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4634,7 +5096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_mismatch */
+            /** @description Problem: auth.identity_mismatch, auth.document_outdated */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4661,7 +5123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: request.invalid */
+            /** @description Problem: auth.id_number_consent_required, request.invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4726,7 +5188,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4795,7 +5257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.code_invalid, auth.code_locked, auth.not_authenticated, auth.session_revoked */
+            /** @description Problem: auth.code_invalid, auth.code_locked, auth.code_expired, auth.not_authenticated, auth.session_revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4804,7 +5266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4907,7 +5369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4974,7 +5436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5039,7 +5501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5108,7 +5570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5204,7 +5666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required, auth.csrf_failed */
+            /** @description Problem: auth.identity_required, auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5287,6 +5749,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: auth.consent_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: internal */
             500: {
                 headers: {
@@ -5336,7 +5807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5414,7 +5885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5500,7 +5971,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5565,7 +6036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5630,7 +6101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5686,7 +6157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5742,7 +6213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5811,7 +6282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5905,7 +6376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6139,7 +6610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7075,7 +7546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -10,7 +10,8 @@ export function initLive(router: Router): void {
   installStreamHooks()
   watch(
     // The inbox belongs to a verified person (实名): before that the API answers 403.
-    () => (me.value?.verified ? me.value.person_id ?? 0 : null),
+    // Nor before the person agreed to the current documents (auth.consent_required).
+    () => (me.value?.verified && !me.value.consent_required?.length ? me.value.person_id ?? 0 : null),
     (who) => {
       stopStream() // another account on this tab must not keep the previous one's stream
       stopInbox()
@@ -24,7 +25,7 @@ export function initLive(router: Router): void {
   // reconnecting), and a navigation is a cheap moment to ask.
   let lastAsked = 0
   router.afterEach(() => {
-    if (me.value?.verified && Date.now() - lastAsked > 2000) {
+    if (me.value?.verified && !me.value.consent_required?.length && Date.now() - lastAsked > 2000) {
       lastAsked = Date.now()
       void refreshUnread()
     }
