@@ -280,6 +280,10 @@ const anonymousScreens = [
     },
   },
   { name: 'certificate check', path: '/verify/NOSUCHCODE', ready: 'verify-page' },
+  { name: 'track entry (no QR code)', path: '/track', ready: 'track-number' },
+  { name: 'terms of use', path: '/legal/terms', ready: 'legal-document' },
+  { name: 'privacy policy', path: '/legal/privacy', ready: 'legal-document' },
+  { name: 'ID-number consent', path: '/legal/id_number', ready: 'legal-document' },
 ]
 const staffScreens = [
   { name: 'queue', path: '/staff', ready: 'staff-queue' },

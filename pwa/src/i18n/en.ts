@@ -96,6 +96,7 @@ export default {
     later: 'Not now',
   },
   case: {
+    formTitle: 'Application form (filled in for you: please check)',
     apply: 'Apply online', loadFailed: 'Failed to load', failed: 'Something went wrong, please retry',
     correctionsTitle: 'Please correct all of the following at once:', correctionFor: 'To correct',
     materials: 'Materials (take a photo, or choose from your library)',

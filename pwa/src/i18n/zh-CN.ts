@@ -96,6 +96,7 @@ export default {
     later: '暂不需要',
   },
   case: {
+    formTitle: '申请表（已为您预先填好，请核对）',
     apply: '在线申请', loadFailed: '加载失败', failed: '出了点问题，请稍后重试',
     correctionsTitle: '工作人员请您一次补正以下内容：', correctionFor: '需补正',
     materials: '申请材料（拍照上传，或从材料库选择）',
