@@ -19,6 +19,7 @@ from tests.conftest import DATA_KEY, INDEX_KEY, PG_URL, REDIS_URL, ROOT, _admin,
 from tests.consents import agreed
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
+from tests.journeys import create_staff, db_suffix, photo_file, run_journey
 from tests.stack import YIWANG, AppProcess, Nginx, start_app, start_nginx, stop_process
 
 SECURITY_HEADERS = ("x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy")
@@ -293,120 +294,55 @@ def test_resident_login_journey_in_a_phone_browser(stack, tmp_path):
 
 def test_apply_correct_and_approve_journey_in_two_phone_browsers(stack, tmp_path):
     """Search → apply → photo → submit → one-time correction → fix → accept → approve, through nginx."""
-    from tests.photos import photo
-
-    suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
+    suffix = db_suffix(stack)
     staff_phone, password = "1360000009" + suffix, "clerk-password-2026"
-    subprocess.run(
-        [
-            YIWANG,
-            "createuser",
-            "--role",
-            "approver",
-            "--scope",
-            "department:scjg",
-            "--name",
-            "李审批",
-            "--phone",
-            staff_phone,
-            "--password-stdin",
-        ],
-        env=stack.env,
-        cwd=ROOT,
-        input=password + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-    )
-    photo_path = tmp_path / "id_card.jpg"
-    photo_path.write_bytes(photo(1600, 1200))
-    env = dict(
-        os.environ,
-        BASE_URL=stack.nginx.url,
-        SMS_GATEWAY_URL=stack.sms_url,
+    create_staff(stack, role="approver", scope="department:scjg", name="李审批", phone=staff_phone, password=password)
+    run_journey(
+        "apply.mjs",
+        stack,
+        tmp_path,
+        timeout=180,
         RESIDENT_PHONE="1381111000" + suffix,
         STAFF_PHONE=staff_phone,
         STAFF_PASSWORD=password,
-        PHOTO_PATH=str(photo_path),
-        SCREENSHOT_DIR=str(tmp_path),
+        PHOTO_PATH=photo_file(tmp_path),
     )
-    result = subprocess.run(["node", "e2e/apply.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
-    assert " 0 failed" in result.stdout
 
 
 def test_live_timeline_and_web_push_in_a_phone_browser(stack, tmp_path):
     """Submit → enable notifications → a clerk accepts → the open case page updates by itself (SSE),
     the badge counts it, Web Push reaches the (fake) push service, the inbox item opens the case."""
-    from tests.photos import photo
-
-    suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
+    suffix = db_suffix(stack)
     staff_phone, password = "1360000008" + suffix, "clerk-password-2026"
-    subprocess.run(
-        [
-            YIWANG,
-            "createuser",
-            "--role",
-            "approver",
-            "--scope",
-            "department:scjg",
-            "--name",
-            "周受理",
-            "--phone",
-            staff_phone,
-            "--password-stdin",
-        ],
-        env=stack.env,
-        cwd=ROOT,
-        input=password + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-    )
-    photo_path = tmp_path / "id_card.jpg"
-    photo_path.write_bytes(photo(1600, 1200))
-    env = dict(
-        os.environ,
-        BASE_URL=stack.nginx.url,
-        SMS_GATEWAY_URL=stack.sms_url,
+    create_staff(stack, role="approver", scope="department:scjg", name="周受理", phone=staff_phone, password=password)
+    run_journey(
+        "notify.mjs",
+        stack,
+        tmp_path,
+        timeout=240,
         PUSH_SERVICE_URL=stack.push_url,
         RESIDENT_PHONE="1382222000" + suffix,
         STAFF_PHONE=staff_phone,
         STAFF_PASSWORD=password,
-        PHOTO_PATH=str(photo_path),
-        SCREENSHOT_DIR=str(tmp_path),
+        PHOTO_PATH=photo_file(tmp_path),
     )
-    result = subprocess.run(["node", "e2e/notify.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=240)
-    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
-    assert " 0 failed" in result.stdout
 
 
 def test_account_security_journey_claims_join_and_not_me_in_three_phone_browsers(stack, tmp_path):
     """Issue 9 through nginx: a second phone with the same name + ID number joins only by the code
     texted to the phone on record; a stranger's claim sees nothing and 不是我本人 logs it out."""
-    suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
+    suffix = db_suffix(stack)
     admin_phone, password = "1360000007" + suffix, "admin-password-2026"
-    subprocess.run(
-        [YIWANG, "createuser", "--role", "admin", "--name", "钱管理", "--phone", admin_phone, "--password-stdin"],
-        env=stack.env,
-        cwd=ROOT,
-        input=password + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-    )
-    env = dict(
-        os.environ,
-        BASE_URL=stack.nginx.url,
-        SMS_GATEWAY_URL=stack.sms_url,
+    create_staff(stack, role="admin", name="钱管理", phone=admin_phone, password=password)
+    run_journey(
+        "security.mjs",
+        stack,
+        tmp_path,
+        timeout=240,
         PHONE_A="1383333000" + suffix,
         PHONE_B="1384444000" + suffix,
         PHONE_C="1385555000" + suffix,
         ADMIN_PHONE=admin_phone,
         ADMIN_PASSWORD=password,
         CATALOG_SHARED="1" if "YIWANG_REDIS_URL" in stack.env else "0",
-        SCREENSHOT_DIR=str(tmp_path),
     )
-    result = subprocess.run(["node", "e2e/security.mjs"], cwd=ROOT / "pwa", env=env, capture_output=True, text=True, timeout=240)
-    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
-    assert " 0 failed" in result.stdout
