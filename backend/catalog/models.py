@@ -64,7 +64,7 @@ class ServiceItem(Model):
 class Hall(Model):
     """A service hall (政务服务大厅 / 便民服务中心) and the items its windows take.
 
-    Staff scoped ``hall:<code>`` review the cases of exactly these items; ``department:<code>``
+    Staff scoped ``hall:<code>`` review the cases of exactly these items, and ``department:<code>``
     scopes cover a department's items wherever they are handled.
     """
 
