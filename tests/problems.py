@@ -9,6 +9,7 @@ code the document does not name under that status.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
@@ -106,13 +107,15 @@ def install() -> None:
         if scope["type"] != "http" or not _is_yiwang(self):
             await original(self, scope, receive, send)
             return
-        seen: dict[str, Any] = {"status": 0, "problem": False, "body": b""}
+        seen: dict[str, Any] = {"status": 0, "problem": False, "body": b"", "gzip": False}
 
         async def watch(message: Any) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
                 content_type = dict(message.get("headers") or []).get(b"content-type", b"")
                 seen["problem"] = content_type.split(b";")[0].strip().decode() == PROBLEM_CONTENT_TYPE
+                # Larger answers leave the app gzipped (backend/kit/compression.py).
+                seen["gzip"] = dict(message.get("headers") or []).get(b"content-encoding", b"") == b"gzip"
             elif message["type"] == "http.response.body" and seen["problem"]:
                 seen["body"] += message.get("body", b"")
             await send(message)
@@ -122,8 +125,8 @@ def install() -> None:
         finally:
             if seen["problem"]:
                 try:
-                    code = json.loads(seen["body"])["code"]
-                except (ValueError, KeyError, TypeError):
+                    code = json.loads(gzip.decompress(seen["body"]) if seen["gzip"] else seen["body"])["code"]
+                except (ValueError, KeyError, TypeError, OSError, EOFError):
                     code = "<no code>"
                 record(self, scope["method"], scope["path"], seen["status"], code)
 
