@@ -9,6 +9,7 @@ import pytest
 
 import auth.identity  # noqa: F401  (registers join_request)
 import backend.applications.flows  # noqa: F401  (registers application)
+import backend.appointments.flows  # noqa: F401  (registers appointment, waiting_entry, ticket, suspension)
 from backend.kit.workflow import REGISTRY, Step, Workflow
 
 ROOT = Path(__file__).resolve().parent.parent

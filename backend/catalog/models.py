@@ -72,6 +72,14 @@ class Hall(Model):
     name = fields.CharField(max_length=64)
     address = fields.CharField(max_length=200, default="")
     items: fields.JSONField[list[str]] = fields.JSONField(default=list)  # service item codes
+    # Where it is and when it opens, for the hall list and appointments (the database default fills old rows).
+    district = fields.CharField(max_length=32, default="", db_default="")  # 区县
+    township = fields.CharField(max_length=32, default="", db_default="")  # 乡镇（街道）, "" for a county hall
+    region = fields.CharField(max_length=6, default="", db_default="")  # division code (e.g. 654000 伊犁州) for regional holidays
+    hours = fields.CharField(max_length=200, default="", db_default="")  # opening hours as people read them
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    phone = fields.CharField(max_length=60, default="", db_default="")
 
     class Meta:
         table = "catalog_hall"

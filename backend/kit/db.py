@@ -20,6 +20,7 @@ APPS: dict[str, tuple[str, ...]] = {
     "applications": ("backend.applications.models",),
     "materials": ("backend.materials.models",),
     "notifications": ("notifications.models",),
+    "appointments": ("backend.appointments.models",),
 }
 TOP_LEVEL = ("auth", "notifications")  # packages beside backend/, not inside it
 MIGRATIONS = {label: (f"{label}.migrations" if label in TOP_LEVEL else f"backend.{label}.migrations") for label in APPS}
