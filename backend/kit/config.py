@@ -64,6 +64,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     quiet_hours: str = "22:00-07:00"
     stream_heartbeat: float = 15.0
+    sms_resend_seconds: int = 60  # one login code per number per this many seconds
     realname_provider: str = "none"
     realname_api_base: str = "https://dytnsapi.aliyuncs.com"
     realname_access_key_id: str = ""
@@ -116,6 +117,7 @@ class Settings:
             timezone=env.get("YIWANG_TIMEZONE") or "Asia/Shanghai",
             quiet_hours=(env.get("YIWANG_QUIET_HOURS") or "22:00-07:00").lower(),
             stream_heartbeat=float(_int(env, "YIWANG_STREAM_HEARTBEAT", 15)),
+            sms_resend_seconds=max(1, _int(env, "YIWANG_SMS_RESEND_SECONDS", 60)),
             realname_provider=(env.get("YIWANG_REALNAME_PROVIDER") or "none").lower(),
             realname_api_base=env.get("YIWANG_REALNAME_API_BASE") or "https://dytnsapi.aliyuncs.com",
             realname_access_key_id=env.get("YIWANG_REALNAME_ACCESS_KEY_ID") or env.get("YIWANG_SMS_ACCESS_KEY_ID", ""),
