@@ -19,6 +19,8 @@ from auth.errors import CsrfFailed
 from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
+from backend.calendar import routes as calendar_routes
+from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
 from backend.health import routes as health
 from backend.kit import audit, http
@@ -44,7 +46,14 @@ def _apis() -> tuple[API, API]:
     """(the probes, /api/v1)."""
     # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
     v1 = API(prefix="/api/v1")
-    for domain in (auth_routes.api, catalog_routes.api, application_routes.api, material_routes.api, notification_routes.api):
+    for domain in (
+        auth_routes.api,
+        catalog_routes.api,
+        application_routes.api,
+        material_routes.api,
+        notification_routes.api,
+        calendar_routes.api,
+    ):
         v1.include(domain)
     return health.api, v1
 
@@ -81,6 +90,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             dispatcher = asyncio.create_task(Dispatcher().run(stop)) if settings.dispatcher == "inprocess" else None
             # Every process offers to link the audit chain; one per deployment does (see kit/audit.py).
             chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
+            # The administrators' calendar days (调休 notices, regional holidays) before the first deadline is computed.
+            await calendar.refresh()
+            calendar_watch = asyncio.create_task(calendar.watch(stop))
             try:
                 yield {"resources": resources}
             finally:
@@ -88,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 if dispatcher is not None:
                     await dispatcher
                 await chainer
+                await calendar_watch
+                calendar.forget()
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
     routes: list[BaseRoute] = [
