@@ -35,12 +35,12 @@ HALL_DETAILS: dict[str, dict[str, Any]] = {
     },
 }
 POLICE_ITEMS = ["000111001000", "000111002000", "000111003000"]  # 居住证, 身份证换领补领, 户口迁移
-GROUPS = (
+GROUPS: tuple[dict[str, Any], ...] = (
     {"hall_code": "1", "name": "综合窗口", "ticket_prefix": "A", "items": [], "windows": ["1号窗口", "2号窗口"]},
     {"hall_code": "2", "name": "综合窗口", "ticket_prefix": "A", "items": [], "windows": ["1号窗口", "2号窗口"]},
     {"hall_code": "2", "name": "公安户政窗口", "ticket_prefix": "B", "items": POLICE_ITEMS, "windows": ["8号窗口"]},
 )
-WEEKDAY = {"opens": "08:30", "closes": "17:30", "lunch_from": "12:00", "lunch_to": "14:00", "slot_minutes": 30, "capacity": 4}
+WEEKDAY: dict[str, Any] = {"opens": "08:30", "closes": "17:30", "lunch_from": "12:00", "lunch_to": "14:00", "slot_minutes": 30, "capacity": 4}
 
 
 async def seed() -> dict[str, int]:
