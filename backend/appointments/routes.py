@@ -12,8 +12,8 @@ from auth.otp import limit
 from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.appointments import admin, booking, slots
-from backend.appointments.flows import APPOINTMENT
-from backend.appointments.models import Appointment, Schedule, Slot, WaitingEntry, WindowGroup
+from backend.appointments.flows import APPOINTMENT, SUSPENSION_LABELS
+from backend.appointments.models import Appointment, Schedule, Slot, Suspension, WaitingEntry, WindowGroup
 from backend.appointments.present import appointment_out, hall_out, present, present_many
 from backend.appointments.schemas import (
     AppointmentCreate,
@@ -29,6 +29,7 @@ from backend.appointments.schemas import (
     SlotList,
     SlotOut,
     SlotQuery,
+    SuspensionOut,
     WaitingInfo,
 )
 from backend.catalog.models import Hall
@@ -210,10 +211,20 @@ async def confirm(request: Request, *, session: SessionInfo) -> AppointmentOut:
     return await present(await booking.confirm(person_id=session.person_id, by=session.principal, appointment_id=_id(request)))
 
 
+async def _suspension(person_id: int | None) -> SuspensionOut | None:
+    row = await Suspension.filter(person_id=person_id, status__in=("active", "appealed")).order_by("-id").first()
+    if row is None:
+        return None
+    return SuspensionOut(
+        id=row.id, status=row.status, status_label=SUSPENSION_LABELS[row.status], until=row.until, no_shows=row.no_shows, appeal=row.appeal
+    )
+
+
 @api.get("/appointments", summary="My appointments", tags=["appointments"], response=AppointmentList, wrappers=[requires(verified=True)])
 async def my_appointments(request: Request, *, session: SessionInfo) -> Response:
     rows = await Appointment.filter(person_id=session.person_id).order_by("-date", "-start", "-id").limit(100)
-    body = AppointmentList(items=await present_many(list(rows)), waiting=[], suspension=None)
+    # The waiting list fills ``waiting`` (waiting.py).
+    body = AppointmentList(items=await present_many(list(rows)), waiting=[], suspension=await _suspension(session.person_id))
     return Response(body.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
