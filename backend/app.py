@@ -19,6 +19,7 @@ from auth.errors import CsrfFailed
 from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
+from backend.appointments import routes as appointments_routes
 from backend.calendar import routes as calendar_routes
 from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
@@ -52,6 +53,7 @@ def _apis() -> tuple[API, API]:
         application_routes.api,
         material_routes.api,
         notification_routes.api,
+        appointments_routes.api,
         calendar_routes.api,
     ):
         v1.include(domain)

@@ -71,6 +71,10 @@ class Settings:
     realname_access_key_secret: str = field(default="", repr=False)
     realname_auth_code: str = field(default="", repr=False)
     legal_dir: Path | None = None
+    booking_hold_minutes: int = 5
+    booking_reopen_minutes: int = 10
+    booking_active_limit: int = 3
+    booking_burst: int = 30
     region: str = ""  # the deployment's 6-digit division code: regional holidays move its deadlines
 
     @classmethod
@@ -125,6 +129,10 @@ class Settings:
             realname_access_key_secret=env.get("YIWANG_REALNAME_ACCESS_KEY_SECRET") or env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
             realname_auth_code=env.get("YIWANG_REALNAME_AUTH_CODE", ""),
             legal_dir=Path(env["YIWANG_LEGAL_DIR"]) if env.get("YIWANG_LEGAL_DIR") else None,
+            booking_hold_minutes=_int(env, "YIWANG_BOOKING_HOLD_MINUTES", 5),
+            booking_reopen_minutes=_int(env, "YIWANG_BOOKING_REOPEN_MINUTES", 10),
+            booking_active_limit=_int(env, "YIWANG_BOOKING_ACTIVE_LIMIT", 3),
+            booking_burst=_int(env, "YIWANG_BOOKING_BURST", 30),
             region=(env.get("YIWANG_REGION") or "").strip(),
         )
 
@@ -145,6 +153,8 @@ class Settings:
             self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code
         ):
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
+        if min(self.booking_hold_minutes, self.booking_active_limit, self.booking_burst) < 1 or self.booking_reopen_minutes < 0:
+            raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
         if self.region and not re.fullmatch(r"\d{6}", self.region):
             raise ConfigError(f"YIWANG_REGION must be a 6-digit division code (e.g. 654002), got {self.region!r}")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
