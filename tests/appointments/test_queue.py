@@ -145,7 +145,7 @@ async def test_walk_ins_queue_behind_appointments_due_at_the_same_time(client, r
     booked = await appointment(general, starts_at=at)
     checked_in, _ = await queue.check_in(session=session, hall_code=HALL, code=booked.code, now=at)
     earlier_walk_in = await queue.walk_in(
-        session=session, hall_code=HALL, service_code="000105001000", group_id=general.id, now=at - timedelta(minutes=5)
+        session=session, hall_code=HALL, service_code="000105001000", group_id=general.id, now=at - timedelta(seconds=1)
     )
     assert (later.label, checked_in.label, earlier_walk_in.label) == ("A001", "A002", "A003")
 
@@ -311,3 +311,26 @@ async def test_resident_sees_place_and_wait_and_is_told_when_near_and_called(cli
     assert outside(near).title == "快到您了：A004"
     r = await client.get(f"/api/v1/tickets/{mine['id']}", headers=resident)
     assert r.json()["status"] == "called" and r.json()["window"] == "2号窗口" and r.json()["ahead"] is None
+
+
+async def test_staff_list_the_days_appointments_with_masked_names(client, resident, groups, clerk, other_clerk):
+    general, business = groups
+    starts = now() + timedelta(minutes=10)
+    first = await appointment(general, starts_at=starts)
+    second = await appointment(business, starts_at=starts)
+    cancelled = await appointment(general, starts_at=starts)
+    await transition(APPOINTMENT, cancelled, action="cancel", by=SYSTEM)
+    r = await client.post(CHECK_IN, json={"code": first.code}, headers=clerk)
+    assert r.status_code == 201
+
+    r = await client.get(f"/api/v1/staff/halls/{HALL}/appointments", params={"date": first.date.isoformat()}, headers=clerk)
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store"
+    items = r.json()["items"]
+    assert [(a["id"], a["status_label"], a["ticket"], a["name_masked"]) for a in items] == [
+        (first.id, "已签到", "A001", "张*"),
+        (second.id, "已预约", None, "张*"),
+    ]
+    assert "张三" not in r.text
+    r = await client.get(f"/api/v1/staff/halls/{HALL}/appointments", headers=other_clerk)
+    assert r.status_code == 403
