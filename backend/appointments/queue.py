@@ -33,7 +33,7 @@ from backend.kit import errors
 from backend.kit.pii import mask_name
 from backend.kit.resources import current
 from backend.kit.transactions import after_commit, transaction
-from backend.kit.workflow import IllegalTransition, transition
+from backend.kit.workflow import transition
 from notifications.outbox import notify
 
 STAFF = ("staff", "approver", "admin")
@@ -453,9 +453,12 @@ async def check_in(*, session: SessionInfo, hall_code: str, code: str, now: date
                 application_id=application.id if application else None,
             )
             if application is not None and application.status in APPLICATION.allowed_in("record_trip"):
-                await transition(APPLICATION, application, action="record_trip", by=session.official)
+                try:  # a savepoint: a case withdrawn this very moment counts no trip, the check-in stands
+                    await transition(APPLICATION, application, action="record_trip", by=session.official)
+                except APPLICATION.error:
+                    pass
             publish_after_commit(hall.code)
-    except IllegalTransition:
+    except APPOINTMENT.error:
         # Scanned twice at once: the other scan checked it in; its ticket is committed with it.
         ticket_or_none = await Ticket.get_or_none(appointment_id=appointment.id)
         if ticket_or_none is None:
