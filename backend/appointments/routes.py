@@ -11,7 +11,7 @@ from auth.errors import TooManyRequests
 from auth.otp import limit
 from auth.permissions import requires
 from auth.sessions import SessionInfo
-from backend.appointments import admin, booking, slots
+from backend.appointments import admin, booking, queue_routes, slots
 from backend.appointments.flows import APPOINTMENT
 from backend.appointments.models import Appointment, Schedule, Slot, WaitingEntry, WindowGroup
 from backend.appointments.present import appointment_out, hall_out, present, present_many
@@ -40,6 +40,7 @@ from backend.kit.resources import current
 
 api = API(prefix="/api/v1")
 api.include(admin.api)
+api.include(queue_routes.api)
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
