@@ -14,6 +14,7 @@ from backend.appointments.models import ActiveCount, Appointment, Ticket
 from backend.kit.workflow import SYSTEM, transition
 from notifications.models import Notification
 from notifications.public import outside
+from tests.applications.conftest import staff_headers
 from tests.appointments.queue_setup import *  # noqa: F401,F403  (hall groups, clerk, fakes, client, resident)
 from tests.appointments.queue_setup import HALL, OTHER_HALL, appointment, now
 from tests.notifications.conftest import person_id, submitted_case
@@ -348,3 +349,21 @@ async def test_staff_list_the_days_appointments_with_masked_names(client, reside
     assert "张三" not in r.text
     r = await client.get(f"/api/v1/staff/halls/{HALL}/appointments", headers=other_clerk)
     assert r.status_code == 403
+
+
+async def test_a_booking_made_online_is_checked_in_at_its_hall(client, resident, halls):
+    """The whole path on book's endpoints: book, confirm, the QR code's text scanned at the slot's time."""
+    from tests.appointments.conftest import book, working_days
+
+    [day] = working_days(1)
+    held = await book(client, resident, day=day, start="09:00")
+    r = await client.post(f"/api/v1/appointments/{held['id']}/confirm", headers=resident)
+    assert r.status_code == 200, r.text
+    booked = await Appointment.get(id=held["id"])
+    clerk = await staff_headers("staff", f"hall:{HALL}", "13600000023")
+    session = await session_of(clerk)
+    ticket, created = await queue.check_in(session=session, hall_code=HALL, code=held["code"], now=booked.starts_at - timedelta(minutes=20))
+    assert created and ticket.rank == 0 and ticket.due_at == booked.starts_at and ticket.label.endswith("001")
+    r = await client.get(f"/api/v1/appointments/{held['id']}", headers=resident)
+    assert r.json()["status"] == "checked_in" and r.json()["ticket"]["label"] == ticket.label
+    assert r.json()["ticket"]["status_label"] == "等候中" and r.json()["can_cancel"] is False
