@@ -20,6 +20,8 @@ from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
 from backend.appointments import routes as appointments_routes
+from backend.calendar import routes as calendar_routes
+from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
 from backend.health import routes as health
 from backend.kit import audit, http
@@ -52,6 +54,7 @@ def _apis() -> tuple[API, API]:
         material_routes.api,
         notification_routes.api,
         appointments_routes.api,
+        calendar_routes.api,
     ):
         v1.include(domain)
     return health.api, v1
@@ -89,6 +92,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             dispatcher = asyncio.create_task(Dispatcher().run(stop)) if settings.dispatcher == "inprocess" else None
             # Every process offers to link the audit chain; one per deployment does (see kit/audit.py).
             chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
+            # The administrators' calendar days (调休 notices, regional holidays) before the first deadline is computed.
+            await calendar.refresh()
+            calendar_watch = asyncio.create_task(calendar.watch(stop))
             try:
                 yield {"resources": resources}
             finally:
@@ -96,6 +102,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 if dispatcher is not None:
                     await dispatcher
                 await chainer
+                await calendar_watch
+                calendar.forget()
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
     routes: list[BaseRoute] = [
