@@ -11,7 +11,7 @@ from auth.errors import TooManyRequests
 from auth.otp import limit
 from auth.permissions import requires
 from auth.sessions import SessionInfo
-from backend.appointments import admin, booking, slots
+from backend.appointments import admin, booking, queue_routes, slots
 from backend.appointments.flows import APPOINTMENT, SUSPENSION_LABELS
 from backend.appointments.models import Appointment, Schedule, Slot, Suspension, WaitingEntry, WindowGroup
 from backend.appointments.present import appointment_out, hall_out, present, present_many
@@ -42,6 +42,7 @@ from backend.kit.workdays import year_warning
 
 api = API(prefix="/api/v1")
 api.include(admin.api)
+api.include(queue_routes.api)
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 

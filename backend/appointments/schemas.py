@@ -117,9 +117,10 @@ class TicketBrief(BaseModel):
 
     label: str
     status: str
-    ahead: int
+    status_label: str
+    ahead: int = Field(description="waiting tickets called before it (0 once called)")
     estimated_wait_minutes: int
-    window: str
+    window: str = Field(description="the window that called it, '' before")
 
 
 class TimelineEntry(BaseModel):

@@ -76,6 +76,9 @@ class Settings:
     booking_active_limit: int = 3
     booking_burst: int = 30
     region: str = ""  # the deployment's 6-digit division code: regional holidays move its deadlines
+    checkin_early_minutes: int = 60  # an appointment may be checked in from this long before its slot
+    checkin_late_minutes: int = 30  # … until this long after the slot's start
+    queue_max_calls: int = 3  # calls before a ticket may be marked absent (过号)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -134,6 +137,9 @@ class Settings:
             booking_active_limit=_int(env, "YIWANG_BOOKING_ACTIVE_LIMIT", 3),
             booking_burst=_int(env, "YIWANG_BOOKING_BURST", 30),
             region=(env.get("YIWANG_REGION") or "").strip(),
+            checkin_early_minutes=_int(env, "YIWANG_CHECKIN_EARLY_MINUTES", 60),
+            checkin_late_minutes=_int(env, "YIWANG_CHECKIN_LATE_MINUTES", 30),
+            queue_max_calls=_int(env, "YIWANG_QUEUE_MAX_CALLS", 3),
         )
 
     def __post_init__(self) -> None:
@@ -157,6 +163,10 @@ class Settings:
             raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
         if self.region and not re.fullmatch(r"\d{6}", self.region):
             raise ConfigError(f"YIWANG_REGION must be a 6-digit division code (e.g. 654002), got {self.region!r}")
+        if self.checkin_early_minutes < 0 or self.checkin_late_minutes < 0:
+            raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
+        if self.queue_max_calls < 1:
+            raise ConfigError("YIWANG_QUEUE_MAX_CALLS must be at least 1")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 
