@@ -70,6 +70,12 @@ class Settings:
     realname_access_key_secret: str = field(default="", repr=False)
     realname_auth_code: str = field(default="", repr=False)
     legal_dir: Path | None = None
+    # Appointments: the waiting list, no-shows and the sweeper (backend/appointments).
+    waiting_offer_minutes: int = 120
+    no_show_limit: int = 3
+    no_show_days: int = 30
+    suspension_days: int = 30
+    appointment_sweep_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -122,6 +128,11 @@ class Settings:
             realname_access_key_secret=env.get("YIWANG_REALNAME_ACCESS_KEY_SECRET") or env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
             realname_auth_code=env.get("YIWANG_REALNAME_AUTH_CODE", ""),
             legal_dir=Path(env["YIWANG_LEGAL_DIR"]) if env.get("YIWANG_LEGAL_DIR") else None,
+            waiting_offer_minutes=_int(env, "YIWANG_WAITING_OFFER_MINUTES", 120),
+            no_show_limit=_int(env, "YIWANG_NO_SHOW_LIMIT", 3),
+            no_show_days=_int(env, "YIWANG_NO_SHOW_DAYS", 30),
+            suspension_days=_int(env, "YIWANG_SUSPENSION_DAYS", 30),
+            appointment_sweep_seconds=float(_int(env, "YIWANG_APPOINTMENT_SWEEP_SECONDS", 30)),
         )
 
     def __post_init__(self) -> None:
@@ -141,6 +152,15 @@ class Settings:
             self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code
         ):
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
+        for name, value in (
+            ("YIWANG_WAITING_OFFER_MINUTES", self.waiting_offer_minutes),
+            ("YIWANG_NO_SHOW_LIMIT", self.no_show_limit),
+            ("YIWANG_NO_SHOW_DAYS", self.no_show_days),
+            ("YIWANG_SUSPENSION_DAYS", self.suspension_days),
+            ("YIWANG_APPOINTMENT_SWEEP_SECONDS", self.appointment_sweep_seconds),
+        ):
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 
