@@ -110,6 +110,10 @@ async def day_full(group: WindowGroup, hall: Hall, day: date, *, today: date) ->
     return True, ""
 
 
+async def service_names(codes: set[str]) -> dict[str, str]:
+    return {i.code: i.name for i in await ServiceItem.filter(code__in=codes)}
+
+
 def active_key(person_id: int, service_code: str, day: date) -> str:
     return f"{person_id}:{service_code}:{day.isoformat()}"
 
