@@ -33,11 +33,6 @@ STAFF_ROLES = ("staff", "approver", "admin")
 IN_FORCE = ("active", "appealed")
 
 
-class AppointmentNotFound(errors.NotFound, code="appointments.not_found"):
-    zh = "没有找到这个预约|预约不存在，或不在您的办理范围内。"
-    en = "Appointment not found|No such appointment, or it is not yours to see."
-
-
 class NotStarted(errors.Conflict, code="appointments.not_started"):
     zh = "预约时间还没到|预约时段 {start} 开始后才能登记爽约。"
     en = "The slot has not begun|A no-show can be recorded only once the slot has begun."
@@ -108,6 +103,8 @@ async def authorize_hall(session: SessionInfo, hall_code: str, *, action: str) -
 async def mark(*, session: SessionInfo, appointment_id: int, now: datetime | None = None) -> tuple[Appointment, Suspension | None]:
     """登记爽约: a booked appointment whose slot has begun; may suspend the person by the published rule
     (the suspension it started, if any, comes back with it)."""
+    from backend.appointments.booking import AppointmentNotFound
+
     now = now or datetime.now(UTC)
     appointment = await Appointment.get_or_none(id=appointment_id)
     if appointment is None:

@@ -11,7 +11,7 @@ from auth.errors import TooManyRequests
 from auth.otp import limit
 from auth.permissions import requires
 from auth.sessions import SessionInfo
-from backend.appointments import admin, booking, slots
+from backend.appointments import admin, booking, noshow, slots, waiting_routes
 from backend.appointments.flows import APPOINTMENT
 from backend.appointments.models import Appointment, Schedule, Slot, WaitingEntry, WindowGroup
 from backend.appointments.present import appointment_out, hall_out, present, present_many
@@ -40,6 +40,7 @@ from backend.kit.resources import current
 
 api = API(prefix="/api/v1")
 api.include(admin.api)
+api.include(waiting_routes.api)
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
@@ -211,7 +212,13 @@ async def confirm(request: Request, *, session: SessionInfo) -> AppointmentOut:
 @api.get("/appointments", summary="My appointments", tags=["appointments"], response=AppointmentList, wrappers=[requires(verified=True)])
 async def my_appointments(request: Request, *, session: SessionInfo) -> Response:
     rows = await Appointment.filter(person_id=session.person_id).order_by("-date", "-start", "-id").limit(100)
-    body = AppointmentList(items=await present_many(list(rows)), waiting=[], suspension=None)
+    assert session.person_id is not None
+    body = AppointmentList(
+        items=await present_many(list(rows)),
+        waiting=await waiting_routes.my_entries(session.person_id),
+        suspension=await waiting_routes.my_suspension_out(session.person_id),
+        no_show_rule=noshow.rule_text(),
+    )
     return Response(body.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 

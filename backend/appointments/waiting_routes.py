@@ -13,10 +13,12 @@ from starlette.responses import JSONResponse
 
 from auth.permissions import requires
 from auth.sessions import SessionInfo
-from backend.appointments import noshow, waiting
+from backend.appointments import booking, noshow, waiting
 from backend.appointments.flows import APPOINTMENT, SUSPENSION, SUSPENSION_LABELS, WAITING, WAITING_LABELS
 from backend.appointments.models import Appointment, Suspension, WindowGroup
 from backend.appointments.notices import day_words
+from backend.appointments.present import present, present_many
+from backend.appointments.schemas import AppointmentOut, HallRef, SuspensionOut, WaitingOut
 from backend.catalog.models import Hall
 from backend.kit.api import API
 
@@ -41,49 +43,8 @@ class StaffNote(_In):
     note: str = Field("", max_length=500, description="what the resident reads with the decision")
 
 
-class HallBrief(BaseModel):
-    code: str
-    name: str
-    address: str
-
-
-class OfferOut(BaseModel):
-    """The place offered from the waiting list (an appointment in status ``offered``)."""
-
-    appointment_id: int
-    status: str
-    date: date
-    start: str
-    end: str
-    deadline: str | None = Field(description="accept before this moment (ISO 8601, UTC)")
-
-
-class WaitingOut(BaseModel):
-    id: int
-    status: str
-    status_label: str
-    position: int = Field(description="place in the line, 1 = next; 0 once a place was offered or the entry ended")
-    length: int = Field(description="people still waiting for this day")
-    date: date
-    hall: HallBrief
-    service_code: str
-    service_name: str
-    offer: OfferOut | None
-
-
 class WaitingList(BaseModel):
     items: list[WaitingOut]
-
-
-class SuspensionOut(BaseModel):
-    id: int
-    status: str
-    status_label: str
-    until: date = Field(description="online booking opens again on this date")
-    until_text: str
-    no_shows: int
-    appeal: str
-    can_appeal: bool
 
 
 class SuspensionState(BaseModel):
@@ -108,15 +69,16 @@ class NoShowOut(BaseModel):
 
 
 async def present_entries(positions: list[waiting.Position]) -> list[WaitingOut]:
+    """Entries with their place in line, the hall, and the offered appointment (as AppointmentOut) if any."""
     groups = {g.id: g for g in await WindowGroup.filter(id__in={p.entry.group_id for p in positions})}
     halls = {h.code: h for h in await Hall.filter(code__in={g.hall_code for g in groups.values()})}
-    offers = {a.id: a for a in await Appointment.filter(id__in=[p.entry.offer_id for p in positions if p.entry.offer_id is not None])}
+    offered = [p.entry.offer_id for p in positions if p.entry.offer_id is not None and p.entry.status == "offered"]
+    offers = {a.id: a for a in await present_many(list(await Appointment.filter(id__in=offered)))} if offered else {}
     names = await waiting.service_names({p.entry.service_code for p in positions})
     out = []
     for p in positions:
         entry, group = p.entry, groups.get(p.entry.group_id)
         hall = halls.get(group.hall_code) if group else None
-        offer = offers.get(entry.offer_id) if entry.offer_id is not None and entry.status == "offered" else None
         out.append(
             WaitingOut(
                 id=entry.id,
@@ -125,22 +87,18 @@ async def present_entries(positions: list[waiting.Position]) -> list[WaitingOut]
                 position=p.position,
                 length=p.length,
                 date=entry.date,
-                hall=HallBrief(code=hall.code, name=hall.name, address=hall.address) if hall else HallBrief(code="", name="", address=""),
+                hall=HallRef(code=hall.code, name=hall.name, address=hall.address) if hall else HallRef(code="", name="", address=""),
                 service_code=entry.service_code,
                 service_name=names.get(entry.service_code, entry.service_code),
-                offer=OfferOut(
-                    appointment_id=offer.id,
-                    status=offer.status,
-                    date=offer.date,
-                    start=offer.start,
-                    end=(await offer.slot).end,
-                    deadline=offer.hold_until.isoformat().replace("+00:00", "Z") if offer.hold_until else None,
-                )
-                if offer is not None
-                else None,
+                offer=offers.get(entry.offer_id) if entry.offer_id is not None else None,
             )
         )
     return out
+
+
+async def my_entries(person_id: int) -> list[WaitingOut]:
+    """My entries still waiting or offered a place (GET /appointments shows them as ``waiting``)."""
+    return await present_entries(await waiting.mine(person_id))
 
 
 def present_suspension(s: Suspension) -> SuspensionOut:
@@ -153,13 +111,14 @@ def present_suspension(s: Suspension) -> SuspensionOut:
         no_shows=s.no_shows,
         appeal=s.appeal,
         can_appeal=s.status == "active",
+        rule=noshow.rule_text(),
     )
 
 
-async def suspension_state(person_id: int) -> SuspensionState:
-    """The suspension in force (or null) and the rule: what GET /appointments shows as ``suspension``."""
+async def my_suspension_out(person_id: int) -> SuspensionOut | None:
+    """The suspension in force (GET /appointments shows it as ``suspension``), else None."""
     found = await noshow.in_force(person_id, noshow.local_today())
-    return SuspensionState(suspension=present_suspension(found) if found else None, rule=noshow.rule_text())
+    return present_suspension(found) if found else None
 
 
 # ---- the resident ----------------------------------------------------------------------------------
@@ -173,12 +132,13 @@ async def suspension_state(person_id: int) -> SuspensionState:
     response=WaitingOut,
     status=201,
     errors=[
-        waiting.NotBookable,
+        booking.HallNotFound,
+        booking.ServiceNotOffered,
         waiting.NotFull,
-        waiting.DayNotOpen,
+        booking.DateNotBookable,
         waiting.AlreadyWaiting,
-        waiting.AlreadyBooked,
-        waiting.TooMany,
+        booking.AlreadyBooked,
+        booking.TooManyActive,
         noshow.Suspended,
     ],
     wrappers=[requires(verified=True)],
@@ -219,20 +179,12 @@ async def leave_waiting(request: Request, *, session: SessionInfo) -> WaitingOut
     "/appointments/{appointment_id:int}/accept",
     summary="Accept the place offered from the waiting list (offered → booked)",
     tags=["appointments"],
-    response=OfferOut,
-    errors=[noshow.AppointmentNotFound, waiting.OfferLapsed, APPOINTMENT.error],
+    response=AppointmentOut,
+    errors=[booking.AppointmentNotFound, waiting.OfferLapsed, APPOINTMENT.error, noshow.Suspended],
     wrappers=[requires(verified=True)],
 )
-async def accept_offer(request: Request, *, session: SessionInfo) -> OfferOut:
-    appointment = await waiting.accept(session=session, appointment_id=request.path_params["appointment_id"])
-    return OfferOut(
-        appointment_id=appointment.id,
-        status=appointment.status,
-        date=appointment.date,
-        start=appointment.start,
-        end=(await appointment.slot).end,
-        deadline=None,
-    )
+async def accept_offer(request: Request, *, session: SessionInfo) -> AppointmentOut:
+    return await present(await waiting.accept(session=session, appointment_id=request.path_params["appointment_id"]))
 
 
 @api.get(
@@ -244,7 +196,7 @@ async def accept_offer(request: Request, *, session: SessionInfo) -> OfferOut:
 )
 async def my_suspension(request: Request, *, session: SessionInfo) -> SuspensionState:
     assert session.person_id is not None
-    return await suspension_state(session.person_id)
+    return SuspensionState(suspension=await my_suspension_out(session.person_id), rule=noshow.rule_text())
 
 
 @api.post(
@@ -268,7 +220,7 @@ async def appeal(request: Request, *, body: AppealIn, session: SessionInfo) -> S
     summary="登记爽约: the resident did not come (only once the slot has begun)",
     tags=["staff"],
     response=NoShowOut,
-    errors=[noshow.AppointmentNotFound, noshow.NotStarted, APPOINTMENT.error],
+    errors=[booking.AppointmentNotFound, noshow.NotStarted, APPOINTMENT.error],
     wrappers=[requires(roles=noshow.STAFF_ROLES)],
 )
 async def mark_no_show(request: Request, *, session: SessionInfo) -> NoShowOut:

@@ -107,7 +107,12 @@ async def test_a_freed_place_is_offered_lapses_to_the_next_who_accepts(client):
     slot = await Slot.get(id=offer_b.slot_id)
     assert slot.taken == 1  # the place went from A to B without ever being free
     (entry_b,) = await mine(client, b)
-    assert entry_b["status"] == "offered" and entry_b["offer"]["appointment_id"] == offer_b.id and entry_b["position"] == 0
+    assert (
+        entry_b["status"] == "offered"
+        and entry_b["offer"]["id"] == offer_b.id
+        and entry_b["offer"]["status"] == "offered"
+        and entry_b["position"] == 0
+    )
     told = await Notification.get(event="appointment.offer", person_id=b_id)
     assert "已为您保留到" in told.body and told.critical
     assert [e["position"] for e in await mine(client, c)] == [1]
