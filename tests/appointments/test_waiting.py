@@ -71,6 +71,9 @@ async def test_a_full_days_list_only_once_per_person_and_not_for_the_booked(clie
     booked = await client.post(WAITING, json={"hall_code": HALL, "service_code": FOOD, "date": day.isoformat()}, headers=a)
     assert booked.status_code == 409 and booked.json()["code"] == "appointments.already_booked"
     assert [e["position"] for e in await mine(client, c)] == [2]
+    listed = (await client.get("/api/v1/appointments", headers=c)).json()  # 我的预约 shows the lists too
+    assert [(w["id"], w["position"], w["length"]) for w in listed["waiting"]] == [(second["id"], 2, 2)]
+    assert listed["suspension"] is None and "爽约" in listed["no_show_rule"]
     # Leaving moves the next one up; a left entry can be joined again (at the end of the line).
     r = await client.delete(f"{WAITING}/{first['id']}", headers=b)
     assert r.status_code == 200 and r.json()["status"] == "left", r.text
@@ -165,6 +168,12 @@ async def test_a_lapsed_offer_with_nobody_next_frees_the_place(client):
     await join(client, b, day)
     await cancel_and_reopen(client, a, held["id"])
     offer = await Appointment.get(person_id=b_id)
+    # Past the deadline but not yet swept: accepting is refused all the same.
+    deadline = offer.hold_until
+    await Appointment.filter(id=offer.id).update(hold_until=datetime.now(UTC) - timedelta(seconds=1))
+    r = await client.post(f"/api/v1/appointments/{offer.id}/accept", headers=b)
+    assert r.status_code == 409 and r.json()["code"] == "appointments.offer_lapsed", r.text
+    await Appointment.filter(id=offer.id).update(hold_until=deadline)
     assert await waiting.lapse_offers(offer.hold_until + timedelta(minutes=1)) == 1
     assert (await Slot.get(id=offer.slot_id)).taken == 0
     assert (await client.post(f"/api/v1/appointments/{offer.id}/accept", headers=b)).status_code == 409
