@@ -5474,7 +5474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
