@@ -67,8 +67,8 @@ def times_of(schedule: Schedule) -> list[tuple[str, str]]:
 
 
 def working(hall: Hall, day: date) -> bool:
-    # region: cal — becomes is_working_day(day, region=hall.region) once the regional calendar lands.
-    return is_working_day(day)
+    """The calendar of the hall's region: national holidays, 调休 make-up days, regional holidays."""
+    return is_working_day(day, region=hall.region)
 
 
 @dataclass
