@@ -116,6 +116,8 @@ async def join(*, session: SessionInfo, hall_code: str, service_code: str, day: 
 
 async def leave(*, session: SessionInfo, entry_id: int, now: datetime | None = None) -> WaitingEntry:
     """Leave the list; an offer not yet accepted goes to the next in line at once."""
+    from backend.appointments import booking
+
     now = now or datetime.now(UTC)
     entry = await WaitingEntry.get_or_none(id=entry_id, person_id=session.person_id)
     if entry is None:
@@ -127,7 +129,7 @@ async def leave(*, session: SessionInfo, entry_id: int, now: datetime | None = N
             appointment = await Appointment.get(id=entry.offer_id)
             if appointment.status == "offered":
                 await transition(APPOINTMENT, appointment, action="cancel", by=session.principal)
-                await noshow.leave_active(appointment.person_id)
+                await booking.count_down(appointment.person_id)
                 await pass_on(await Slot.get(id=appointment.slot_id), now)
     return entry
 
@@ -266,13 +268,15 @@ async def pass_on(slot: Slot, now: datetime) -> None:
 
 async def lapse_offers(now: datetime | None = None) -> int:
     """Offers past their deadline lapse; each place goes to the next in line or is freed."""
+    from backend.appointments import booking
+
     now = now or datetime.now(UTC)
     lapsed = 0
     for appointment in await Appointment.filter(status="offered", hold_until__lte=now).order_by("hold_until").limit(500):
         try:
             async with transaction():
                 await transition(APPOINTMENT, appointment, action="lapse", by=SYSTEM)
-                await noshow.leave_active(appointment.person_id)
+                await booking.count_down(appointment.person_id)
                 entry = await WaitingEntry.filter(offer_id=appointment.id, status="offered").first()
                 if entry is not None:
                     await transition(WAITING, entry, action="lapse", by=SYSTEM)
