@@ -10,6 +10,7 @@ from backend.appointments.models import ActiveCount, Appointment, Slot, WaitingE
 from notifications.models import Notification
 from tests.applications.conftest import *  # noqa: F401,F403  (fake servers, the wired client)
 from tests.appointments.waitkit import FOOD, HALL, hall_with_one_slot, local_now, open_day, resident
+from tests.races.conftest import race_with_inserts_held
 
 WAITING = "/api/v1/appointments/waiting"
 
@@ -198,3 +199,19 @@ async def test_an_offer_never_outlasts_the_cut_off_and_too_late_a_place_simply_r
     assert not await Appointment.filter(person_id=b_id).exists()
     assert (await Slot.get(id=slot.id)).taken == 0
     assert (await WaitingEntry.get(person_id=b_id)).status == "waiting"
+
+
+async def test_one_person_joining_twenty_times_at_once_is_on_the_list_once(client, settings):
+    await hall_with_one_slot()
+    day = open_day(open_day())
+    a, _ = await resident("13700000261", "甲")
+    b, b_id = await resident("13700000262", "乙")
+    await book(client, a, day)
+    body = {"hall_code": HALL, "service_code": FOOD, "date": day.isoformat()}
+    # On PostgreSQL every request has checked before any may insert: the unique key decides.
+    answers = await race_with_inserts_held(
+        settings, "appointments_waiting", [client.post(WAITING, json=body, headers=b) for _ in range(20)]
+    )
+    assert sorted(r.status_code for r in answers) == [201] + [409] * 19, [r.text for r in answers if r.status_code >= 500]
+    assert {r.json()["code"] for r in answers if r.status_code == 409} == {"appointments.already_waiting"}
+    assert await WaitingEntry.filter(person_id=b_id).count() == 1
