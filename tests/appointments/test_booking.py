@@ -333,6 +333,8 @@ async def test_a_suspended_resident_is_told_until_when(client, resident, halls):
         headers=resident | key(),
     )
     assert f"{until.year}年{until.month}月{until.day}日" in problem(r, 403, "appointments.suspended")["detail"]
+    mine = (await client.get(BOOK, headers=resident)).json()
+    assert mine["suspension"]["until"] == until.isoformat() and mine["suspension"]["status_label"] == "暂停网上预约"
 
 
 async def test_bursts_from_one_address_are_limited(client, resident, halls):
