@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from datetime import timedelta
@@ -134,3 +135,18 @@ async def test_the_sweeper_goes_on_after_its_database_connections_are_ended(clie
             await task
             await admin.close()
     assert "failed; the next round tries again" in caplog.text
+
+
+async def test_the_app_sweeps_in_its_lifespan(settings):
+    """The app's own sweeper task (YIWANG_APPOINTMENT_SWEEP_SECONDS) does the work without being called."""
+    from backend.app import create_app
+
+    app = create_app(dataclasses.replace(settings, appointment_sweep_seconds=1.0))
+    async with app.router.lifespan_context(app):
+        _, person = await resident("13700000403")
+        suspension = await Suspension.create(person_id=person, until=today(), no_shows=3, **SUSPENSION.fields_for_create())
+
+        async def ended() -> bool:
+            return (await Suspension.get(id=suspension.id)).status == "ended"
+
+        await until(ended)
