@@ -20,6 +20,7 @@ from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
 from backend.appointments import routes as appointments_routes
+from backend.appointments.sweeper import Sweeper
 from backend.calendar import routes as calendar_routes
 from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
@@ -92,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             dispatcher = asyncio.create_task(Dispatcher().run(stop)) if settings.dispatcher == "inprocess" else None
             # Every process offers to link the audit chain; one per deployment does (see kit/audit.py).
             chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
+            # Every process sweeps appointments (holds, reopened places, offers, reminders); each step is conditional.
+            sweeper = asyncio.create_task(Sweeper(settings.appointment_sweep_seconds).run(stop))
             # The administrators' calendar days (调休 notices, regional holidays) before the first deadline is computed.
             await calendar.refresh()
             calendar_watch = asyncio.create_task(calendar.watch(stop))
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 if dispatcher is not None:
                     await dispatcher
                 await chainer
+                await sweeper
                 await calendar_watch
                 calendar.forget()
 

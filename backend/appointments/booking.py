@@ -23,9 +23,9 @@ from datetime import UTC, date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from backend.appointments import slots, waiting
+from backend.appointments import noshow, slots, waiting
 from backend.appointments.flows import APPOINTMENT, APPOINTMENT_ACTIVE
-from backend.appointments.models import ActiveCount, Appointment, Release, Slot, Suspension, WindowGroup
+from backend.appointments.models import ActiveCount, Appointment, Release, Slot, WindowGroup
 from backend.catalog.models import Hall, ServiceItem
 from backend.kit import audit, errors
 from backend.kit.resources import current
@@ -92,9 +92,7 @@ class AppointmentNotFound(errors.NotFound, code="appointments.not_found"):
     en = "Appointment not found|There is no such appointment, or you may not see it."
 
 
-class Suspended(errors.Forbidden, code="appointments.suspended"):
-    zh = "暂停网上预约|因多次预约未到，网上预约暂停至 {until}。如有异议，可在“我的预约”中提出申诉。"
-    en = "Online booking suspended|After repeated no-shows, online booking is suspended until {until}; you may appeal."
+Suspended = noshow.Suspended  # 403 appointments.suspended, the date in the detail (noshow.py owns the rule)
 
 
 class SameSlot(errors.Invalid, code="appointments.same_slot"):
@@ -171,11 +169,7 @@ def not_bookable(reason: str) -> DateNotBookable:
 
 
 async def check_not_suspended(person_id: int, today: date) -> None:
-    suspension = (
-        await Suspension.filter(person_id=person_id, status__in=("active", "appealed"), until__gte=today).order_by("-until").first()
-    )
-    if suspension is not None:
-        raise Suspended(until=suspension.until.isoformat())
+    await noshow.check_not_suspended(person_id, today)
 
 
 async def _day(t: Target, day: date, start: str, today: date) -> slots.DayPlan:

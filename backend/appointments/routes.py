@@ -11,9 +11,9 @@ from auth.errors import TooManyRequests
 from auth.otp import limit
 from auth.permissions import requires
 from auth.sessions import SessionInfo
-from backend.appointments import admin, booking, queue_routes, slots
-from backend.appointments.flows import APPOINTMENT, SUSPENSION_LABELS
-from backend.appointments.models import Appointment, Schedule, Slot, Suspension, WaitingEntry, WindowGroup
+from backend.appointments import admin, booking, noshow, queue_routes, slots, waiting_routes
+from backend.appointments.flows import APPOINTMENT
+from backend.appointments.models import Appointment, Schedule, Slot, WaitingEntry, WindowGroup
 from backend.appointments.present import appointment_out, hall_out, present, present_many
 from backend.appointments.schemas import (
     AppointmentCreate,
@@ -29,7 +29,6 @@ from backend.appointments.schemas import (
     SlotList,
     SlotOut,
     SlotQuery,
-    SuspensionOut,
     WaitingInfo,
 )
 from backend.catalog.models import Hall
@@ -43,6 +42,7 @@ from backend.kit.workdays import year_warning
 api = API(prefix="/api/v1")
 api.include(admin.api)
 api.include(queue_routes.api)
+api.include(waiting_routes.api)
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
@@ -212,20 +212,16 @@ async def confirm(request: Request, *, session: SessionInfo) -> AppointmentOut:
     return await present(await booking.confirm(person_id=session.person_id, by=session.principal, appointment_id=_id(request)))
 
 
-async def _suspension(person_id: int | None) -> SuspensionOut | None:
-    row = await Suspension.filter(person_id=person_id, status__in=("active", "appealed")).order_by("-id").first()
-    if row is None:
-        return None
-    return SuspensionOut(
-        id=row.id, status=row.status, status_label=SUSPENSION_LABELS[row.status], until=row.until, no_shows=row.no_shows, appeal=row.appeal
-    )
-
-
 @api.get("/appointments", summary="My appointments", tags=["appointments"], response=AppointmentList, wrappers=[requires(verified=True)])
 async def my_appointments(request: Request, *, session: SessionInfo) -> Response:
     rows = await Appointment.filter(person_id=session.person_id).order_by("-date", "-start", "-id").limit(100)
-    # The waiting list fills ``waiting`` (waiting.py).
-    body = AppointmentList(items=await present_many(list(rows)), waiting=[], suspension=await _suspension(session.person_id))
+    assert session.person_id is not None
+    body = AppointmentList(
+        items=await present_many(list(rows)),
+        waiting=await waiting_routes.my_entries(session.person_id),
+        suspension=await waiting_routes.my_suspension_out(session.person_id),
+        no_show_rule=noshow.rule_text(),
+    )
     return Response(body.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 

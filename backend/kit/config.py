@@ -71,6 +71,12 @@ class Settings:
     realname_access_key_secret: str = field(default="", repr=False)
     realname_auth_code: str = field(default="", repr=False)
     legal_dir: Path | None = None
+    # Appointments: the waiting list, no-shows and the sweeper (backend/appointments).
+    waiting_offer_minutes: int = 120
+    no_show_limit: int = 3
+    no_show_days: int = 30
+    suspension_days: int = 30
+    appointment_sweep_seconds: float = 30.0
     booking_hold_minutes: int = 5
     booking_reopen_minutes: int = 10
     booking_active_limit: int = 3
@@ -132,6 +138,11 @@ class Settings:
             realname_access_key_secret=env.get("YIWANG_REALNAME_ACCESS_KEY_SECRET") or env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
             realname_auth_code=env.get("YIWANG_REALNAME_AUTH_CODE", ""),
             legal_dir=Path(env["YIWANG_LEGAL_DIR"]) if env.get("YIWANG_LEGAL_DIR") else None,
+            waiting_offer_minutes=_int(env, "YIWANG_WAITING_OFFER_MINUTES", 120),
+            no_show_limit=_int(env, "YIWANG_NO_SHOW_LIMIT", 3),
+            no_show_days=_int(env, "YIWANG_NO_SHOW_DAYS", 30),
+            suspension_days=_int(env, "YIWANG_SUSPENSION_DAYS", 30),
+            appointment_sweep_seconds=float(_int(env, "YIWANG_APPOINTMENT_SWEEP_SECONDS", 30)),
             booking_hold_minutes=_int(env, "YIWANG_BOOKING_HOLD_MINUTES", 5),
             booking_reopen_minutes=_int(env, "YIWANG_BOOKING_REOPEN_MINUTES", 10),
             booking_active_limit=_int(env, "YIWANG_BOOKING_ACTIVE_LIMIT", 3),
@@ -159,6 +170,15 @@ class Settings:
             self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code
         ):
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
+        for name, value in (
+            ("YIWANG_WAITING_OFFER_MINUTES", self.waiting_offer_minutes),
+            ("YIWANG_NO_SHOW_LIMIT", self.no_show_limit),
+            ("YIWANG_NO_SHOW_DAYS", self.no_show_days),
+            ("YIWANG_SUSPENSION_DAYS", self.suspension_days),
+            ("YIWANG_APPOINTMENT_SWEEP_SECONDS", self.appointment_sweep_seconds),
+        ):
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1")
         if min(self.booking_hold_minutes, self.booking_active_limit, self.booking_burst) < 1 or self.booking_reopen_minutes < 0:
             raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
         if self.region and not re.fullmatch(r"\d{6}", self.region):
