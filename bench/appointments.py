@@ -37,7 +37,7 @@ from tests.stack import ROOT, AppProcess, free_port, pg_admin, start_app, stop_p
 
 PG_URL = os.environ.get("YIWANG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-DB_NAME = "yiwang_bench_appointments"
+DB_NAME = os.environ.get("BENCH_APPOINTMENTS_DB", "yiwang_bench_appointments")
 HALL = "2"
 FOOD = "000105003000"  # 食品经营许可（小餐饮）: the bench group takes it at hall 2
 PEOPLE = 12000

@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from auth.permissions import requires
 from auth.sessions import SessionInfo
-from backend.appointments import booking, slots
+from backend.appointments import booking, setup_cache, slots
 from backend.appointments.models import DayOverride, Schedule, WindowGroup
 from backend.appointments.present import hall_out
 from backend.appointments.schemas import (
@@ -122,6 +122,7 @@ async def admin_put_hall(request: Request, *, body: HallDetailsIn, session: Sess
             object_id=hall.code,
             detail={"fields": sorted(k for k, v in values.items() if getattr(hall, k) != v)},
         )
+    await setup_cache.changed()
     hall = await Hall.get(code=hall.code)
     return AdminHallOut(**(await hall_detail(hall)).model_dump(), region=hall.region)
 
@@ -150,6 +151,7 @@ async def admin_add_group(request: Request, *, body: GroupIn, session: SessionIn
             object_id=group.id,
             detail={"hall": hall.code, "items": len(body.items)},
         )
+    await setup_cache.changed()
     return _group_out(group)
 
 
@@ -190,6 +192,7 @@ async def admin_put_schedule(request: Request, *, body: ScheduleIn, session: Ses
             object_id=group.id,
             detail={"weekdays": sorted(d.weekday for d in body.days)},
         )
+    await setup_cache.changed()
     return ScheduleOut(group_id=group.id, days=sorted(body.days, key=lambda d: d.weekday))
 
 
@@ -221,4 +224,5 @@ async def admin_put_override(request: Request, *, body: OverrideIn, session: Ses
             object_id=group.id,
             detail={"date": day.isoformat(), "closed": body.closed, "extra_capacity": body.extra_capacity},
         )
+    await setup_cache.changed()
     return OverrideOut(group_id=group.id, date=day, slots_adjusted=adjusted, **body.model_dump())

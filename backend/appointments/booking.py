@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import math
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from backend.appointments import noshow, slots, waiting
+from backend.appointments import noshow, setup_cache, slots, waiting
 from backend.appointments.flows import APPOINTMENT, APPOINTMENT_ACTIVE
 from backend.appointments.models import ActiveCount, Appointment, Release, Slot, WindowGroup
-from backend.catalog.models import Hall, ServiceItem
+from backend.catalog.models import Hall
 from backend.kit import audit, errors
 from backend.kit.resources import current
-from backend.kit.transactions import transaction
+from backend.kit.transactions import is_open, transaction
 from backend.kit.workflow import SYSTEM, IllegalTransition, Principal, transition
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: staff type it from a phone screen
@@ -107,11 +109,13 @@ class ApplicationInvalid(errors.Invalid, code="appointments.application_invalid"
 
 @dataclass
 class Target:
-    """Where a booking goes: the hall, the window group serving the item there, the item's name."""
+    """Where a booking goes: the hall, the window group serving the item there, the item's name
+    (from the process's copy of the set-up: read them, never change them)."""
 
     hall: Hall
     group: WindowGroup
     service_name: str
+    setup: setup_cache.HallSetup | None = None
 
 
 def new_code() -> str:
@@ -147,21 +151,23 @@ def group_for(groups: list[WindowGroup], hall: Hall, service_code: str) -> Windo
 
 async def target(hall_code: str, service_code: str, *, named: bool = True) -> Target:
     """The hall and the window group that takes the item there (and the item's name, unless ``named=False``)."""
-    hall = await find_hall(hall_code)
-    group = group_for(await groups_of(hall.code), hall, service_code)
+    setup = await setup_cache.hall_setup(hall_code)
+    if setup is None:
+        raise HallNotFound()
+    group = group_for(setup.groups, setup.hall, service_code)
     if group is None:
         raise ServiceNotOffered()
-    t = Target(hall, group, "")
+    t = Target(setup.hall, group, "", setup)
     if named:
         await name(t, service_code)
     return t
 
 
 async def name(t: Target, service_code: str) -> None:
-    names = await ServiceItem.filter(code=service_code, published=True).values_list("name", flat=True)
-    if not names:
+    found = await setup_cache.item_name(service_code)
+    if found is None:
         raise ServiceNotOffered()
-    t.service_name = str(names[0])
+    t.service_name = found
 
 
 def not_bookable(reason: str) -> DateNotBookable:
@@ -172,8 +178,21 @@ async def check_not_suspended(person_id: int, today: date) -> None:
     await noshow.check_not_suspended(person_id, today)
 
 
+def plan_of(t: Target, day: date, today: date) -> slots.DayPlan:
+    """The date's plan from the set-up ``target`` found."""
+    assert t.setup is not None
+    return slots.plan_day(
+        t.group,
+        t.hall,
+        day,
+        today=today,
+        schedules=t.setup.schedules.get(t.group.id, {}),
+        override=t.setup.overrides.get(t.group.id, {}).get(day),
+    )
+
+
 async def _day(t: Target, day: date, start: str, today: date) -> slots.DayPlan:
-    plan = await slots.plan(t.group, t.hall, day, today=today)
+    plan = plan_of(t, day, today)
     if not plan.open:
         raise not_bookable(plan.reason or slots.REST_DAY)
     if plan.end_of(start) is None:
@@ -190,14 +209,23 @@ async def _check_application(person_id: int, service_code: str, application_id: 
         raise ApplicationInvalid()
 
 
-async def _ensure_counter(person_id: int) -> None:
-    if await ActiveCount.exists(person_id=person_id):
-        return
-    try:
-        async with transaction():  # a savepoint: a parallel first booking's row must not abort the caller's transaction
-            await ActiveCount.create(person_id=person_id, active=0)
-    except IntegrityError:  # a parallel first booking created it
-        pass
+_COUNT_UP = (
+    "INSERT INTO appointments_active_count (person_id, active) VALUES ({p1}, 1) "
+    "ON CONFLICT (person_id) DO UPDATE SET active = appointments_active_count.active + 1 "
+    "WHERE appointments_active_count.active < {p2} RETURNING active"
+)
+
+
+async def count_up(person_id: int, limit: int) -> None:
+    """One active appointment more, or refuse: the person's row created at 1 or raised while under
+    ``limit``, in one statement (a parallel first booking's row is raised, never duplicated)."""
+    if limit < 1:
+        raise TooManyActive(limit=limit)
+    conn = connections.get("default")
+    p1, p2 = ("$1", "$2") if conn.capabilities.dialect == "postgres" else ("?", "?")
+    rows = await conn.execute_query_dict(_COUNT_UP.format(p1=p1, p2=p2), [person_id, limit])
+    if not rows:
+        raise TooManyActive(limit=limit)
 
 
 async def take_place(slot_id: int) -> None:
@@ -221,31 +249,31 @@ async def hold(
     start: str,
     application_id: int | None = None,
     now: datetime | None = None,
+    join: bool = False,
 ) -> tuple[Appointment, Target, str]:
-    """Hold a place for a few minutes (status held); returns the appointment, where, and the slot's end."""
+    """Hold a place for a few minutes (status held); returns the appointment, where, and the slot's end.
+
+    ``join``: run in the caller's open transaction instead of a savepoint (one round trip less
+    each way), for a caller that lets every refusal roll its whole transaction back (the route:
+    the Idempotency-Key's transaction)."""
     now = now or datetime.now(UTC)
     settings = current().settings
     today = slots.local_today(now)
-    t = await target(hall_code, service_code, named=False)
-    plan = await _day(t, day, start, today)
-    slot = await slots.slot_row(t.group, plan, start)
-    if slot.taken >= slot.capacity:
-        # Only a shortcut for the crowd at a full slot (no transaction to roll back, fewer
-        # queries): the conditional UPDATE below is what enforces the capacity.
-        raise SlotFull()
     await check_not_suspended(person_id, today)
-    await name(t, service_code)
+    t = await target(hall_code, service_code)
+    plan = await _day(t, day, start, today)
+    end = plan.end_of(start)
+    assert end is not None
+    slot_id = await slots.slot_id(t.group, plan, start)
     await _check_application(person_id, service_code, application_id)
-    await _ensure_counter(person_id)
     limit = settings.booking_active_limit
-    async with transaction():
-        if not await ActiveCount.filter(person_id=person_id, active__lt=limit).update(active=F("active") + 1):
-            raise TooManyActive(limit=limit)
+    async with nullcontext() if join and is_open() else transaction():
+        await count_up(person_id, limit)
         try:
             appointment = await Appointment.create(
                 code=new_code(),
                 person_id=person_id,
-                slot_id=slot.id,
+                slot_id=slot_id,
                 group_id=t.group.id,
                 hall_code=t.hall.code,
                 service_code=service_code,
@@ -266,10 +294,10 @@ async def hold(
             action="appointment.held",
             object_type="appointment",
             object_id=appointment.id,
-            detail={"slot": slot.id, **by.detail()},
+            detail={"slot": slot_id, **by.detail()},
         )
-        await take_place(slot.id)  # last: the hot row's lock is held only until the commit
-    return appointment, t, slot.end
+        await take_place(slot_id)  # last: the hot row's lock is held only until the commit
+    return appointment, t, end
 
 
 async def mine(person_id: int, appointment_id: int) -> Appointment:

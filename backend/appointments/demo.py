@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.appointments import setup_cache
 from backend.appointments.models import Schedule, WindowGroup
 from backend.catalog.models import Hall
 from backend.kit.transactions import transaction
@@ -67,4 +68,5 @@ async def seed() -> dict[str, int]:
             if not await Schedule.exists(group_id=group.id):
                 for weekday in range(5):
                     await Schedule.create(group_id=group.id, weekday=weekday, **WEEKDAY)
+    await setup_cache.changed()
     return {"groups": len(GROUPS), "groups_created": created}

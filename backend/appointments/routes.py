@@ -138,19 +138,18 @@ async def hall_days(request: Request, *, query: ServiceQuery) -> DayList:
     wrappers=[anyone],
 )
 async def hall_slots(request: Request, *, query: SlotQuery) -> SlotList:
-    hall = await booking.find_hall(request.path_params["code"])
-    group = booking.group_for(await booking.groups_of(hall.code), hall, query.service)
-    if group is None:
-        raise booking.ServiceNotOffered()
-    plan = await slots.plan(group, hall, query.date, today=slots.local_today())
+    t = await booking.target(request.path_params["code"], query.service, named=False)
+    group = t.group
+    plan = booking.plan_of(t, query.date, slots.local_today())
     if not plan.open:
         raise booking.not_bookable(plan.reason or slots.REST_DAY)
-    rows = {s.start: s for s in await Slot.filter(group_id=group.id, date=query.date)}
+    # The day's counters in one query (the hall's set-up comes from the process's copy).
+    counters = await Slot.filter(group_id=group.id, date=query.date).values_list("start", "capacity", "taken")
+    rows = {str(s): (int(c), int(n)) for s, c, n in counters}
     out = []
     for start, end in plan.times:
-        row = rows.get(start)
-        capacity = row.capacity if row else plan.capacity
-        out.append(SlotOut(start=start, end=end, capacity=capacity, remaining=max(0, capacity - row.taken) if row else capacity))
+        capacity, taken = rows.get(start, (plan.capacity, 0))
+        out.append(SlotOut(start=start, end=end, capacity=capacity, remaining=max(0, capacity - taken)))
     full = all(s.remaining == 0 for s in out)
     length = (
         await WaitingEntry.filter(group_id=group.id, date=query.date, service_code=query.service, status="waiting").count() if full else 0
@@ -195,6 +194,7 @@ async def book(request: Request, *, body: AppointmentCreate, session: SessionInf
         day=body.date,
         start=body.start,
         application_id=body.application_id,
+        join=True,  # the Idempotency-Key's transaction: any refusal rolls all of it back
     )
     return appointment_out(appointment, hall=t.hall, group=t.group, end=end, events=[])
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tortoise.exceptions import IntegrityError
-
+from backend.appointments import setup_cache
 from backend.appointments.models import DayOverride, Schedule, Slot, WindowGroup
 from backend.catalog.models import Hall
+from backend.kit import transactions
 from backend.kit.resources import current
-from backend.kit.transactions import transaction
 from backend.kit.workdays import is_working_day
 
 HOLIDAY = "节假日"
@@ -142,13 +141,28 @@ async def slot_row(group: WindowGroup, day_plan: DayPlan, start: str) -> Slot:
     end = day_plan.end_of(start)
     assert end is not None
     slot = await Slot.get_or_none(group_id=group.id, date=day_plan.day, start=start)
-    if slot is not None:
-        return slot
-    try:
-        async with transaction():  # a savepoint inside the request's transaction: a collision must not abort it
-            return await Slot.create(group_id=group.id, date=day_plan.day, start=start, end=end, capacity=day_plan.capacity)
-    except IntegrityError:
-        return await Slot.get(group_id=group.id, date=day_plan.day, start=start)
+    if slot is None:
+        # INSERT … ON CONFLICT DO NOTHING: a parallel creator's row wins, and no savepoint is needed.
+        await Slot.bulk_create(
+            [Slot(group_id=group.id, date=day_plan.day, start=start, end=end, capacity=day_plan.capacity)], ignore_conflicts=True
+        )
+        slot = await Slot.get(group_id=group.id, date=day_plan.day, start=start)
+    if transactions.is_open():
+        # Remembered once committed: another request of this process must never use the id of a
+        # row that may still roll back (its foreign key would not find it).
+        async def remember() -> None:
+            setup_cache.remember_slot(slot)
+
+        transactions.after_commit(remember)
+    else:
+        setup_cache.remember_slot(slot)
+    return slot
+
+
+async def slot_id(group: WindowGroup, day_plan: DayPlan, start: str) -> int:
+    """The id of the slot's counter (remembered by the process once seen: rows are never deleted)."""
+    known = setup_cache.known_slot_id(group.id, day_plan.day, start)
+    return known if known is not None else (await slot_row(group, day_plan, start)).id
 
 
 async def adjust_capacity(group: WindowGroup, hall: Hall, day: date) -> int:

@@ -40,10 +40,28 @@ def _with_defaults(database_url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+async def _keep_session(connection: Any) -> None:
+    """asyncpg's pool runs ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on every
+    release by default: one more round trip per query outside a transaction. Pool connections
+    here never hold session state (no SET, LISTEN, cursors or advisory locks: the audit chainer's
+    lock has a connection of its own), and asyncpg still rolls back a transaction left open."""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    url = _with_defaults(database_url)
+    if urlsplit(url).scheme not in ("postgres", "postgresql", "asyncpg"):
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = _keep_session
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The tortoise-orm configuration for the given database URL."""
     return {
-        "connections": {"default": _with_defaults(database_url)},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             label: {"models": list(models), "default_connection": "default", "migrations": MIGRATIONS[label]}
             for label, models in APPS.items()

@@ -103,6 +103,11 @@ def _point_back(ctx: TransactionContext) -> None:
         get_connections().reset(token)
 
 
+def is_open() -> bool:
+    """Whether this task is inside ``transaction()``."""
+    return _after_commit.get() is not None
+
+
 def after_commit(callback: AfterCommit) -> None:
     """Run ``callback`` once the outermost transaction commits; never if it rolls back.
 
