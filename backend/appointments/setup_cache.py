@@ -1,12 +1,14 @@
 """Each process's copy of the halls' booking set-up: hall, window groups, weekly templates, overrides, item names.
 
 Booking and the slot listing read these on every request; they change only when an
-administrator edits them. A copy is used while the broker's version key is the one seen when
-it was loaded (one broker GET, far cheaper than the five database queries it replaces), and
-for at most ``MAX_AGE`` seconds whatever the key says (a lost key, the in-process broker of
-several processes on one SQLite file, an edit made outside ``changed()``). Every edit calls
-``changed()`` after its commit. While the broker cannot be read, the set-up is read from the
-database on each request.
+administrator edits them. A copy is used while the broker's version keys (ours, and the
+catalog's for items and halls) are the ones seen when it was loaded, looked at no more than
+once every ``LOOK_EVERY`` seconds (as the catalog's own copy does), and for at most ``MAX_AGE``
+seconds whatever the keys say (a lost key, the in-process broker of several processes on one
+SQLite file, an edit made outside ``changed()``). Every edit calls ``changed()`` after its
+commit: the editing process reads again at once, the others within ``LOOK_EVERY`` — as if their
+request had begun a moment before the edit. While the broker cannot be read, the set-up is read
+from the database on each request.
 
 Nothing here decides a rule the database keeps: a slot's places, the person's active count and
 the one-appointment-per-day key stay in the booking transaction's conditional UPDATEs and unique
@@ -21,12 +23,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from backend.appointments.models import DayOverride, Schedule, Slot, WindowGroup
-from backend.catalog.models import Hall, ServiceItem
+from backend.catalog import service as catalog
+from backend.catalog.models import Hall
 from backend.kit.resources import Resources, current
 
 log = logging.getLogger("yiwang.appointments")
 VERSION_KEY = "appointments:setup:version"
 CATALOG_VERSION_KEY = "catalog:version"  # items and halls edited through the catalog (backend.catalog.service)
+LOOK_EVERY = 1.0  # seconds between looks at the version keys
 MAX_AGE = 30.0  # seconds a copy is trusted without a version key that moved
 SLOT_IDS_MAX = 100_000  # counters remembered by (group, date, start); forgotten all at once beyond
 
@@ -46,8 +50,8 @@ class _Copy:
     owner: Resources | None = None  # the process's resources the copy was read through (tests open new ones)
     version: bytes | None = None
     loaded_at: float = -1e18
+    looked_at: float = -1e18
     halls: dict[str, HallSetup | None] | None = None
-    names: dict[str, str] | None = None  # published item code → name
 
 
 _copy = _Copy()
@@ -59,14 +63,18 @@ _slot_owner: list[Resources | None] = [None]
 async def _fresh() -> _Copy:
     """The current copy, emptied first when the key moved, it is too old, or the resources changed."""
     resources = current()
+    c = _copy
+    now = time.monotonic()
+    if c.owner is resources and now - c.looked_at < LOOK_EVERY and now - c.loaded_at <= MAX_AGE:
+        return c
     try:
         version = b"%s/%s" % (await resources.broker.get(VERSION_KEY) or b"", await resources.broker.get(CATALOG_VERSION_KEY) or b"")
     except Exception:  # broker down: no copy can be trusted
         log.warning("appointment set-up version unreadable; reading the set-up from the database")
-        return _Copy(owner=resources, halls={}, names=None)
-    c = _copy
-    if c.owner is not resources or c.version != version or time.monotonic() - c.loaded_at > MAX_AGE:
-        c.owner, c.version, c.loaded_at, c.halls, c.names = resources, version, time.monotonic(), {}, None
+        return _Copy(owner=resources, halls={})
+    if c.owner is not resources or c.version != version or now - c.loaded_at > MAX_AGE:
+        c.owner, c.version, c.loaded_at, c.halls = resources, version, now, {}
+    c.looked_at = now
     return c
 
 
@@ -99,15 +107,8 @@ async def hall_setup(code: str) -> HallSetup | None:
 
 
 async def item_name(code: str) -> str | None:
-    """The published item's name (None: no such published item)."""
-    c = await _fresh()
-    names = c.names
-    if names is None:
-        halls = c.halls  # the same rule: a load begun before an edit is not kept
-        names = {str(k): str(v) for k, v in await ServiceItem.filter(published=True).values_list("code", "name")}
-        if c.halls is halls:
-            c.names = names
-    return names.get(code)
+    """The published item's name (None: no such published item), from the catalog's own copy."""
+    return await catalog.published_name(code)
 
 
 async def changed() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from pypinyin import Style, lazy_pinyin
@@ -57,6 +57,10 @@ class _Snapshot:
     departments: dict[str, str]
     answers: OrderedDict[tuple, bytes]
     by_query_string: dict[bytes, bytes]
+    names: dict[str, str] = field(default_factory=dict)  # code → name of the published items
+
+    def __post_init__(self) -> None:
+        self.names = {item.code: item.name for item in self.items}
 
 
 _snapshot: _Snapshot | None = None
@@ -177,6 +181,11 @@ async def guide(*, code: str) -> ServiceGuide:
         result_delivery=item.result_delivery,
         eligibility=item.eligibility,
     )
+
+
+async def published_name(code: str) -> str | None:
+    """The name of a published item (None: no such item, or not published), from this process's copy."""
+    return (await _fresh()).names.get(code)
 
 
 async def material_names() -> dict[str, str]:
