@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from backend.appointments.models import DayOverride, Schedule, Slot, WindowGroup
+from backend.appointments.models import DayOverride, Schedule, WindowGroup
 from backend.catalog import service as catalog
 from backend.catalog.models import Hall
 from backend.kit.resources import Resources, current
@@ -127,7 +127,7 @@ def known_slot_id(group_id: int, day: date, start: str) -> int | None:
     return _slot_ids.get((group_id, day, start))
 
 
-def remember_slot(slot: Slot) -> None:
+def remember_slot_id(group_id: int, day: date, start: str, slot_id: int) -> None:
     if len(_slot_ids) >= SLOT_IDS_MAX:
         _slot_ids.clear()
-    _slot_ids[(slot.group_id, slot.date, slot.start)] = slot.id
+    _slot_ids[(group_id, day, start)] = slot_id

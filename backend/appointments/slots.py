@@ -147,22 +147,50 @@ async def slot_row(group: WindowGroup, day_plan: DayPlan, start: str) -> Slot:
             [Slot(group_id=group.id, date=day_plan.day, start=start, end=end, capacity=day_plan.capacity)], ignore_conflicts=True
         )
         slot = await Slot.get(group_id=group.id, date=day_plan.day, start=start)
-    if transactions.is_open():
-        # Remembered once committed: another request of this process must never use the id of a
-        # row that may still roll back (its foreign key would not find it).
-        async def remember() -> None:
-            setup_cache.remember_slot(slot)
-
-        transactions.after_commit(remember)
-    else:
-        setup_cache.remember_slot(slot)
+    _remember_when_committed(group.id, day_plan.day, {slot.start: slot.id})
     return slot
 
 
 async def slot_id(group: WindowGroup, day_plan: DayPlan, start: str) -> int:
-    """The id of the slot's counter (remembered by the process once seen: rows are never deleted)."""
+    """The id of the slot's counter, remembered by the process once committed (rows are never
+    deleted). A slot the process does not know yet: the ids of the date's counters in one query,
+    and when this slot has none, it is created (INSERT … ON CONFLICT DO NOTHING: a parallel
+    creator's row wins) and the date read again."""
     known = setup_cache.known_slot_id(group.id, day_plan.day, start)
-    return known if known is not None else (await slot_row(group, day_plan, start)).id
+    if known is not None:
+        return known
+    ids = await _day_ids(group, day_plan)
+    if start not in ids:
+        end = day_plan.end_of(start)
+        assert end is not None
+        await Slot.bulk_create(
+            [Slot(group_id=group.id, date=day_plan.day, start=start, end=end, capacity=day_plan.capacity)], ignore_conflicts=True
+        )
+        ids = await _day_ids(group, day_plan)
+    _remember_when_committed(group.id, day_plan.day, ids)
+    return ids[start]
+
+
+async def _day_ids(group: WindowGroup, day_plan: DayPlan) -> dict[str, int]:
+    return {str(s): int(i) for s, i in await Slot.filter(group_id=group.id, date=day_plan.day).values_list("start", "id")}
+
+
+def _remember_when_committed(group_id: int, day: date, ids: dict[str, int]) -> None:
+    """Another request of this process must never use the id of a row that may still roll back
+    (its foreign key would not find it): inside a transaction, remembered after the commit."""
+
+    def remember() -> None:
+        for start, id_ in ids.items():
+            setup_cache.remember_slot_id(group_id, day, start, id_)
+
+    if transactions.is_open():
+
+        async def later() -> None:
+            remember()
+
+        transactions.after_commit(later)
+    else:
+        remember()
 
 
 async def adjust_capacity(group: WindowGroup, hall: Hall, day: date) -> int:
