@@ -1,0 +1,227 @@
+/** Typed calls for halls, appointments (预约), the waiting list, queue tickets and the hall board. */
+import { api, newIdempotencyKey } from './client'
+
+export interface HallBrief {
+  code: string
+  name: string
+  address: string
+}
+
+export interface Hall extends HallBrief {
+  district: string
+  township: string
+  hours: string
+  phone: string
+  latitude: number | null
+  longitude: number | null
+  distance_m: number | null
+  bookable: boolean
+}
+
+export interface HallDetail extends Hall {
+  groups: { id: number; name: string; items: { code: string; name: string }[] }[]
+  services: { code: string; name: string }[]
+}
+
+export interface Day {
+  date: string
+  bookable: boolean
+  full: boolean
+  reason: string
+}
+
+export interface Slot {
+  start: string
+  end: string
+  capacity: number
+  remaining: number
+}
+
+export interface SlotList {
+  date: string
+  group_id: number
+  slots: Slot[]
+  full: boolean
+  waiting: { open: boolean; length: number }
+}
+
+export interface TicketBrief {
+  label: string
+  status: string
+  status_label?: string
+  ahead: number
+  estimated_wait_minutes: number | null
+  window: string
+}
+
+export interface Appointment {
+  id: number
+  code: string
+  status: string
+  status_label: string
+  hall: HallBrief & { phone?: string; hours?: string }
+  service_code: string
+  service_name: string
+  date: string
+  start: string
+  end: string
+  hold_until: string | null
+  can_cancel: boolean
+  can_reschedule: boolean
+  application_id: number | null
+  ticket: TicketBrief | null
+  timeline: { at: string; text: string }[]
+}
+
+export interface WaitingEntry {
+  id: number
+  status: string
+  status_label: string
+  position: number
+  date: string
+  hall: HallBrief
+  service_name: string
+  offer: Appointment | null
+}
+
+export interface Suspension {
+  id?: number
+  status: string
+  status_label?: string
+  until: string
+  no_shows?: number
+  appeal?: string
+}
+
+export interface Mine {
+  items: Appointment[]
+  waiting: WaitingEntry[]
+  suspension: Suspension | null
+}
+
+export interface Ticket {
+  id: number
+  label: string
+  status: string
+  status_label?: string
+  group_id: number
+  group_name?: string
+  window: string
+  calls: number
+  service_code?: string
+  service_name?: string
+  appointment_id?: number | null
+  application_id?: number | null
+  ahead?: number
+  estimated_wait_minutes?: number | null
+  rank?: number
+  issued_at?: string
+}
+
+export interface QueueGroup {
+  id: number
+  name: string
+  windows: string[]
+  waiting: number
+  estimated_wait_minutes?: number | null
+}
+
+export interface HallQueue {
+  hall: HallBrief
+  groups: QueueGroup[]
+  tickets: Ticket[]
+  max_calls?: number
+}
+
+export interface BoardCall {
+  label: string
+  window: string
+  group_name?: string
+  called_at?: string
+}
+
+export interface Board {
+  hall: HallBrief
+  called: BoardCall[]
+  groups: { id: number; name: string; waiting: number; estimated_wait_minutes: number | null; windows?: string[] }[]
+  updated_at?: string
+}
+
+const q = (params: Record<string, string | number | undefined>) => {
+  const query = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v))
+  const s = query.toString()
+  return s ? `?${s}` : ''
+}
+const enc = encodeURIComponent
+
+export const halls = {
+  list: (where?: { lat: number; lng: number }, service?: string) =>
+    api.get<{ items: Hall[] }>(`/halls${q({ lat: where?.lat, lng: where?.lng, service })}`),
+  get: (code: string) => api.get<HallDetail>(`/halls/${enc(code)}`),
+  days: (code: string, service: string) => api.get<{ days: Day[]; warning?: string | null }>(`/halls/${enc(code)}/days${q({ service })}`),
+  slots: (code: string, date: string, service: string) => api.get<SlotList>(`/halls/${enc(code)}/slots${q({ date, service })}`),
+  board: (code: string) => api.get<Board>(`/halls/${enc(code)}/board`),
+  boardStreamUrl: (code: string) => `/api/v1/halls/${enc(code)}/board/stream`,
+}
+
+export const appointments = {
+  mine: () => api.get<Mine>('/appointments'),
+  get: (id: number) => api.get<Appointment>(`/appointments/${id}`),
+  qrUrl: (id: number) => `/api/v1/appointments/${id}/qr.svg`,
+  /** A held place: confirm it before hold_until. The key makes a retried tap the same booking. */
+  hold: (body: { hall_code: string; service_code: string; date: string; start: string; application_id?: number }, key: string) =>
+    api.post<Appointment>('/appointments', body, { idempotencyKey: key }),
+  confirm: (id: number) => api.post<Appointment>(`/appointments/${id}/confirm`),
+  accept: (id: number) => api.post<Appointment>(`/appointments/${id}/accept`),
+  cancel: (id: number) => api.post<Appointment>(`/appointments/${id}/cancel`),
+  reschedule: (id: number, body: { date: string; start: string }, key: string) =>
+    api.post<Appointment>(`/appointments/${id}/reschedule`, body, { idempotencyKey: key }),
+  joinWaiting: (body: { hall_code: string; service_code: string; date: string }) => api.post<WaitingEntry>('/appointments/waiting', body),
+  leaveWaiting: (id: number) => api.delete<unknown>(`/appointments/waiting/${id}`),
+  appeal: (text: string) => api.post<unknown>('/appointments/suspension/appeal', { text }),
+  newKey: newIdempotencyKey,
+}
+
+export const hallDesk = {
+  checkIn: (hall: string, code: string) => api.post<Ticket>(`/staff/halls/${enc(hall)}/check-in`, { code }),
+  walkIn: (hall: string, service_code: string) => api.post<Ticket>(`/staff/halls/${enc(hall)}/tickets`, { service_code }),
+  queue: (hall: string) => api.get<HallQueue>(`/staff/halls/${enc(hall)}/queue`),
+  callNext: (hall: string, group_id: number, window: string) => api.post<Ticket | null>(`/staff/halls/${enc(hall)}/call-next`, { group_id, window }),
+  recall: (id: number) => api.post<Ticket>(`/staff/tickets/${id}/recall`),
+  serve: (id: number) => api.post<Ticket>(`/staff/tickets/${id}/serve`),
+  absent: (id: number) => api.post<Ticket>(`/staff/tickets/${id}/absent`),
+  transfer: (id: number, group_id: number) => api.post<Ticket>(`/staff/tickets/${id}/transfer`, { group_id }),
+  today: (hall: string, date?: string) => api.get<{ items: unknown[] }>(`/staff/halls/${enc(hall)}/appointments${q({ date })}`),
+}
+
+/** "1.2 公里" / "800 米". */
+export function distanceText(m: number | null | undefined, t: (key: string, params: Record<string, unknown>) => string): string {
+  if (m === null || m === undefined) return ''
+  return m >= 1000 ? t('appt.km', { km: (m / 1000).toFixed(m >= 10000 ? 0 : 1) }) : t('appt.m', { m: Math.max(10, Math.round(m / 10) * 10) })
+}
+
+/** Appointment codes use an unambiguous alphabet: typed codes are upper-cased and stripped of spaces and dashes. */
+export function normaliseCode(text: string): string {
+  const raw = text.trim()
+  // A QR code may carry a URL ending in the code (…/a/CODE or ?code=CODE): take the code.
+  const fromUrl = raw.match(/(?:[?&]code=|\/)([A-Za-z0-9]{6,16})\/?$/)
+  return (fromUrl?.[1] ?? raw).replace(/[\s-]/g, '').toUpperCase()
+}
+
+/** "11月30日 周一" for an ISO date (a calendar day: no time zone shift). */
+export function dayText(date: string, locale: string): string {
+  const [y, m, d] = date.split('-').map(Number)
+  if (!y || !m || !d) return date
+  return new Date(y, m - 1, d).toLocaleDateString(locale, { month: 'long', day: 'numeric', weekday: 'short' })
+}
+
+/** A moment in the hall's time zone: "11月30日 09:05". */
+export function timeText(iso: string, locale: string): string {
+  return new Date(iso).toLocaleString(locale, { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+}
+
+/** Whether a notification from the live stream is about appointments, waiting lists or queue tickets. */
+export function aboutAppointments(n: { event?: string; link?: string | null; data?: Record<string, unknown> }): boolean {
+  return /^(appointment|waiting|queue|ticket|suspension)/.test(n.event ?? '') || (n.link ?? '').startsWith('/appointments') || n.data?.appointment_id != null
+}
