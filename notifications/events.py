@@ -135,6 +135,27 @@ _POLICIES = [
         body="请于 {time} 到 {place} 办理。",
         remark="请按时到达，带齐材料",
     ),
+    # The queue at the hall: the ticket label ({reference}) and the window ({place}) only.
+    EventPolicy(
+        "queue.near",
+        urgency="high",
+        ttl=1800,
+        wechat_template="appointment",
+        phrase="快到了",
+        title="快到您了：{reference}",
+        body="您的号码 {reference} 快到了，请到窗口附近留意叫号。",
+        remark="请留意大厅叫号",
+    ),
+    EventPolicy(
+        "queue.called",
+        urgency="high",
+        ttl=1800,
+        wechat_template="appointment",
+        phrase="已叫号",
+        title="请到{place}办理：{reference}",
+        body="您的号码 {reference} 已叫号，请到 {place} 办理。",
+        remark="请尽快到窗口办理",
+    ),
     EventPolicy("test.ping", urgency="normal", ttl=600, phrase="测试", title="测试消息", body="推送可以送达。", remark="测试消息"),
 ]
 POLICIES: dict[str, EventPolicy] = {p.name: p for p in _POLICIES}

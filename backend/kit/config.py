@@ -70,6 +70,9 @@ class Settings:
     realname_access_key_secret: str = field(default="", repr=False)
     realname_auth_code: str = field(default="", repr=False)
     legal_dir: Path | None = None
+    checkin_early_minutes: int = 60  # an appointment may be checked in from this long before its slot
+    checkin_late_minutes: int = 30  # … until this long after the slot's start
+    queue_max_calls: int = 3  # calls before a ticket may be marked absent (过号)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -122,6 +125,9 @@ class Settings:
             realname_access_key_secret=env.get("YIWANG_REALNAME_ACCESS_KEY_SECRET") or env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
             realname_auth_code=env.get("YIWANG_REALNAME_AUTH_CODE", ""),
             legal_dir=Path(env["YIWANG_LEGAL_DIR"]) if env.get("YIWANG_LEGAL_DIR") else None,
+            checkin_early_minutes=_int(env, "YIWANG_CHECKIN_EARLY_MINUTES", 60),
+            checkin_late_minutes=_int(env, "YIWANG_CHECKIN_LATE_MINUTES", 30),
+            queue_max_calls=_int(env, "YIWANG_QUEUE_MAX_CALLS", 3),
         )
 
     def __post_init__(self) -> None:
@@ -141,6 +147,10 @@ class Settings:
             self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code
         ):
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
+        if self.checkin_early_minutes < 0 or self.checkin_late_minutes < 0:
+            raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
+        if self.queue_max_calls < 1:
+            raise ConfigError("YIWANG_QUEUE_MAX_CALLS must be at least 1")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 
