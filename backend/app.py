@@ -20,6 +20,7 @@ from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
 from backend.appointments import queue_routes  # until book's appointments routes include it
+from backend.appointments.sweeper import Sweeper
 from backend.catalog import routes as catalog_routes
 from backend.health import routes as health
 from backend.kit import audit, http
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             dispatcher = asyncio.create_task(Dispatcher().run(stop)) if settings.dispatcher == "inprocess" else None
             # Every process offers to link the audit chain; one per deployment does (see kit/audit.py).
             chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
+            # Every process sweeps appointments (holds, reopened places, offers, reminders); each step is conditional.
+            sweeper = asyncio.create_task(Sweeper(settings.appointment_sweep_seconds).run(stop))
             try:
                 yield {"resources": resources}
             finally:
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 if dispatcher is not None:
                     await dispatcher
                 await chainer
+                await sweeper
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
     routes: list[BaseRoute] = [

@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.expressions import F
 
+from backend.appointments import notices
 from backend.appointments.models import Appointment, Suspension, Ticket, WaitingEntry
 from backend.kit.workflow import Step, StepContext, Workflow
 
@@ -58,6 +59,7 @@ APPOINTMENT: Workflow[Appointment] = Workflow(
     steps={s.action: s for s in APPOINTMENT_STEPS},
     subject=lambda a: f"person:{a.person_id}",
     noun="预约",
+    on_event=notices.tell_resident,
 )
 
 WAITING_LABELS = {"waiting": "候补中", "offered": "已有名额待确认", "accepted": "已约上", "lapsed": "未确认已过期", "left": "已退出候补"}
@@ -120,4 +122,5 @@ SUSPENSION: Workflow[Suspension] = Workflow(
     steps={s.action: s for s in SUSPENSION_STEPS},
     subject=lambda s: f"person:{s.person_id}",
     noun="预约资格",
+    on_event=notices.tell_suspension,
 )

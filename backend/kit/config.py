@@ -73,6 +73,12 @@ class Settings:
     checkin_early_minutes: int = 60  # an appointment may be checked in from this long before its slot
     checkin_late_minutes: int = 30  # … until this long after the slot's start
     queue_max_calls: int = 3  # calls before a ticket may be marked absent (过号)
+    # Appointments: the waiting list, no-shows and the sweeper (backend/appointments).
+    waiting_offer_minutes: int = 120
+    no_show_limit: int = 3
+    no_show_days: int = 30
+    suspension_days: int = 30
+    appointment_sweep_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -128,6 +134,11 @@ class Settings:
             checkin_early_minutes=_int(env, "YIWANG_CHECKIN_EARLY_MINUTES", 60),
             checkin_late_minutes=_int(env, "YIWANG_CHECKIN_LATE_MINUTES", 30),
             queue_max_calls=_int(env, "YIWANG_QUEUE_MAX_CALLS", 3),
+            waiting_offer_minutes=_int(env, "YIWANG_WAITING_OFFER_MINUTES", 120),
+            no_show_limit=_int(env, "YIWANG_NO_SHOW_LIMIT", 3),
+            no_show_days=_int(env, "YIWANG_NO_SHOW_DAYS", 30),
+            suspension_days=_int(env, "YIWANG_SUSPENSION_DAYS", 30),
+            appointment_sweep_seconds=float(_int(env, "YIWANG_APPOINTMENT_SWEEP_SECONDS", 30)),
         )
 
     def __post_init__(self) -> None:
@@ -151,6 +162,15 @@ class Settings:
             raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
         if self.queue_max_calls < 1:
             raise ConfigError("YIWANG_QUEUE_MAX_CALLS must be at least 1")
+        for name, value in (
+            ("YIWANG_WAITING_OFFER_MINUTES", self.waiting_offer_minutes),
+            ("YIWANG_NO_SHOW_LIMIT", self.no_show_limit),
+            ("YIWANG_NO_SHOW_DAYS", self.no_show_days),
+            ("YIWANG_SUSPENSION_DAYS", self.suspension_days),
+            ("YIWANG_APPOINTMENT_SWEEP_SECONDS", self.appointment_sweep_seconds),
+        ):
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 
