@@ -1,5 +1,8 @@
 /** Typed calls for halls, appointments (预约), the waiting list, queue tickets and the hall board. */
 import { api, newIdempotencyKey } from './client'
+import type { components } from './schema'
+
+type Schemas = components['schemas']
 
 export interface HallBrief {
   code: string
@@ -45,14 +48,8 @@ export interface SlotList {
   waiting: { open: boolean; length: number }
 }
 
-export interface TicketBrief {
-  label: string
-  status: string
-  status_label?: string
-  ahead: number
-  estimated_wait_minutes: number | null
-  window: string
-}
+/** The resident's ticket on an appointment: number, place in the queue, estimated wait, window. */
+export type TicketBrief = Schemas['TicketPlace']
 
 export interface Appointment {
   id: number
@@ -99,53 +96,11 @@ export interface Mine {
   suspension: Suspension | null
 }
 
-export interface Ticket {
-  id: number
-  label: string
-  status: string
-  status_label?: string
-  group_id: number
-  group_name?: string
-  window: string
-  calls: number
-  service_code?: string
-  service_name?: string
-  appointment_id?: number | null
-  application_id?: number | null
-  ahead?: number
-  estimated_wait_minutes?: number | null
-  rank?: number
-  issued_at?: string
-}
-
-export interface QueueGroup {
-  id: number
-  name: string
-  windows: string[]
-  waiting: number
-  estimated_wait_minutes?: number | null
-}
-
-export interface HallQueue {
-  hall: HallBrief
-  groups: QueueGroup[]
-  tickets: Ticket[]
-  max_calls?: number
-}
-
-export interface BoardCall {
-  label: string
-  window: string
-  group_name?: string
-  called_at?: string
-}
-
-export interface Board {
-  hall: HallBrief
-  called: BoardCall[]
-  groups: { id: number; name: string; waiting: number; estimated_wait_minutes: number | null; windows?: string[] }[]
-  updated_at?: string
-}
+export type Ticket = Schemas['TicketOut']
+export type HallQueue = Schemas['HallQueue']
+export type QueueGroup = Schemas['GroupQueue']
+export type Board = Schemas['BoardOut']
+export type BoardCall = Schemas['BoardCall']
 
 const q = (params: Record<string, string | number | undefined>) => {
   const query = new URLSearchParams()
@@ -185,9 +140,10 @@ export const appointments = {
 
 export const hallDesk = {
   checkIn: (hall: string, code: string) => api.post<Ticket>(`/staff/halls/${enc(hall)}/check-in`, { code }),
-  walkIn: (hall: string, service_code: string) => api.post<Ticket>(`/staff/halls/${enc(hall)}/tickets`, { service_code }),
+  /** A walk-in ticket (取号); the key makes a retried tap the same ticket. */
+  walkIn: (hall: string, service_code: string, key: string) => api.post<Ticket>(`/staff/halls/${enc(hall)}/tickets`, { service_code }, { idempotencyKey: key }),
   queue: (hall: string) => api.get<HallQueue>(`/staff/halls/${enc(hall)}/queue`),
-  callNext: (hall: string, group_id: number, window: string) => api.post<Ticket | null>(`/staff/halls/${enc(hall)}/call-next`, { group_id, window }),
+  callNext: (hall: string, group_id: number, window: string) => api.post<Ticket>(`/staff/halls/${enc(hall)}/call-next`, { group_id, window }),
   recall: (id: number) => api.post<Ticket>(`/staff/tickets/${id}/recall`),
   serve: (id: number) => api.post<Ticket>(`/staff/tickets/${id}/serve`),
   absent: (id: number) => api.post<Ticket>(`/staff/tickets/${id}/absent`),
@@ -201,12 +157,11 @@ export function distanceText(m: number | null | undefined, t: (key: string, para
   return m >= 1000 ? t('appt.km', { km: (m / 1000).toFixed(m >= 10000 ? 0 : 1) }) : t('appt.m', { m: Math.max(10, Math.round(m / 10) * 10) })
 }
 
-/** Appointment codes use an unambiguous alphabet: typed codes are upper-cased and stripped of spaces and dashes. */
+/** The code as the server keeps it (queue.normalize_code): what follows the last '/', ':' or '=' of a scanned
+ * text (a QR code may carry a link), letters and digits only, upper case. */
 export function normaliseCode(text: string): string {
-  const raw = text.trim()
-  // A QR code may carry a URL ending in the code (…/a/CODE or ?code=CODE): take the code.
-  const fromUrl = raw.match(/(?:[?&]code=|\/)([A-Za-z0-9]{6,16})\/?$/)
-  return (fromUrl?.[1] ?? raw).replace(/[\s-]/g, '').toUpperCase()
+  const tail = text.trim().split(/[/:=]/).pop() ?? ''
+  return tail.replace(/[^0-9A-Za-z]/g, '').toUpperCase().slice(0, 16)
 }
 
 /** "11月30日 周一" for an ISO date (a calendar day: no time zone shift). */

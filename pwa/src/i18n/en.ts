@@ -290,6 +290,7 @@ export default {
     myWindow: 'My window', group: 'Window group', window: 'Window', pickWindow: 'Choose your window first',
     callNext: 'Call next', nobody: 'Nobody is waiting', calling: 'Serving', calls: 'Called {n} times',
     recall: 'Call again', serve: 'Served', absent: 'Absent', absentAfter: 'Absent only after {n} calls', transfer: 'Transfer', transferTo: 'Transfer to which window group?',
+    absentLater: 'Absent only after the set number of calls', calledAt: 'Called · {window}',
     transferred: 'Transferred to {group}', done: 'Done', cancel: 'Cancel',
     queue: 'Queue', waiting: '{n} waiting', estimate: 'about {n} min', empty: 'Nobody is waiting', appointment: 'Booked', walkInTag: 'Walk-in',
     failed: 'Loading failed, please retry', retry: 'Retry', board: 'Open the hall board', refresh: 'Refresh', back: 'Back to cases',

@@ -290,6 +290,7 @@ export default {
     myWindow: '我的窗口', group: '窗口组', window: '窗口', pickWindow: '请先选择您所在的窗口',
     callNext: '叫下一位', nobody: '暂时没有人在等候', calling: '正在办理', calls: '已叫 {n} 次',
     recall: '重呼', serve: '办结', absent: '过号', absentAfter: '叫满 {n} 次后才能过号', transfer: '转窗口', transferTo: '转到哪个窗口组？',
+    absentLater: '叫满规定次数仍未到，才能过号', calledAt: '已叫 · {window}',
     transferred: '已转到 {group}', done: '已处理', cancel: '取消',
     queue: '等候队列', waiting: '等候 {n} 人', estimate: '约 {n} 分钟', empty: '没有人在等候', appointment: '预约', walkInTag: '现场',
     failed: '加载失败，请稍后重试', retry: '重试', board: '打开大厅叫号屏', refresh: '刷新', back: '返回待办件',
