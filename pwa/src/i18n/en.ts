@@ -296,7 +296,7 @@ export default {
     failed: 'Loading failed, please retry', retry: 'Retry', board: 'Open the hall board', refresh: 'Refresh', back: 'Back to cases',
   },
   board: {
-    title: 'Queue board', called: 'Please come to the window', none: 'No numbers called yet', number: 'Number', window: 'Window', waiting: 'Waiting', estimate: 'Estimated wait',
+    title: 'Queue board', group: 'Window group', called: 'Please come to the window', none: 'No numbers called yet', number: 'Number', window: 'Window', waiting: 'Waiting', estimate: 'Estimated wait',
     minutes: 'about {n} min', noEstimate: '—', offline: 'Connection lost, reconnecting…', notFound: 'Hall not found', failed: 'Loading failed, retrying…',
   },
   errors: { offline: 'Network connection failed, check your network and retry', unknown: 'Something went wrong, please retry' },

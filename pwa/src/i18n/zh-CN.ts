@@ -296,7 +296,7 @@ export default {
     failed: '加载失败，请稍后重试', retry: '重试', board: '打开大厅叫号屏', refresh: '刷新', back: '返回待办件',
   },
   board: {
-    title: '叫号屏', called: '请以下号码到窗口办理', none: '暂无叫号', number: '号码', window: '窗口', waiting: '等候人数', estimate: '预计等候',
+    title: '叫号屏', group: '窗口组', called: '请以下号码到窗口办理', none: '暂无叫号', number: '号码', window: '窗口', waiting: '等候人数', estimate: '预计等候',
     minutes: '约 {n} 分钟', noEstimate: '—', offline: '连接中断，正在重新连接…', notFound: '没有找到这个大厅', failed: '加载失败，正在重试…',
   },
   errors: { offline: '网络连接失败，请检查网络后重试', unknown: '出了点问题，请稍后重试' },
