@@ -49,7 +49,11 @@ export interface SlotList {
 }
 
 /** The resident's ticket on an appointment: number, place in the queue, estimated wait, window. */
-export type TicketBrief = Schemas['TicketPlace']
+export type TicketBrief = Pick<Schemas['TicketPlace'], 'label' | 'status' | 'window'> & {
+  status_label?: string
+  ahead: number | null
+  estimated_wait_minutes: number | null
+}
 
 export interface Appointment {
   id: number

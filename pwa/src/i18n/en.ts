@@ -273,6 +273,7 @@ export default {
     cancelAppt: 'Cancel appointment', cancelTitle: 'Cancel this appointment?', cancelBody: 'The place goes to someone else; to come later you need to book again.', cancelOk: 'Cancel it', keep: 'Keep it',
     cancelled: 'Appointment cancelled', reschedule: 'Change time',
     tooLate: 'Too close to the appointment to cancel or change it online. Please call the hall.',
+    ticketStatus: { waiting: 'Waiting', called: 'Called', served: 'Served', absent: 'Missed' },
     ticket: 'Queue number', ticketFor: 'Your number', ahead: '{n} ahead of you', aheadZero: 'You are next', wait: 'About {n} minutes to wait', waitUnknown: 'Estimating the wait',
     calledTo: 'Please go to {window}', calledNow: 'Your number was called', served: 'Served', absentBody: 'Called several times without answer; please ask at the help desk',
     liveHint: 'This page refreshes the queue by itself',

@@ -273,6 +273,7 @@ export default {
     cancelAppt: '取消预约', cancelTitle: '取消这个预约？', cancelBody: '取消后名额会让给别人，想再办需要重新预约。', cancelOk: '确认取消', keep: '不取消',
     cancelled: '已取消预约', reschedule: '改约（换时间）',
     tooLate: '离预约时间太近，已不能在网上取消或改约。如有变化，请致电大厅。',
+    ticketStatus: { waiting: '等候中', called: '已叫号', served: '已办理', absent: '过号未到' },
     ticket: '排队号', ticketFor: '您的排队号', ahead: '前面还有 {n} 人', aheadZero: '下一位就是您', wait: '预计等候约 {n} 分钟', waitUnknown: '正在估算等候时间',
     calledTo: '请到 {window} 办理', calledNow: '已叫到您的号', served: '已办理完成', absentBody: '多次叫号未到，已过号。请到服务台咨询',
     liveHint: '这个页面会自动刷新排队情况',
