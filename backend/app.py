@@ -19,7 +19,7 @@ from auth.errors import CsrfFailed
 from auth.middleware import SECURITY_SCHEMES, SessionMiddleware
 from backend import docs
 from backend.applications import routes as application_routes
-from backend.appointments import queue_routes  # until book's appointments routes include it
+from backend.appointments import routes as appointments_routes
 from backend.appointments.sweeper import Sweeper
 from backend.catalog import routes as catalog_routes
 from backend.health import routes as health
@@ -46,8 +46,14 @@ def _apis() -> tuple[API, API]:
     """(the probes, /api/v1)."""
     # One API (so one Mount) per prefix: Starlette does not fall through from one Mount to the next.
     v1 = API(prefix="/api/v1")
-    domains = (auth_routes.api, catalog_routes.api, application_routes.api, material_routes.api, notification_routes.api)
-    for domain in (*domains, queue_routes.api):
+    for domain in (
+        auth_routes.api,
+        catalog_routes.api,
+        application_routes.api,
+        material_routes.api,
+        notification_routes.api,
+        appointments_routes.api,
+    ):
         v1.include(domain)
     return health.api, v1
 

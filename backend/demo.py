@@ -18,6 +18,7 @@ from auth import service as identity
 from backend.applications import flows, tracking
 from backend.applications.flows import APPLICATION
 from backend.applications.models import Application, AttachedMaterial
+from backend.appointments import demo as appointments_demo
 from backend.catalog import demo as catalog_demo
 from backend.catalog import service as catalog
 from backend.kit.transactions import transaction
@@ -93,9 +94,10 @@ async def seed() -> dict[str, Any]:
             created += 1
         await identity.grant_role(person=person, role=entry["role"], scope=entry["scope"], actor="seed-demo")
     summary = await catalog_demo.seed()
+    halls = await appointments_demo.seed()
     resident = await identity.find_by_phone(phone=DEMO_RESIDENT["phone"])
     if resident is None:
         resident = await identity.create_person(name=DEMO_RESIDENT["name"], phone=DEMO_RESIDENT["phone"], actor="seed-demo")
         created += 1
     cases = await _seed_cases(resident.id)
-    return {"people": len(DEMO_PEOPLE) + 1, "created": created, "catalog": summary, "cases": cases}
+    return {"people": len(DEMO_PEOPLE) + 1, "created": created, "catalog": summary, "cases": cases, "appointments": halls}

@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from auth.errors import Forbidden
@@ -30,11 +31,6 @@ log = logging.getLogger("yiwang.appointments")
 
 STAFF_ROLES = ("staff", "approver", "admin")
 IN_FORCE = ("active", "appealed")
-
-
-class AppointmentNotFound(errors.NotFound, code="appointments.not_found"):
-    zh = "没有找到这个预约|预约不存在，或不在您的办理范围内。"
-    en = "Appointment not found|No such appointment, or it is not yours to see."
 
 
 class NotStarted(errors.Conflict, code="appointments.not_started"):
@@ -87,13 +83,28 @@ async def leave_active(person_id: int) -> None:
     await ActiveCount.filter(person_id=person_id, active__gt=0).update(active=F("active") - 1)
 
 
+async def lock_person(person_id: int) -> None:
+    """Lock the person's counter row until the transaction ends (PostgreSQL), creating it if missing:
+    two clerks marking the same person at once then count one after the other."""
+    if not await ActiveCount.filter(person_id=person_id).exists():
+        try:
+            async with transaction():
+                await ActiveCount.create(person_id=person_id, active=0)
+        except IntegrityError:
+            pass  # created by the other transaction, which has committed by now
+    await ActiveCount.select_for_update().filter(person_id=person_id).first()
+
+
 async def authorize_hall(session: SessionInfo, hall_code: str, *, action: str) -> None:
     """Staff, approvers and admins whose scope is this hall (``hall:<code>``) or everywhere."""
     await authorize(session, roles=STAFF_ROLES, scope=f"hall:{hall_code}", action=action)
 
 
-async def mark(*, session: SessionInfo, appointment_id: int, now: datetime | None = None) -> Appointment:
-    """登记爽约: a booked appointment whose slot has begun; may suspend the person by the published rule."""
+async def mark(*, session: SessionInfo, appointment_id: int, now: datetime | None = None) -> tuple[Appointment, Suspension | None]:
+    """登记爽约: a booked appointment whose slot has begun; may suspend the person by the published rule
+    (the suspension it started, if any, comes back with it)."""
+    from backend.appointments.booking import AppointmentNotFound
+
     now = now or datetime.now(UTC)
     appointment = await Appointment.get_or_none(id=appointment_id)
     if appointment is None:
@@ -107,15 +118,14 @@ async def mark(*, session: SessionInfo, appointment_id: int, now: datetime | Non
         raise NotStarted(start=notices.when(appointment))
     async with transaction():
         await transition(APPOINTMENT, appointment, action="mark_no_show", by=session.official)
-        # The counter row is locked from here to the commit (PostgreSQL): two clerks marking the
-        # same person at once count one after the other, so one suspension comes of it.
         await leave_active(appointment.person_id)
-        await apply_rule(appointment.person_id, today=local_today(now))
-    return appointment
+        suspension = await apply_rule(appointment.person_id, today=local_today(now))
+    return appointment, suspension
 
 
 async def apply_rule(person_id: int, *, today: date) -> Suspension | None:
     """Suspend the person when the published rule says so and no suspension is in force already."""
+    await lock_person(person_id)
     s = current().settings
     since = today - timedelta(days=s.no_show_days)
     count = await Appointment.filter(person_id=person_id, status="no_show", date__gt=since, date__lte=today).count()

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 
 from auth.sessions import SessionInfo
 from backend.appointments import noshow
 from backend.appointments.flows import APPOINTMENT, WAITING
 from backend.appointments.models import ActiveCount, Appointment, Slot, WaitingEntry, WindowGroup
 from backend.catalog.models import Hall, ServiceItem
-from backend.kit import errors
+from backend.kit import audit, errors
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from backend.kit.workflow import SYSTEM, IllegalTransition, transition
@@ -46,29 +47,9 @@ class NotFull(errors.Conflict, code="appointments.not_full"):
     en = "Places are still free|This day still has free places: book one instead of waiting."
 
 
-class DayNotOpen(errors.Conflict, code="appointments.day_not_open"):
-    zh = "这一天不能预约|{reason}，不能候补。请选择其他日期。"
-    en = "This day cannot be booked|This day cannot be booked ({reason}); choose another day."
-
-
 class AlreadyWaiting(errors.Conflict, code="appointments.already_waiting"):
     zh = "已经在候补名单里|您已经在这一天这个事项的候补名单里了。"
     en = "Already on the list|You are already on this day's waiting list for this service."
-
-
-class AlreadyBooked(errors.Conflict, code="appointments.already_booked"):
-    zh = "已经有这一天的预约|您已经预约了这一天的这个事项，不需要候补。"
-    en = "Already booked|You already have an appointment for this service on this day."
-
-
-class TooMany(errors.Conflict, code="appointments.too_many"):
-    zh = "预约和候补太多了|每人同时最多 {limit} 个有效预约或候补，请先办完或取消一些。"
-    en = "Too many bookings|At most {limit} active bookings or waiting-list entries per person."
-
-
-class NotBookable(errors.NotFound, code="appointments.not_bookable"):
-    zh = "这个大厅不能预约这个事项|请换一个大厅，或查看办事指南。"
-    en = "Not bookable here|This hall does not take appointments for this service."
 
 
 class OfferLapsed(errors.Conflict, code="appointments.offer_lapsed"):
@@ -79,39 +60,21 @@ class OfferLapsed(errors.Conflict, code="appointments.offer_lapsed"):
 # ---- where a service is booked -----------------------------------------------------------------
 
 
-async def group_for(hall_code: str, service_code: str) -> tuple[Hall, WindowGroup, ServiceItem]:
-    """The hall, its active window group serving the item (item-specific windows before 综合窗口), and the item."""
-    hall = await Hall.get_or_none(code=hall_code)
-    item = await ServiceItem.get_or_none(code=service_code)
-    if hall is None or item is None:
-        raise NotBookable()
-    groups = await WindowGroup.filter(hall_code=hall_code, active=True).order_by("id")
-    specific = [g for g in groups if service_code in g.items]
-    general = [g for g in groups if not g.items and service_code in hall.items]
-    if not (specific or general):
-        raise NotBookable()
-    return hall, (specific or general)[0], item
-
-
-async def day_full(group: WindowGroup, hall: Hall, day: date, *, today: date) -> tuple[bool, str]:
-    """(every place of the day is taken, the reason the day cannot be booked or "")."""
-    from backend.appointments import slots  # the slot derivation (schedule, override, calendar)
+async def day_full(group: WindowGroup, hall: Hall, day: date, *, today: date) -> bool:
+    """Every place of the day is taken (a day that cannot be booked at all is refused as booking refuses it)."""
+    from backend.appointments import booking, slots
 
     plan = await slots.plan(group, hall, day, today=today)
     if not plan.open:
-        return False, plan.reason or slots.CLOSED
-    counters = {s.start: s for s in await Slot.filter(group_id=group.id, date=day)}
+        raise booking.not_bookable(plan.reason or slots.REST_DAY)
     if plan.capacity <= 0:
-        return True, ""
-    for start, _ in plan.times:
-        counter = counters.get(start)
-        if counter is None or counter.taken < counter.capacity:
-            return False, ""
-    return True, ""
+        return True
+    counters = {s.start: s for s in await Slot.filter(group_id=group.id, date=day)}
+    return all(start in counters and counters[start].taken >= counters[start].capacity for start, _ in plan.times)
 
 
-def active_key(person_id: int, service_code: str, day: date) -> str:
-    return f"{person_id}:{service_code}:{day.isoformat()}"
+async def service_names(codes: set[str]) -> dict[str, str]:
+    return {i.code: i.name for i in await ServiceItem.filter(code__in=codes)}
 
 
 # ---- the resident's side -------------------------------------------------------------------------
@@ -119,30 +82,30 @@ def active_key(person_id: int, service_code: str, day: date) -> str:
 
 async def join(*, session: SessionInfo, hall_code: str, service_code: str, day: date, now: datetime | None = None) -> WaitingEntry:
     """Join a full day's list (201); refused when places are free, when already on it or booked."""
+    from backend.appointments import booking
+
     now = now or datetime.now(UTC)
     assert session.person_id is not None
     person_id = session.person_id
     today = noshow.local_today(now)
     await noshow.check_not_suspended(person_id, today)
-    hall, group, item = await group_for(hall_code, service_code)
-    full, reason = await day_full(group, hall, day, today=today)
-    if reason:
-        raise DayNotOpen(reason=reason)
-    if not full:
+    target = await booking.target(hall_code, service_code)
+    if not await day_full(target.group, target.hall, day, today=today):
         raise NotFull()
-    key = active_key(person_id, service_code, day)
+    key = booking.active_key(person_id, service_code, day)
     if await Appointment.filter(active_key=key).exists():
-        raise AlreadyBooked()
+        raise booking.AlreadyBooked()
+    # The limit of active bookings counts the entries still waiting too (each may become a booking).
     limit = current().settings.booking_active_limit
     counter = await ActiveCount.get_or_none(person_id=person_id)
     waiting = await WaitingEntry.filter(person_id=person_id, status="waiting").count()
     if (counter.active if counter else 0) + waiting >= limit:
-        raise TooMany(limit=limit)
+        raise booking.TooManyActive(limit=limit)
     try:
         async with transaction():
             entry = await WaitingEntry.create(
                 person_id=person_id,
-                group_id=group.id,
+                group_id=target.group.id,
                 date=day,
                 service_code=service_code,
                 active_key=key,
@@ -174,9 +137,10 @@ async def leave(*, session: SessionInfo, entry_id: int, now: datetime | None = N
 async def accept(*, session: SessionInfo, appointment_id: int, now: datetime | None = None) -> Appointment:
     """Take the offered place (offered → booked) before its deadline."""
     now = now or datetime.now(UTC)
-    appointment = await Appointment.get_or_none(id=appointment_id, person_id=session.person_id)
-    if appointment is None:
-        raise noshow.AppointmentNotFound()
+    from backend.appointments import booking
+
+    assert session.person_id is not None
+    appointment = await booking.mine(session.person_id, appointment_id)
     APPOINTMENT.require(appointment, "accept")
     if appointment.hold_until is not None and appointment.hold_until <= now:
         raise OfferLapsed()
@@ -226,11 +190,10 @@ async def offer_freed_place(slot: Slot, now: datetime) -> bool:
     place. Runs inside the caller's transaction; each candidate in a savepoint of its own, so a
     person who cannot take it (booked that item meanwhile, at the limit, suspended) is passed over.
     """
-    from backend.appointments import booking, slots
+    from backend.appointments import slots
 
     group = await WindowGroup.get(id=slot.group_id)
-    starts = slots.starts_at(slot.date, slot.start)
-    deadline = offer_deadline(group, starts, now)
+    deadline = offer_deadline(group, slots.starts_at(slot.date, slot.start), now)
     if deadline - now < MIN_OFFER:
         return False
     today = noshow.local_today(now)
@@ -243,21 +206,63 @@ async def offer_freed_place(slot: Slot, now: datetime) -> bool:
         passed.add(entry.id)
         if await noshow.in_force(entry.person_id, today) is not None:
             continue
-        item = await ServiceItem.get_or_none(code=entry.service_code)
-        if item is None:
-            continue
         try:
             async with transaction():
                 # The entry first: of two processes offering places of one day, one takes this person.
                 await transition(WAITING, entry, action="offer", by=SYSTEM)
-                appointment = await booking.create_held(slot=slot, group=group, person_id=entry.person_id, item=item, now=now, counted=True)
-                await transition(APPOINTMENT, appointment, action="offer", by=SYSTEM, changes={"hold_until": deadline})
+                appointment = await _held_for(entry, slot, group, deadline)
+                await transition(APPOINTMENT, appointment, action="offer", by=SYSTEM)
                 await WaitingEntry.filter(id=entry.id).update(offer_id=appointment.id)
         except IllegalTransition:
             continue  # another process offered this person a place a moment ago
-        except booking.NotPlaced:
-            continue  # booked the item that day meanwhile, or at the limit of active bookings
+        except NotPlaced:
+            continue  # booked the item that day meanwhile, at the limit of active bookings, or the item is gone
         return True
+
+
+class NotPlaced(Exception):
+    """The first in line cannot take the freed place (passed over)."""
+
+
+async def _held_for(entry: WaitingEntry, slot: Slot, group: WindowGroup, deadline: datetime) -> Appointment:
+    """A held appointment in ``slot`` for the entry's person, as booking creates one, except that the
+    slot's counter is not raised: the freed place is still counted. Raises NotPlaced."""
+    from backend.appointments import booking, slots
+
+    name = await ServiceItem.filter(code=entry.service_code).values_list("name", flat=True)
+    if not name:
+        raise NotPlaced()
+    await noshow.lock_person(entry.person_id)  # the counter row exists (and is ours) from here
+    limit = current().settings.booking_active_limit
+    if not await ActiveCount.filter(person_id=entry.person_id, active__lt=limit).update(active=F("active") + 1):
+        raise NotPlaced()
+    try:
+        appointment = await Appointment.create(
+            code=booking.new_code(),
+            person_id=entry.person_id,
+            slot_id=slot.id,
+            group_id=group.id,
+            hall_code=group.hall_code,
+            service_code=entry.service_code,
+            service_name=str(name[0]),
+            date=slot.date,
+            start=slot.start,
+            starts_at=slots.starts_at(slot.date, slot.start),
+            active_key=booking.active_key(entry.person_id, entry.service_code, slot.date),
+            hold_until=deadline,
+            **APPOINTMENT.fields_for_create(),
+        )
+    except IntegrityError:
+        raise NotPlaced() from None
+    await audit.record(
+        actor=SYSTEM.actor,
+        subject=f"person:{entry.person_id}",
+        action="appointment.held",
+        object_type="appointment",
+        object_id=appointment.id,
+        detail={"slot": slot.id, "waiting_entry": entry.id},
+    )
+    return appointment
 
 
 async def pass_on(slot: Slot, now: datetime) -> None:

@@ -79,6 +79,10 @@ class Settings:
     no_show_days: int = 30
     suspension_days: int = 30
     appointment_sweep_seconds: float = 30.0
+    booking_hold_minutes: int = 5
+    booking_reopen_minutes: int = 10
+    booking_active_limit: int = 3
+    booking_burst: int = 30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -139,6 +143,10 @@ class Settings:
             no_show_days=_int(env, "YIWANG_NO_SHOW_DAYS", 30),
             suspension_days=_int(env, "YIWANG_SUSPENSION_DAYS", 30),
             appointment_sweep_seconds=float(_int(env, "YIWANG_APPOINTMENT_SWEEP_SECONDS", 30)),
+            booking_hold_minutes=_int(env, "YIWANG_BOOKING_HOLD_MINUTES", 5),
+            booking_reopen_minutes=_int(env, "YIWANG_BOOKING_REOPEN_MINUTES", 10),
+            booking_active_limit=_int(env, "YIWANG_BOOKING_ACTIVE_LIMIT", 3),
+            booking_burst=_int(env, "YIWANG_BOOKING_BURST", 30),
         )
 
     def __post_init__(self) -> None:
@@ -171,6 +179,8 @@ class Settings:
         ):
             if value < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        if min(self.booking_hold_minutes, self.booking_active_limit, self.booking_burst) < 1 or self.booking_reopen_minutes < 0:
+            raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 

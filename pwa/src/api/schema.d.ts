@@ -34,6 +34,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/groups/{group_id}/overrides/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Close a date or change its places (administrator); existing slot counters follow */
+        put: operations["admin_put_override"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/groups/{group_id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a window group's weekly schedule (administrator) */
+        put: operations["admin_put_schedule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/halls/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A hall's details, groups and bookable items (administrator) */
+        get: operations["admin_get_hall"];
+        /** Change a hall's details: address, district, region, hours, location, phone (administrator) */
+        put: operations["admin_put_hall"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/halls/{code}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a window group to a hall (administrator) */
+        post: operations["admin_add_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/services/{code}": {
         parameters: {
             query?: never;
@@ -222,6 +291,195 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My appointments */
+        get: operations["my_appointments"];
+        put?: never;
+        /** Hold a slot for a few minutes (then confirm); one place, whatever the retries */
+        post: operations["book"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{appointment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my appointments with its timeline */
+        get: operations["get_appointment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{appointment_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the place offered from the waiting list (offered → booked) */
+        post: operations["accept_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{appointment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel (up to the cut-off); the place reopens after a short delay */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{appointment_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a held slot (held → booked) */
+        post: operations["confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{appointment_id}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The appointment's QR code (its code, scanned at the hall) */
+        get: operations["appointment_qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{appointment_id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a booked appointment to another slot (up to the cut-off), in one step */
+        post: operations["reschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/suspension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether my online booking is suspended (and until when), with the published no-show rule */
+        get: operations["my_suspension"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/suspension/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Appeal against my suspension (staff lift it or refuse) */
+        post: operations["appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My waiting-list entries with my place in each line */
+        get: operations["my_waiting"];
+        put?: never;
+        /** Join a full day's waiting list (候补) */
+        post: operations["join_waiting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/waiting/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Leave a waiting list (an offered place goes to the next in line) */
+        delete: operations["leave_waiting"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -358,15 +616,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/halls/{code}/board": {
+    "/api/v1/halls": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The hall's queue board: numbers called, windows, waiting and estimated wait (no personal data) */
-        get: operations["hall_board"];
+        /** Service halls, nearest first when a location is given */
+        get: operations["list_halls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -375,15 +633,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/halls/{code}/board/stream": {
+    "/api/v1/halls/{code}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events: the hall's board each time it changes (event board, data BoardOut) */
-        get: operations["hall_board_stream"];
+        /** One hall: its window groups and the items that can be booked there */
+        get: operations["get_hall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/halls/{code}/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dates from tomorrow to the horizon: which can be booked for this item, and why not */
+        get: operations["hall_days"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/halls/{code}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The slots of one date for one item, with the places left */
+        get: operations["hall_slots"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1025,7 +1317,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/halls/{code}/call-next": {
+    "/api/v1/staff/appointments/{appointment_id}/no-show": {
         parameters: {
             query?: never;
             header?: never;
@@ -1034,59 +1326,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Call the next ticket of a window group to a window */
-        post: operations["call_next"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/halls/{code}/check-in": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Check in an appointment by its code (QR or typed): its queue ticket, the same one when scanned again */
-        post: operations["check_in"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/halls/{code}/queue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Today's queue of the hall, per window group */
-        get: operations["hall_queue"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/halls/{code}/tickets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Issue a walk-in ticket (取号) for a service, behind appointments due at the same time */
-        post: operations["walk_in"];
+        /** 登记爽约: the resident did not come (only once the slot has begun) */
+        post: operations["mark_no_show"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1110,24 +1351,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/tickets/{ticket_id}/absent": {
+    "/api/v1/staff/suspensions": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Suspensions in force of people who missed appointments at my halls (appeals first) */
+        get: operations["staff_suspensions"];
         put?: never;
-        /** Mark a called ticket absent (过号), after the configured number of calls */
-        post: operations["mark_absent"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/tickets/{ticket_id}/recall": {
+    "/api/v1/staff/suspensions/{suspension_id}/lift": {
         parameters: {
             query?: never;
             header?: never;
@@ -1136,15 +1377,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Call a called ticket again */
-        post: operations["recall_ticket"];
+        /** Lift a suspension (on appeal, or on the staff's own finding) */
+        post: operations["lift"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/tickets/{ticket_id}/serve": {
+    "/api/v1/staff/suspensions/{suspension_id}/refuse": {
         parameters: {
             query?: never;
             header?: never;
@@ -1153,25 +1394,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a called ticket served */
-        post: operations["serve_ticket"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/tickets/{ticket_id}/transfer": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Send a ticket to another window group of the hall (keeps its label and place in time) */
-        post: operations["transfer_ticket"];
+        /** Refuse an appeal: the suspension stays until its date */
+        post: operations["refuse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1187,23 +1411,6 @@ export interface paths {
         };
         /** Server-Sent Events: my new notifications and case updates (resume with Last-Event-ID) */
         get: operations["live_stream"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tickets/{ticket_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My queue ticket: status, tickets ahead, estimated wait, window */
-        get: operations["my_ticket"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1284,6 +1491,75 @@ export interface components {
              */
             version: string;
         };
+        /** AdminGroupOut */
+        AdminGroupOut: {
+            /** Active */
+            active: boolean;
+            /** Cutoff Minutes */
+            cutoff_minutes: number;
+            /** Hall Code */
+            hall_code: string;
+            /** Horizon Days */
+            horizon_days: number;
+            /** Id */
+            id: number;
+            /** Items */
+            items: string[];
+            /** Name */
+            name: string;
+            /** Ticket Prefix */
+            ticket_prefix: string;
+            /** Windows */
+            windows: string[];
+        };
+        /** AdminHallOut */
+        AdminHallOut: {
+            /** Address */
+            address: string;
+            /**
+             * Bookable
+             * @description some window group of the hall takes appointments
+             */
+            bookable: boolean;
+            /** Code */
+            code: string;
+            /**
+             * Distance M
+             * @description straight-line distance from the given point, when one was given
+             */
+            distance_m: number | null;
+            /** District */
+            district: string;
+            /** Groups */
+            groups: components["schemas"]["GroupOut"][];
+            /** Hours */
+            hours: string;
+            /** Latitude */
+            latitude: number | null;
+            /** Longitude */
+            longitude: number | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Region */
+            region: string;
+            /**
+             * Services
+             * @description the items that can be booked at this hall
+             */
+            services: components["schemas"]["ServiceRef"][];
+            /** Township */
+            township: string;
+        };
+        /** AppealIn */
+        AppealIn: {
+            /**
+             * Text
+             * @description why the no-shows should be forgiven (e.g. illness), read by staff
+             */
+            text: string;
+        };
         /** ApplicationCreate */
         ApplicationCreate: {
             /** Form */
@@ -1339,6 +1615,85 @@ export interface components {
             /** Trips */
             trips: number;
         };
+        /** AppointmentCreate */
+        AppointmentCreate: {
+            /**
+             * Application Id
+             * @description the case the visit is for (opened at the window)
+             * @default null
+             */
+            application_id: number | null;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Hall Code */
+            hall_code: string;
+            /** Service Code */
+            service_code: string;
+            /**
+             * Start
+             * @description the slot's start, HH:MM
+             */
+            start: string;
+        };
+        /** AppointmentList */
+        AppointmentList: {
+            /** Items */
+            items: components["schemas"]["AppointmentOut"][];
+            /**
+             * No Show Rule
+             * @description the published no-show rule in words
+             */
+            no_show_rule: string;
+            /** @description the suspension of online booking in force, else null */
+            suspension: components["schemas"]["SuspensionOut"] | null;
+            /** Waiting */
+            waiting: components["schemas"]["WaitingOut"][];
+        };
+        /** AppointmentOut */
+        AppointmentOut: {
+            /** Application Id */
+            application_id: number | null;
+            /** Can Cancel */
+            can_cancel: boolean;
+            /** Can Reschedule */
+            can_reschedule: boolean;
+            /**
+             * Code
+             * @description what the QR code carries; staff may type it
+             */
+            code: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** End */
+            end: string;
+            hall: components["schemas"]["HallRef"];
+            /**
+             * Hold Until
+             * @description held or offered: confirm before this, or the place is released
+             */
+            hold_until: string | null;
+            /** Id */
+            id: number;
+            /** Service Code */
+            service_code: string;
+            /** Service Name */
+            service_name: string;
+            /** Start */
+            start: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            ticket: components["schemas"]["TicketBrief"] | null;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+        };
         /**
          * AttachedOut
          * @description The current material of one slot (one per material key; a retake replaces it).
@@ -1373,59 +1728,6 @@ export interface components {
         AttachIn: {
             /** Material Id */
             material_id: number;
-        };
-        /** BoardCall */
-        BoardCall: {
-            /**
-             * At
-             * @description when it was called, HH:MM local time
-             */
-            at: string;
-            /**
-             * Current
-             * @description still being called (not yet served or marked absent)
-             */
-            current: boolean;
-            /** Label */
-            label: string;
-            /** Window */
-            window: string;
-        };
-        /** BoardGroup */
-        BoardGroup: {
-            /**
-             * Estimated Wait Minutes
-             * @description for someone taking a ticket now
-             */
-            estimated_wait_minutes: number;
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Waiting */
-            waiting: number;
-            /** Windows */
-            windows: number;
-        };
-        /** BoardOut */
-        BoardOut: {
-            /** Called */
-            called: components["schemas"]["BoardCall"][];
-            /** Date */
-            date: string;
-            /** Groups */
-            groups: components["schemas"]["BoardGroup"][];
-            /** Hall Code */
-            hall_code: string;
-            /** Hall Name */
-            hall_name: string;
-        };
-        /** CallNextIn */
-        CallNextIn: {
-            /** Group Id */
-            group_id: number;
-            /** Window */
-            window: string;
         };
         /**
          * CertificateCheck
@@ -1483,14 +1785,6 @@ export interface components {
              */
             join_requests: components["schemas"]["JoinRequestOut"][];
         };
-        /** CheckInIn */
-        CheckInIn: {
-            /**
-             * Code
-             * @description the appointment code, as typed or as the QR code carries it
-             */
-            code: string;
-        };
         /** ConsentIn */
         ConsentIn: {
             /**
@@ -1534,6 +1828,34 @@ export interface components {
              * @description every missing or defective item at once (一次性告知)
              */
             items: components["schemas"]["CorrectionItem"][];
+        };
+        /** DayList */
+        DayList: {
+            /** Days */
+            days: components["schemas"]["DayOut"][];
+            /**
+             * Warning
+             * @description set when the calendar does not know a year of these dates
+             * @default null
+             */
+            warning: string | null;
+        };
+        /** DayOut */
+        DayOut: {
+            /** Bookable */
+            bookable: boolean;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Full */
+            full: boolean;
+            /**
+             * Reason
+             * @description why it cannot be booked: 节假日, 休息日, 闭厅, 已约满, or empty
+             */
+            reason: string;
         };
         /** Decision */
         Decision: {
@@ -1783,40 +2105,178 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** GroupQueue */
-        GroupQueue: {
-            /** Absent */
-            absent: number;
-            /** Average Service Seconds */
-            average_service_seconds: number;
-            /** Called */
-            called: components["schemas"]["TicketOut"][];
-            /** Estimated Wait Minutes */
-            estimated_wait_minutes: number;
-            /** Id */
-            id: number;
+        /** GroupIn */
+        GroupIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /**
+             * Cutoff Minutes
+             * @default 120
+             */
+            cutoff_minutes: number;
+            /**
+             * Horizon Days
+             * @default 14
+             */
+            horizon_days: number;
+            /**
+             * Items
+             * @description empty: 综合窗口, every item of the hall
+             */
+            items?: string[];
             /** Name */
             name: string;
-            /** Served */
-            served: number;
-            /** Waiting */
-            waiting: components["schemas"]["TicketOut"][];
-            /** Windows */
-            windows: string[];
-        };
-        /** HallQueue */
-        HallQueue: {
             /**
-             * Date
-             * Format: date
+             * Ticket Prefix
+             * @default A
              */
-            date: string;
+            ticket_prefix: string;
+            /** Windows */
+            windows?: string[];
+        };
+        /** GroupOut */
+        GroupOut: {
+            /** Id */
+            id: number;
+            /**
+             * Items
+             * @description the items its windows take (综合窗口: every item of the hall)
+             */
+            items: components["schemas"]["ServiceRef"][];
+            /** Name */
+            name: string;
+        };
+        /** HallDetail */
+        HallDetail: {
+            /** Address */
+            address: string;
+            /**
+             * Bookable
+             * @description some window group of the hall takes appointments
+             */
+            bookable: boolean;
+            /** Code */
+            code: string;
+            /**
+             * Distance M
+             * @description straight-line distance from the given point, when one was given
+             */
+            distance_m: number | null;
+            /** District */
+            district: string;
             /** Groups */
-            groups: components["schemas"]["GroupQueue"][];
-            /** Hall Code */
-            hall_code: string;
-            /** Hall Name */
-            hall_name: string;
+            groups: components["schemas"]["GroupOut"][];
+            /** Hours */
+            hours: string;
+            /** Latitude */
+            latitude: number | null;
+            /** Longitude */
+            longitude: number | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Services
+             * @description the items that can be booked at this hall
+             */
+            services: components["schemas"]["ServiceRef"][];
+            /** Township */
+            township: string;
+        };
+        /** HallDetailsIn */
+        HallDetailsIn: {
+            /**
+             * Address
+             * @default
+             */
+            address: string;
+            /**
+             * District
+             * @default
+             */
+            district: string;
+            /**
+             * Hours
+             * @default
+             */
+            hours: string;
+            /**
+             * Latitude
+             * @default null
+             */
+            latitude: number | null;
+            /**
+             * Longitude
+             * @default null
+             */
+            longitude: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @default
+             */
+            phone: string;
+            /**
+             * Region
+             * @description 6-digit division code, for regional holidays
+             * @default
+             */
+            region: string;
+            /**
+             * Township
+             * @default
+             */
+            township: string;
+        };
+        /** HallList */
+        HallList: {
+            /** Items */
+            items: components["schemas"]["HallOut"][];
+        };
+        /** HallOut */
+        HallOut: {
+            /** Address */
+            address: string;
+            /**
+             * Bookable
+             * @description some window group of the hall takes appointments
+             */
+            bookable: boolean;
+            /** Code */
+            code: string;
+            /**
+             * Distance M
+             * @description straight-line distance from the given point, when one was given
+             */
+            distance_m: number | null;
+            /** District */
+            district: string;
+            /** Hours */
+            hours: string;
+            /** Latitude */
+            latitude: number | null;
+            /** Longitude */
+            longitude: number | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Township */
+            township: string;
+        };
+        /** HallRef */
+        HallRef: {
+            /** Address */
+            address: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
         };
         /** Health */
         Health: {
@@ -2035,6 +2495,20 @@ export interface components {
             /** Verified */
             verified: boolean;
         };
+        /** NoShowOut */
+        NoShowOut: {
+            /** Appointment Id */
+            appointment_id: number;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /**
+             * Suspended Until
+             * @description the date online booking opens again, when this no-show suspended the person
+             */
+            suspended_until: string | null;
+        };
         /** NotificationOut */
         NotificationOut: {
             /** Body */
@@ -2073,6 +2547,46 @@ export interface components {
              * @default true
              */
             ok: boolean;
+        };
+        /** OverrideIn */
+        OverrideIn: {
+            /**
+             * Closed
+             * @default false
+             */
+            closed: boolean;
+            /**
+             * Extra Capacity
+             * @description places added to (or taken from) every slot of the date
+             * @default 0
+             */
+            extra_capacity: number;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** OverrideOut */
+        OverrideOut: {
+            /** Closed */
+            closed: boolean;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Extra Capacity */
+            extra_capacity: number;
+            /** Group Id */
+            group_id: number;
+            /** Note */
+            note: string;
+            /**
+             * Slots Adjusted
+             * @description existing slot counters of the date that took the new capacity
+             */
+            slots_adjusted: number;
         };
         /** PhoneOut */
         PhoneOut: {
@@ -2280,6 +2794,16 @@ export interface components {
             /** Value */
             value: string;
         };
+        /** RescheduleIn */
+        RescheduleIn: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Start */
+            start: string;
+        };
         /** Role */
         Role: {
             /** Role */
@@ -2293,6 +2817,53 @@ export interface components {
             changed: boolean;
             /** Code */
             code: string;
+        };
+        /** ScheduleDay */
+        ScheduleDay: {
+            /**
+             * Capacity
+             * @default 4
+             */
+            capacity: number;
+            /** Closes */
+            closes: string;
+            /**
+             * Lunch From
+             * @default
+             */
+            lunch_from: string;
+            /**
+             * Lunch To
+             * @default
+             */
+            lunch_to: string;
+            /** Opens */
+            opens: string;
+            /**
+             * Slot Minutes
+             * @default 30
+             */
+            slot_minutes: number;
+            /**
+             * Weekday
+             * @description 0 Monday … 6 Sunday
+             */
+            weekday: number;
+        };
+        /** ScheduleIn */
+        ScheduleIn: {
+            /**
+             * Days
+             * @description the weekdays the windows open; a weekday left out is closed
+             */
+            days: components["schemas"]["ScheduleDay"][];
+        };
+        /** ScheduleOut */
+        ScheduleOut: {
+            /** Days */
+            days: components["schemas"]["ScheduleDay"][];
+            /** Group Id */
+            group_id: number;
         };
         /** SentOut */
         SentOut: {
@@ -2488,6 +3059,13 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** ServiceRef */
+        ServiceRef: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
         /** ServiceSummary */
         ServiceSummary: {
             /** Appointment Needed */
@@ -2544,6 +3122,32 @@ export interface components {
             /** Verified */
             verified: boolean;
         };
+        /** SlotList */
+        SlotList: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Full */
+            full: boolean;
+            /** Group Id */
+            group_id: number;
+            /** Slots */
+            slots: components["schemas"]["SlotOut"][];
+            waiting: components["schemas"]["WaitingInfo"];
+        };
+        /** SlotOut */
+        SlotOut: {
+            /** Capacity */
+            capacity: number;
+            /** End */
+            end: string;
+            /** Remaining */
+            remaining: number;
+            /** Start */
+            start: string;
+        };
         /** SmsSend */
         SmsSend: {
             /**
@@ -2587,6 +3191,52 @@ export interface components {
              */
             phone: string;
         };
+        /** StaffNote */
+        StaffNote: {
+            /**
+             * Note
+             * @description what the resident reads with the decision
+             * @default
+             */
+            note: string;
+        };
+        /** StaffSuspensionList */
+        StaffSuspensionList: {
+            /** Items */
+            items: components["schemas"]["StaffSuspensionOut"][];
+        };
+        /** StaffSuspensionOut */
+        StaffSuspensionOut: {
+            /** Appeal */
+            appeal: string;
+            /** Can Appeal */
+            can_appeal: boolean;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** No Shows */
+            no_shows: number;
+            /** Person Id */
+            person_id: number;
+            /**
+             * Rule
+             * @description the published no-show rule in words
+             */
+            rule: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /**
+             * Until
+             * Format: date
+             * @description online booking opens again on this date
+             */
+            until: string;
+            /** Until Text */
+            until_text: string;
+        };
         /** StaffVerify */
         StaffVerify: {
             /**
@@ -2607,97 +3257,69 @@ export interface components {
              */
             transport: "cookie" | "bearer";
         };
-        /**
-         * TicketOut
-         * @description A ticket as the hall's staff see it.
-         */
-        TicketOut: {
-            /**
-             * Ahead
-             * @description tickets called before this one; null once called or finished
-             */
-            ahead: number | null;
-            /**
-             * Application Id
-             * @description the linked case: the window opens it
-             */
-            application_id: number | null;
-            /** Appointment Id */
-            appointment_id: number | null;
-            /** Called At */
-            called_at: string | null;
-            /** Calls */
-            calls: number;
-            /** Can Mark Absent */
-            can_mark_absent: boolean;
-            /**
-             * Due At
-             * Format: date-time
-             */
-            due_at: string;
-            /** Estimated Wait Minutes */
-            estimated_wait_minutes: number | null;
-            /** Group Id */
-            group_id: number;
-            /** Hall Code */
-            hall_code: string;
+        /** SuspensionOut */
+        SuspensionOut: {
+            /** Appeal */
+            appeal: string;
+            /** Can Appeal */
+            can_appeal: boolean;
             /** Id */
             id: number;
+            /** No Shows */
+            no_shows: number;
             /**
-             * Issued At
-             * Format: date-time
+             * Rule
+             * @description the published no-show rule in words
              */
-            issued_at: string;
-            /**
-             * Kind
-             * @description appointment or walk_in (取号)
-             */
-            kind: string;
-            /**
-             * Label
-             * @description the number called out, e.g. A023
-             */
-            label: string;
-            /** Service Code */
-            service_code: string;
+            rule: string;
             /** Status */
             status: string;
             /** Status Label */
             status_label: string;
             /**
-             * Window
-             * @description the window that called it, '' before
+             * Until
+             * Format: date
+             * @description online booking opens again on this date
              */
-            window: string;
+            until: string;
+            /** Until Text */
+            until_text: string;
+        };
+        /** SuspensionState */
+        SuspensionState: {
+            /**
+             * Rule
+             * @description the published no-show rule in words
+             */
+            rule: string;
+            /** @description the suspension in force, or null */
+            suspension: components["schemas"]["SuspensionOut"] | null;
         };
         /**
-         * TicketPlace
-         * @description A resident's ticket: where they are in the queue (no other person's data).
+         * TicketBrief
+         * @description The queue ticket of a checked-in appointment.
          */
-        TicketPlace: {
-            /**
-             * Ahead
-             * @description tickets called before this one; null once called or finished
-             */
-            ahead: number | null;
+        TicketBrief: {
+            /** Ahead */
+            ahead: number;
             /** Estimated Wait Minutes */
-            estimated_wait_minutes: number | null;
-            /** Id */
-            id: number;
-            /**
-             * Label
-             * @description the number called out, e.g. A023
-             */
+            estimated_wait_minutes: number;
+            /** Label */
             label: string;
             /** Status */
             status: string;
-            /** Status Label */
-            status_label: string;
-            /**
-             * Window
-             * @description the window that called it, '' before
-             */
+            /** Window */
             window: string;
+        };
+        /** TimelineEntry */
+        TimelineEntry: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Text */
+            text: string;
         };
         /** TimelineOut */
         TimelineOut: {
@@ -2751,11 +3373,6 @@ export interface components {
             /** Text */
             text: string;
         };
-        /** TransferIn */
-        TransferIn: {
-            /** Group Id */
-            group_id: number;
-        };
         /** UnreadOut */
         UnreadOut: {
             /** Unread */
@@ -2791,16 +3408,63 @@ export interface components {
             /** Public Key */
             public_key: string;
         };
-        /** WalkInIn */
-        WalkInIn: {
+        /** WaitingInfo */
+        WaitingInfo: {
+            /** Length */
+            length: number;
             /**
-             * Group Id
-             * @description a window group of the hall; default: the one serving the item
-             * @default null
+             * Open
+             * @description the day is full and its waiting list can be joined
              */
-            group_id: number | null;
+            open: boolean;
+        };
+        /** WaitingJoin */
+        WaitingJoin: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Hall Code */
+            hall_code: string;
             /** Service Code */
             service_code: string;
+        };
+        /** WaitingList */
+        WaitingList: {
+            /** Items */
+            items: components["schemas"]["WaitingOut"][];
+        };
+        /** WaitingOut */
+        WaitingOut: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            hall: components["schemas"]["HallRef"];
+            /** Id */
+            id: number;
+            /**
+             * Length
+             * @description people still waiting for this day at this window group
+             */
+            length: number;
+            /** @description the place offered (status offered, accept before hold_until), else null */
+            offer: components["schemas"]["AppointmentOut"] | null;
+            /**
+             * Position
+             * @description place in the line, 1 = next; 0 once a place was offered or the entry ended
+             */
+            position: number;
+            /** Service Code */
+            service_code: string;
+            /** Service Name */
+            service_name: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
         };
         /** WeChatCredits */
         WeChatCredits: {
@@ -2958,6 +3622,502 @@ export interface operations {
             };
             /** @description Problem: notification.delivery_not_found, not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_put_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.group_not_found, appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_put_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.group_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.schedule_invalid, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_get_hall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminHallOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_put_hall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HallDetailsIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminHallOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_add_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.unknown_items, request.invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4036,6 +5196,1085 @@ export interface operations {
             };
         };
     };
+    my_appointments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    book: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A fresh random key per user action; retries of the same action reuse it. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointmentCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description Problem: idempotency.key_missing, idempotency.key_invalid, request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.slot_full, appointments.too_many, appointments.already_booked, idempotency.in_flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.service_not_offered, appointments.date_not_bookable, appointments.slot_not_found, appointments.application_invalid, idempotency.key_reused, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_offer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.offer_lapsed, appointment.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.too_late, appointment.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.hold_expired, appointment.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appointment_qr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reschedule: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A fresh random key per user action; retries of the same action reuse it. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                appointment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RescheduleIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description Problem: idempotency.key_missing, idempotency.key_invalid, request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_found, appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.too_late, appointment.illegal_transition, appointments.slot_full, appointments.already_booked, idempotency.in_flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.same_slot, appointments.service_not_offered, appointments.date_not_bookable, appointments.slot_not_found, idempotency.key_reused, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_suspension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionState"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_suspended, suspension.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_waiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    join_waiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitingJoin"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_full, appointments.already_waiting, appointments.already_booked, appointments.too_many */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.service_not_offered, appointments.date_not_bookable, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leave_waiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.waiting_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: waiting_entry.illegal_transition, appointment.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     logout: {
         parameters: {
             query?: never;
@@ -4722,13 +6961,14 @@ export interface operations {
             };
         };
     };
-    hall_board: {
+    list_halls: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
+            query?: {
+                lat?: number | null;
+                lng?: number | null;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4739,11 +6979,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BoardOut"];
+                    "application/json": components["schemas"]["HallList"];
                 };
             };
-            /** @description Problem: queue.hall_not_found, not_found */
-            404: {
+            /** @description Problem: request.invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4771,9 +7011,12 @@ export interface operations {
             };
         };
     };
-    hall_board_stream: {
+    get_hall: {
         parameters: {
-            query?: never;
+            query?: {
+                lat?: number | null;
+                lng?: number | null;
+            };
             header?: never;
             path: {
                 code: string;
@@ -4788,16 +7031,141 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": {
-                        data: string;
-                        event?: string;
-                        id?: string;
-                        retry?: number;
-                    };
+                    "application/json": components["schemas"]["HallDetail"];
                 };
             };
-            /** @description Problem: queue.hall_not_found, not_found */
+            /** @description Problem: appointments.hall_not_found, not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hall_days: {
+        parameters: {
+            query: {
+                service: string;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayList"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.service_not_offered, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hall_slots: {
+        parameters: {
+            query: {
+                date: string;
+                service: string;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotList"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.service_not_offered, appointments.date_not_bookable, request.invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7943,253 +10311,12 @@ export interface operations {
             };
         };
     };
-    call_next: {
+    mark_no_show: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CallNextIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: request.malformed_json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.hall_not_found, queue.group_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.empty, queue.busy */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.too_large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.unsupported_media_type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.unknown_window, request.invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    check_in: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CheckInIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: request.malformed_json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.hall_not_found, queue.code_unknown, queue.group_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.wrong_hall, queue.too_early, queue.too_late, appointment.illegal_transition */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.too_large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.unsupported_media_type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    hall_queue: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
+                appointment_id: number;
             };
             cookie?: never;
         };
@@ -8201,90 +10328,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HallQueue"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.hall_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    walk_in: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description A fresh random key per user action; retries of the same action reuse it. */
-                "Idempotency-Key": string;
-            };
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WalkInIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: idempotency.key_missing, idempotency.key_invalid, request.malformed_json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["NoShowOut"];
                 };
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
@@ -8305,7 +10349,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: queue.hall_not_found, queue.group_not_found, not_found */
+            /** @description Problem: appointments.not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8314,35 +10358,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: queue.no_window_for_service, idempotency.in_flight */
+            /** @description Problem: appointments.not_started, appointment.illegal_transition */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.too_large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.unsupported_media_type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: idempotency.key_reused, request.invalid */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8426,13 +10443,11 @@ export interface operations {
             };
         };
     };
-    mark_absent: {
+    staff_suspensions: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                ticket_id: number;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8443,7 +10458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TicketOut"];
+                    "application/json": components["schemas"]["StaffSuspensionList"];
                 };
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
@@ -8455,26 +10470,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.not_called_enough, ticket.illegal_transition */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8502,170 +10499,18 @@ export interface operations {
             };
         };
     };
-    recall_ticket: {
+    lift: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                ticket_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: ticket.illegal_transition */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    serve_ticket: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ticket_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: ticket.illegal_transition */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    transfer_ticket: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ticket_id: number;
+                suspension_id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TransferIn"];
+                "application/json": components["schemas"]["StaffNote"];
             };
         };
         responses: {
@@ -8675,7 +10520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TicketOut"];
+                    "application/json": components["schemas"]["SuspensionOut"];
                 };
             };
             /** @description Problem: request.malformed_json */
@@ -8705,7 +10550,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: queue.ticket_not_found, queue.group_not_found, not_found */
+            /** @description Problem: appointments.suspension_not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8714,7 +10559,123 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: queue.same_group, ticket.illegal_transition */
+            /** @description Problem: suspension.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                suspension_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.suspension_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: suspension.illegal_transition */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8813,73 +10774,6 @@ export interface operations {
             };
             /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    my_ticket: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ticket_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketPlace"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.consent_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
