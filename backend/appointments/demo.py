@@ -40,7 +40,14 @@ GROUPS: tuple[dict[str, Any], ...] = (
     {"hall_code": "2", "name": "综合窗口", "ticket_prefix": "A", "items": [], "windows": ["1号窗口", "2号窗口"]},
     {"hall_code": "2", "name": "公安户政窗口", "ticket_prefix": "B", "items": POLICE_ITEMS, "windows": ["8号窗口"]},
 )
-WEEKDAY: dict[str, Any] = {"opens": "08:30", "closes": "17:30", "lunch_from": "12:00", "lunch_to": "14:00", "slot_minutes": 30, "capacity": 4}
+WEEKDAY: dict[str, Any] = {
+    "opens": "08:30",
+    "closes": "17:30",
+    "lunch_from": "12:00",
+    "lunch_to": "14:00",
+    "slot_minutes": 30,
+    "capacity": 4,
+}
 
 
 async def seed() -> dict[str, int]:

@@ -20,24 +20,27 @@ from pydantic import BaseModel, Field
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
+from auth import service as identity
 from auth.errors import Forbidden
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications.flows import APPLICATION
 from backend.applications.models import Application
-from backend.appointments.flows import APPOINTMENT, TICKET, TICKET_LABELS
+from backend.appointments.flows import APPOINTMENT, APPOINTMENT_LABELS, TICKET, TICKET_LABELS
 from backend.appointments.models import ActiveCount, Appointment, Ticket, TicketCounter, WindowGroup
 from backend.catalog.models import Hall
 from backend.kit import errors
+from backend.kit.pii import mask_name
 from backend.kit.resources import current
 from backend.kit.transactions import after_commit, transaction
-from backend.kit.workflow import IllegalTransition, transition
+from backend.kit.workflow import transition
 from notifications.outbox import notify
 
 STAFF = ("staff", "approver", "admin")
 DEFAULT_SERVICE_SECONDS = 300  # the estimate before a group has served anyone
 RECENT_SERVED = 20  # served tickets the average is taken over
 NEAR = 2  # a resident is told when this many (or fewer) are ahead
+Day = date  # for fields named date
 
 
 # ---- failures ------------------------------------------------------------------------------------
@@ -169,10 +172,35 @@ class GroupQueue(BaseModel):
     estimated_wait_minutes: int
 
 
+class DayQuery(BaseModel):
+    date: Day | None = Field(None, description="the hall's local date; default today")
+
+
+class HallAppointment(BaseModel):
+    """One appointment of the day as the hall's staff see it (the name masked: 张*)."""
+
+    id: int
+    code: str
+    start: str
+    service_code: str
+    service_name: str
+    status: str
+    status_label: str
+    name_masked: str | None
+    ticket: str | None = Field(description="the ticket label once checked in")
+    application_id: int | None
+
+
+class HallAppointments(BaseModel):
+    hall_code: str
+    date: Day
+    items: list[HallAppointment]
+
+
 class HallQueue(BaseModel):
     hall_code: str
     hall_name: str
-    date: date
+    date: Day
     groups: list[GroupQueue]
 
 
@@ -322,10 +350,14 @@ def _windows(group: WindowGroup | None) -> int:
     return max(1, len(group.windows)) if group is not None else 1
 
 
-async def _place(ticket: Ticket, group: WindowGroup | None = None, average: float | None = None) -> tuple[int | None, int | None]:
+async def _place(
+    ticket: Ticket, group: WindowGroup | None = None, average: float | None = None, ahead: int | None = None
+) -> tuple[int | None, int | None]:
+    """(tickets ahead, estimated minutes) of a waiting ticket; (None, None) once it was called."""
     if ticket.status != "waiting":
         return None, None
-    ahead = await _ahead(ticket)
+    if ahead is None:
+        ahead = await _ahead(ticket)
     if group is None:
         group = await WindowGroup.get_or_none(id=ticket.group_id)
     if average is None:
@@ -346,8 +378,9 @@ async def place(ticket: Ticket) -> TicketPlace:
     )
 
 
-async def present(ticket: Ticket, group: WindowGroup | None = None, average: float | None = None) -> TicketOut:
-    ahead, wait = await _place(ticket, group, average)
+async def present(ticket: Ticket, group: WindowGroup | None = None, average: float | None = None, ahead: int | None = None) -> TicketOut:
+    """A ticket for the staff; ``group``, ``average`` and ``ahead`` when the caller knows them already."""
+    ahead, wait = await _place(ticket, group, average, ahead)
     return TicketOut(
         id=ticket.id,
         label=ticket.label,
@@ -420,9 +453,12 @@ async def check_in(*, session: SessionInfo, hall_code: str, code: str, now: date
                 application_id=application.id if application else None,
             )
             if application is not None and application.status in APPLICATION.allowed_in("record_trip"):
-                await transition(APPLICATION, application, action="record_trip", by=session.official)
+                try:  # a savepoint: a case withdrawn this very moment counts no trip, the check-in stands
+                    await transition(APPLICATION, application, action="record_trip", by=session.official)
+                except APPLICATION.error:
+                    pass
             publish_after_commit(hall.code)
-    except IllegalTransition:
+    except APPOINTMENT.error:
         # Scanned twice at once: the other scan checked it in; its ticket is committed with it.
         ticket_or_none = await Ticket.get_or_none(appointment_id=appointment.id)
         if ticket_or_none is None:
@@ -469,12 +505,7 @@ async def hall_queue(*, session: SessionInfo, hall_code: str, now: datetime) -> 
                 id=group.id,
                 name=group.name,
                 windows=list(group.windows),
-                waiting=[
-                    (await present(t, group, average)).model_copy(
-                        update={"ahead": i, "estimated_wait_minutes": estimate_minutes(i, average, _windows(group))}
-                    )
-                    for i, t in enumerate(waiting)
-                ],
+                waiting=[await present(t, group, average, ahead=i) for i, t in enumerate(waiting)],
                 called=[await present(t, group, average) for t in called],
                 served=sum(t.status == "served" for t in mine),
                 absent=sum(t.status == "absent" for t in mine),
@@ -483,6 +514,41 @@ async def hall_queue(*, session: SessionInfo, hall_code: str, now: datetime) -> 
             )
         )
     return HallQueue(hall_code=hall.code, hall_name=hall.name, date=today, groups=out)
+
+
+async def hall_appointments(*, session: SessionInfo, hall_code: str, day: date | None, now: datetime) -> HallAppointments:
+    """The day's booked, checked-in and missed appointments of the hall, by time (names masked)."""
+    hall = await hall_for_staff(session, hall_code)
+    day = day or local_today(now)
+    rows = (
+        await Appointment.filter(hall_code=hall.code, date=day, status__in=("booked", "checked_in", "no_show"))
+        .order_by("starts_at", "id")
+        .limit(500)
+    )
+    labels = {t.appointment_id: t.label for t in await Ticket.filter(appointment_id__in=[a.id for a in rows])}
+    names: dict[int, str | None] = {}
+    for person in {a.person_id for a in rows}:
+        name = (await identity.personal_details(person_id=person)).get("name")
+        names[person] = mask_name(name) if name else None
+    return HallAppointments(
+        hall_code=hall.code,
+        date=day,
+        items=[
+            HallAppointment(
+                id=a.id,
+                code=a.code,
+                start=a.start,
+                service_code=a.service_code,
+                service_name=a.service_name,
+                status=a.status,
+                status_label=APPOINTMENT_LABELS[a.status],
+                name_masked=names[a.person_id],
+                ticket=labels.get(a.id),
+                application_id=a.application_id,
+            )
+            for a in rows
+        ],
+    )
 
 
 async def _tell_called(ticket: Ticket) -> None:

@@ -11,7 +11,17 @@ from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.appointments import board, queue
 from backend.appointments.flows import APPOINTMENT, TICKET
-from backend.appointments.queue import CallNextIn, CheckInIn, HallQueue, TicketOut, TicketPlace, TransferIn, WalkInIn
+from backend.appointments.queue import (
+    CallNextIn,
+    CheckInIn,
+    DayQuery,
+    HallAppointments,
+    HallQueue,
+    TicketOut,
+    TicketPlace,
+    TransferIn,
+    WalkInIn,
+)
 from backend.kit.api import API, anyone
 from backend.kit.idempotency import HEADER_PARAMETER, idempotent
 
@@ -95,6 +105,19 @@ async def walk_in(request: Request, *, body: WalkInIn, session: SessionInfo) -> 
 )
 async def hall_queue(request: Request, *, session: SessionInfo) -> HallQueue:
     return await queue.hall_queue(session=session, hall_code=_code(request), now=_now())
+
+
+@api.get(
+    "/staff/halls/{code}/appointments",
+    summary="The hall's appointments of a day (today by default), names masked",
+    tags=["queue"],
+    query=DayQuery,
+    response=HallAppointments,
+    errors=[queue.HallNotFound],
+    wrappers=[STAFF],
+)
+async def hall_appointments(request: Request, *, query: DayQuery, session: SessionInfo) -> HallAppointments:
+    return await queue.hall_appointments(session=session, hall_code=_code(request), day=query.date, now=_now())
 
 
 @api.post(

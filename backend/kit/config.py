@@ -70,9 +70,6 @@ class Settings:
     realname_access_key_secret: str = field(default="", repr=False)
     realname_auth_code: str = field(default="", repr=False)
     legal_dir: Path | None = None
-    checkin_early_minutes: int = 60  # an appointment may be checked in from this long before its slot
-    checkin_late_minutes: int = 30  # … until this long after the slot's start
-    queue_max_calls: int = 3  # calls before a ticket may be marked absent (过号)
     # Appointments: the waiting list, no-shows and the sweeper (backend/appointments).
     waiting_offer_minutes: int = 120
     no_show_limit: int = 3
@@ -83,6 +80,9 @@ class Settings:
     booking_reopen_minutes: int = 10
     booking_active_limit: int = 3
     booking_burst: int = 30
+    checkin_early_minutes: int = 60  # an appointment may be checked in from this long before its slot
+    checkin_late_minutes: int = 30  # … until this long after the slot's start
+    queue_max_calls: int = 3  # calls before a ticket may be marked absent (过号)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -135,9 +135,6 @@ class Settings:
             realname_access_key_secret=env.get("YIWANG_REALNAME_ACCESS_KEY_SECRET") or env.get("YIWANG_SMS_ACCESS_KEY_SECRET", ""),
             realname_auth_code=env.get("YIWANG_REALNAME_AUTH_CODE", ""),
             legal_dir=Path(env["YIWANG_LEGAL_DIR"]) if env.get("YIWANG_LEGAL_DIR") else None,
-            checkin_early_minutes=_int(env, "YIWANG_CHECKIN_EARLY_MINUTES", 60),
-            checkin_late_minutes=_int(env, "YIWANG_CHECKIN_LATE_MINUTES", 30),
-            queue_max_calls=_int(env, "YIWANG_QUEUE_MAX_CALLS", 3),
             waiting_offer_minutes=_int(env, "YIWANG_WAITING_OFFER_MINUTES", 120),
             no_show_limit=_int(env, "YIWANG_NO_SHOW_LIMIT", 3),
             no_show_days=_int(env, "YIWANG_NO_SHOW_DAYS", 30),
@@ -147,6 +144,9 @@ class Settings:
             booking_reopen_minutes=_int(env, "YIWANG_BOOKING_REOPEN_MINUTES", 10),
             booking_active_limit=_int(env, "YIWANG_BOOKING_ACTIVE_LIMIT", 3),
             booking_burst=_int(env, "YIWANG_BOOKING_BURST", 30),
+            checkin_early_minutes=_int(env, "YIWANG_CHECKIN_EARLY_MINUTES", 60),
+            checkin_late_minutes=_int(env, "YIWANG_CHECKIN_LATE_MINUTES", 30),
+            queue_max_calls=_int(env, "YIWANG_QUEUE_MAX_CALLS", 3),
         )
 
     def __post_init__(self) -> None:
@@ -166,6 +166,8 @@ class Settings:
             self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code
         ):
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
+        if min(self.booking_hold_minutes, self.booking_active_limit, self.booking_burst) < 1 or self.booking_reopen_minutes < 0:
+            raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
         if self.checkin_early_minutes < 0 or self.checkin_late_minutes < 0:
             raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
         if self.queue_max_calls < 1:

@@ -58,3 +58,17 @@ async def book(client, headers, *, day: date, start: str = "09:00", service: str
     r = await client.post(BOOK, json=body, headers=headers | key())
     assert r.status_code == 201, r.text
     return r.json()
+
+
+async def person_headers(phone: str, name: str = "王五") -> dict[str, str]:
+    """Another verified resident who agreed to the documents, with a bearer session."""
+    from auth import service as identity
+    from auth import sessions
+    from auth.models import Person
+    from tests.consents import agree
+
+    person = await identity.create_person(name=name, phone=phone, actor="test")
+    await Person.filter(id=person.id).update(verified_at=datetime.now(UTC))
+    await agree(person_id=person.id)
+    token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="t", ip="t")
+    return {"Authorization": f"Bearer {token}"}
