@@ -4,102 +4,18 @@ import type { components } from './schema'
 
 type Schemas = components['schemas']
 
-export interface HallBrief {
-  code: string
-  name: string
-  address: string
-}
-
-export interface Hall extends HallBrief {
-  district: string
-  township: string
-  hours: string
-  phone: string
-  latitude: number | null
-  longitude: number | null
-  distance_m: number | null
-  bookable: boolean
-}
-
-export interface HallDetail extends Hall {
-  groups: { id: number; name: string; items: { code: string; name: string }[] }[]
-  services: { code: string; name: string }[]
-}
-
-export interface Day {
-  date: string
-  bookable: boolean
-  full: boolean
-  reason: string
-}
-
-export interface Slot {
-  start: string
-  end: string
-  capacity: number
-  remaining: number
-}
-
-export interface SlotList {
-  date: string
-  group_id: number
-  slots: Slot[]
-  full: boolean
-  waiting: { open: boolean; length: number }
-}
-
+export type HallBrief = Schemas['HallRef']
+export type Hall = Schemas['HallOut']
+export type HallDetail = Schemas['HallDetail']
+export type Day = Schemas['DayOut']
+export type Slot = Schemas['SlotOut']
+export type SlotList = Schemas['SlotList']
 /** The resident's ticket on an appointment: number, place in the queue, estimated wait, window. */
-export type TicketBrief = Pick<Schemas['TicketPlace'], 'label' | 'status' | 'window'> & {
-  status_label?: string
-  ahead: number | null
-  estimated_wait_minutes: number | null
-}
-
-export interface Appointment {
-  id: number
-  code: string
-  status: string
-  status_label: string
-  hall: HallBrief & { phone?: string; hours?: string }
-  service_code: string
-  service_name: string
-  date: string
-  start: string
-  end: string
-  hold_until: string | null
-  can_cancel: boolean
-  can_reschedule: boolean
-  application_id: number | null
-  ticket: TicketBrief | null
-  timeline: { at: string; text: string }[]
-}
-
-export interface WaitingEntry {
-  id: number
-  status: string
-  status_label: string
-  position: number
-  date: string
-  hall: HallBrief
-  service_name: string
-  offer: Appointment | null
-}
-
-export interface Suspension {
-  id?: number
-  status: string
-  status_label?: string
-  until: string
-  no_shows?: number
-  appeal?: string
-}
-
-export interface Mine {
-  items: Appointment[]
-  waiting: WaitingEntry[]
-  suspension: Suspension | null
-}
-
+export type TicketBrief = Schemas['TicketBrief']
+export type Appointment = Schemas['AppointmentOut']
+export type WaitingEntry = Schemas['WaitingOut']
+export type Suspension = Schemas['SuspensionOut']
+export type Mine = Schemas['AppointmentList']
 export type Ticket = Schemas['TicketOut']
 export type HallQueue = Schemas['HallQueue']
 export type QueueGroup = Schemas['GroupQueue']
@@ -118,7 +34,7 @@ export const halls = {
   list: (where?: { lat: number; lng: number }, service?: string) =>
     api.get<{ items: Hall[] }>(`/halls${q({ lat: where?.lat, lng: where?.lng, service })}`),
   get: (code: string) => api.get<HallDetail>(`/halls/${enc(code)}`),
-  days: (code: string, service: string) => api.get<{ days: Day[]; warning?: string | null }>(`/halls/${enc(code)}/days${q({ service })}`),
+  days: (code: string, service: string) => api.get<Schemas['DayList']>(`/halls/${enc(code)}/days${q({ service })}`),
   slots: (code: string, date: string, service: string) => api.get<SlotList>(`/halls/${enc(code)}/slots${q({ date, service })}`),
   board: (code: string) => api.get<Board>(`/halls/${enc(code)}/board`),
   boardStreamUrl: (code: string) => `/api/v1/halls/${enc(code)}/board/stream`,
@@ -136,7 +52,7 @@ export const appointments = {
   cancel: (id: number) => api.post<Appointment>(`/appointments/${id}/cancel`),
   reschedule: (id: number, body: { date: string; start: string }, key: string) =>
     api.post<Appointment>(`/appointments/${id}/reschedule`, body, { idempotencyKey: key }),
-  joinWaiting: (body: { hall_code: string; service_code: string; date: string }) => api.post<WaitingEntry>('/appointments/waiting', body),
+  joinWaiting: (body: Schemas['WaitingJoin']) => api.post<WaitingEntry>('/appointments/waiting', body),
   leaveWaiting: (id: number) => api.delete<unknown>(`/appointments/waiting/${id}`),
   appeal: (text: string) => api.post<unknown>('/appointments/suspension/appeal', { text }),
   newKey: newIdempotencyKey,

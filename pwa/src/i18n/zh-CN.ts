@@ -237,10 +237,10 @@ export default {
     position: '候补第 {n} 位', waitingFor: '{date} · {hall}', leave: '退出候补', leaveConfirm: '确定退出这一天的候补吗？', left: '已退出候补',
     offerTitle: '有名额空出来了', offerBody: '已为您保留 {when}，请在 {deadline} 前确认，过时会让给下一位。', accept: '接受这个名额', accepted: '已约上，请按时到大厅',
     holdPending: '还没确认，保留到 {deadline}', continueConfirm: '去确认',
-    suspendedTitle: '网上预约已暂停', suspendedBody: '因多次未按预约到场，网上预约暂停到 {until}（含当天）。期间仍可直接到大厅取号办理。',
+    suspendedTitle: '网上预约已暂停', suspendedBody: '因多次未按预约到场，网上预约已暂停，{until}起可以重新预约。暂停期间仍可直接到大厅取号办理。', rule: '预约须知：{rule}',
     appealedBody: '您的申诉已提交，工作人员会尽快处理，结果会通知您。',
     appeal: '我要申诉', appealTitle: '申诉', appealHint: '写明没能到场的原因（如生病、临时有事已联系大厅），工作人员会核实后处理。',
-    appealLabel: '原因', appealPlaceholder: '请写明原因，至少 5 个字', appealShort: '请写明原因，至少 5 个字', appealSent: '申诉已提交', appealOk: '提交申诉', cancel: '取消',
+    appealLabel: '原因', appealPlaceholder: '请写明没能到场的原因', appealShort: '请写明原因（至少 2 个字）', appealSent: '申诉已提交', appealOk: '提交申诉', cancel: '取消',
     // The booking flow
     movingFrom: '原预约时间：{when}',
     stepHall: '选择大厅', stepDay: '选择日期', stepSlot: '选择时段', stepConfirm: '确认',
