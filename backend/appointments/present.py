@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from backend.appointments import queue
 from backend.appointments.booking import cutoff_passed, distance_m
 from backend.appointments.flows import APPOINTMENT, APPOINTMENT_ACTIVE, APPOINTMENT_LABELS
 from backend.appointments.models import Appointment, Slot, WindowGroup
-from backend.appointments.schemas import AppointmentOut, HallOut, HallRef, TimelineEntry
+from backend.appointments.schemas import AppointmentOut, HallOut, HallRef, TicketBrief, TimelineEntry
 from backend.catalog.models import Hall
 from backend.kit.models import WorkflowEvent
 from backend.kit.workflow import events_of_many
@@ -77,12 +78,17 @@ async def present_many(appointments: list[Appointment], *, now: datetime | None 
     groups = {g.id: g for g in await WindowGroup.filter(id__in={a.group_id for a in appointments})}
     ends = dict(await Slot.filter(id__in={a.slot_id for a in appointments}).values_list("id", "end"))
     events = await events_of_many(APPOINTMENT, [a.id for a in appointments])
-    return [
+    out = [
         appointment_out(
             a, hall=halls.get(a.hall_code), group=groups.get(a.group_id), end=str(ends.get(a.slot_id, "")), events=events[a.id], now=now
         )
         for a in appointments
     ]
+    # Checked in at the hall: the queue's ticket (number, place, wait, window) for the resident's page.
+    for a, shown in zip(appointments, out, strict=True):
+        if a.status == "checked_in" and (ticket := await queue.ticket_for(a.id)) is not None:
+            shown.ticket = TicketBrief.model_validate(ticket)
+    return out
 
 
 async def present(appointment: Appointment, *, now: datetime | None = None) -> AppointmentOut:

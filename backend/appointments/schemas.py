@@ -117,9 +117,10 @@ class TicketBrief(BaseModel):
 
     label: str
     status: str
-    ahead: int
-    estimated_wait_minutes: int
-    window: str
+    status_label: str = ""
+    ahead: int | None = Field(None, description="tickets called before this one; null once called or finished")
+    estimated_wait_minutes: int | None = None
+    window: str = Field("", description="the window that called it, '' before")
 
 
 class TimelineEntry(BaseModel):

@@ -3641,15 +3641,31 @@ export interface components {
          * @description The queue ticket of a checked-in appointment.
          */
         TicketBrief: {
-            /** Ahead */
-            ahead: number;
-            /** Estimated Wait Minutes */
-            estimated_wait_minutes: number;
+            /**
+             * Ahead
+             * @description tickets called before this one; null once called or finished
+             * @default null
+             */
+            ahead: number | null;
+            /**
+             * Estimated Wait Minutes
+             * @default null
+             */
+            estimated_wait_minutes: number | null;
             /** Label */
             label: string;
             /** Status */
             status: string;
-            /** Window */
+            /**
+             * Status Label
+             * @default
+             */
+            status_label: string;
+            /**
+             * Window
+             * @description the window that called it, '' before
+             * @default
+             */
             window: string;
         };
         /**
