@@ -5,7 +5,8 @@
 // less. A clerk of the hall reads the QR code from a photo (the scan path: BarcodeDetector or jsQR)
 // and types the same code (the same ticket again), issues a walk-in ticket, calls the next tickets
 // to a window, recalls and serves; the resident's page follows the ticket (place, called to the
-// window, served) and the public board shows the call. Touch targets stay 44 px and more.
+// window, served) and the public board shows the call. A second booking is moved to another time
+// and cancelled, each after a question. Touch targets stay 44 px and more.
 // Env: BASE_URL, SMS_GATEWAY_URL, CLERK_PHONE, CLERK_PASSWORD (staff of hall:1), RESIDENT_PHONE,
 // SERVICE_CODE (optional: a 需预约 item that hall 1 takes, default 结婚登记预约).
 import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
@@ -212,6 +213,47 @@ try {
     await page.reload({ waitUntil: 'networkidle' })
     await page.getByTestId('appointment-ticket-status').filter({ hasText: '已办理' }).waitFor()
     assert((await page.getByTestId('appointment-pass').count()) === 0, 'the QR code still shows after check-in')
+  })
+
+  await check('another booking: 改约 moves it to another time after asking, 取消预约 cancels it after asking', page, async () => {
+    await page.goto(`${BASE_URL}/appointments/new?service=${SERVICE}&hall=${HALL}`, { waitUntil: 'networkidle' })
+    const days = await page.locator('[data-testid^="day-"]:not([disabled])').evaluateAll((els) => els.map((b) => b.dataset.testid.slice(4)))
+    const other = days.find((d) => d !== day)
+    assert(other, `no second bookable day: ${days}`)
+    await page.getByTestId(`day-${other}`).click()
+    const slots = page.locator('[data-testid^="slot-"]:not([disabled])')
+    await slots.first().waitFor()
+    await slots.first().click()
+    await page.getByTestId('appointment-confirm-button').click()
+    await page.waitForURL(/\/appointments\/\d+$/)
+    const second = Number(new URL(page.url()).pathname.split('/').pop())
+    const before = await page.getByTestId('appointment-when').innerText()
+    await page.getByTestId('appointment-reschedule').click()
+    await page.getByTestId('appointment-moving').waitFor()
+    await page.getByTestId(`day-${other}`).click() // the same day, a later time
+    const later = page.locator('[data-testid^="slot-"]:not([disabled])')
+    await later.nth(1).waitFor()
+    const to = (await later.nth(1).getAttribute('data-testid')).slice(5)
+    await later.nth(1).click()
+    const dialog = page.locator('.appt-reschedule-dialog')
+    await dialog.waitFor()
+    assert((await dialog.innerText()).includes(to), `reschedule dialog: ${await dialog.innerText()}`)
+    await dialog.locator('.van-dialog__confirm').click()
+    await page.waitForURL(new RegExp(`/appointments/${second}$`))
+    await page.getByTestId('appointment-when').filter({ hasText: to }).waitFor()
+    assert(before !== (await page.getByTestId('appointment-when').innerText()), 'the time did not change')
+    await page.getByTestId('appointment-cancel').click()
+    const cancel = page.locator('.appt-cancel-dialog')
+    await cancel.waitFor()
+    await cancel.locator('.van-dialog__cancel').click() // 不取消: nothing happens
+    await cancel.waitFor({ state: 'hidden' })
+    await page.getByTestId('appointment-status').filter({ hasText: '已预约' }).waitFor()
+    await page.getByTestId('appointment-cancel').click()
+    await page.locator('.appt-cancel-dialog .van-dialog__confirm').click()
+    await page.getByTestId('appointment-status').filter({ hasText: '已取消' }).waitFor()
+    assert((await page.getByTestId('appointment-pass').count()) === 0, 'a cancelled booking still shows its QR code')
+    await page.goto(`${BASE_URL}/appointments`, { waitUntil: 'networkidle' })
+    await page.getByTestId('appointments-past').getByTestId(`appointment-${second}`).filter({ hasText: '已取消' }).waitFor()
   })
 } finally {
   await resident.close()
