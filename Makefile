@@ -24,6 +24,7 @@ bench: setup sysdeps bench-sysdeps
 	@$(WITH_ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.notify $(BENCH_NOTIFY_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.submit $(BENCH_SUBMIT_ARGS)
+	@$(WITH_ENV) $(BIN)/python -m bench.appointments $(BENCH_APPOINTMENTS_ARGS)
 	@$(WITH_ENV) $(BIN)/python -m bench.lighthouse $(BENCH_LIGHTHOUSE_ARGS)
 
 setup: install pwa $(SECRETS) vapid-key migrate seed

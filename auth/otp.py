@@ -18,8 +18,9 @@ from backend.kit.transactions import transaction
 
 LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
-# (window seconds, allowed) per phone number and per client address.
-PHONE_LIMITS = ((60, 1), (3600, 5), (86400, 10))
+# (window seconds, allowed) per phone number and per client address; before these, one code per
+# number per ``settings.sms_resend_seconds`` (60 s; see resend_seconds()).
+PHONE_LIMITS = ((3600, 5), (86400, 10))
 IP_SEND_LIMIT = (3600, 30)
 IP_VERIFY_LIMIT = (3600, 60)
 log = logging.getLogger("yiwang.auth.otp")
@@ -31,6 +32,11 @@ def _phone_idx(phone: str) -> str:
 
 def _code_hash(phone_idx: str, purpose: str, code: str) -> str:
     return current().keyring.blind_index(f"{phone_idx}:{purpose}:{code}", purpose="otp")
+
+
+def resend_seconds() -> int:
+    """How long a number waits before another code (the countdown on the 获取验证码 button)."""
+    return current().settings.sms_resend_seconds
 
 
 async def limit(key: str, window: int, allowed: int) -> None:
@@ -46,7 +52,7 @@ async def send(*, phone: str, purpose: str, ip: str, actor: str, template: str =
     # Codes someone else asks for (joining this person) count apart, so they cannot use up the
     # person's own login codes.
     group = "" if template == "login_code" else f"{template}:"
-    for window, allowed in PHONE_LIMITS:
+    for window, allowed in ((resend_seconds(), 1), *PHONE_LIMITS):
         await limit(f"otp-send:{group}{phone_idx}", window, allowed)
     code = f"{secrets.randbelow(10**6):06d}"
     now = datetime.now(UTC)

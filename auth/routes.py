@@ -117,7 +117,7 @@ async def wechat_login(request: Request, *, body: WeChatLogin) -> Response:
 )
 async def sms_send(request: Request, *, body: SmsSend) -> SentOut:
     await service.send_login_code(phone=body.phone, client=_client(request))
-    return SentOut(sent=True, retry_after=otp.PHONE_LIMITS[0][0])
+    return SentOut(sent=True, retry_after=otp.resend_seconds())
 
 
 @api.post(
@@ -149,7 +149,7 @@ async def sms_verify(request: Request, *, body: SmsVerify) -> Response:
 )
 async def staff_login(request: Request, *, body: StaffLogin) -> SentOut:
     await service.start_staff_login(phone=body.phone, password=body.password, client=_client(request))
-    return SentOut(sent=True, retry_after=otp.PHONE_LIMITS[0][0])
+    return SentOut(sent=True, retry_after=otp.resend_seconds())
 
 
 @api.post(

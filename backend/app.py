@@ -21,6 +21,8 @@ from backend import docs
 from backend.applications import routes as application_routes
 from backend.appointments import routes as appointments_routes
 from backend.appointments.sweeper import Sweeper
+from backend.calendar import routes as calendar_routes
+from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
 from backend.health import routes as health
 from backend.kit import audit, http
@@ -53,6 +55,7 @@ def _apis() -> tuple[API, API]:
         material_routes.api,
         notification_routes.api,
         appointments_routes.api,
+        calendar_routes.api,
     ):
         v1.include(domain)
     return health.api, v1
@@ -92,6 +95,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
             # Every process sweeps appointments (holds, reopened places, offers, reminders); each step is conditional.
             sweeper = asyncio.create_task(Sweeper(settings.appointment_sweep_seconds).run(stop))
+            # The administrators' calendar days (调休 notices, regional holidays) before the first deadline is computed.
+            await calendar.refresh()
+            calendar_watch = asyncio.create_task(calendar.watch(stop))
             try:
                 yield {"resources": resources}
             finally:
@@ -100,6 +106,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await dispatcher
                 await chainer
                 await sweeper
+                await calendar_watch
+                calendar.forget()
 
     # The API mount first: Starlette tries routes in order, and /api/v1 carries the traffic.
     routes: list[BaseRoute] = [

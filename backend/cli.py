@@ -62,7 +62,9 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 @_with_resources
 async def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     from backend import demo
+    from backend.calendar import service as calendar
 
+    await calendar.refresh()  # the demo cases' deadlines count the administrators' days, as the app's would
     summary = await demo.seed()
     await _link_audit(settings)
     print(json.dumps(summary, ensure_ascii=False))

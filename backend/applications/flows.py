@@ -15,6 +15,7 @@ from tortoise.expressions import F
 from backend.applications import notices
 from backend.applications.models import Application
 from backend.applications.notices import REFUSAL
+from backend.kit.resources import current
 from backend.kit.workdays import add_working_days, working_days_between
 from backend.kit.workflow import Step, StepContext, Workflow
 
@@ -64,10 +65,11 @@ def _correction_ended(application: Application, step: StepContext) -> dict[str, 
     """The legal clock stood still while the resident was correcting (补正期间不计时)."""
     if application.correction_since is None:
         return {}
-    paused = working_days_between(application.correction_since, step.today)
+    region = deployment_region()
+    paused = working_days_between(application.correction_since, step.today, region)
     return {
         "paused_working_days": application.paused_working_days + paused,
-        "due_date": add_working_days(application.due_date, paused) if application.due_date else None,
+        "due_date": add_working_days(application.due_date, paused, region) if application.due_date else None,
         "correction_since": None,
     }
 
@@ -128,6 +130,11 @@ def timeline_text(action: str, status_from: str | None) -> str:
     return TIMELINE_TEXT.get(action, action)
 
 
+def deployment_region() -> str:
+    """The deployment's division code (YIWANG_REGION): its regional holidays move the legal clock too."""
+    return current().settings.region
+
+
 def due_date(start: date, promised_days: int) -> date:
-    """The promised completion day: ``promised_days`` working days after ``start`` (即办: same day)."""
-    return start if promised_days == 0 else add_working_days(start, promised_days)
+    """The promised completion day: ``promised_days`` working days after ``start`` (即办: same day), in the deployment's region."""
+    return start if promised_days == 0 else add_working_days(start, promised_days, deployment_region())

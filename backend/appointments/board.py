@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 from starlette.responses import StreamingResponse
 
-from backend.appointments import queue
+from backend.appointments import booking, queue
 from backend.appointments.models import Ticket, WindowGroup
 from backend.catalog.models import Hall
 from backend.kit.broker import RedisBroker
@@ -56,7 +56,7 @@ class BoardOut(BaseModel):
 async def hall_or_404(code: str) -> Hall:
     hall = await Hall.get_or_none(code=code)
     if hall is None:
-        raise queue.HallNotFound()
+        raise booking.HallNotFound()
     return hall
 
 

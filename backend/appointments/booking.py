@@ -145,15 +145,23 @@ def group_for(groups: list[WindowGroup], hall: Hall, service_code: str) -> Windo
     return found[0] if found else None
 
 
-async def target(hall_code: str, service_code: str) -> Target:
+async def target(hall_code: str, service_code: str, *, named: bool = True) -> Target:
+    """The hall and the window group that takes the item there (and the item's name, unless ``named=False``)."""
     hall = await find_hall(hall_code)
     group = group_for(await groups_of(hall.code), hall, service_code)
     if group is None:
         raise ServiceNotOffered()
+    t = Target(hall, group, "")
+    if named:
+        await name(t, service_code)
+    return t
+
+
+async def name(t: Target, service_code: str) -> None:
     names = await ServiceItem.filter(code=service_code, published=True).values_list("name", flat=True)
     if not names:
         raise ServiceNotOffered()
-    return Target(hall, group, str(names[0]))
+    t.service_name = str(names[0])
 
 
 def not_bookable(reason: str) -> DateNotBookable:
@@ -186,7 +194,8 @@ async def _ensure_counter(person_id: int) -> None:
     if await ActiveCount.exists(person_id=person_id):
         return
     try:
-        await ActiveCount.create(person_id=person_id, active=0)
+        async with transaction():  # a savepoint: a parallel first booking's row must not abort the caller's transaction
+            await ActiveCount.create(person_id=person_id, active=0)
     except IntegrityError:  # a parallel first booking created it
         pass
 
@@ -217,11 +226,16 @@ async def hold(
     now = now or datetime.now(UTC)
     settings = current().settings
     today = slots.local_today(now)
-    await check_not_suspended(person_id, today)
-    t = await target(hall_code, service_code)
+    t = await target(hall_code, service_code, named=False)
     plan = await _day(t, day, start, today)
-    await _check_application(person_id, service_code, application_id)
     slot = await slots.slot_row(t.group, plan, start)
+    if slot.taken >= slot.capacity:
+        # Only a shortcut for the crowd at a full slot (no transaction to roll back, fewer
+        # queries): the conditional UPDATE below is what enforces the capacity.
+        raise SlotFull()
+    await check_not_suspended(person_id, today)
+    await name(t, service_code)
+    await _check_application(person_id, service_code, application_id)
     await _ensure_counter(person_id)
     limit = settings.booking_active_limit
     async with transaction():

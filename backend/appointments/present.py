@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backend.appointments import queue
 from backend.appointments.booking import cutoff_passed, distance_m
 from backend.appointments.flows import APPOINTMENT, APPOINTMENT_ACTIVE, APPOINTMENT_LABELS
 from backend.appointments.models import Appointment, Slot, WindowGroup
+from backend.appointments.queue import ticket_for
 from backend.appointments.schemas import AppointmentOut, HallOut, HallRef, TicketBrief, TimelineEntry
 from backend.catalog.models import Hall
 from backend.kit.models import WorkflowEvent
@@ -43,6 +43,7 @@ def appointment_out(
     end: str,
     events: list[WorkflowEvent],
     now: datetime | None = None,
+    ticket: dict | None = None,
 ) -> AppointmentOut:
     now = now or datetime.now(UTC)
     in_time = group is not None and not cutoff_passed(appointment, group, now)
@@ -66,7 +67,7 @@ def appointment_out(
         can_cancel=appointment.status in APPOINTMENT_ACTIVE and in_time,
         can_reschedule=appointment.status == "booked" and in_time,
         application_id=appointment.application_id,
-        ticket=None,  # the queue fills this in once the appointment is checked in
+        ticket=TicketBrief.model_validate(ticket) if ticket else None,  # the queue's, once checked in
         timeline=timeline,
     )
 
@@ -78,17 +79,19 @@ async def present_many(appointments: list[Appointment], *, now: datetime | None 
     groups = {g.id: g for g in await WindowGroup.filter(id__in={a.group_id for a in appointments})}
     ends = dict(await Slot.filter(id__in={a.slot_id for a in appointments}).values_list("id", "end"))
     events = await events_of_many(APPOINTMENT, [a.id for a in appointments])
-    out = [
+    tickets = {a.id: await ticket_for(a.id) for a in appointments if a.status == "checked_in"}
+    return [
         appointment_out(
-            a, hall=halls.get(a.hall_code), group=groups.get(a.group_id), end=str(ends.get(a.slot_id, "")), events=events[a.id], now=now
+            a,
+            hall=halls.get(a.hall_code),
+            group=groups.get(a.group_id),
+            end=str(ends.get(a.slot_id, "")),
+            events=events[a.id],
+            now=now,
+            ticket=tickets.get(a.id),
         )
         for a in appointments
     ]
-    # Checked in at the hall: the queue's ticket (number, place, wait, window) for the resident's page.
-    for a, shown in zip(appointments, out, strict=True):
-        if a.status == "checked_in" and (ticket := await queue.ticket_for(a.id)) is not None:
-            shown.ticket = TicketBrief.model_validate(ticket)
-    return out
 
 
 async def present(appointment: Appointment, *, now: datetime | None = None) -> AppointmentOut:

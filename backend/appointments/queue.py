@@ -26,8 +26,9 @@ from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications.flows import APPLICATION
 from backend.applications.models import Application
+from backend.appointments.booking import HallNotFound, count_down
 from backend.appointments.flows import APPOINTMENT, APPOINTMENT_LABELS, TICKET, TICKET_LABELS
-from backend.appointments.models import ActiveCount, Appointment, Ticket, TicketCounter, WindowGroup
+from backend.appointments.models import Appointment, Ticket, TicketCounter, WindowGroup
 from backend.catalog.models import Hall
 from backend.kit import errors
 from backend.kit.pii import mask_name
@@ -44,11 +45,6 @@ Day = date  # for fields named date
 
 
 # ---- failures ------------------------------------------------------------------------------------
-
-
-class HallNotFound(errors.NotFound, code="queue.hall_not_found"):
-    zh = "找不到该大厅|没有这个办事大厅，请核对后再试。"
-    en = "Hall not found|There is no such hall."
 
 
 class CodeUnknown(errors.NotFound, code="queue.code_unknown"):
@@ -121,8 +117,8 @@ class TicketPlace(BaseModel):
     label: str = Field(description="the number called out, e.g. A023")
     status: str
     status_label: str
-    ahead: int | None = Field(description="tickets called before this one; null once called or finished")
-    estimated_wait_minutes: int | None
+    ahead: int = Field(description="waiting tickets called before this one (0 once it is called)")
+    estimated_wait_minutes: int = Field(description="0 once it is called")
     window: str = Field(description="the window that called it, '' before")
 
 
@@ -352,10 +348,10 @@ def _windows(group: WindowGroup | None) -> int:
 
 async def _place(
     ticket: Ticket, group: WindowGroup | None = None, average: float | None = None, ahead: int | None = None
-) -> tuple[int | None, int | None]:
-    """(tickets ahead, estimated minutes) of a waiting ticket; (None, None) once it was called."""
+) -> tuple[int, int]:
+    """(tickets ahead, estimated minutes) of a waiting ticket; (0, 0) once it was called."""
     if ticket.status != "waiting":
-        return None, None
+        return 0, 0
     if ahead is None:
         ahead = await _ahead(ticket)
     if group is None:
@@ -440,8 +436,7 @@ async def check_in(*, session: SessionInfo, hall_code: str, code: str, now: date
     try:
         async with transaction():
             await transition(APPOINTMENT, appointment, action="check_in", by=session.official, note=hall.name)
-            # Leaving the active statuses gives back the person's place under the active-booking limit.
-            await ActiveCount.filter(person_id=appointment.person_id, active__gt=0).update(active=F("active") - 1)
+            await count_down(appointment.person_id)  # left the active statuses: a place under the limit again
             ticket = await _issue(
                 group,
                 now=now,

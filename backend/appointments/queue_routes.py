@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from auth.permissions import requires
 from auth.sessions import SessionInfo
-from backend.appointments import board, queue
+from backend.appointments import board, booking, queue
 from backend.appointments.flows import APPOINTMENT, TICKET
 from backend.appointments.queue import (
     CallNextIn,
@@ -62,7 +62,7 @@ def _ticket_id(request: Request) -> int:
     status=201,
     also=[200],
     errors=[
-        queue.HallNotFound,
+        booking.HallNotFound,
         queue.CodeUnknown,
         queue.WrongHall,
         queue.TooEarly,
@@ -85,7 +85,7 @@ async def check_in(request: Request, *, body: CheckInIn, session: SessionInfo) -
     response=TicketOut,
     status=201,
     headers=[HEADER_PARAMETER],
-    errors=[queue.HallNotFound, queue.GroupNotFound, queue.NoWindowForService],
+    errors=[booking.HallNotFound, queue.GroupNotFound, queue.NoWindowForService],
     wrappers=[STAFF, idempotent],
 )
 async def walk_in(request: Request, *, body: WalkInIn, session: SessionInfo) -> JSONResponse:
@@ -100,7 +100,7 @@ async def walk_in(request: Request, *, body: WalkInIn, session: SessionInfo) -> 
     summary="Today's queue of the hall, per window group",
     tags=["queue"],
     response=HallQueue,
-    errors=[queue.HallNotFound],
+    errors=[booking.HallNotFound],
     wrappers=[STAFF],
 )
 async def hall_queue(request: Request, *, session: SessionInfo) -> HallQueue:
@@ -113,7 +113,7 @@ async def hall_queue(request: Request, *, session: SessionInfo) -> HallQueue:
     tags=["queue"],
     query=DayQuery,
     response=HallAppointments,
-    errors=[queue.HallNotFound],
+    errors=[booking.HallNotFound],
     wrappers=[STAFF],
 )
 async def hall_appointments(request: Request, *, query: DayQuery, session: SessionInfo) -> HallAppointments:
@@ -126,7 +126,7 @@ async def hall_appointments(request: Request, *, query: DayQuery, session: Sessi
     tags=["queue"],
     body=CallNextIn,
     response=TicketOut,
-    errors=[queue.HallNotFound, queue.GroupNotFound, queue.UnknownWindow, queue.QueueEmpty, queue.QueueBusy],
+    errors=[booking.HallNotFound, queue.GroupNotFound, queue.UnknownWindow, queue.QueueEmpty, queue.QueueBusy],
     wrappers=[STAFF],
 )
 async def call_next(request: Request, *, body: CallNextIn, session: SessionInfo) -> TicketOut:
@@ -200,7 +200,7 @@ async def my_ticket(request: Request, *, session: SessionInfo) -> TicketPlace:
     summary="The hall's queue board: numbers called, windows, waiting and estimated wait (no personal data)",
     tags=["queue"],
     response=board.BoardOut,
-    errors=[queue.HallNotFound],
+    errors=[booking.HallNotFound],
     wrappers=[anyone],
 )
 async def hall_board(request: Request) -> Response:
@@ -213,7 +213,7 @@ async def hall_board(request: Request) -> Response:
     summary="Server-Sent Events: the hall's board each time it changes (event board, data BoardOut)",
     tags=["queue"],
     content={"text/event-stream": {"schema": SSE_EVENT}},
-    errors=[queue.HallNotFound],
+    errors=[booking.HallNotFound],
     wrappers=[anyone],
 )
 async def hall_board_stream(request: Request) -> Response:

@@ -37,6 +37,7 @@ from backend.kit.http import client_network
 from backend.kit.idempotency import HEADER_PARAMETER, idempotent
 from backend.kit.qr import qr_svg
 from backend.kit.resources import current
+from backend.kit.workdays import year_warning
 
 api = API(prefix="/api/v1")
 api.include(admin.api)
@@ -122,8 +123,9 @@ async def hall_days(request: Request, *, query: ServiceQuery) -> DayList:
         remaining = sum(max(0, s.capacity - s.taken) if (s := taken.get(start)) else plan.capacity for start, _ in plan.times)
         full = remaining == 0
         days.append(DayOut(date=plan.day, bookable=not full, full=full, reason=slots.FULL if full else ""))
-    # region: cal — the calendar's warning for a year it does not know goes here once it can say so.
-    return DayList(days=days, warning=None)
+    # A year the calendar does not know (no 调休 notice yet) is said, not guessed silently.
+    warnings = [w for year in sorted({p.day.year for p in plans}) if (w := year_warning(year))]
+    return DayList(days=days, warning="；".join(warnings) or None)
 
 
 @api.get(

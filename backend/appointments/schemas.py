@@ -117,10 +117,10 @@ class TicketBrief(BaseModel):
 
     label: str
     status: str
-    status_label: str = ""
-    ahead: int | None = Field(None, description="tickets called before this one; null once called or finished")
-    estimated_wait_minutes: int | None = None
-    window: str = Field("", description="the window that called it, '' before")
+    status_label: str
+    ahead: int = Field(description="waiting tickets called before it (0 once called)")
+    estimated_wait_minutes: int
+    window: str = Field(description="the window that called it, '' before")
 
 
 class TimelineEntry(BaseModel):
@@ -151,32 +151,26 @@ class WaitingOut(BaseModel):
     id: int
     status: str
     status_label: str
-    position: int = Field(description="place in the line, 1 = next; 0 once a place was offered or the entry ended")
-    length: int = Field(description="people still waiting for this day at this window group")
+    position: int
     date: date
     hall: HallRef
-    service_code: str
     service_name: str
-    offer: AppointmentOut | None = Field(description="the place offered (status offered, accept before hold_until), else null")
+    offer: AppointmentOut | None
 
 
 class SuspensionOut(BaseModel):
     id: int
     status: str
     status_label: str
-    until: date = Field(description="online booking opens again on this date")
-    until_text: str
+    until: date
     no_shows: int
     appeal: str
-    can_appeal: bool
-    rule: str = Field(description="the published no-show rule in words")
 
 
 class AppointmentList(BaseModel):
     items: list[AppointmentOut]
     waiting: list[WaitingOut]
-    suspension: SuspensionOut | None = Field(description="the suspension of online booking in force, else null")
-    no_show_rule: str = Field(description="the published no-show rule in words")
+    suspension: SuspensionOut | None
 
 
 # ---- administrators -------------------------------------------------------------------------

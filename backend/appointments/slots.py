@@ -16,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 from backend.appointments.models import DayOverride, Schedule, Slot, WindowGroup
 from backend.catalog.models import Hall
 from backend.kit.resources import current
+from backend.kit.transactions import transaction
 from backend.kit.workdays import is_working_day
 
 HOLIDAY = "节假日"
@@ -66,8 +67,8 @@ def times_of(schedule: Schedule) -> list[tuple[str, str]]:
 
 
 def working(hall: Hall, day: date) -> bool:
-    # region: cal — becomes is_working_day(day, region=hall.region) once the regional calendar lands.
-    return is_working_day(day)
+    """The calendar of the hall's region: national holidays, 调休 make-up days, regional holidays."""
+    return is_working_day(day, region=hall.region)
 
 
 @dataclass
@@ -144,7 +145,8 @@ async def slot_row(group: WindowGroup, day_plan: DayPlan, start: str) -> Slot:
     if slot is not None:
         return slot
     try:
-        return await Slot.create(group_id=group.id, date=day_plan.day, start=start, end=end, capacity=day_plan.capacity)
+        async with transaction():  # a savepoint inside the request's transaction: a collision must not abort it
+            return await Slot.create(group_id=group.id, date=day_plan.day, start=start, end=end, capacity=day_plan.capacity)
     except IntegrityError:
         return await Slot.get(group_id=group.id, date=day_plan.day, start=start)
 

@@ -41,6 +41,10 @@ CONNECT_TIMEOUT = 0.25
 BACKSTOP = 5.0
 OPEN_AFTER = 2  # failures in a row that open the breaker
 PROBE_EVERY = 0.5  # seconds between background pings while open
+# Commands one process has at Redis at once. A burst of requests beyond it waits its turn before
+# the deadline starts (a queue of our own is not Redis failing); subscriptions do not count.
+IN_FLIGHT = 64
+POOL_SIZE = 1000  # connections per process: the commands in flight plus the live subscriptions
 
 
 class Broker(Protocol):
@@ -142,9 +146,16 @@ class CircuitBreaker:
     once while a background task pings every PROBE_EVERY seconds; the first good ping closes it."""
 
     def __init__(
-        self, probe: Any, *, open_after: int = OPEN_AFTER, probe_every: float = PROBE_EVERY, deadline: float = SOCKET_TIMEOUT
+        self,
+        probe: Any,
+        *,
+        open_after: int = OPEN_AFTER,
+        probe_every: float = PROBE_EVERY,
+        deadline: float = SOCKET_TIMEOUT,
+        in_flight: int | None = None,
     ) -> None:
         self._probe = probe
+        self._gate = asyncio.Semaphore(in_flight) if in_flight else None
         self.open_after = open_after
         self.probe_every = probe_every
         self.deadline = deadline
@@ -161,6 +172,14 @@ class CircuitBreaker:
         """Run ``make()`` within the deadline; unbounded leaves the wait to the call itself (a subscription)."""
         if self.opened_at is not None:
             self._start_probing()
+            raise BrokerUnavailable()
+        if bounded and self._gate is not None:
+            async with self._gate:
+                return await self._call(make, bounded=True)
+        return await self._call(make, bounded=bounded)
+
+    async def _call(self, make: Any, *, bounded: bool) -> Any:
+        if self.opened_at is not None:  # opened while this call waited its turn
             raise BrokerUnavailable()
         try:
             result = await (within(self.deadline, make, self.lag) if bounded else make())
@@ -274,12 +293,13 @@ class RedisBroker:
         # none on a timeout: a retry on a frozen server only doubles the wait.
         self._redis = aioredis.Redis.from_url(
             url,
+            max_connections=POOL_SIZE,
             socket_timeout=BACKSTOP,
             socket_connect_timeout=BACKSTOP,
             health_check_interval=30,
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
-        self.breaker = CircuitBreaker(self._redis.ping)
+        self.breaker = CircuitBreaker(self._redis.ping, in_flight=IN_FLIGHT)
         self._prefix = prefix
         # Pub/sub channels are not per database in Redis: name the database in them, so two
         # deployments (or a test run and a benchmark) sharing one Redis never hear each other.

@@ -64,6 +64,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     quiet_hours: str = "22:00-07:00"
     stream_heartbeat: float = 15.0
+    sms_resend_seconds: int = 60  # one login code per number per this many seconds
     realname_provider: str = "none"
     realname_api_base: str = "https://dytnsapi.aliyuncs.com"
     realname_access_key_id: str = ""
@@ -80,6 +81,7 @@ class Settings:
     booking_reopen_minutes: int = 10
     booking_active_limit: int = 3
     booking_burst: int = 30
+    region: str = ""  # the deployment's 6-digit division code: regional holidays move its deadlines
     checkin_early_minutes: int = 60  # an appointment may be checked in from this long before its slot
     checkin_late_minutes: int = 30  # … until this long after the slot's start
     queue_max_calls: int = 3  # calls before a ticket may be marked absent (过号)
@@ -129,6 +131,7 @@ class Settings:
             timezone=env.get("YIWANG_TIMEZONE") or "Asia/Shanghai",
             quiet_hours=(env.get("YIWANG_QUIET_HOURS") or "22:00-07:00").lower(),
             stream_heartbeat=float(_int(env, "YIWANG_STREAM_HEARTBEAT", 15)),
+            sms_resend_seconds=max(1, _int(env, "YIWANG_SMS_RESEND_SECONDS", 60)),
             realname_provider=(env.get("YIWANG_REALNAME_PROVIDER") or "none").lower(),
             realname_api_base=env.get("YIWANG_REALNAME_API_BASE") or "https://dytnsapi.aliyuncs.com",
             realname_access_key_id=env.get("YIWANG_REALNAME_ACCESS_KEY_ID") or env.get("YIWANG_SMS_ACCESS_KEY_ID", ""),
@@ -144,6 +147,7 @@ class Settings:
             booking_reopen_minutes=_int(env, "YIWANG_BOOKING_REOPEN_MINUTES", 10),
             booking_active_limit=_int(env, "YIWANG_BOOKING_ACTIVE_LIMIT", 3),
             booking_burst=_int(env, "YIWANG_BOOKING_BURST", 30),
+            region=(env.get("YIWANG_REGION") or "").strip(),
             checkin_early_minutes=_int(env, "YIWANG_CHECKIN_EARLY_MINUTES", 60),
             checkin_late_minutes=_int(env, "YIWANG_CHECKIN_LATE_MINUTES", 30),
             queue_max_calls=_int(env, "YIWANG_QUEUE_MAX_CALLS", 3),
@@ -168,6 +172,8 @@ class Settings:
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
         if min(self.booking_hold_minutes, self.booking_active_limit, self.booking_burst) < 1 or self.booking_reopen_minutes < 0:
             raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
+        if self.region and not re.fullmatch(r"\d{6}", self.region):
+            raise ConfigError(f"YIWANG_REGION must be a 6-digit division code (e.g. 654002), got {self.region!r}")
         if self.checkin_early_minutes < 0 or self.checkin_late_minutes < 0:
             raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
         if self.queue_max_calls < 1:

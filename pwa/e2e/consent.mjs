@@ -132,7 +132,7 @@ try {
     })
 
     await check('a new code clears the old message and takes the focus; it logs in', page, async () => {
-      // The resend limit is one code a minute: wait for the countdown to end, as the resident does.
+      // One code per number per YIWANG_SMS_RESEND_SECONDS (15 s in the test stack): wait for the countdown, as the resident does.
       await page.getByTestId('login-send').filter({ hasText: '获取验证码' }).waitFor({ timeout: 75000 })
       await page.evaluate(() => document.activeElement?.blur()) // focus away from the code field
       const before = await codesSent(SMS_GATEWAY_URL, PHONE)

@@ -14,6 +14,7 @@ from backend.appointments.models import ActiveCount, Appointment, Ticket
 from backend.kit.workflow import SYSTEM, transition
 from notifications.models import Notification
 from notifications.public import outside
+from tests.applications.conftest import staff_headers
 from tests.appointments.queue_setup import *  # noqa: F401,F403  (hall groups, clerk, fakes, client, resident)
 from tests.appointments.queue_setup import HALL, OTHER_HALL, appointment, now
 from tests.notifications.conftest import person_id, submitted_case
@@ -116,7 +117,7 @@ async def test_check_in_refusals(client, resident, groups, clerk, other_clerk):
     r = await client.post(CHECK_IN, json={"code": "///"}, headers=clerk)
     assert r.status_code == 404 and r.json()["code"] == "queue.code_unknown"
     r = await client.post("/api/v1/staff/halls/nowhere/check-in", json={"code": booked.code}, headers=clerk)
-    assert r.status_code == 404 and r.json()["code"] == "queue.hall_not_found"
+    assert r.status_code == 404 and r.json()["code"] == "appointments.hall_not_found"
     r = await client.post(CHECK_IN, json={"code": booked.code}, headers=other_clerk)  # a clerk of another hall
     assert r.status_code == 403
     r = await client.post(CHECK_IN, json={"code": booked.code}, headers=resident)
@@ -285,6 +286,8 @@ async def test_resident_sees_place_and_wait_and_is_told_when_near_and_called(cli
         "window": "",
     }
     assert await queue.ticket_for(booked.id) == {k: v for k, v in r.json().items() if k != "id"}
+    r = await client.get(f"/api/v1/appointments/{booked.id}", headers=resident)
+    assert r.status_code == 200 and r.json()["ticket"]["ahead"] == 3 and r.json()["ticket"]["estimated_wait_minutes"] == 8
     assert await queue.ticket_for(booked.id + 1000) is None
     r = await client.get(f"/api/v1/tickets/{mine['id']}", headers=approver)  # someone else's ticket
     assert r.status_code == 404 and r.json()["code"] == "queue.ticket_not_found"
@@ -310,7 +313,19 @@ async def test_resident_sees_place_and_wait_and_is_told_when_near_and_called(cli
     assert words.title == "请到2号窗口办理：A004" and words.body == "您的号码 A004 已叫号，请到 2号窗口 办理。"
     assert outside(near).title == "快到您了：A004"
     r = await client.get(f"/api/v1/tickets/{mine['id']}", headers=resident)
-    assert r.json()["status"] == "called" and r.json()["window"] == "2号窗口" and r.json()["ahead"] is None
+    assert r.json()["status"] == "called" and r.json()["window"] == "2号窗口" and r.json()["ahead"] == 0
+    # The appointment answer carries the same block, for the resident's appointment page.
+    r = await client.get(f"/api/v1/appointments/{booked.id}", headers=resident)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "checked_in"
+    assert r.json()["ticket"] == {
+        "label": "A004",
+        "status": "called",
+        "status_label": "已叫号",
+        "ahead": 0,
+        "estimated_wait_minutes": 0,
+        "window": "2号窗口",
+    }
 
 
 async def test_staff_list_the_days_appointments_with_masked_names(client, resident, groups, clerk, other_clerk):
@@ -334,3 +349,21 @@ async def test_staff_list_the_days_appointments_with_masked_names(client, reside
     assert "张三" not in r.text
     r = await client.get(f"/api/v1/staff/halls/{HALL}/appointments", headers=other_clerk)
     assert r.status_code == 403
+
+
+async def test_a_booking_made_online_is_checked_in_at_its_hall(client, resident, halls):
+    """The whole path on book's endpoints: book, confirm, the QR code's text scanned at the slot's time."""
+    from tests.appointments.conftest import book, working_days
+
+    [day] = working_days(1)
+    held = await book(client, resident, day=day, start="09:00")
+    r = await client.post(f"/api/v1/appointments/{held['id']}/confirm", headers=resident)
+    assert r.status_code == 200, r.text
+    booked = await Appointment.get(id=held["id"])
+    clerk = await staff_headers("staff", f"hall:{HALL}", "13600000023")
+    session = await session_of(clerk)
+    ticket, created = await queue.check_in(session=session, hall_code=HALL, code=held["code"], now=booked.starts_at - timedelta(minutes=20))
+    assert created and ticket.rank == 0 and ticket.due_at == booked.starts_at and ticket.label.endswith("001")
+    r = await client.get(f"/api/v1/appointments/{held['id']}", headers=resident)
+    assert r.json()["status"] == "checked_in" and r.json()["ticket"]["label"] == ticket.label
+    assert r.json()["ticket"]["status_label"] == "等候中" and r.json()["can_cancel"] is False

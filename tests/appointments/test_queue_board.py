@@ -45,7 +45,7 @@ async def test_board_shows_numbers_windows_and_waits_but_no_personal_data(client
         assert secret not in text
 
     r = await client.get("/api/v1/halls/nowhere/board")
-    assert r.status_code == 404 and r.json()["code"] == "queue.hall_not_found"
+    assert r.status_code == 404 and r.json()["code"] == "appointments.hall_not_found"
 
 
 class Stream:
