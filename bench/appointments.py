@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.notify import cpu_seconds
 from bench.run import Load, measure, parse_wrk
 from tests.stack import ROOT, AppProcess, free_port, pg_admin, start_app, stop_process, wait_until_ready
 
@@ -142,11 +143,15 @@ def _script(path: Path, tokens: list[str], days: list[str], starts: list[str], *
     return path
 
 
-def app_book(app: AppProcess, people: People, fixture: dict, *, seconds: int, connections: int, hot: bool, workdir: Path) -> Load:
-    """wrk against the app: a 1-s warm-up, then the timed run, each with residents of its own."""
+def app_book(
+    app: AppProcess, people: People, fixture: dict, *, seconds: int, connections: int, hot: bool, workdir: Path
+) -> tuple[Load, float]:
+    """wrk against the app: a 1-s warm-up, then the timed run, each with residents of its own; and
+    the app process's CPU ms per booking (steady on a shared machine, where rates are not)."""
     days, starts = fixture["days"], fixture["starts"]
-    load = None
+    load, cpu = None, 0.0
     for phase, length in (("warm", 1), ("run", seconds)):
+        cpu = cpu_seconds(app.proc.pid)
         count = 1500 * length if hot else 1500 * length // len(days) + 1
         script = _script(workdir / f"{phase}-{'hot' if hot else 'many'}.lua", people.take(count), days, starts, hot=hot)
         out = subprocess.run(
@@ -156,8 +161,9 @@ def app_book(app: AppProcess, people: People, fixture: dict, *, seconds: int, co
             check=True,
         ).stdout
         load = parse_wrk(out)
+        cpu = cpu_seconds(app.proc.pid) - cpu
     assert load is not None
-    return load
+    return load, cpu * 1000 / max(1.0, load.rps * seconds)
 
 
 async def bare_book(dsn: str, fixture: dict, *, connections: int, seconds: float, hot: bool) -> Load:
@@ -265,12 +271,12 @@ def main() -> int:
         bare_many = asyncio.run(bare_book(dsn, fixture, connections=c, seconds=args.seconds, hot=False))
         print(f"bare UPDATE + INSERT, many slots       {bare_many}")
         app = start_app(env, workdir)
-        many = app_book(app, people, fixture, seconds=args.seconds, connections=c, hot=False, workdir=workdir)
-        print(f"yiwang POST /appointments, many slots  {many}")
+        many, many_cpu = app_book(app, people, fixture, seconds=args.seconds, connections=c, hot=False, workdir=workdir)
+        print(f"yiwang POST /appointments, many slots  {many}  app CPU {many_cpu:.1f} ms/booking")
         bare_hot = asyncio.run(bare_book(dsn, fixture, connections=c, seconds=args.seconds, hot=True))
         print(f"bare UPDATE + INSERT, one hot slot     {bare_hot}")
-        hot = app_book(app, people, fixture, seconds=args.seconds, connections=c, hot=True, workdir=workdir)
-        print(f"yiwang POST /appointments, hot slot    {hot}")
+        hot, hot_cpu = app_book(app, people, fixture, seconds=args.seconds, connections=c, hot=True, workdir=workdir)
+        print(f"yiwang POST /appointments, hot slot    {hot}  app CPU {hot_cpu:.1f} ms/booking")
 
         port = free_port()
         baseline = subprocess.Popen(

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 
 from auth.errors import Forbidden
 from auth.permissions import authorize
@@ -78,11 +78,6 @@ async def check_not_suspended(person_id: int, today: date | None = None) -> None
         raise Suspended(until=notices.day_words(suspension.until), until_iso=suspension.until.isoformat())
 
 
-async def leave_active(person_id: int) -> None:
-    """An appointment left the active statuses: the person's anti-hoarding counter goes down (same transaction)."""
-    await ActiveCount.filter(person_id=person_id, active__gt=0).update(active=F("active") - 1)
-
-
 async def lock_person(person_id: int) -> None:
     """Lock the person's counter row until the transaction ends (PostgreSQL), creating it if missing:
     two clerks marking the same person at once then count one after the other."""
@@ -103,7 +98,7 @@ async def authorize_hall(session: SessionInfo, hall_code: str, *, action: str) -
 async def mark(*, session: SessionInfo, appointment_id: int, now: datetime | None = None) -> tuple[Appointment, Suspension | None]:
     """登记爽约: a booked appointment whose slot has begun; may suspend the person by the published rule
     (the suspension it started, if any, comes back with it)."""
-    from backend.appointments.booking import AppointmentNotFound
+    from backend.appointments.booking import AppointmentNotFound, count_down  # booking imports this module
 
     now = now or datetime.now(UTC)
     appointment = await Appointment.get_or_none(id=appointment_id)
@@ -118,7 +113,7 @@ async def mark(*, session: SessionInfo, appointment_id: int, now: datetime | Non
         raise NotStarted(start=notices.when(appointment))
     async with transaction():
         await transition(APPOINTMENT, appointment, action="mark_no_show", by=session.official)
-        await leave_active(appointment.person_id)
+        await count_down(appointment.person_id)
         suspension = await apply_rule(appointment.person_id, today=local_today(now))
     return appointment, suspension
 

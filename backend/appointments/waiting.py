@@ -1,4 +1,4 @@
-"""The waiting list (候补): a full day's list per window group, date and service item.
+"""The waiting list (候补): a full day's list per window group and date.
 
 A resident joins only when that day is really full for the item at that hall, once per item and
 day (the unique ``active_key``), and within the per-person limit of active bookings. When a place
@@ -7,7 +7,8 @@ is freed (``booking.free_place`` after a cancellation reopens, or an offer that 
 booking creates one (the slot's counter stays taken), moved to ``offered`` with a deadline
 (``YIWANG_WAITING_OFFER_MINUTES``, never later than the group's cut-off before the slot), and a
 notice. ``accept`` books it; ``lapse_offers(now)`` moves a lapsed offer to the next in line, or
-frees the place when nobody waits.
+frees the place when nobody waits. The line is the group's day whatever item each person waits
+for: a freed place of those windows serves any item they take, so whoever joined first gets it.
 
 Every step is a conditional update (the engine's status-guarded UPDATE, the counters' guarded
 UPDATEs), so several processes may sweep at once without offering one place twice.
@@ -15,7 +16,6 @@ UPDATEs), so several processes may sweep at once without offering one place twic
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -23,7 +23,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from auth.sessions import SessionInfo
-from backend.appointments import noshow
+from backend.appointments import noshow, slots
 from backend.appointments.flows import APPOINTMENT, WAITING
 from backend.appointments.models import ActiveCount, Appointment, Slot, WaitingEntry, WindowGroup
 from backend.catalog.models import Hall, ServiceItem
@@ -31,8 +31,6 @@ from backend.kit import audit, errors
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from backend.kit.workflow import SYSTEM, IllegalTransition, transition
-
-log = logging.getLogger("yiwang.appointments")
 
 MIN_OFFER = timedelta(minutes=10)  # a place that cannot be offered for this long before its cut-off simply reopens
 
@@ -62,7 +60,7 @@ class OfferLapsed(errors.Conflict, code="appointments.offer_lapsed"):
 
 async def day_full(group: WindowGroup, hall: Hall, day: date, *, today: date) -> bool:
     """Every place of the day is taken (a day that cannot be booked at all is refused as booking refuses it)."""
-    from backend.appointments import booking, slots
+    from backend.appointments import booking  # booking imports this module
 
     plan = await slots.plan(group, hall, day, today=today)
     if not plan.open:
@@ -118,6 +116,8 @@ async def join(*, session: SessionInfo, hall_code: str, service_code: str, day: 
 
 async def leave(*, session: SessionInfo, entry_id: int, now: datetime | None = None) -> WaitingEntry:
     """Leave the list; an offer not yet accepted goes to the next in line at once."""
+    from backend.appointments import booking
+
     now = now or datetime.now(UTC)
     entry = await WaitingEntry.get_or_none(id=entry_id, person_id=session.person_id)
     if entry is None:
@@ -129,16 +129,16 @@ async def leave(*, session: SessionInfo, entry_id: int, now: datetime | None = N
             appointment = await Appointment.get(id=entry.offer_id)
             if appointment.status == "offered":
                 await transition(APPOINTMENT, appointment, action="cancel", by=session.principal)
-                await noshow.leave_active(appointment.person_id)
+                await booking.count_down(appointment.person_id)
                 await pass_on(await Slot.get(id=appointment.slot_id), now)
     return entry
 
 
 async def accept(*, session: SessionInfo, appointment_id: int, now: datetime | None = None) -> Appointment:
     """Take the offered place (offered → booked) before its deadline."""
-    now = now or datetime.now(UTC)
     from backend.appointments import booking
 
+    now = now or datetime.now(UTC)
     assert session.person_id is not None
     appointment = await booking.mine(session.person_id, appointment_id)
     APPOINTMENT.require(appointment, "accept")
@@ -171,10 +171,6 @@ async def position_of(entry: WaitingEntry) -> Position:
     return Position(entry, ahead + 1 if entry.status == "waiting" else 0, await line.count())
 
 
-async def line_length(group_id: int, day: date) -> int:
-    return await WaitingEntry.filter(group_id=group_id, date=day, status="waiting").count()
-
-
 # ---- places freed ----------------------------------------------------------------------------------
 
 
@@ -190,8 +186,6 @@ async def offer_freed_place(slot: Slot, now: datetime) -> bool:
     place. Runs inside the caller's transaction; each candidate in a savepoint of its own, so a
     person who cannot take it (booked that item meanwhile, at the limit, suspended) is passed over.
     """
-    from backend.appointments import slots
-
     group = await WindowGroup.get(id=slot.group_id)
     deadline = offer_deadline(group, slots.starts_at(slot.date, slot.start), now)
     if deadline - now < MIN_OFFER:
@@ -227,7 +221,7 @@ class NotPlaced(Exception):
 async def _held_for(entry: WaitingEntry, slot: Slot, group: WindowGroup, deadline: datetime) -> Appointment:
     """A held appointment in ``slot`` for the entry's person, as booking creates one, except that the
     slot's counter is not raised: the freed place is still counted. Raises NotPlaced."""
-    from backend.appointments import booking, slots
+    from backend.appointments import booking
 
     name = await ServiceItem.filter(code=entry.service_code).values_list("name", flat=True)
     if not name:
@@ -274,13 +268,15 @@ async def pass_on(slot: Slot, now: datetime) -> None:
 
 async def lapse_offers(now: datetime | None = None) -> int:
     """Offers past their deadline lapse; each place goes to the next in line or is freed."""
+    from backend.appointments import booking
+
     now = now or datetime.now(UTC)
     lapsed = 0
     for appointment in await Appointment.filter(status="offered", hold_until__lte=now).order_by("hold_until").limit(500):
         try:
             async with transaction():
                 await transition(APPOINTMENT, appointment, action="lapse", by=SYSTEM)
-                await noshow.leave_active(appointment.person_id)
+                await booking.count_down(appointment.person_id)
                 entry = await WaitingEntry.filter(offer_id=appointment.id, status="offered").first()
                 if entry is not None:
                     await transition(WAITING, entry, action="lapse", by=SYSTEM)

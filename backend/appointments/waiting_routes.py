@@ -180,7 +180,7 @@ async def leave_waiting(request: Request, *, session: SessionInfo) -> WaitingOut
     summary="Accept the place offered from the waiting list (offered → booked)",
     tags=["appointments"],
     response=AppointmentOut,
-    errors=[booking.AppointmentNotFound, waiting.OfferLapsed, APPOINTMENT.error, noshow.Suspended],
+    errors=[booking.AppointmentNotFound, waiting.OfferLapsed, APPOINTMENT.error],
     wrappers=[requires(verified=True)],
 )
 async def accept_offer(request: Request, *, session: SessionInfo) -> AppointmentOut:

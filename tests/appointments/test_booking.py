@@ -332,7 +332,9 @@ async def test_a_suspended_resident_is_told_until_when(client, resident, halls):
         json={"hall_code": HALL, "service_code": ID_CARD, "date": working_days(1)[0].isoformat(), "start": "09:00"},
         headers=resident | key(),
     )
-    assert until.isoformat() in problem(r, 403, "appointments.suspended")["detail"]
+    assert f"{until.year}年{until.month}月{until.day}日" in problem(r, 403, "appointments.suspended")["detail"]
+    mine = (await client.get(BOOK, headers=resident)).json()
+    assert mine["suspension"]["until"] == until.isoformat() and mine["suspension"]["status_label"] == "暂停网上预约"
 
 
 async def test_bursts_from_one_address_are_limited(client, resident, halls):

@@ -61,6 +61,8 @@ async def test_the_published_rule_suspends_until_a_date_the_resident_is_told_and
     state = (await client.get("/api/v1/appointments/suspension", headers=headers)).json()
     assert state["suspension"]["until"] == until.isoformat() and state["suspension"]["can_appeal"] is True
     assert "30天内" in state["rule"] and "3次" in state["rule"]
+    mine = (await client.get("/api/v1/appointments", headers=headers)).json()
+    assert mine["suspension"]["until"] == until.isoformat() and mine["suspension"]["rule"] == state["rule"]
     # Suspended: no waiting list either, and the answer names the date.
     wanted = {"hall_code": HALL, "service_code": FOOD, "date": open_day().isoformat()}
     r = await client.post("/api/v1/appointments/waiting", json=wanted, headers=headers)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from backend.appointments import notices
+from backend.appointments import booking, notices
 from backend.appointments.models import Appointment
 from notifications import public
 from notifications.models import Delivery, Notification
 from tests.applications.conftest import *  # noqa: F401,F403  (fake servers, the wired client)
+from tests.appointments.test_waiting import book, key
 from tests.appointments.waitkit import FOOD_NAME, hall_with_one_slot, local_now, open_day, past_booking, resident
 
 
@@ -73,3 +74,35 @@ async def test_only_booked_appointments_are_reminded(client):
     booked = await past_booking(person, group, day)
     await Appointment.filter(id=booked.id).update(status="cancelled")
     assert await notices.remind(local_now(day - timedelta(days=1), "19:00")) == 0
+
+
+async def test_booked_rescheduled_cancelled_and_expired_are_told_with_impersonal_outside_words(client):
+    await hall_with_one_slot(capacity=2)
+    headers, person = await resident("13700000104")
+    first, second = open_day(open_day()), open_day(open_day(open_day()))
+    booked = await book(client, headers, first)
+    told = await Notification.get(event="appointment.booked", person_id=person)
+    assert booked["code"] in told.body and told.link == f"/appointments/{booked['id']}"
+    assert not await Delivery.filter(notification_id=told.id).exists()  # they did it themselves: the inbox only
+    r = await client.post(
+        f"/api/v1/appointments/{booked['id']}/reschedule", json={"date": second.isoformat(), "start": "09:00"}, headers=headers | key()
+    )
+    assert r.status_code == 200, r.text
+    moved = await Notification.get(event="appointment.rescheduled", person_id=person)
+    assert moved.data["fields"]["time"] == f"{second.year}年{second.month}月{second.day}日 09:00"
+    r = await client.post(f"/api/v1/appointments/{booked['id']}/cancel", headers=headers)
+    assert r.status_code == 200, r.text
+    cancelled = await Notification.get(event="appointment.cancelled", person_id=person)
+    assert await Delivery.filter(notification_id=cancelled.id).exists()  # told outside too: a cancel they did not make shows
+    for notice in (told, moved, cancelled):
+        words = public.outside(notice)
+        assert booked["code"] not in words.title + words.body
+        assert not public.personal_data(words.title + words.body)
+    r = await client.post(
+        "/api/v1/appointments",
+        json={"hall_code": "2", "service_code": "000105003000", "date": first.isoformat(), "start": "09:00"},
+        headers=headers | key(),
+    )
+    assert r.status_code == 201, r.text
+    assert await booking.expire_holds(datetime.now(UTC) + timedelta(minutes=6)) == 1
+    assert await Notification.filter(event="appointment.expired", person_id=person).count() == 1

@@ -10,6 +10,7 @@ from backend.appointments.models import ActiveCount, Appointment, Slot, WaitingE
 from notifications.models import Notification
 from tests.applications.conftest import *  # noqa: F401,F403  (fake servers, the wired client)
 from tests.appointments.waitkit import FOOD, HALL, hall_with_one_slot, local_now, open_day, resident
+from tests.races.conftest import race_with_inserts_held
 
 WAITING = "/api/v1/appointments/waiting"
 
@@ -71,6 +72,9 @@ async def test_a_full_days_list_only_once_per_person_and_not_for_the_booked(clie
     booked = await client.post(WAITING, json={"hall_code": HALL, "service_code": FOOD, "date": day.isoformat()}, headers=a)
     assert booked.status_code == 409 and booked.json()["code"] == "appointments.already_booked"
     assert [e["position"] for e in await mine(client, c)] == [2]
+    listed = (await client.get("/api/v1/appointments", headers=c)).json()  # 我的预约 shows the lists too
+    assert [(w["id"], w["position"], w["length"]) for w in listed["waiting"]] == [(second["id"], 2, 2)]
+    assert listed["suspension"] is None and "爽约" in listed["no_show_rule"]
     # Leaving moves the next one up; a left entry can be joined again (at the end of the line).
     r = await client.delete(f"{WAITING}/{first['id']}", headers=b)
     assert r.status_code == 200 and r.json()["status"] == "left", r.text
@@ -165,6 +169,12 @@ async def test_a_lapsed_offer_with_nobody_next_frees_the_place(client):
     await join(client, b, day)
     await cancel_and_reopen(client, a, held["id"])
     offer = await Appointment.get(person_id=b_id)
+    # Past the deadline but not yet swept: accepting is refused all the same.
+    deadline = offer.hold_until
+    await Appointment.filter(id=offer.id).update(hold_until=datetime.now(UTC) - timedelta(seconds=1))
+    r = await client.post(f"/api/v1/appointments/{offer.id}/accept", headers=b)
+    assert r.status_code == 409 and r.json()["code"] == "appointments.offer_lapsed", r.text
+    await Appointment.filter(id=offer.id).update(hold_until=deadline)
     assert await waiting.lapse_offers(offer.hold_until + timedelta(minutes=1)) == 1
     assert (await Slot.get(id=offer.slot_id)).taken == 0
     assert (await client.post(f"/api/v1/appointments/{offer.id}/accept", headers=b)).status_code == 409
@@ -189,3 +199,19 @@ async def test_an_offer_never_outlasts_the_cut_off_and_too_late_a_place_simply_r
     assert not await Appointment.filter(person_id=b_id).exists()
     assert (await Slot.get(id=slot.id)).taken == 0
     assert (await WaitingEntry.get(person_id=b_id)).status == "waiting"
+
+
+async def test_one_person_joining_twenty_times_at_once_is_on_the_list_once(client, settings):
+    await hall_with_one_slot()
+    day = open_day(open_day())
+    a, _ = await resident("13700000261", "甲")
+    b, b_id = await resident("13700000262", "乙")
+    await book(client, a, day)
+    body = {"hall_code": HALL, "service_code": FOOD, "date": day.isoformat()}
+    # On PostgreSQL every request has checked before any may insert: the unique key decides.
+    answers = await race_with_inserts_held(
+        settings, "appointments_waiting", [client.post(WAITING, json=body, headers=b) for _ in range(20)]
+    )
+    assert sorted(r.status_code for r in answers) == [201] + [409] * 19, [r.text for r in answers if r.status_code >= 500]
+    assert {r.json()["code"] for r in answers if r.status_code == 409} == {"appointments.already_waiting"}
+    assert await WaitingEntry.filter(person_id=b_id).count() == 1

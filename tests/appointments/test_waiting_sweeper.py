@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from datetime import timedelta
 
+import asyncpg
+import pytest
 from tortoise import connections
 
 from backend.appointments.flows import SUSPENSION
@@ -16,6 +19,7 @@ from notifications.models import Notification
 from tests.applications.conftest import *  # noqa: F401,F403  (fake servers, the wired client)
 from tests.appointments.test_waiting import book, join
 from tests.appointments.waitkit import hall_with_one_slot, local_now, open_day, resident, today
+from tests.faults.test_postgres_backends import TERMINATE
 
 
 async def until(condition, *, timeout: float = 15.0) -> None:
@@ -97,3 +101,52 @@ async def test_the_sweeper_survives_a_database_failure_and_goes_on(client, backe
         stop.set()
         await task
     assert await Notification.filter(event="appointment.suspension_ended").count() == 1
+
+
+@pytest.mark.parametrize("backend_kind", ["postgres"])
+async def test_the_sweeper_goes_on_after_its_database_connections_are_ended(client, settings, caplog):
+    """PostgreSQL backends ended under the sweeper (a failover): the round fails, a later one does the work."""
+    _, person = await resident("13700000402")
+    suspension = await Suspension.create(person_id=person, until=today(), no_shows=3, **SUSPENSION.fields_for_create())
+    admin = await asyncpg.connect(settings.database_url.replace("postgres://", "postgresql://", 1))
+    sweeper = Sweeper(interval=0.01)
+    stop = asyncio.Event()
+    with caplog.at_level(logging.ERROR, logger="yiwang.appointments.sweeper"):
+        task = asyncio.create_task(sweeper.run(stop))
+        try:
+            deadline = time.monotonic() + 15
+            while sweeper.failures == 0:  # end every backend but ours until a round has failed
+                assert time.monotonic() < deadline, "no round failed"
+                await admin.fetchval(TERMINATE)
+                await asyncio.sleep(0.001)
+            failed_at = sweeper.rounds
+
+            async def ended_in_a_later_round() -> bool:
+                try:
+                    ended = (await Suspension.get(id=suspension.id)).status == "ended"
+                except Exception:  # the test's own pooled connection was ended too
+                    return False
+                return ended and sweeper.rounds > failed_at
+
+            await until(ended_in_a_later_round)
+            assert not task.done()
+        finally:
+            stop.set()
+            await task
+            await admin.close()
+    assert "failed; the next round tries again" in caplog.text
+
+
+async def test_the_app_sweeps_in_its_lifespan(settings):
+    """The app's own sweeper task (YIWANG_APPOINTMENT_SWEEP_SECONDS) does the work without being called."""
+    from backend.app import create_app
+
+    app = create_app(dataclasses.replace(settings, appointment_sweep_seconds=1.0))
+    async with app.router.lifespan_context(app):
+        _, person = await resident("13700000403")
+        suspension = await Suspension.create(person_id=person, until=today(), no_shows=3, **SUSPENSION.fields_for_create())
+
+        async def ended() -> bool:
+            return (await Suspension.get(id=suspension.id)).status == "ended"
+
+        await until(ended)

@@ -394,6 +394,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/appointments/{appointment_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the place offered from the waiting list (offered → booked) */
+        post: operations["accept_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/appointments/{appointment_id}/cancel": {
         parameters: {
             query?: never;
@@ -457,6 +474,75 @@ export interface paths {
         /** Move a booked appointment to another slot (up to the cut-off), in one step */
         post: operations["reschedule"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/suspension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether my online booking is suspended (and until when), with the published no-show rule */
+        get: operations["my_suspension"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/suspension/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Appeal against my suspension (staff lift it or refuse) */
+        post: operations["appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My waiting-list entries with my place in each line */
+        get: operations["my_waiting"];
+        put?: never;
+        /** Join a full day's waiting list (候补) */
+        post: operations["join_waiting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/waiting/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Leave a waiting list (an offered place goes to the next in line) */
+        delete: operations["leave_waiting"];
         options?: never;
         head?: never;
         patch?: never;
@@ -624,40 +710,6 @@ export interface paths {
         };
         /** One hall: its window groups and the items that can be booked there */
         get: operations["get_hall"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/halls/{code}/board": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The hall's queue board: numbers called, windows, waiting and estimated wait (no personal data) */
-        get: operations["hall_board"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/halls/{code}/board/stream": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Server-Sent Events: the hall's board each time it changes (event board, data BoardOut) */
-        get: operations["hall_board_stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1333,24 +1385,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/halls/{code}/appointments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The hall's appointments of a day (today by default), names masked */
-        get: operations["hall_appointments"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/halls/{code}/call-next": {
+    "/api/v1/staff/appointments/{appointment_id}/no-show": {
         parameters: {
             query?: never;
             header?: never;
@@ -1359,59 +1394,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Call the next ticket of a window group to a window */
-        post: operations["call_next"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/halls/{code}/check-in": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Check in an appointment by its code (QR or typed): its queue ticket, the same one when scanned again */
-        post: operations["check_in"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/halls/{code}/queue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Today's queue of the hall, per window group */
-        get: operations["hall_queue"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/halls/{code}/tickets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Issue a walk-in ticket (取号) for a service, behind appointments due at the same time */
-        post: operations["walk_in"];
+        /** 登记爽约: the resident did not come (only once the slot has begun) */
+        post: operations["mark_no_show"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1435,24 +1419,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/tickets/{ticket_id}/absent": {
+    "/api/v1/staff/suspensions": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Suspensions in force of people who missed appointments at my halls (appeals first) */
+        get: operations["staff_suspensions"];
         put?: never;
-        /** Mark a called ticket absent (过号), after the configured number of calls */
-        post: operations["mark_absent"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/tickets/{ticket_id}/recall": {
+    "/api/v1/staff/suspensions/{suspension_id}/lift": {
         parameters: {
             query?: never;
             header?: never;
@@ -1461,15 +1445,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Call a called ticket again */
-        post: operations["recall_ticket"];
+        /** Lift a suspension (on appeal, or on the staff's own finding) */
+        post: operations["lift"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/staff/tickets/{ticket_id}/serve": {
+    "/api/v1/staff/suspensions/{suspension_id}/refuse": {
         parameters: {
             query?: never;
             header?: never;
@@ -1478,25 +1462,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a called ticket served */
-        post: operations["serve_ticket"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/tickets/{ticket_id}/transfer": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Send a ticket to another window group of the hall (keeps its label and place in time) */
-        post: operations["transfer_ticket"];
+        /** Refuse an appeal: the suspension stays until its date */
+        post: operations["refuse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1512,23 +1479,6 @@ export interface paths {
         };
         /** Server-Sent Events: my new notifications and case updates (resume with Last-Event-ID) */
         get: operations["live_stream"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tickets/{ticket_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My queue ticket: status, tickets ahead, estimated wait, window */
-        get: operations["my_ticket"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1670,6 +1620,14 @@ export interface components {
             /** Township */
             township: string;
         };
+        /** AppealIn */
+        AppealIn: {
+            /**
+             * Text
+             * @description why the no-shows should be forgiven (e.g. illness), read by staff
+             */
+            text: string;
+        };
         /** ApplicationCreate */
         ApplicationCreate: {
             /** Form */
@@ -1752,6 +1710,12 @@ export interface components {
         AppointmentList: {
             /** Items */
             items: components["schemas"]["AppointmentOut"][];
+            /**
+             * No Show Rule
+             * @description the published no-show rule in words
+             */
+            no_show_rule: string;
+            /** @description the suspension of online booking in force, else null */
             suspension: components["schemas"]["SuspensionOut"] | null;
             /** Waiting */
             waiting: components["schemas"]["WaitingOut"][];
@@ -1833,52 +1797,6 @@ export interface components {
             /** Material Id */
             material_id: number;
         };
-        /** BoardCall */
-        BoardCall: {
-            /**
-             * At
-             * @description when it was called, HH:MM local time
-             */
-            at: string;
-            /**
-             * Current
-             * @description still being called (not yet served or marked absent)
-             */
-            current: boolean;
-            /** Label */
-            label: string;
-            /** Window */
-            window: string;
-        };
-        /** BoardGroup */
-        BoardGroup: {
-            /**
-             * Estimated Wait Minutes
-             * @description for someone taking a ticket now
-             */
-            estimated_wait_minutes: number;
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Waiting */
-            waiting: number;
-            /** Windows */
-            windows: number;
-        };
-        /** BoardOut */
-        BoardOut: {
-            /** Called */
-            called: components["schemas"]["BoardCall"][];
-            /** Date */
-            date: string;
-            /** Groups */
-            groups: components["schemas"]["BoardGroup"][];
-            /** Hall Code */
-            hall_code: string;
-            /** Hall Name */
-            hall_name: string;
-        };
         /** CalendarDayIn */
         CalendarDayIn: {
             /**
@@ -1941,13 +1859,6 @@ export interface components {
             /** Year */
             year: number;
         };
-        /** CallNextIn */
-        CallNextIn: {
-            /** Group Id */
-            group_id: number;
-            /** Window */
-            window: string;
-        };
         /**
          * CertificateCheck
          * @description What anyone may learn from a verification code: genuine or not, nothing personal.
@@ -2003,14 +1914,6 @@ export interface components {
              * @description other channels that brought my ID number without enough proof
              */
             join_requests: components["schemas"]["JoinRequestOut"][];
-        };
-        /** CheckInIn */
-        CheckInIn: {
-            /**
-             * Code
-             * @description the appointment code, as typed or as the QR code carries it
-             */
-            code: string;
         };
         /** ConsentIn */
         ConsentIn: {
@@ -2376,68 +2279,6 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** GroupQueue */
-        GroupQueue: {
-            /** Absent */
-            absent: number;
-            /** Average Service Seconds */
-            average_service_seconds: number;
-            /** Called */
-            called: components["schemas"]["TicketOut"][];
-            /** Estimated Wait Minutes */
-            estimated_wait_minutes: number;
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Served */
-            served: number;
-            /** Waiting */
-            waiting: components["schemas"]["TicketOut"][];
-            /** Windows */
-            windows: string[];
-        };
-        /**
-         * HallAppointment
-         * @description One appointment of the day as the hall's staff see it (the name masked: 张*).
-         */
-        HallAppointment: {
-            /** Application Id */
-            application_id: number | null;
-            /** Code */
-            code: string;
-            /** Id */
-            id: number;
-            /** Name Masked */
-            name_masked: string | null;
-            /** Service Code */
-            service_code: string;
-            /** Service Name */
-            service_name: string;
-            /** Start */
-            start: string;
-            /** Status */
-            status: string;
-            /** Status Label */
-            status_label: string;
-            /**
-             * Ticket
-             * @description the ticket label once checked in
-             */
-            ticket: string | null;
-        };
-        /** HallAppointments */
-        HallAppointments: {
-            /**
-             * Date
-             * Format: date
-             */
-            date: string;
-            /** Hall Code */
-            hall_code: string;
-            /** Items */
-            items: components["schemas"]["HallAppointment"][];
-        };
         /** HallDetail */
         HallDetail: {
             /** Address */
@@ -2557,20 +2398,6 @@ export interface components {
             phone: string;
             /** Township */
             township: string;
-        };
-        /** HallQueue */
-        HallQueue: {
-            /**
-             * Date
-             * Format: date
-             */
-            date: string;
-            /** Groups */
-            groups: components["schemas"]["GroupQueue"][];
-            /** Hall Code */
-            hall_code: string;
-            /** Hall Name */
-            hall_name: string;
         };
         /** HallRef */
         HallRef: {
@@ -2797,6 +2624,20 @@ export interface components {
             roles: components["schemas"]["Role"][];
             /** Verified */
             verified: boolean;
+        };
+        /** NoShowOut */
+        NoShowOut: {
+            /** Appointment Id */
+            appointment_id: number;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /**
+             * Suspended Until
+             * @description the date online booking opens again, when this no-show suspended the person
+             */
+            suspended_until: string | null;
         };
         /** NotificationOut */
         NotificationOut: {
@@ -3480,6 +3321,52 @@ export interface components {
              */
             phone: string;
         };
+        /** StaffNote */
+        StaffNote: {
+            /**
+             * Note
+             * @description what the resident reads with the decision
+             * @default
+             */
+            note: string;
+        };
+        /** StaffSuspensionList */
+        StaffSuspensionList: {
+            /** Items */
+            items: components["schemas"]["StaffSuspensionOut"][];
+        };
+        /** StaffSuspensionOut */
+        StaffSuspensionOut: {
+            /** Appeal */
+            appeal: string;
+            /** Can Appeal */
+            can_appeal: boolean;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** No Shows */
+            no_shows: number;
+            /** Person Id */
+            person_id: number;
+            /**
+             * Rule
+             * @description the published no-show rule in words
+             */
+            rule: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /**
+             * Until
+             * Format: date
+             * @description online booking opens again on this date
+             */
+            until: string;
+            /** Until Text */
+            until_text: string;
+        };
         /** StaffVerify */
         StaffVerify: {
             /**
@@ -3504,10 +3391,17 @@ export interface components {
         SuspensionOut: {
             /** Appeal */
             appeal: string;
+            /** Can Appeal */
+            can_appeal: boolean;
             /** Id */
             id: number;
             /** No Shows */
             no_shows: number;
+            /**
+             * Rule
+             * @description the published no-show rule in words
+             */
+            rule: string;
             /** Status */
             status: string;
             /** Status Label */
@@ -3515,18 +3409,28 @@ export interface components {
             /**
              * Until
              * Format: date
+             * @description online booking opens again on this date
              */
             until: string;
+            /** Until Text */
+            until_text: string;
+        };
+        /** SuspensionState */
+        SuspensionState: {
+            /**
+             * Rule
+             * @description the published no-show rule in words
+             */
+            rule: string;
+            /** @description the suspension in force, or null */
+            suspension: components["schemas"]["SuspensionOut"] | null;
         };
         /**
          * TicketBrief
          * @description The queue ticket of a checked-in appointment.
          */
         TicketBrief: {
-            /**
-             * Ahead
-             * @description waiting tickets called before it (0 once called)
-             */
+            /** Ahead */
             ahead: number;
             /** Estimated Wait Minutes */
             estimated_wait_minutes: number;
@@ -3534,110 +3438,7 @@ export interface components {
             label: string;
             /** Status */
             status: string;
-            /** Status Label */
-            status_label: string;
-            /**
-             * Window
-             * @description the window that called it, '' before
-             */
-            window: string;
-        };
-        /**
-         * TicketOut
-         * @description A ticket as the hall's staff see it.
-         */
-        TicketOut: {
-            /**
-             * Ahead
-             * @description waiting tickets called before this one (0 once it is called)
-             */
-            ahead: number;
-            /**
-             * Application Id
-             * @description the linked case: the window opens it
-             */
-            application_id: number | null;
-            /** Appointment Id */
-            appointment_id: number | null;
-            /** Called At */
-            called_at: string | null;
-            /** Calls */
-            calls: number;
-            /** Can Mark Absent */
-            can_mark_absent: boolean;
-            /**
-             * Due At
-             * Format: date-time
-             */
-            due_at: string;
-            /**
-             * Estimated Wait Minutes
-             * @description 0 once it is called
-             */
-            estimated_wait_minutes: number;
-            /** Group Id */
-            group_id: number;
-            /** Hall Code */
-            hall_code: string;
-            /** Id */
-            id: number;
-            /**
-             * Issued At
-             * Format: date-time
-             */
-            issued_at: string;
-            /**
-             * Kind
-             * @description appointment or walk_in (取号)
-             */
-            kind: string;
-            /**
-             * Label
-             * @description the number called out, e.g. A023
-             */
-            label: string;
-            /** Service Code */
-            service_code: string;
-            /** Status */
-            status: string;
-            /** Status Label */
-            status_label: string;
-            /**
-             * Window
-             * @description the window that called it, '' before
-             */
-            window: string;
-        };
-        /**
-         * TicketPlace
-         * @description A resident's ticket: where they are in the queue (no other person's data).
-         */
-        TicketPlace: {
-            /**
-             * Ahead
-             * @description waiting tickets called before this one (0 once it is called)
-             */
-            ahead: number;
-            /**
-             * Estimated Wait Minutes
-             * @description 0 once it is called
-             */
-            estimated_wait_minutes: number;
-            /** Id */
-            id: number;
-            /**
-             * Label
-             * @description the number called out, e.g. A023
-             */
-            label: string;
-            /** Status */
-            status: string;
-            /** Status Label */
-            status_label: string;
-            /**
-             * Window
-             * @description the window that called it, '' before
-             */
+            /** Window */
             window: string;
         };
         /** TimelineEntry */
@@ -3702,11 +3503,6 @@ export interface components {
             /** Text */
             text: string;
         };
-        /** TransferIn */
-        TransferIn: {
-            /** Group Id */
-            group_id: number;
-        };
         /** UnreadOut */
         UnreadOut: {
             /** Unread */
@@ -3752,6 +3548,23 @@ export interface components {
              */
             open: boolean;
         };
+        /** WaitingJoin */
+        WaitingJoin: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Hall Code */
+            hall_code: string;
+            /** Service Code */
+            service_code: string;
+        };
+        /** WaitingList */
+        WaitingList: {
+            /** Items */
+            items: components["schemas"]["WaitingOut"][];
+        };
         /** WaitingOut */
         WaitingOut: {
             /**
@@ -3762,26 +3575,26 @@ export interface components {
             hall: components["schemas"]["HallRef"];
             /** Id */
             id: number;
+            /**
+             * Length
+             * @description people still waiting for this day at this window group
+             */
+            length: number;
+            /** @description the place offered (status offered, accept before hold_until), else null */
             offer: components["schemas"]["AppointmentOut"] | null;
-            /** Position */
+            /**
+             * Position
+             * @description place in the line, 1 = next; 0 once a place was offered or the entry ended
+             */
             position: number;
+            /** Service Code */
+            service_code: string;
             /** Service Name */
             service_name: string;
             /** Status */
             status: string;
             /** Status Label */
             status_label: string;
-        };
-        /** WalkInIn */
-        WalkInIn: {
-            /**
-             * Group Id
-             * @description a window group of the hall; default: the one serving the item
-             * @default null
-             */
-            group_id: number | null;
-            /** Service Code */
-            service_code: string;
         };
         /** WeChatCredits */
         WeChatCredits: {
@@ -6078,6 +5891,82 @@ export interface operations {
             };
         };
     };
+    accept_offer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.offer_lapsed, appointment.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     cancel: {
         parameters: {
             query?: never;
@@ -6398,6 +6287,413 @@ export interface operations {
             };
             /** @description Problem: auth.rate_limited */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_suspension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionState"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_suspended, suspension.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_waiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    join_waiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitingJoin"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.hall_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.not_full, appointments.already_waiting, appointments.already_booked, appointments.too_many */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.service_not_offered, appointments.date_not_bookable, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leave_waiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.waiting_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: waiting_entry.illegal_transition, appointment.illegal_transition */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7195,109 +7491,6 @@ export interface operations {
             };
             /** @description Problem: request.invalid */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    hall_board: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BoardOut"];
-                };
-            };
-            /** @description Problem: appointments.hall_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    hall_board_stream: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": {
-                        data: string;
-                        event?: string;
-                        id?: string;
-                        retry?: number;
-                    };
-                };
-            };
-            /** @description Problem: appointments.hall_not_found, not_found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10564,14 +10757,12 @@ export interface operations {
             };
         };
     };
-    hall_appointments: {
+    mark_no_show: {
         parameters: {
-            query?: {
-                date?: string | null;
-            };
+            query?: never;
             header?: never;
             path: {
-                code: string;
+                appointment_id: number;
             };
             cookie?: never;
         };
@@ -10583,96 +10774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HallAppointments"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: appointments.hall_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    call_next: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CallNextIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: request.malformed_json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["NoShowOut"];
                 };
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
@@ -10693,7 +10795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.hall_not_found, queue.group_not_found, not_found */
+            /** @description Problem: appointments.not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10702,346 +10804,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: queue.empty, queue.busy */
+            /** @description Problem: appointments.not_started, appointment.illegal_transition */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.too_large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.unsupported_media_type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.unknown_window, request.invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    check_in: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CheckInIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: request.malformed_json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: appointments.hall_not_found, queue.code_unknown, queue.group_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.wrong_hall, queue.too_early, queue.too_late, appointment.illegal_transition */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.too_large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.unsupported_media_type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    hall_queue: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HallQueue"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: appointments.hall_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    walk_in: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description A fresh random key per user action; retries of the same action reuse it. */
-                "Idempotency-Key": string;
-            };
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WalkInIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: idempotency.key_missing, idempotency.key_invalid, request.malformed_json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: appointments.hall_not_found, queue.group_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.no_window_for_service, idempotency.in_flight */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.too_large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.unsupported_media_type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: idempotency.key_reused, request.invalid */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11125,13 +10889,11 @@ export interface operations {
             };
         };
     };
-    mark_absent: {
+    staff_suspensions: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                ticket_id: number;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -11142,7 +10904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TicketOut"];
+                    "application/json": components["schemas"]["StaffSuspensionList"];
                 };
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
@@ -11154,26 +10916,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.not_called_enough, ticket.illegal_transition */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11201,170 +10945,18 @@ export interface operations {
             };
         };
     };
-    recall_ticket: {
+    lift: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                ticket_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: ticket.illegal_transition */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    serve_ticket: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ticket_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketOut"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: ticket.illegal_transition */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    transfer_ticket: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ticket_id: number;
+                suspension_id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TransferIn"];
+                "application/json": components["schemas"]["StaffNote"];
             };
         };
         responses: {
@@ -11374,7 +10966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TicketOut"];
+                    "application/json": components["schemas"]["SuspensionOut"];
                 };
             };
             /** @description Problem: request.malformed_json */
@@ -11404,7 +10996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: queue.ticket_not_found, queue.group_not_found, not_found */
+            /** @description Problem: appointments.suspension_not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11413,7 +11005,123 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: queue.same_group, ticket.illegal_transition */
+            /** @description Problem: suspension.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                suspension_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.suspension_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: suspension.illegal_transition */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11512,73 +11220,6 @@ export interface operations {
             };
             /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    my_ticket: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ticket_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TicketPlace"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.consent_required */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: queue.ticket_not_found, not_found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
