@@ -151,26 +151,32 @@ class WaitingOut(BaseModel):
     id: int
     status: str
     status_label: str
-    position: int
+    position: int = Field(description="place in the line, 1 = next; 0 once a place was offered or the entry ended")
+    length: int = Field(description="people still waiting for this day at this window group")
     date: date
     hall: HallRef
+    service_code: str
     service_name: str
-    offer: AppointmentOut | None
+    offer: AppointmentOut | None = Field(description="the place offered (status offered, accept before hold_until), else null")
 
 
 class SuspensionOut(BaseModel):
     id: int
     status: str
     status_label: str
-    until: date
+    until: date = Field(description="online booking opens again on this date")
+    until_text: str
     no_shows: int
     appeal: str
+    can_appeal: bool
+    rule: str = Field(description="the published no-show rule in words")
 
 
 class AppointmentList(BaseModel):
     items: list[AppointmentOut]
     waiting: list[WaitingOut]
-    suspension: SuspensionOut | None
+    suspension: SuspensionOut | None = Field(description="the suspension of online booking in force, else null")
+    no_show_rule: str = Field(description="the published no-show rule in words")
 
 
 # ---- administrators -------------------------------------------------------------------------
