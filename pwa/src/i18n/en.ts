@@ -236,7 +236,7 @@ export default {
     failed: 'Loading failed, please retry', retry: 'Retry', book: 'Book a visit', bookHint: 'Choose the service first, then the hall and time',
     chooseService: 'Choose a service', upcoming: 'Upcoming', waiting: 'Waiting lists', past: 'Past appointments', empty: 'You have no appointments. Services that need a visit can be booked here',
     when: '{date} {start}–{end}', at: '{hall}', statusTag: '{status}',
-    position: 'Number {n} in line', waitingFor: '{date} · {hall}', leave: 'Leave the list', leaveConfirm: 'Leave the waiting list for this day?', left: 'You left the waiting list',
+    position: 'Number {n} in line', lineLength: '{n} people wait for this day; a freed place goes to them in turn', waitingFor: '{date} · {hall}', leave: 'Leave the list', leaveConfirm: 'Leave the waiting list for this day?', left: 'You left the waiting list',
     offerTitle: 'A place is free', offerBody: '{when} is kept for you: confirm before {deadline}, or it goes to the next person.', accept: 'Take this place', accepted: 'Booked, please come on time',
     holdPending: 'Not confirmed yet, kept until {deadline}', continueConfirm: 'Confirm',
     suspendedTitle: 'Online booking suspended', suspendedBody: 'After several missed appointments, online booking is suspended; you can book again from {until}. Meanwhile you can take a number at the hall.', rule: 'Please note: {rule}',

@@ -234,7 +234,7 @@ export default {
     failed: '加载失败，请稍后重试', retry: '重试', book: '预约办事', bookHint: '先选要办的事项，再选大厅和时间',
     chooseService: '选择要办的事项', upcoming: '待办的预约', waiting: '候补', past: '历史预约', empty: '您还没有预约。需要到大厅办理的事项，可以在这里预约时间',
     when: '{date} {start}–{end}', at: '{hall}', statusTag: '{status}',
-    position: '候补第 {n} 位', waitingFor: '{date} · {hall}', leave: '退出候补', leaveConfirm: '确定退出这一天的候补吗？', left: '已退出候补',
+    position: '候补第 {n} 位', lineLength: '这一天共 {n} 人在候补，有人取消时按先后通知', waitingFor: '{date} · {hall}', leave: '退出候补', leaveConfirm: '确定退出这一天的候补吗？', left: '已退出候补',
     offerTitle: '有名额空出来了', offerBody: '已为您保留 {when}，请在 {deadline} 前确认，过时会让给下一位。', accept: '接受这个名额', accepted: '已约上，请按时到大厅',
     holdPending: '还没确认，保留到 {deadline}', continueConfirm: '去确认',
     suspendedTitle: '网上预约已暂停', suspendedBody: '因多次未按预约到场，网上预约已暂停，{until}起可以重新预约。暂停期间仍可直接到大厅取号办理。', rule: '预约须知：{rule}',
