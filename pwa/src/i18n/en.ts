@@ -17,7 +17,6 @@ export default {
     title: 'E-certificate check', result: 'Result', valid: 'Genuine and valid', invalid: 'No longer valid', name: 'Certificate', number: 'Number',
     issuer: 'Issued by', issuedAt: 'Issued on', expiresOn: 'Valid until', failed: 'Could not check, please retry later',
   },
-  soon: { title: 'Coming soon', body: '“{name}” is being built. Meanwhile the township service centre can help.', back: 'Back to home' },
   me: {
     terms: 'Terms of use', privacy: 'Privacy policy',
     title: 'Me', settings: 'Display', about: 'About Yiwang', version: 'Version {version}',

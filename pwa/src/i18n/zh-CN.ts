@@ -17,7 +17,6 @@ export default {
     title: '电子证照核验', result: '核验结果', valid: '真实有效', invalid: '已失效', name: '证照名称', number: '证照编号',
     issuer: '发证机关', issuedAt: '发证日期', expiresOn: '有效期至', failed: '核验失败，请稍后重试',
   },
-  soon: { title: '即将上线', body: '“{name}” 功能正在建设中，敬请期待。需要办事可先到乡镇便民服务中心。', back: '返回首页' },
   me: {
     terms: '用户协议', privacy: '隐私政策',
     title: '我的', settings: '显示设置', about: '关于一网通办', version: '版本 {version}',
