@@ -96,8 +96,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Every process sweeps appointments (holds, reopened places, offers, reminders); each step is conditional.
             sweeper = asyncio.create_task(Sweeper(settings.appointment_sweep_seconds).run(stop))
             # The administrators' calendar days (调休 notices, regional holidays) before the first deadline is computed.
-            await calendar.refresh()
-            calendar_watch = asyncio.create_task(calendar.watch(stop))
+            loaded = await calendar.refresh_at_start()
+            calendar_watch = asyncio.create_task(calendar.watch(stop, loaded=loaded))
             try:
                 yield {"resources": resources}
             finally:

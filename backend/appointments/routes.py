@@ -41,8 +41,8 @@ from backend.kit.workdays import year_warning
 
 api = API(prefix="/api/v1")
 api.include(admin.api)
-api.include(waiting_routes.api)
 api.include(queue_routes.api)
+api.include(waiting_routes.api)
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from datetime import date
 from typing import Any
@@ -48,6 +49,17 @@ async def refresh() -> int:
     return len(rows)
 
 
+async def refresh_at_start() -> bool:
+    """``refresh()`` for the app's start: a database not reachable or not migrated yet (readyz says
+    so) must not stop the process; ``watch(loaded=False)`` then tries again at every look."""
+    try:
+        await refresh()
+        return True
+    except Exception:
+        log.warning("calendar days not loaded at start; trying again every few seconds")
+        return False
+
+
 def forget() -> None:
     """Drop this process's table (the app stopping: the next database may hold other days)."""
     workdays.load_overrides(())
@@ -65,14 +77,15 @@ async def _changed() -> None:
         log.warning("could not announce a calendar change; other processes reload within a minute")
 
 
-async def watch(stop: asyncio.Event, *, look_every: float = LOOK_EVERY, reload_every: float = RELOAD_EVERY) -> None:
-    """Until ``stop``: reload when another process announced an edit, and every ``reload_every`` seconds."""
+async def watch(stop: asyncio.Event, *, look_every: float = LOOK_EVERY, reload_every: float = RELOAD_EVERY, loaded: bool = True) -> None:
+    """Until ``stop``: reload when another process announced an edit, and every ``reload_every`` seconds
+    (at every look while ``loaded`` is False: the days could not be read at start)."""
     seen: bytes | None = None
     try:
         seen = await _version()
     except Exception:
         log.warning("calendar version unreadable; reloading every minute")
-    loaded_at = time.monotonic()
+    loaded_at = time.monotonic() if loaded else -math.inf
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), look_every)

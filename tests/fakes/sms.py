@@ -48,6 +48,8 @@ class FakeSms:
     fail_with: str | None = None  # e.g. "isv.AMOUNT_NOT_ENOUGH" to simulate a provider failure
     delay: float = 0.0  # seconds each valid request waits before it is taken
     aborted: list[str] = field(default_factory=list)  # phones whose sender hung up during the delay
+    # Flow control per number (发送频率, set per account in the console): 1 code a minute by default.
+    minute_window: float = 60.0
 
     def codes_for(self, phone: str) -> list[str]:
         return [m["params"].get("code") for m in self.messages if m["phone"] == phone and "code" in m["params"]]
@@ -55,7 +57,7 @@ class FakeSms:
     def _limited(self, phone: str) -> str | None:
         now = time.time()
         sent = [m["at"] for m in self.messages if m["phone"] == phone and m["template"] == "SMS_LOGIN_CODE"]
-        if sum(now - t < 60 for t in sent) >= 1:
+        if sum(now - t < self.minute_window for t in sent) >= 1:
             return "触发分钟级流控Permits:1"
         if sum(now - t < 3600 for t in sent) >= 5:
             return "触发小时级流控Permits:5"
