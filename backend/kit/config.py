@@ -170,14 +170,6 @@ class Settings:
             self.realname_access_key_id and self.realname_access_key_secret and self.realname_auth_code
         ):
             raise ConfigError("YIWANG_REALNAME_PROVIDER=aliyun needs an AccessKey and YIWANG_REALNAME_AUTH_CODE")
-        if min(self.booking_hold_minutes, self.booking_active_limit, self.booking_burst) < 1 or self.booking_reopen_minutes < 0:
-            raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
-        if self.region and not re.fullmatch(r"\d{6}", self.region):
-            raise ConfigError(f"YIWANG_REGION must be a 6-digit division code (e.g. 654002), got {self.region!r}")
-        if self.checkin_early_minutes < 0 or self.checkin_late_minutes < 0:
-            raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
-        if self.queue_max_calls < 1:
-            raise ConfigError("YIWANG_QUEUE_MAX_CALLS must be at least 1")
         for name, value in (
             ("YIWANG_WAITING_OFFER_MINUTES", self.waiting_offer_minutes),
             ("YIWANG_NO_SHOW_LIMIT", self.no_show_limit),
@@ -189,6 +181,12 @@ class Settings:
                 raise ConfigError(f"{name} must be at least 1")
         if min(self.booking_hold_minutes, self.booking_active_limit, self.booking_burst) < 1 or self.booking_reopen_minutes < 0:
             raise ConfigError("YIWANG_BOOKING_HOLD_MINUTES, _ACTIVE_LIMIT and _BURST must be at least 1, _REOPEN_MINUTES at least 0")
+        if self.region and not re.fullmatch(r"\d{6}", self.region):
+            raise ConfigError(f"YIWANG_REGION must be a 6-digit division code (e.g. 654002), got {self.region!r}")
+        if self.checkin_early_minutes < 0 or self.checkin_late_minutes < 0:
+            raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
+        if self.queue_max_calls < 1:
+            raise ConfigError("YIWANG_QUEUE_MAX_CALLS must be at least 1")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 
