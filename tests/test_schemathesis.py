@@ -152,6 +152,11 @@ def test_the_server_answers_as_the_document_says(case, target):
     timeout = 0.2 if case.path in STREAMS else 30
     # On the schema, not per call: the ignored_auth check sends its own probes through the schema's transport.
     case.operation.schema.app = case.operation.app = target.app
+    names = CHECK_NAMES
+    if case.media_type == "multipart/form-data":
+        # Form fields are text: a "boolean" false arrives as the text "false", which a text field rightly takes.
+        # The upload's refusals are tested one by one in tests/materials.
+        names = [n for n in CHECK_NAMES if n != "negative_data_rejection"]
     case.call_and_validate(
-        base_url=BASE_URL, headers=target.headers(case.operation.label), checks=CHECKS.get_by_names(CHECK_NAMES), timeout=timeout
+        base_url=BASE_URL, headers=target.headers(case.operation.label), checks=CHECKS.get_by_names(names), timeout=timeout
     )

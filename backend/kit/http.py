@@ -35,7 +35,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     # Same-origin only: page addresses (/track/<number>) must not reach other sites as a Referer.
     (b"referrer-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(self)"),
 )
 
 

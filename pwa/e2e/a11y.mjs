@@ -6,7 +6,8 @@
 // of each finding, and totals per mode.
 // Env: BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, VISITOR_PHONE and VISITOR_PHONE_LARGE (an
 // anonymous visitor asks for a code, once per mode), STAFF_PHONE + STAFF_PASSWORD (a clerk), ADMIN_PHONE + ADMIN_PASSWORD (optional: an
-// administrator), PHOTO_PATH (a JPEG), SERVICE_CODE (optional, default 营业执照 000105001000).
+// administrator), PHOTO_PATH (a JPEG), SERVICE_CODE (optional, default 营业执照 000105001000),
+// APPOINTMENT_SERVICE (optional: a 需预约 item that hall 1 takes, default 结婚登记预约 000110005000).
 // Add a screen: append to the list of its role below (path, the test id it shows when ready, and
 // optionally what to do before measuring, e.g. open a sheet).
 import { readFileSync } from 'node:fs'
@@ -20,6 +21,8 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !RESIDENT_PHONE || !VISITOR_PHONE || !VISIT
   process.exit(2)
 }
 const SERVICE = env.SERVICE_CODE || '000105001000'
+const APPT_SERVICE = env.APPOINTMENT_SERVICE || '000110005000'
+const HALL = '1'
 const MIN = 44
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
@@ -210,13 +213,54 @@ async function makeCases(page) {
   }, { code: SERVICE, photo, phone: RESIDENT_PHONE })
 }
 
-const ids = { submitted: 0, draft: 0, trackingNo: '' }
+/** A booked appointment at hall 1 on its first bookable day, over the API (the journey books through the screens). */
+async function makeAppointment(page) {
+  return page.evaluate(async ({ service, hall }) => {
+    const csrf = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith('yiwang_csrf='))?.slice('yiwang_csrf='.length)
+    const call = async (method, url, body, headers = {}) => {
+      const r = await fetch('/api/v1' + url, {
+        method,
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...(csrf ? { 'X-CSRF-Token': csrf } : {}), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const answer = await r.json().catch(() => null)
+      if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(answer)}`)
+      return answer
+    }
+    const { days } = await call('GET', `/halls/${hall}/days?service=${service}`)
+    const open = days.filter((d) => d.bookable && !d.full)
+    for (const d of open) {
+      const { slots } = await call('GET', `/halls/${hall}/slots?date=${d.date}&service=${service}`)
+      const s = slots.find((x) => x.remaining > 0)
+      if (!s) continue
+      const held = await call('POST', '/appointments', { hall_code: hall, service_code: service, date: d.date, start: s.start },
+        { 'Idempotency-Key': crypto.getRandomValues(new Uint32Array(4)).join('-') })
+      await call('POST', `/appointments/${held.id}/confirm`)
+      return { appointment: held.id, day: d.date, otherDay: open.find((x) => x.date !== d.date)?.date ?? '' }
+    }
+    throw new Error('no bookable slot at hall ' + hall)
+  }, { service: APPT_SERVICE, hall: HALL })
+}
+
+/** Give back places this resident holds unconfirmed (the hold screen of the other text size holds one). */
+async function releaseHolds(page) {
+  await page.evaluate(async () => {
+    const csrf = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith('yiwang_csrf='))?.slice('yiwang_csrf='.length)
+    const mine = await (await fetch('/api/v1/appointments', { headers: { Accept: 'application/json' } })).json()
+    for (const a of mine.items.filter((x) => x.status === 'held')) {
+      await fetch(`/api/v1/appointments/${a.id}/cancel`, { method: 'POST', headers: { Accept: 'application/json', 'X-CSRF-Token': csrf } })
+    }
+  })
+}
+
+const ids = { submitted: 0, draft: 0, trackingNo: '', appointment: 0, day: '', otherDay: '' }
 const common = [
   { name: 'home', path: '/', ready: 'health-status' },
   { name: 'services', path: '/services', ready: 'services-page' },
   { name: 'services search', path: '/services?q=yyzz', ready: `service-${SERVICE}` },
   { name: 'guide', path: `/services/${SERVICE}`, ready: 'guide-page' },
-  { name: 'appointments', path: '/appointments', ready: 'back-home' },
+  { name: 'appointments', path: '/appointments', ready: 'appointments-page' },
+  { name: 'appointment: halls', path: `/appointments/new?service=${APPT_SERVICE}`, ready: 'appointment-halls' },
   { name: 'progress', path: '/progress', ready: 'progress-page' },
   { name: 'me', path: '/me', ready: 'me-page' },
 ]
@@ -231,6 +275,24 @@ const residentScreens = [
     },
   },
   { name: 'case (submitted)', path: () => `/cases/${ids.submitted}`, ready: 'case-status' },
+  { name: 'appointment: days', path: `/appointments/new?service=${APPT_SERVICE}&hall=${HALL}`, ready: 'appointment-days' },
+  { name: 'appointment: slots', path: () => `/appointments/new?service=${APPT_SERVICE}&hall=${HALL}&date=${ids.otherDay || ids.day}`, ready: 'appointment-slots' },
+  {
+    name: 'appointment: hold with countdown', path: () => `/appointments/new?service=${APPT_SERVICE}&hall=${HALL}&date=${ids.otherDay}`, ready: 'appointment-slots',
+    before: async (page) => {
+      await releaseHolds(page)
+      await page.locator('[data-testid^="slot-"]:not([disabled])').first().click()
+      await page.getByTestId('appointment-confirm').waitFor()
+    },
+  },
+  { name: 'appointment (booked, QR)', path: () => `/appointments/${ids.appointment}`, ready: 'appointment-pass' },
+  {
+    name: 'appointment, cancel confirmation', path: () => `/appointments/${ids.appointment}`, ready: 'appointment-cancel',
+    before: async (page) => {
+      await page.getByTestId('appointment-cancel').click()
+      await page.locator('.van-dialog').waitFor()
+    },
+  },
   { name: 'identity', path: '/me/identity', ready: 'identity-page' },
   {
     name: 'identity, 17 digits in (X key)', path: '/me/identity', ready: 'identity-id-number',
@@ -284,10 +346,12 @@ const anonymousScreens = [
   { name: 'terms of use', path: '/legal/terms', ready: 'legal-document' },
   { name: 'privacy policy', path: '/legal/privacy', ready: 'legal-document' },
   { name: 'ID-number consent', path: '/legal/id_number', ready: 'legal-document' },
+  { name: 'hall queue board', path: `/board/${HALL}`, ready: 'board-groups' },
 ]
 const staffScreens = [
   { name: 'queue', path: '/staff', ready: 'staff-queue' },
   { name: 'case (submitted)', path: () => `/staff/cases/${ids.submitted}`, ready: 'staff-status' },
+  { name: 'hall desk', path: '/staff/hall', ready: 'hall-desk' },
 ]
 
 try {
@@ -296,6 +360,7 @@ try {
     await check('resident signs in and has a submitted application and a draft', resident.page, async () => {
       await residentSignsIn(resident.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: RESIDENT_PHONE, name: '赵六', idNumber: '33010619800101003X' })
       Object.assign(ids, await makeCases(resident.page))
+      Object.assign(ids, await makeAppointment(resident.page))
     })
     await auditAll(resident.page, 'resident', residentScreens)
     await check('the ID number takes the number pad, digits and X only, at most 18, with an X key after 17 digits', resident.page, async () => {

@@ -60,12 +60,13 @@ try {
     consoleErrors.length = 0 // failed fetches while offline are expected
   })
 
-  await check('我的 opens from the tab bar, and a coming-soon page leads back home', page, async () => {
+  await check('我的 opens from the tab bar; 预约 asks a visitor to log in and the tab bar leads back home', page, async () => {
     await page.goto(BASE_URL + '/', { waitUntil: 'networkidle' })
     await page.locator('.van-tabbar-item', { hasText: '我的' }).click()
     await page.getByTestId('me-page').waitFor()
     await page.locator('.van-tabbar-item', { hasText: '预约' }).click()
-    await page.getByTestId('back-home').click()
+    await page.getByTestId('appointments-login').waitFor()
+    await page.locator('.van-tabbar-item', { hasText: '首页' }).click()
     await page.getByTestId('entry-me').waitFor()
   })
 

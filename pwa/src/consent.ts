@@ -26,9 +26,9 @@ export function consentPending(): boolean {
   return (me.value?.consent_required?.length ?? 0) > 0
 }
 
-// Pages a resident may see before agreeing: the question itself, the documents, logging in, staff.
+// Pages a resident may see before agreeing: the question itself, the documents, logging in, staff, a hall's queue board.
 function exempt(to: RouteLocationNormalized): boolean {
-  return ['/consent', '/login'].includes(to.path) || to.path.startsWith('/legal/') || to.path.startsWith('/staff')
+  return ['/consent', '/login'].includes(to.path) || to.path.startsWith('/legal/') || to.path.startsWith('/staff') || to.path.startsWith('/board/')
 }
 
 /** Before going anywhere, a resident with documents to agree to is shown the consent screen. */

@@ -7,7 +7,9 @@ export const router = createRouter({
     { path: '/', name: 'home', component: Home },
     { path: '/services', name: 'services', component: () => import('./views/resident/Services.vue') },
     { path: '/services/:code', name: 'guide', component: () => import('./views/resident/ServiceGuide.vue'), props: true },
-    { path: '/appointments', name: 'appointments', component: () => import('./views/resident/ComingSoon.vue'), props: { feature: 'appointments' } },
+    { path: '/appointments', name: 'appointments', component: () => import('./views/resident/Appointments.vue') },
+    { path: '/appointments/new', name: 'appointment-new', component: () => import('./views/resident/AppointmentNew.vue') },
+    { path: '/appointments/:id(\\d+)', name: 'appointment', component: () => import('./views/resident/AppointmentView.vue'), props: true },
     { path: '/progress', name: 'progress', component: () => import('./views/resident/Progress.vue') },
     { path: '/apply/:id', name: 'apply', component: () => import('./views/resident/Apply.vue'), props: true },
     { path: '/cases/:id', name: 'case', component: () => import('./views/resident/CaseView.vue'), props: true },
@@ -16,6 +18,9 @@ export const router = createRouter({
     // Staff screens (meta.staff): no resident tab bar.
     { path: '/staff', name: 'staff', component: () => import('./views/staff/StaffQueue.vue'), meta: { staff: true } },
     { path: '/staff/login', name: 'staff-login', component: () => import('./views/staff/StaffLogin.vue'), meta: { staff: true } },
+    { path: '/staff/hall', name: 'staff-hall', component: () => import('./views/staff/HallDesk.vue'), meta: { staff: true } },
+    // The hall's big screen: no login, no tab bar.
+    { path: '/board/:hall', name: 'board', component: () => import('./views/Board.vue'), props: true, meta: { staff: true, board: true } },
     { path: '/staff/cases/:id', name: 'staff-case', component: () => import('./views/staff/StaffCase.vue'), props: true, meta: { staff: true } },
     { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },
     { path: '/login', name: 'login', component: () => import('./views/resident/Login.vue') },
