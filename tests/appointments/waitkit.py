@@ -12,6 +12,7 @@ from auth import sessions
 from backend.appointments.models import Appointment, Schedule, Slot, WindowGroup
 from backend.catalog import demo
 from backend.kit.workdays import is_working_day
+from tests.applications.conftest import staff_headers as staff  # noqa: F401  (a clerk's bearer headers)
 from tests.consents import agree
 
 HALL = "2"  # the demo county centre: every item
@@ -54,13 +55,6 @@ async def resident(phone: str, name: str = "王候补") -> tuple[dict[str, str],
     await agree(person_id=person.id)
     token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=False, user_agent="t", ip="t")
     return {"Authorization": f"Bearer {token}"}, person.id
-
-
-async def staff(role: str, scope: str, phone: str) -> dict[str, str]:
-    person = await identity.create_person(name="李窗口", phone=phone, actor="test")
-    await identity.grant_role(person=person, role=role, scope=scope, actor="test")
-    token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=True, user_agent="t", ip="t")
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def past_booking(person_id: int, group: WindowGroup, day: date, start: str = "09:00") -> Appointment:
