@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -157,6 +158,12 @@ def test_the_server_answers_as_the_document_says(case, target):
         # Form fields are text: a "boolean" false arrives as the text "false", which a text field rightly takes.
         # The upload's refusals are tested one by one in tests/materials.
         names = [n for n in CHECK_NAMES if n != "negative_data_rejection"]
-    case.call_and_validate(
-        base_url=BASE_URL, headers=target.headers(case.operation.label), checks=CHECKS.get_by_names(names), timeout=timeout
-    )
+    checks = CHECKS.get_by_names(names)
+    try:
+        case.call_and_validate(base_url=BASE_URL, headers=target.headers(case.operation.label), checks=checks, timeout=timeout)
+    except requests.exceptions.ReadTimeout:
+        if case.path not in STREAMS:
+            raise
+        # Not even the start of an answer in that moment (a busy machine): once more, with time to answer.
+        # A refusal (401, 404) then arrives; a stream that opens is cut at the longer deadline.
+        case.call_and_validate(base_url=BASE_URL, headers=target.headers(case.operation.label), checks=checks, timeout=5)

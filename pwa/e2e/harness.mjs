@@ -44,7 +44,12 @@ export function checklist(prefix) {
       } catch (err) {
         failed++
         const text = String(err && err.stack ? err.stack : err).split('\n').slice(0, 4).join('\n    ')
-        console.log(`not ok - ${name}\n    ${text}`)
+        // Where the page was and what it said, so a failure on a busy CI machine can be read from the log alone.
+        const where = await page.evaluate(() => {
+          const said = [...document.querySelectorAll('.van-toast, .van-notify, [role=alert], .van-field__error-message')]
+          return `${location.pathname}${location.search} | ${said.map((e) => e.textContent.trim()).filter(Boolean).join(' / ')}`
+        }).catch(() => '(page gone)')
+        console.log(`not ok - ${name}\n    ${text}\n    at ${where}`)
       }
       if (dir) await page.screenshot({ path: join(dir, `${prefix}-${passed + failed}.png`) }).catch(() => {})
     },
