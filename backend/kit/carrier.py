@@ -6,16 +6,22 @@ callbacks. Both turn what the outside system says into ``TrackEvent`` values of 
 (``KINDS``); deciding what an event does to a delivery is the delivery domain's business.
 
 What of the EMS protocol is verified and what is assumed (``../shared/reference/protocols.md`` §4):
-the specification is handed out under contract only, so this speaks the shape public integration
-code shows. Taken from there: the form fields of a call, ``logitcsInterface = "|$4|" +
-base64(SM4-ECB(json + signKey))`` with PKCS#7 padding and the base64-decoded signKey as the SM4
-key, the reply ``{retCode "00000", retMsg, retBody}``, the apiCodes 020003/010004/040001/040002, the
-track item fields and the push answer ``{serialNo, code "00000"|"S00001", codeMessage, senderNo}``.
-Assumed: the create-order body beyond ``logisticsOrderNo``/``sender``/``receiver``/``cargos``; that a
-pushed plaintext also ends with the signKey (we refuse one that does not: it is the only proof
-the push was made with our key); that retCodes starting with ``S`` are system-side and worth a
-retry while every other code is a business refusal; the opCode table beyond 203, 702, 704 and 705
-(see ``EMS_KINDS``); the 704 signer read from ``opDesc``. Kuaidi100 follows its published API.
+the specification is handed out under contract only and nothing here has run against EMS itself;
+this speaks the shape public integration code shows (unverified). Seen there: the form fields of
+a call, ``logitcsInterface = "|$4|" + base64(SM4-ECB(json + signKey))`` with PKCS#7 padding and the
+base64-decoded signKey as the SM4 key, the reply ``{retCode "00000", retMsg, retBody}`` with retBody
+a JSON string, the apiCodes 020003/010004/040001/040002, the track item fields, a push envelope
+``{serialNo, senderNo, method "040002", msgType, timeStamp, version, logitcsInterface}`` carrying one
+track item, and the push answer ``{serialNo, code "00000"|"S00001", codeMessage, senderNo}``.
+Assumed: the create-order body beyond ``logisticsOrderNo``/``sender``/``receiver``/``cargos``; the
+label's retBody being a URL of the PDF (or the PDF in base64); that a pushed plaintext also ends
+with the signKey (we refuse one that does not: it is the only proof the push was made with our
+key); that retCodes starting with ``S`` are system-side and worth a retry while every other code is
+a business refusal; returns told by their opName (``EMS_KINDS``); the 704 signer read from
+``opDesc``. The push's timeStamp travels outside the sealed body, so the ±10 minute window stops
+naive replays only; the events' dedupe keys make any replay harmless. Kuaidi100 follows its
+published API (the per-item ``statusCode`` of resultv2=4 is assumed, with the item's ``status``
+word and the waybill's ``state`` as fallbacks).
 
 Never logged: names, phones, addresses, ``opDesc``/``context`` texts, retMsg (it may quote them).
 """
@@ -214,9 +220,10 @@ def china_time(value: object) -> datetime:
 
 # --- EMS ---
 
-# opCode → kind. Verified from public tracking data: 203 收寄, 954/389 in and out of a processing
-# centre, 306 arrived at the delivery station, 702 投递 (out), 704 妥投, 705 未妥投. The return codes are
-# assumed (the full table is not public); an opName naming a return (退回/退件) counts too.
+# opCode → kind, as seen in public tracking data: 203 收寄, 954/389 in and out of a processing centre,
+# 306 arrived at the delivery station, 702 投递 (out), 704 妥投, 705 未妥投. The codes of a return are not
+# public: rather than guess numbers (a wrong one would end a delivery), an event whose opName names a
+# return (退回/退件/退件返回) is taken as one — assumed. Every other code is "other": recorded, moves nothing.
 EMS_KINDS = {
     "203": "picked_up",
     "954": "in_transit",
@@ -225,16 +232,15 @@ EMS_KINDS = {
     "702": "out_for_delivery",
     "704": "delivered",
     "705": "failed_attempt",
-    "706": "returned",
-    "708": "returned",
 }
+RETURN_WORDS = ("退回", "退件")
 
 
 def ems_kind(op_code: str, op_name: str = "") -> str:
     kind = EMS_KINDS.get(op_code)
     if kind:
         return kind
-    return "returned" if ("退回" in op_name or "退件" in op_name) else "other"
+    return "returned" if any(word in op_name for word in RETURN_WORDS) else "other"
 
 
 def ems_signer(op_desc: str) -> str:

@@ -32,6 +32,7 @@ from backend.kit.carrier import (
     Party,
     Push,
     TrackEvent,
+    ems_kind,
     ems_signer,
     seal,
     unseal,
@@ -291,6 +292,14 @@ def test_the_signer_of_a_delivery_comes_from_its_description(op_desc, signer):
     assert ems_signer(op_desc) == signer
 
 
+@pytest.mark.parametrize(
+    ("op_code", "op_name", "kind"),
+    [("705", "未妥投", "failed_attempt"), ("999", "退回", "returned"), ("711", "退件返回", "returned"), ("999", "处理", "other")],
+)
+def test_unknown_ems_codes_move_nothing_unless_they_name_a_return(op_code, op_name, kind):
+    assert ems_kind(op_code, op_name) == kind
+
+
 async def test_kuaidi100_subscribe_then_again_is_fine(fake, kuaidi100):
     await kuaidi100.subscribe(waybill_no="1100123456789", callback_url="http://127.0.0.1:9/cb", phone="13800000004")
     await kuaidi100.subscribe(waybill_no="1100123456789", callback_url="http://127.0.0.1:9/cb")  # 501: already
@@ -335,6 +344,8 @@ async def test_kuaidi100_callback_with_a_bad_sign_is_refused(fake, kuaidi100, re
 def test_kuaidi100_sign_is_accepted_in_either_case(fake, kuaidi100):
     form = fake[0].kuaidi100_form(waybill_no="1100123456782", state="5")
     assert kuaidi100.parse_callback({**form, "sign": form["sign"].lower()})[0].kind == "out_for_delivery"
+    cancelled = fake[0].kuaidi100_form(waybill_no="1100123456783", state="4", status_code="401")  # 已销单, not 退签
+    assert kuaidi100.parse_callback(cancelled)[0].kind == "other"
     with pytest.raises(CallbackInvalid):
         kuaidi100.parse_callback({"param": form["param"]})
 
