@@ -125,6 +125,37 @@ _POLICIES = [
         remark="登录后查看取件码",
     ),
     EventPolicy(
+        "parcel.shipped", wechat_template="delivery", phrase="已寄出", title="证照已寄出：{subject}", body="运单号 {reference}。物流详情请登录“一网通办”查看。"
+    ),
+    EventPolicy("parcel.picked_up", external=False, wechat_template="delivery", phrase="已揽收", title="邮政已揽收：{subject}", body="运单号 {reference}。"),
+    EventPolicy(
+        "parcel.failed_attempt",
+        urgency="high",
+        wechat_template="delivery",
+        phrase="未投递",
+        title="投递未成功：{subject}",
+        body="运单号 {reference}，投递员会再次投递。详情请登录“一网通办”查看。",
+        remark="请留意再次投递",
+    ),
+    EventPolicy(
+        "parcel.returned",
+        urgency="high",
+        wechat_template="delivery",
+        phrase="已退回",
+        title="邮件已退回：{subject}",
+        body="运单号 {reference} 已退回。详情请登录“一网通办”查看。",
+        remark="请联系大厅",
+    ),
+    EventPolicy("parcel.cancelled", external=False, wechat_template="delivery", phrase="已取消", title="已取消邮寄：{subject}"),
+    EventPolicy(
+        "parcel.unmonitored",
+        wechat_template="delivery",
+        phrase="停止跟踪",
+        title="物流已停止跟踪：{subject}",
+        body="运单号 {reference} 长时间没有物流更新。如未收到，请联系大厅。",
+        remark="如未收到请联系大厅",
+    ),
+    EventPolicy(
         "appointment.reminder",
         critical=True,
         urgency="high",

@@ -1,8 +1,8 @@
 """The workflow of an application (办件), declared as data for ``backend.kit.workflow``.
 
 draft → submitted → accepted | correction_requested | rejected → approved | rejected →
-certificate_issued → collected; withdrawn before acceptance. Delivery by EMS (delivered) comes
-with the delivery domain.
+certificate_issued → collected | delivered (by EMS, the delivery domain's signature); withdrawn
+before acceptance.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ LABELS = {
     "approved": "审批通过",
     "certificate_issued": "已出证",
     "collected": "已领取",
+    "delivered": "已送达",
     "withdrawn": "已撤回",
 }
 # What residents and clerks read on a case (status_label in the API): longer than LABELS, which
@@ -41,6 +42,7 @@ STATUS_TEXT = {
     "approved": "已办结（通过）",
     "certificate_issued": "已出证",
     "collected": "已领取",
+    "delivered": "已送达",
     "withdrawn": "已撤回",
 }
 EDITABLE = ("draft", "correction_requested")
@@ -48,7 +50,7 @@ EDITABLE = ("draft", "correction_requested")
 # what is finished (已办结: decided, issued, collected or withdrawn after submission).
 TODO = ("submitted", "accepted")
 WAITING = ("correction_requested",)
-FINISHED = ("approved", "certificate_issued", "collected", "rejected", "withdrawn")
+FINISHED = ("approved", "certificate_issued", "collected", "delivered", "rejected", "withdrawn")
 QUEUE_VIEWS = {"todo": TODO, "waiting": WAITING, "finished": FINISHED}
 OPEN = ("submitted", "correction_requested", "accepted", "approved", "certificate_issued", "rejected", "collected")
 
@@ -103,6 +105,7 @@ STEPS = [
     Step("approve", {"accepted": "approved"}, "审批通过", "审批通过", effect=_completed),  # 准予
     Step("issue_certificate", {"approved": "certificate_issued"}, "已出证", "出证"),
     Step("collect", {"certificate_issued": "collected"}, "已领取", "登记领取"),  # 窗口领取
+    Step("deliver", {"certificate_issued": "delivered"}, "证照已送达", "登记送达"),  # EMS 签收 (backend.delivery)
     Step("record_trip", _same(*OPEN), "到大厅办理一次", "登记跑动", effect=_trip),  # 跑动次数
     # Guards only: the form and the materials change while the resident can still edit.
     Step("edit", _same(*EDITABLE), "", "修改申请表", recorded=False),
