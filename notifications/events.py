@@ -125,9 +125,20 @@ _POLICIES = [
         remark="登录后查看取件码",
     ),
     EventPolicy(
-        "parcel.shipped", wechat_template="delivery", phrase="已寄出", title="证照已寄出：{subject}", body="运单号 {reference}。物流详情请登录“一网通办”查看。"
+        "parcel.shipped",
+        wechat_template="delivery",
+        phrase="已寄出",
+        title="证照已寄出：{subject}",
+        body="运单号 {reference}。物流详情请登录“一网通办”查看。",
     ),
-    EventPolicy("parcel.picked_up", external=False, wechat_template="delivery", phrase="已揽收", title="邮政已揽收：{subject}", body="运单号 {reference}。"),
+    EventPolicy(
+        "parcel.picked_up",
+        external=False,
+        wechat_template="delivery",
+        phrase="已揽收",
+        title="邮政已揽收：{subject}",
+        body="运单号 {reference}。",
+    ),
     EventPolicy(
         "parcel.failed_attempt",
         urgency="high",

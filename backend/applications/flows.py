@@ -15,6 +15,7 @@ from tortoise.expressions import F
 from backend.applications import notices
 from backend.applications.models import Application
 from backend.applications.notices import REFUSAL
+from backend.kit.models import WorkflowEvent
 from backend.kit.resources import current
 from backend.kit.workdays import add_working_days, working_days_between
 from backend.kit.workflow import Step, StepContext, Workflow
@@ -113,6 +114,16 @@ STEPS = [
     Step("detach", _same(*EDITABLE), "", "移除材料", recorded=False),
 ]
 
+
+async def _after_step(application: Application, entry: WorkflowEvent) -> None:
+    """The notice of each step; a certificate issued also sends a delivery that was waiting for it (same transaction)."""
+    await notices.tell_resident(application, entry)
+    if entry.action == "issue_certificate":
+        from backend.delivery import service as delivery  # imported here: delivery builds on this workflow
+
+        await delivery.certificate_ready(application_id=application.id)
+
+
 APPLICATION: Workflow[Application] = Workflow(
     name="application",
     model=Application,
@@ -121,7 +132,7 @@ APPLICATION: Workflow[Application] = Workflow(
     steps={s.action: s for s in STEPS},
     subject=lambda a: f"person:{a.person_id}",
     noun="办件",
-    on_event=notices.tell_resident,
+    on_event=_after_step,
 )
 TIMELINE_TEXT = {s.action: s.timeline for s in STEPS if s.recorded}
 

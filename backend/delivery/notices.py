@@ -34,12 +34,16 @@ class Notice:
 NOTICES: dict[str, Notice] = {
     "waybill": Notice("parcel.shipped", "证照已交邮政寄出：{service}", "运单号 {waybill}，可在办件详情里查看物流。"),
     "pick_up": Notice("parcel.picked_up", "邮政已揽收：{service}", "运单号 {waybill}。"),
-    "dispatch": Notice("parcel.out_for_delivery", "证照派送中：{service}", "运单号 {waybill}。签收码已短信发送，也可在办件详情里查看，请只告诉投递员。"),
+    "dispatch": Notice(
+        "parcel.out_for_delivery", "证照派送中：{service}", "运单号 {waybill}。签收码已短信发送，也可在办件详情里查看，请只告诉投递员。"
+    ),
     "deliver": Notice("certificate.delivered", "证照已签收：{service}", "运单号 {waybill} 已签收。签收照片可在办件详情里查看。"),
     "fail_attempt": Notice("parcel.failed_attempt", "投递未成功：{service}", "运单号 {waybill}，投递员会再次投递。"),
     "return_parcel": Notice("parcel.returned", "邮件已退回：{service}", "运单号 {waybill} 已退回发证部门，请联系大厅领取或重新申请邮寄。"),
     "cancel": Notice("parcel.cancelled", "已取消邮寄：{service}", "如需证照，可到大厅领取或重新申请邮寄。"),
-    "stop_monitoring": Notice("parcel.unmonitored", "物流已停止跟踪：{service}", "运单号 {waybill} 60 天没有物流更新，已停止跟踪。如未收到，请联系大厅。"),
+    "stop_monitoring": Notice(
+        "parcel.unmonitored", "物流已停止跟踪：{service}", "运单号 {waybill} 60 天没有物流更新，已停止跟踪。如未收到，请联系大厅。"
+    ),
 }
 
 
@@ -63,7 +67,9 @@ async def on_event(order: DeliveryOrder, entry: WorkflowEvent) -> None:
         send_code_after_commit(order)
     if entry.action == "deliver" and application.status == "certificate_issued":
         # 已送达: the case ends with its certificate in the resident's hands, in the same transaction.
-        await transition(APPLICATION, application, action="deliver", by=Principal(actor=entry.actor), note=f"运单号 {order.waybill_no or ''}")
+        await transition(
+            APPLICATION, application, action="deliver", by=Principal(actor=entry.actor), note=f"运单号 {order.waybill_no or ''}"
+        )
 
 
 def send_code_after_commit(order: DeliveryOrder) -> None:
