@@ -17,7 +17,6 @@ import asyncio
 import logging
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from tortoise.expressions import F, Q
 
@@ -28,6 +27,7 @@ from backend.delivery.models import CarrierCall, DeliveryOrder
 from backend.delivery.notices import PHONE_PURPOSE
 from backend.delivery.service import DETAIL_PURPOSE, NAME_PURPOSE, queue_call, unseal
 from backend.kit import audit
+from backend.kit.carrier import Carrier, CarrierRejected, Party, Tracker
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from backend.kit.workflow import SYSTEM, transition
@@ -41,17 +41,17 @@ ABANDON = timedelta(days=60)
 KUAIDI100_CALLBACK = "/api/v1/carrier/kuaidi100/callback"
 
 
-def carrier() -> Any:
-    """The carrier adapter (``backend.kit.carrier``) the process opened."""
-    return current().providers.carrier  # type: ignore[attr-defined]
+def carrier() -> Carrier:
+    """The carrier adapter the process opened (``NoCarrier`` without configuration: calls wait)."""
+    return current().providers.carrier
 
 
-def tracker() -> Any:
-    return current().providers.tracker  # type: ignore[attr-defined]
+def tracker() -> Tracker:
+    return current().providers.tracker
 
 
 def tracker_configured() -> bool:
-    return bool(getattr(current().settings, "kuaidi100_api_base", ""))
+    return bool(current().settings.kuaidi100_api_base)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -77,9 +77,7 @@ async def claim(now: datetime, *, limit: int = 10) -> list[CarrierCall]:
     return taken
 
 
-async def _sender(application: Application) -> Any:
-    from backend.kit.carrier import Party
-
+async def _sender(application: Application) -> Party:
     hall = next((h for h in await Hall.all().order_by("code") if application.service_code in h.items), None)
     department = await Department.get_or_none(code=application.department_id)
     settings = current().settings
@@ -90,13 +88,11 @@ async def _sender(application: Application) -> Any:
         city="",
         district=hall.district if hall else "",
         address=hall.address if hall and hall.address else (hall.name if hall else "政务服务中心"),
-        region_code=getattr(settings, "region", ""),
+        region_code=settings.region,
     )
 
 
 async def _create_order(order: DeliveryOrder) -> None:
-    from backend.kit.carrier import Party
-
     if order.status != "requested":
         return  # cancelled meanwhile, or a retry after the waybill came: nothing to ask for
     application = await Application.get(id=order.application_id)
@@ -125,7 +121,7 @@ async def _create_order(order: DeliveryOrder) -> None:
 async def _subscribe(order: DeliveryOrder) -> None:
     if not order.waybill_no:
         return
-    base = (getattr(current().settings, "public_url", "") or "").rstrip("/")
+    base = current().settings.public_url.rstrip("/")
     await tracker().subscribe(
         waybill_no=order.waybill_no, callback_url=base + KUAIDI100_CALLBACK, phone=unseal(order.recipient_phone, PHONE_PURPOSE)
     )
@@ -133,8 +129,6 @@ async def _subscribe(order: DeliveryOrder) -> None:
 
 async def run_call(call: CarrierCall, now: datetime) -> str:
     """Work one claimed call; returns its new state."""
-    from backend.kit.carrier import CarrierRejected
-
     order = await DeliveryOrder.get(id=call.order_id)
     try:
         if call.kind == "create_order":
@@ -142,7 +136,7 @@ async def run_call(call: CarrierCall, now: datetime) -> str:
         elif call.kind == "subscribe":
             await _subscribe(order)
     except CarrierRejected as exc:
-        return await _finish(call, "failed", error_code=str(getattr(exc, "code", "") or "rejected")[:40], order=order)
+        return await _finish(call, "failed", error_code=(exc.code or "rejected")[:40], order=order)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # CarrierUnavailable, a timeout, anything else: retry later, boundedly

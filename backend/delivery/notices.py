@@ -21,7 +21,7 @@ from notifications.outbox import notify
 
 log = logging.getLogger("yiwang.delivery")
 PHONE_PURPOSE = "delivery.recipient_phone"
-DEFAULT_PICKUP_TEMPLATE = "SMS_PICKUP_CODE"
+PICKUP_TEMPLATE = "pickup_code"  # the key of settings.sms_templates
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,9 @@ def send_code_after_commit(order: DeliveryOrder) -> None:
 
     async def send() -> None:
         resources = current()
-        template = getattr(resources.settings, "sms_template_pickup_code", "") or DEFAULT_PICKUP_TEMPLATE
         try:
-            await resources.providers.sms.send(phone=phone, template=template, params={"code": code, "waybill": waybill})
+            # The template (YIWANG_SMS_TEMPLATE_PICKUP_CODE) takes ${code} and ${waybill}, nothing else.
+            await resources.providers.sms.send(phone=phone, template=PICKUP_TEMPLATE, params={"code": code, "waybill": waybill})
         except Exception:  # the code stays on the owner's card; a clerk can send a new one
             log.warning("pickup code SMS failed", extra={"delivery_id": order_id})
 

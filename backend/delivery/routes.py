@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -34,6 +35,7 @@ from backend.delivery.schemas import (
 )
 from backend.kit import audit, errors
 from backend.kit.api import API, Handler, Operation, anyone
+from backend.kit.carrier import CallbackInvalid, CallbackStale
 from backend.kit.files import file_response
 from backend.kit.idempotency import HEADER_PARAMETER, idempotent
 from backend.kit.transactions import transaction
@@ -393,17 +395,13 @@ async def _refused(source: str, reason: str) -> None:
     wrappers=[anyone],
 )
 async def ems_push(request: Request) -> Response:
-    from datetime import UTC, datetime
-
-    from backend.kit.carrier import CallbackInvalid, CallbackStale
-
     adapter = carrier()
     fields = await _fields(request)
     try:
         push = adapter.parse_push(fields, datetime.now(UTC))
     except (CallbackInvalid, CallbackStale) as exc:
         await _refused("ems", type(exc).__name__)
-        return JSONResponse(adapter.push_reply("", False), status_code=400)
+        return JSONResponse(adapter.push_reply(fields.get("serialNo", ""), False), status_code=400)
     await tracking.apply(push.events)
     return JSONResponse(adapter.push_reply(push.serial_no, True))
 
@@ -418,8 +416,6 @@ async def ems_push(request: Request) -> Response:
     wrappers=[anyone],
 )
 async def kuaidi100_callback(request: Request) -> Response:
-    from backend.kit.carrier import CallbackInvalid
-
     adapter = tracker()
     fields = await _fields(request)
     try:
