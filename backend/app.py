@@ -98,8 +98,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
             # Every process sweeps appointments (holds, reopened places, offers, reminders); each step is conditional.
             sweeper = asyncio.create_task(Sweeper(settings.appointment_sweep_seconds).run(stop))
-            # Every process works carrier calls (claimed with a lease) and watches parcels gone quiet.
-            carrier_worker = asyncio.create_task(CarrierWorker().run(stop))
+            # Carrier calls and the parcel monitor go with the dispatcher: in the app by default, else in `yiwang worker`
+            # (claimed with a lease, so any number of processes may work them).
+            carrier_worker = asyncio.create_task(CarrierWorker().run(stop)) if settings.dispatcher == "inprocess" else None
             # The administrators' calendar days (调休 notices, regional holidays) before the first deadline is computed.
             loaded = await calendar.refresh_at_start()
             calendar_watch = asyncio.create_task(calendar.watch(stop, loaded=loaded))
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await dispatcher
                 await chainer
                 await sweeper
-                await carrier_worker
+                if carrier_worker is not None:
+                    await carrier_worker
                 await calendar_watch
                 calendar.forget()
 

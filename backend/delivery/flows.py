@@ -108,14 +108,14 @@ STEPS = [
     Step("transit", {"waybill_created": "in_transit", "picked_up": "in_transit"}, "运输中", "登记运输", effect=_moved),
     Step(
         "dispatch",
-        {"picked_up": "out_for_delivery", "in_transit": "out_for_delivery", "failed_attempt": "out_for_delivery"},
+        {s: "out_for_delivery" for s in ("waybill_created", "picked_up", "in_transit", "failed_attempt")},
         "派送中，签收码已发送",
         "派送",
         effect=_dispatched,
     ),
     Step(
         "deliver",
-        {"in_transit": "delivered", "out_for_delivery": "delivered", "failed_attempt": "delivered"},
+        {s: "delivered" for s in ("picked_up", "in_transit", "out_for_delivery", "failed_attempt")},
         "已签收",
         "签收",
         effect=_delivered,

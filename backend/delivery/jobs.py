@@ -77,16 +77,17 @@ async def claim(now: datetime, *, limit: int = 10) -> list[CarrierCall]:
     return taken
 
 
-async def _sender(application: Application) -> Party:
+async def _sender(application: Application, order: DeliveryOrder) -> Party:
+    """The hall that issued the certificate; its province and city are taken as the recipient's (a county's own deliveries)."""
     hall = next((h for h in await Hall.all().order_by("code") if application.service_code in h.items), None)
     department = await Department.get_or_none(code=application.department_id)
     settings = current().settings
     return Party(
         name=department.name if department else "政务服务中心",
         phone=(hall.phone if hall and hall.phone else "") or "0000000",
-        province="",
-        city="",
-        district=hall.district if hall else "",
+        province=order.province,
+        city=order.city,
+        district=(hall.district if hall and hall.district else "") or order.district,
         address=hall.address if hall and hall.address else (hall.name if hall else "政务服务中心"),
         region_code=settings.region,
     )
@@ -107,7 +108,7 @@ async def _create_order(order: DeliveryOrder) -> None:
     )
     # The same order_ref twice gives the same waybill: a call retried after a lost answer makes one parcel.
     waybill = await carrier().create_order(
-        order_ref=f"YW{order.id:010d}", sender=await _sender(application), receiver=receiver, cargo="证照"
+        order_ref=f"YW{order.id:010d}", sender=await _sender(application, order), receiver=receiver, cargo="证照"
     )
     async with transaction():
         fresh = await DeliveryOrder.get(id=order.id)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from backend.applications.models import Application
@@ -13,6 +16,9 @@ from backend.delivery.models import DeliveryOrder, Station
 from tests.applications.conftest import *  # noqa: F401,F403  (fake servers, client, resident, approver)
 from tests.applications.conftest import staff_headers
 from tests.applications.test_applications import approved_case, submitted
+from tests.fakes.ems import FakeEms, make_fake_carrier
+from tests.fakes.server import serve
+from tests.photos import photo
 
 STATION = "S331002"
 REGION = "331002"
@@ -85,3 +91,78 @@ async def order_of(application_id: int) -> DeliveryOrder:
 
 
 __all__ = ["Application", "submitted"]
+
+
+# ---- the fake carrier over real HTTP -------------------------------------------------------------
+
+
+@pytest.fixture
+def ems() -> Iterator[FakeEms]:
+    fake = make_fake_carrier()
+    with serve(fake.app()) as base:
+        fake.base_url = base
+        yield fake
+
+
+@pytest.fixture
+def pickup_sms(sms) -> Iterator:
+    """The fake SMS service knows the pickup-code template (SMS_PICKUP_CODE) for the test."""
+    before = sms.templates
+    sms.templates = (*before, "SMS_PICKUP_CODE")
+    yield sms
+    sms.templates = before
+
+
+def with_carrier(settings, ems: FakeEms):
+    """Settings whose app talks to the fake carrier (EMS and Kuaidi100) over HTTP (a test module's ``auth_settings``)."""
+    return dataclasses.replace(
+        settings,
+        ems_api_base=ems.base_url,
+        ems_sender_no=ems.sender_no,
+        ems_authorization=ems.authorization,
+        ems_sign_key=ems.sign_key,
+        kuaidi100_api_base=ems.base_url,
+        kuaidi100_customer=ems.kuaidi_customer,
+        kuaidi100_key=ems.kuaidi_key,
+        kuaidi100_salt=ems.kuaidi_salt,
+        public_url="http://testserver",
+    )
+
+
+async def push(client, ems: FakeEms, waybill: str, op_code: str, **kw) -> httpx.Response:
+    """The fake's signed 040002 push of one event, posted to our callback (as EMS would)."""
+    return await client.post("/api/v1/carrier/ems/push", data=ems.push_form(waybill_no=waybill, op_code=op_code, **kw))
+
+
+async def shipped(client, resident, approver, ems, **consents) -> tuple[dict, DeliveryOrder]:
+    """A certificate issued, delivery requested, the carrier asked for a waybill and a subscription."""
+    from backend.delivery import jobs
+
+    case = await issued_case(client, resident, approver)
+    await request_delivery(client, resident, case["id"], **consents)
+    assert await jobs.work_once() == 1  # create_order
+    assert await jobs.work_once() == 1  # subscribe at Kuaidi100
+    return case, await order_of(case["id"])
+
+
+async def out_for_delivery(client, resident, approver, ems, **consents) -> tuple[dict, DeliveryOrder, str]:
+    """…then picked up and out for delivery: returns the case, the order and the pickup code texted to the recipient."""
+    case, order = await shipped(client, resident, approver, ems, **consents)
+    assert order.waybill_no
+    for code in ("203", "306", "702"):
+        r = await push(client, ems, order.waybill_no, code)
+        assert r.status_code == 200 and r.json()["code"] == "00000", r.text
+    order = await order_of(case["id"])
+    assert order.status == "out_for_delivery"
+    card = (await client.get(f"/api/v1/applications/{case['id']}/delivery", headers=resident)).json()
+    return case, order, card["pickup_code"]
+
+
+async def confirm(client, courier, order_id: int, code: str, *, headers: dict | None = None, **fields) -> httpx.Response:
+    data = {"pickup_code": code, "signer_kind": "self", **fields}
+    return await client.post(
+        f"/api/v1/courier/parcels/{order_id}/deliver",
+        data=data,
+        files={"photo": ("parcel.jpg", photo(1200, 900), "image/jpeg")},
+        headers=courier | (headers or key()),
+    )
