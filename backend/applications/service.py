@@ -249,7 +249,7 @@ async def _for_reader(session: SessionInfo, application_id: int) -> Application:
         raise ApplicationNotFound()
     if application.person_id == session.person_id:
         return application
-    scopes = await _scopes_covering(application) if session.is_staff else []
+    scopes = await scopes_covering(application) if session.is_staff else []
     if session.mfa and any(session.has_role(r, s) for r in REVIEWERS for s in scopes):
         return application
     raise ApplicationNotFound()
@@ -459,14 +459,14 @@ class ReasonRequired(errors.Invalid, code="application.reason_required"):
     en = "A reason is required|{decision} needs a written reason; the applicant reads it."
 
 
-async def _scopes_covering(application: Application) -> list[str]:
+async def scopes_covering(application: Application) -> list[str]:
     """The staff scopes that reach this case: its department, and every hall that takes its item."""
     halls = await catalog.halls_handling(service_code=application.service_code)
     return [f"department:{application.department_id}", *(f"hall:{h}" for h in halls)]
 
 
-async def _authorize_for(session: SessionInfo, application: Application, roles: tuple[str, ...]) -> None:
-    scopes = await _scopes_covering(application)
+async def authorize_for(session: SessionInfo, application: Application, roles: tuple[str, ...]) -> None:
+    scopes = await scopes_covering(application)
     # authorize() checks one scope: the one this person holds if any, else the department's (denied and audited).
     held = next((s for s in scopes if any(session.has_role(r, s) for r in roles)), scopes[0])
     await authorize(session, roles=roles, scope=held, action=f"application:{application.id}")
@@ -478,7 +478,7 @@ async def _for_staff(session: SessionInfo, application_id: int, roles: tuple[str
     if application is None:
         raise ApplicationNotFound()
     try:
-        await _authorize_for(session, application, roles)
+        await authorize_for(session, application, roles)
     except Forbidden:  # the denial is audited; the answer must not tell the clerk the case exists
         raise ApplicationNotFound() from None
     return application
@@ -525,7 +525,7 @@ async def reject(*, session: SessionInfo, application_id: int, reason: str) -> A
     """不予受理 (before 受理) or 不予许可 (after it, deciders only), always with a written reason."""
     application = await _for_staff(session, application_id, REVIEWERS)
     if application.status == "accepted":  # after 受理 only a decider may refuse
-        await _authorize_for(session, application, DECIDERS)
+        await authorize_for(session, application, DECIDERS)
     APPLICATION.require(application, "reject")  # a finished case answers 409 whatever the reason says
     if len(reason.strip()) < 2:
         raise ReasonRequired(decision=notices.REFUSAL.get(application.status, "不予受理"))

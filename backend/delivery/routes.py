@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +39,7 @@ from backend.kit import audit, errors
 from backend.kit.api import API, Handler, Operation, anyone
 from backend.kit.carrier import CallbackInvalid, CallbackStale
 from backend.kit.files import file_response
-from backend.kit.idempotency import HEADER_PARAMETER, idempotent
+from backend.kit.idempotency import BODY_DIGEST, HEADER_PARAMETER, idempotent
 from backend.kit.transactions import transaction
 from backend.kit.validation import field_errors
 from backend.materials.service import ImageTooLarge, ImageUnreadable, UnsupportedImage
@@ -226,9 +228,17 @@ async def _form(request: Request) -> tuple[FormData, DeliverForm]:
         raise BadUpload()
     fields = {k: vs[0] if len(vs) == 1 else vs for k in form.keys() if k != "photo" for vs in [form.getlist(k)]}
     try:
-        return form, DeliverForm.model_validate({"photo": b"", **fields})
+        parsed = DeliverForm.model_validate({"photo": b"", **fields})
     except ValidationError as exc:
         raise errors.ValidationFailed(errors=field_errors(exc, location="form")) from None
+    if BODY_DIGEST not in request.scope:  # the same key with another code, signer or photo is a reused key
+        digest = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
+        await photo.seek(0)
+        while chunk := await photo.read(1 << 16):
+            digest.update(chunk)
+        await photo.seek(0)
+        request.scope[BODY_DIGEST] = digest.hexdigest()
+    return form, parsed
 
 
 def _code_checked(op: Operation, call: Handler) -> Handler:

@@ -16,7 +16,7 @@ from auth.errors import Forbidden
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications.models import Application
-from backend.applications.service import REVIEWERS, ApplicationNotFound, _authorize_for
+from backend.applications.service import REVIEWERS, ApplicationNotFound, authorize_for, scopes_covering
 from backend.catalog.models import ServiceItem
 from backend.delivery.flows import ACTIVE, DELIVERY, OUT
 from backend.delivery.models import CarrierCall, DeliveryOrder, SavedAddress, Station
@@ -284,7 +284,7 @@ async def for_reader(session: SessionInfo, delivery_id: int) -> DeliveryOrder:
     if session.mfa and any(session.has_role(r) for r in REVIEWERS):
         application = await Application.get(id=order.application_id)
         try:
-            await _authorize_for(session, application, REVIEWERS)
+            await authorize_for(session, application, REVIEWERS)
             return order
         except Forbidden:
             pass
@@ -300,7 +300,7 @@ async def for_clerk(session: SessionInfo, delivery_id: int) -> DeliveryOrder:
         raise DeliveryNotFound()
     application = await Application.get(id=order.application_id)
     try:
-        await _authorize_for(session, application, REVIEWERS)
+        await authorize_for(session, application, REVIEWERS)
     except Forbidden:  # audited; the answer does not tell the clerk the order exists
         raise DeliveryNotFound() from None
     return order
@@ -322,18 +322,18 @@ async def staff_list(*, session: SessionInfo, view: str) -> list[DeliveryOrder]:
     scopes = [s for r, s in session.roles if r in REVIEWERS]
     if "" in scopes:
         return orders[:200]
+    # A clerk sees the deliveries of the cases they cover: one query for the cases, one look-up per item.
+    cases = {a.id: a for a in await Application.filter(id__in=[o.application_id for o in orders])}
+    covering: dict[tuple[str, str], list[str]] = {}
     visible = []
-    for order in orders:  # a clerk sees the deliveries of the cases they cover
-        scopes_of_case = await _scopes(await Application.get(id=order.application_id))
-        if any(session.has_role(r, s) for r in REVIEWERS for s in scopes_of_case):
+    for order in orders:
+        case = cases[order.application_id]
+        item = (case.service_code, str(case.department_id))
+        if item not in covering:
+            covering[item] = await scopes_covering(case)
+        if any(session.has_role(r, s) for r in REVIEWERS for s in covering[item]):
             visible.append(order)
     return visible[:200]
-
-
-async def _scopes(application: Application) -> list[str]:
-    from backend.applications.service import _scopes_covering
-
-    return await _scopes_covering(application)
 
 
 async def retry(*, session: SessionInfo, delivery_id: int) -> DeliveryOrder:

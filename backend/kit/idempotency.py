@@ -68,10 +68,16 @@ def _principal(request: Request) -> str:
     return str(request.scope.get("yiwang.principal") or "anonymous")
 
 
+# A route whose body is not a JSON model (a multipart form with a photo) puts a digest of it here
+# before this wrapper runs, so a key reused with another form is refused like a reused JSON body.
+BODY_DIGEST = "yiwang.body_digest"
+
+
 def _request_hash(request: Request, kwargs: dict[str, Any]) -> str:
     payload = {
         "method": request.method,
         "path": request.url.path,
+        "body_digest": request.scope.get(BODY_DIGEST),
         **{k: v.model_dump(mode="json") for k, v in kwargs.items() if isinstance(v, BaseModel)},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -80,6 +80,8 @@ async def test_one_offline_confirmation_replayed_three_times_is_one_delivery(cli
     assert await TrackingEvent.filter(order_id=order.id, source="courier").count() == 1
     other_key = await confirm(client, courier, order.id, code)
     assert other_key.status_code == 409 and other_key.json()["code"] == "delivery.already_delivered"
+    other_form = await confirm(client, courier, order.id, code, headers=offline)  # the same key, another signer
+    assert other_form.status_code == 422 and other_form.json()["code"] == "idempotency.key_reused"
     assert (await Application.get(id=case["id"])).status == "delivered"
 
 
