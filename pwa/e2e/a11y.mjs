@@ -281,7 +281,7 @@ const residentScreens = [
     name: 'delivery request, 地区 picker', path: () => `/cases/${ids.submitted}/delivery`, ready: 'delivery-region',
     before: async (page) => {
       await page.getByTestId('delivery-region').click()
-      await page.locator('.van-picker__confirm').waitFor()
+      await page.locator('.van-cascader__option').first().waitFor()
     },
   },
   {

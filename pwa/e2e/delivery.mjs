@@ -77,19 +77,15 @@ async function clerkIssues(page, id) {
   }, id)
 }
 
-/** Choose 省 / 市 / 区 in Vant's area picker: a tap on an option selects it (options off the wheel's window too). */
+/** Choose 省, then 市, then 区县 in the 地区 lists (Vant's cascader: one list per level, a tap moves on). */
 async function pickRegion(page, names) {
   await page.getByTestId('delivery-region').click()
-  const columns = page.locator('.van-picker-column')
-  await columns.first().waitFor()
-  for (const [i, name] of names.entries()) {
-    const option = columns.nth(i).locator('.van-picker-column__item', { hasText: name }).first()
-    await option.waitFor({ state: 'attached' })
-    await option.dispatchEvent('click')
-    await sleep(400) // the wheel settles and the next column fills
+  await page.locator('.van-cascader').waitFor()
+  for (const name of names) {
+    await page.locator('.van-cascader__options:visible .van-cascader__option', { hasText: name }).first().click()
+    await sleep(300) // the next level's tab slides in
   }
-  await page.locator('.van-picker__confirm').click()
-  await page.locator('.van-popup').waitFor({ state: 'hidden' })
+  await page.locator('.van-cascader').waitFor({ state: 'hidden' })
 }
 
 async function push(opCode, opDesc) {
@@ -118,7 +114,7 @@ try {
       await page.getByTestId('delivery-name').locator('input').fill('钱七')
       await page.getByTestId('delivery-phone').locator('input').fill(RESIDENT_PHONE)
       await pickRegion(page, REGION)
-      const region = await page.getByTestId('delivery-region').locator('input').inputValue()
+      const region = (await page.getByTestId('delivery-region').locator('.van-cell__value').innerText()).trim()
       assert(region === REGION.join(' / '), `region shows ${region}`)
       await page.getByTestId('delivery-street').locator('input').fill('蒲亭镇')
       await page.getByTestId('delivery-detail').locator('textarea').fill('人民路 1 号 3 单元')

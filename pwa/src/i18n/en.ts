@@ -357,7 +357,7 @@ export default {
       allowProxy: 'Someone may sign for me', allowProxyHint: 'Only the person you name', proxyName: 'Their name', proxyNamePlaceholder: "e.g. a family member's name", proxyMissing: "Enter the proxy's name",
       allowLocker: 'A locker or parcel station is fine', allowLockerHint: 'When nobody is at home',
       privacy: 'Name, phone and address are kept encrypted for this delivery only; the courier sees them partly hidden.',
-      submit: 'Request delivery', done: 'Delivery requested', pickOk: 'OK', pickCancel: 'Cancel',
+      submit: 'Request delivery', done: 'Delivery requested', pickTab: 'Choose',
     },
   },
   deliveryDesk: {

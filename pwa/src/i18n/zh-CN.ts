@@ -357,7 +357,7 @@ export default {
       allowProxy: '允许他人代收', allowProxyHint: '只有您指定的这个人可以代您签收', proxyName: '代收人姓名', proxyNamePlaceholder: '例如家人的姓名', proxyMissing: '请填写代收人姓名',
       allowLocker: '允许投快递柜/驿站', allowLockerHint: '不在家时可以放到附近的快递柜或驿站',
       privacy: '收件人姓名、电话和地址加密保存，只用于这次邮寄；快递员只能看到部分隐藏的姓名和电话。',
-      submit: '提交邮寄申请', done: '已申请邮寄', pickOk: '确定', pickCancel: '取消',
+      submit: '提交邮寄申请', done: '已申请邮寄', pickTab: '请选择',
     },
   },
   deliveryDesk: {
