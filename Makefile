@@ -12,8 +12,28 @@ WITH_ENV := set -a; [ -n "$$YIWANG_DATA_KEY" ] || . $(SECRETS); set +a;
 
 .PHONY: run test lint bench setup install pwa vapid-key migrate seed sysdeps bench-sysdeps clean
 
+# Without a carrier configured (YIWANG_EMS_API_BASE unset), `make run` starts the fake EMS + Kuaidi100 server of the
+# tests (tests/fakes/ems.py) beside the app, with these demo credentials, and stops it when the server stops.
+FAKE_CARRIER_PORT ?= 8011
+DEMO_CARRIER := YIWANG_EMS_SENDER_NO=YIWANG-DEMO YIWANG_EMS_AUTHORIZATION=demo-ems-authorization \
+  YIWANG_EMS_SIGN_KEY=eWl3YW5nLWZha2Utc200aw== YIWANG_KUAIDI100_CUSTOMER=DEMO-CUSTOMER \
+  YIWANG_KUAIDI100_KEY=demo-kuaidi100-key YIWANG_KUAIDI100_SALT=demo-kuaidi100-salt
+
 run: setup
-	@$(WITH_ENV) exec $(BIN)/yiwang serve
+	@$(WITH_ENV) [ -z "$$YIWANG_EMS_API_BASE" ] || exec $(BIN)/yiwang serve; \
+	export $(DEMO_CARRIER) YIWANG_EMS_API_BASE=http://127.0.0.1:$(FAKE_CARRIER_PORT) \
+	  YIWANG_KUAIDI100_API_BASE=http://127.0.0.1:$(FAKE_CARRIER_PORT); \
+	export YIWANG_PUBLIC_URL="$${YIWANG_PUBLIC_URL:-http://$${YIWANG_HOST:-127.0.0.1}:$${YIWANG_PORT:-8000}}"; \
+	out=$(YIWANG_VAR_DIR)/fake-carrier.out; \
+	$(BIN)/python -m tests.fakes ems --port $(FAKE_CARRIER_PORT) --sender-no "$$YIWANG_EMS_SENDER_NO" \
+	  --authorization "$$YIWANG_EMS_AUTHORIZATION" --sign-key "$$YIWANG_EMS_SIGN_KEY" \
+	  --kuaidi-customer "$$YIWANG_KUAIDI100_CUSTOMER" --kuaidi-key "$$YIWANG_KUAIDI100_KEY" --kuaidi-salt "$$YIWANG_KUAIDI100_SALT" \
+	  --push-url "$$YIWANG_PUBLIC_URL/api/v1/carrier/ems/push" \
+	  --kuaidi-callback "$$YIWANG_PUBLIC_URL/api/v1/carrier/kuaidi100/callback" > $$out & fake=$$!; \
+	trap 'kill $$fake 2>/dev/null' EXIT; \
+	until grep -q '^READY' $$out; do kill -0 $$fake 2>/dev/null || { echo "the fake carrier did not start" >&2; exit 1; }; sleep 0.1; done; \
+	echo "fake carrier (EMS + Kuaidi100): $$(cut -d' ' -f2 $$out)"; \
+	$(BIN)/yiwang serve
 
 test: setup lint sysdeps
 	@$(WITH_ENV) $(BIN)/pytest $(PYTEST_ARGS)

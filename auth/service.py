@@ -30,7 +30,7 @@ from backend.kit.resources import current
 from backend.kit.transactions import transaction
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
-_SCOPE = re.compile(r"^(|(hall|township|department|carrier):[A-Za-z0-9_-]{1,48})$")
+_SCOPE = re.compile(r"^(|(hall|township|department|carrier|station):[A-Za-z0-9_-]{1,48})$")
 # Staff password throttling, all in the broker (person.failed_logins/locked_until are unused).
 # Wrong passwords slow down one phone *from one address*: after FREE_TRIES misses each further
 # try waits 1 s, 2 s, 4 s … up to 15 min, so an outsider cannot lock a clerk out from elsewhere.

@@ -24,6 +24,8 @@ from backend.appointments.sweeper import Sweeper
 from backend.calendar import routes as calendar_routes
 from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
+from backend.delivery import routes as delivery_routes
+from backend.delivery.jobs import CarrierWorker
 from backend.health import routes as health
 from backend.kit import audit, http
 from backend.kit.api import API, openapi
@@ -56,6 +58,7 @@ def _apis() -> tuple[API, API]:
         notification_routes.api,
         appointments_routes.api,
         calendar_routes.api,
+        delivery_routes.api,
     ):
         v1.include(domain)
     return health.api, v1
@@ -95,6 +98,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             chainer = asyncio.create_task(audit.Chainer(settings.database_url).run(stop))
             # Every process sweeps appointments (holds, reopened places, offers, reminders); each step is conditional.
             sweeper = asyncio.create_task(Sweeper(settings.appointment_sweep_seconds).run(stop))
+            # Carrier calls and the parcel monitor go with the dispatcher: in the app by default, else in `yiwang worker`
+            # (claimed with a lease, so any number of processes may work them).
+            carrier_worker = asyncio.create_task(CarrierWorker().run(stop)) if settings.dispatcher == "inprocess" else None
             # The administrators' calendar days (调休 notices, regional holidays) before the first deadline is computed.
             loaded = await calendar.refresh_at_start()
             calendar_watch = asyncio.create_task(calendar.watch(stop, loaded=loaded))
@@ -106,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await dispatcher
                 await chainer
                 await sweeper
+                if carrier_worker is not None:
+                    await carrier_worker
                 await calendar_watch
                 calendar.forget()
 
@@ -132,7 +140,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Inside the request context, so the access log and default headers see the final answer.
             Middleware(ApiCompressionMiddleware),
             Middleware(
-                http.BodyLimitMiddleware, max_bytes=settings.max_body_bytes, larger={"/api/v1/materials": material_routes.MAX_UPLOAD_BYTES}
+                http.BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                larger={"/api/v1/materials": material_routes.MAX_UPLOAD_BYTES, "/api/v1/courier/parcels": delivery_routes.MAX_PHOTO_BYTES},
             ),
             Middleware(SessionMiddleware),
         ],

@@ -1,8 +1,8 @@
 """The workflow of an application (办件), declared as data for ``backend.kit.workflow``.
 
 draft → submitted → accepted | correction_requested | rejected → approved | rejected →
-certificate_issued → collected; withdrawn before acceptance. Delivery by EMS (delivered) comes
-with the delivery domain.
+certificate_issued → collected | delivered (by EMS, the delivery domain's signature); withdrawn
+before acceptance.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from tortoise.expressions import F
 from backend.applications import notices
 from backend.applications.models import Application
 from backend.applications.notices import REFUSAL
+from backend.kit.models import WorkflowEvent
 from backend.kit.resources import current
 from backend.kit.workdays import add_working_days, working_days_between
 from backend.kit.workflow import Step, StepContext, Workflow
@@ -28,6 +29,7 @@ LABELS = {
     "approved": "审批通过",
     "certificate_issued": "已出证",
     "collected": "已领取",
+    "delivered": "已送达",
     "withdrawn": "已撤回",
 }
 # What residents and clerks read on a case (status_label in the API): longer than LABELS, which
@@ -41,6 +43,7 @@ STATUS_TEXT = {
     "approved": "已办结（通过）",
     "certificate_issued": "已出证",
     "collected": "已领取",
+    "delivered": "已送达",
     "withdrawn": "已撤回",
 }
 EDITABLE = ("draft", "correction_requested")
@@ -48,7 +51,7 @@ EDITABLE = ("draft", "correction_requested")
 # what is finished (已办结: decided, issued, collected or withdrawn after submission).
 TODO = ("submitted", "accepted")
 WAITING = ("correction_requested",)
-FINISHED = ("approved", "certificate_issued", "collected", "rejected", "withdrawn")
+FINISHED = ("approved", "certificate_issued", "collected", "delivered", "rejected", "withdrawn")
 QUEUE_VIEWS = {"todo": TODO, "waiting": WAITING, "finished": FINISHED}
 OPEN = ("submitted", "correction_requested", "accepted", "approved", "certificate_issued", "rejected", "collected")
 
@@ -103,12 +106,23 @@ STEPS = [
     Step("approve", {"accepted": "approved"}, "审批通过", "审批通过", effect=_completed),  # 准予
     Step("issue_certificate", {"approved": "certificate_issued"}, "已出证", "出证"),
     Step("collect", {"certificate_issued": "collected"}, "已领取", "登记领取"),  # 窗口领取
+    Step("deliver", {"certificate_issued": "delivered"}, "证照已送达", "登记送达"),  # EMS 签收 (backend.delivery)
     Step("record_trip", _same(*OPEN), "到大厅办理一次", "登记跑动", effect=_trip),  # 跑动次数
     # Guards only: the form and the materials change while the resident can still edit.
     Step("edit", _same(*EDITABLE), "", "修改申请表", recorded=False),
     Step("attach", _same(*EDITABLE), "", "添加材料", recorded=False),
     Step("detach", _same(*EDITABLE), "", "移除材料", recorded=False),
 ]
+
+
+async def _after_step(application: Application, entry: WorkflowEvent) -> None:
+    """The notice of each step; a certificate issued also sends a delivery that was waiting for it (same transaction)."""
+    await notices.tell_resident(application, entry)
+    if entry.action == "issue_certificate":
+        from backend.delivery import service as delivery  # imported here: delivery builds on this workflow
+
+        await delivery.certificate_ready(application_id=application.id)
+
 
 APPLICATION: Workflow[Application] = Workflow(
     name="application",
@@ -118,7 +132,7 @@ APPLICATION: Workflow[Application] = Workflow(
     steps={s.action: s for s in STEPS},
     subject=lambda a: f"person:{a.person_id}",
     noun="办件",
-    on_event=notices.tell_resident,
+    on_event=_after_step,
 )
 TIMELINE_TEXT = {s.action: s.timeline for s in STEPS if s.recorded}
 

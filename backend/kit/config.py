@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 from dataclasses import dataclass, field
@@ -85,6 +87,16 @@ class Settings:
     checkin_early_minutes: int = 60  # an appointment may be checked in from this long before its slot
     checkin_late_minutes: int = 30  # … until this long after the slot's start
     queue_max_calls: int = 3  # calls before a ticket may be marked absent (过号)
+    # Certificate delivery (backend/delivery, backend/kit/carrier.py): EMS, Kuaidi100 and our public address.
+    ems_api_base: str = ""  # empty = no carrier: orders wait
+    ems_sender_no: str = ""
+    ems_authorization: str = field(default="", repr=False)
+    ems_sign_key: str = field(default="", repr=False)  # base64 of the 16-byte SM4 key
+    kuaidi100_api_base: str = ""  # empty = no second tracking source
+    kuaidi100_customer: str = ""
+    kuaidi100_key: str = field(default="", repr=False)
+    kuaidi100_salt: str = field(default="", repr=False)
+    public_url: str = ""  # how the carriers reach us: the base of callback URLs
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,6 +120,7 @@ class Settings:
                 "login_code": env.get("YIWANG_SMS_TEMPLATE_LOGIN_CODE") or "SMS_LOGIN_CODE",
                 "notice": env.get("YIWANG_SMS_TEMPLATE_NOTICE") or "SMS_NOTICE",
                 "join_code": env.get("YIWANG_SMS_TEMPLATE_JOIN_CODE") or "SMS_JOIN_CODE",
+                "pickup_code": env.get("YIWANG_SMS_TEMPLATE_PICKUP_CODE") or "SMS_PICKUP_CODE",
             },
             cookie_secure=(env.get("YIWANG_COOKIE_SECURE") or "auto").lower(),
             accel_redirect_prefix=env.get("YIWANG_ACCEL_REDIRECT_PREFIX") or None,
@@ -151,6 +164,15 @@ class Settings:
             checkin_early_minutes=_int(env, "YIWANG_CHECKIN_EARLY_MINUTES", 60),
             checkin_late_minutes=_int(env, "YIWANG_CHECKIN_LATE_MINUTES", 30),
             queue_max_calls=_int(env, "YIWANG_QUEUE_MAX_CALLS", 3),
+            ems_api_base=(env.get("YIWANG_EMS_API_BASE") or "").strip().rstrip("/"),
+            ems_sender_no=env.get("YIWANG_EMS_SENDER_NO", ""),
+            ems_authorization=env.get("YIWANG_EMS_AUTHORIZATION", ""),
+            ems_sign_key=env.get("YIWANG_EMS_SIGN_KEY", "").strip(),
+            kuaidi100_api_base=(env.get("YIWANG_KUAIDI100_API_BASE") or "").strip().rstrip("/"),
+            kuaidi100_customer=env.get("YIWANG_KUAIDI100_CUSTOMER", ""),
+            kuaidi100_key=env.get("YIWANG_KUAIDI100_KEY", ""),
+            kuaidi100_salt=env.get("YIWANG_KUAIDI100_SALT", ""),
+            public_url=(env.get("YIWANG_PUBLIC_URL") or "").strip().rstrip("/"),
         )
 
     def __post_init__(self) -> None:
@@ -187,6 +209,24 @@ class Settings:
             raise ConfigError("YIWANG_CHECKIN_EARLY_MINUTES and YIWANG_CHECKIN_LATE_MINUTES must not be negative")
         if self.queue_max_calls < 1:
             raise ConfigError("YIWANG_QUEUE_MAX_CALLS must be at least 1")
+        if self.ems_api_base:
+            if not (self.ems_sender_no and self.ems_authorization and self.ems_sign_key):
+                raise ConfigError("YIWANG_EMS_API_BASE needs YIWANG_EMS_SENDER_NO, YIWANG_EMS_AUTHORIZATION and YIWANG_EMS_SIGN_KEY")
+            try:
+                key = base64.b64decode(self.ems_sign_key, validate=True)
+            except binascii.Error:
+                key = b""
+            if len(key) != 16:
+                raise ConfigError("YIWANG_EMS_SIGN_KEY must be base64 of a 16-byte SM4 key")
+        if self.kuaidi100_api_base and not (self.kuaidi100_key and self.kuaidi100_salt and self.public_url):
+            raise ConfigError("YIWANG_KUAIDI100_API_BASE needs YIWANG_KUAIDI100_KEY, YIWANG_KUAIDI100_SALT and YIWANG_PUBLIC_URL")
+        for name, url in (
+            ("YIWANG_EMS_API_BASE", self.ems_api_base),
+            ("YIWANG_KUAIDI100_API_BASE", self.kuaidi100_api_base),
+            ("YIWANG_PUBLIC_URL", self.public_url),
+        ):
+            if url and not url.startswith(("https://", "http://")):
+                raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
         if self.cookie_secure not in ("auto", "1", "0", "true", "false"):
             raise ConfigError("YIWANG_COOKIE_SECURE must be auto, true or false")
 

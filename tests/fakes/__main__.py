@@ -3,6 +3,9 @@
     python -m tests.fakes webpush [--port 0]
     python -m tests.fakes wechat [--port 0] [--appid ID] [--secret S] [--template ID=key1,key2 ...]
     python -m tests.fakes sms [--port 0] [--key-id ID] [--key-secret S]
+    python -m tests.fakes ems [--port 0] [--sender-no N] [--authorization A] [--sign-key BASE64]
+                              [--kuaidi-customer C] [--kuaidi-key K] [--kuaidi-salt S]
+                              [--push-url URL] [--kuaidi-callback URL]
 
 Once it is listening it prints exactly one line on stdout, ``READY http://127.0.0.1:PORT``, and
 then serves until SIGINT/SIGTERM. Drive it through its ``/_fake/...`` control endpoints.
@@ -29,7 +32,7 @@ def _template(spec: str) -> tuple[str, tuple[str, ...]]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.fakes", description=__doc__.split("\n\n")[0])
     kinds = parser.add_subparsers(dest="kind", required=True)
-    for name in ("webpush", "wechat", "sms"):
+    for name in ("webpush", "wechat", "sms", "ems"):
         sub = kinds.add_parser(name)
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -47,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
         if name == "sms":
             sub.add_argument("--key-id", default=None)
             sub.add_argument("--key-secret", default=None)
+        if name == "ems":
+            from tests.fakes.ems import FakeEms
+
+            defaults = FakeEms()
+            sub.add_argument("--sender-no", default=defaults.sender_no)
+            sub.add_argument("--authorization", default=defaults.authorization)
+            sub.add_argument("--sign-key", default=defaults.sign_key, help="base64 of the 16-byte SM4 key")
+            sub.add_argument("--kuaidi-customer", default=defaults.kuaidi_customer)
+            sub.add_argument("--kuaidi-key", default=defaults.kuaidi_key)
+            sub.add_argument("--kuaidi-salt", default=defaults.kuaidi_salt)
+            sub.add_argument("--push-url", default="", help="where EMS tracking pushes go (our /api/v1/carrier/ems/push)")
+            sub.add_argument("--kuaidi-callback", default="", help="Kuaidi100 callback URL for waybills not subscribed here")
     return parser
 
 
@@ -64,6 +79,21 @@ def _build(args: argparse.Namespace, base_url: str):
         if args.secret is not None:
             fake.secret = args.secret
         return fake.app()
+    if args.kind == "ems":
+        from tests.fakes.ems import make_fake_carrier
+
+        carrier = make_fake_carrier(
+            sender_no=args.sender_no,
+            authorization=args.authorization,
+            sign_key=args.sign_key,
+            kuaidi_customer=args.kuaidi_customer,
+            kuaidi_key=args.kuaidi_key,
+            kuaidi_salt=args.kuaidi_salt,
+            push_url=args.push_url,
+            kuaidi_callback=args.kuaidi_callback,
+        )
+        carrier.base_url = base_url
+        return carrier.app()
     from tests.fakes.sms import FakeSms
 
     fake = FakeSms()
