@@ -223,6 +223,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{application_id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The case's delivery card: status, carrier events, the pickup code while out, the proof after */
+        get: operations["case_delivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{application_id}/form": {
         parameters: {
             query?: never;
@@ -650,6 +667,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/carrier/ems/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** EMS tracking push (040002): signed and encrypted, idempotent, refused when stale */
+        post: operations["ems_push"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/carrier/kuaidi100/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Kuaidi100 subscription callback: signed, idempotent */
+        post: operations["kuaidi100_callback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/certificates/{code}": {
         parameters: {
             query?: never;
@@ -659,6 +710,142 @@ export interface paths {
         };
         /** Public check of an e-certificate by its verification code */
         get: operations["verify_certificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courier/parcels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's parcels of my stations (今日派件) */
+        get: operations["courier_parcels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courier/parcels/{delivery_id}/attempt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a failed delivery attempt (投递未成功) with its reason and the next day */
+        post: operations["failed_attempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courier/parcels/{delivery_id}/call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reveal the recipient's phone to call them (each reveal is audited) */
+        post: operations["call_recipient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courier/parcels/{delivery_id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm delivery at the door: pickup code, who signed, a photo; a replay with the same key gives one delivery */
+        post: operations["deliver_parcel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courier/parcels/by-waybill/{waybill_no}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A parcel of my stations by its scanned waybill number */
+        get: operations["parcel_by_waybill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for the certificate by EMS (申请邮寄): one delivery per case, whatever the retries */
+        post: operations["request_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{delivery_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the delivery (before the carrier has the parcel) */
+        post: operations["cancel_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{delivery_id}/proof.jpg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The proof photo (the owner, clerks of the case, couriers of the station) */
+        get: operations["proof_photo"];
         put?: never;
         post?: never;
         delete?: never;
@@ -901,6 +1088,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My saved addresses (常用地址) */
+        get: operations["my_addresses"];
+        put?: never;
+        /** Save an address for later deliveries */
+        post: operations["add_address"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/addresses/{address_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a saved address */
+        delete: operations["delete_address"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1436,6 +1658,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries in trouble (寄递异常): failed attempts, returned, quiet for 3 days, carrier call failed, code locked */
+        get: operations["staff_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/deliveries/{delivery_id}/new-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a new pickup code (重发签收码), e.g. after five wrong tries */
+        post: operations["new_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry the failed carrier call (重试下单) */
+        post: operations["retry_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/halls/{code}/appointments": {
         parameters: {
             query?: never;
@@ -1763,6 +2036,80 @@ export interface components {
              */
             version: string;
         };
+        /** AddressIn */
+        AddressIn: {
+            /** City */
+            city: string;
+            /**
+             * Detail
+             * @description street, house and room number
+             */
+            detail: string;
+            /** District */
+            district: string;
+            /**
+             * Label
+             * @description 家, 单位 …
+             * @default
+             */
+            label: string;
+            /** Province */
+            province: string;
+            /** Recipient Name */
+            recipient_name: string;
+            /**
+             * Recipient Phone
+             * @description 11-digit mobile number
+             */
+            recipient_phone: string;
+            /**
+             * Region Code
+             * @description the district's 6-digit division code (行政区划代码)
+             */
+            region_code: string;
+            /**
+             * Street
+             * @default
+             */
+            street: string;
+        };
+        /** AddressList */
+        AddressList: {
+            /** Items */
+            items: components["schemas"]["AddressOut"][];
+        };
+        /** AddressOut */
+        AddressOut: {
+            /** City */
+            city: string;
+            /**
+             * Detail
+             * @description in full: only the owner reads it
+             */
+            detail: string;
+            /** District */
+            district: string;
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Province */
+            province: string;
+            /**
+             * Recipient Name
+             * @description masked: 王*
+             */
+            recipient_name: string;
+            /**
+             * Recipient Phone
+             * @description masked: 138****5678
+             */
+            recipient_phone: string;
+            /** Region Code */
+            region_code: string;
+            /** Street */
+            street: string;
+        };
         /** AdminGroupOut */
         AdminGroupOut: {
             /** Active */
@@ -2000,6 +2347,106 @@ export interface components {
         AttachIn: {
             /** Material Id */
             material_id: number;
+        };
+        /** AttemptIn */
+        AttemptIn: {
+            /**
+             * Next Attempt
+             * Format: date
+             */
+            next_attempt: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "not_home" | "refused" | "wrong_address" | "unreachable" | "other";
+        };
+        /** PhoneOut */
+        auth__schemas__PhoneOut: {
+            /**
+             * Phone
+             * @description masked
+             */
+            phone: string;
+        };
+        /** DeliveryOut */
+        backend__delivery__schemas__DeliveryOut: {
+            /**
+             * Address
+             * @description province city district street detail (the owner and clerks read it in full)
+             */
+            address: string;
+            /** Allow Locker */
+            allow_locker: boolean;
+            /** Allow Proxy */
+            allow_proxy: boolean;
+            /** Application Id */
+            application_id: number;
+            /**
+             * Carrier Waiting
+             * @description the order waits for the carrier (it is down or refused): shown, not lost
+             */
+            carrier_waiting: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Escalated */
+            escalated: boolean;
+            /**
+             * Events
+             * @description the carrier's events, newest first
+             */
+            events: components["schemas"]["EventOut"][];
+            /** Id */
+            id: number;
+            /**
+             * Pickup Code
+             * @description 签收码: only to the owner, only while out for delivery
+             */
+            pickup_code: string | null;
+            proof: components["schemas"]["ProofOut"] | null;
+            /**
+             * Proxy Name
+             * @description masked
+             */
+            proxy_name: string;
+            /**
+             * Recipient Name
+             * @description masked
+             */
+            recipient_name: string;
+            /**
+             * Recipient Phone
+             * @description masked
+             */
+            recipient_phone: string;
+            /** Region Code */
+            region_code: string;
+            /** Station */
+            station: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /**
+             * Steps
+             * @description the delivery's own timeline, oldest first
+             */
+            steps: components["schemas"]["StepOut"][];
+            /** Waybill No */
+            waybill_no: string | null;
+        };
+        /** PhoneOut */
+        backend__delivery__schemas__PhoneOut: {
+            /** Phone */
+            phone: string;
         };
         /** BoardCall */
         BoardCall: {
@@ -2260,39 +2707,115 @@ export interface components {
              */
             note: string;
         };
+        /**
+         * DeliverForm
+         * @description The multipart/form-data fields of a confirmation at the door (``photo`` is read as a file).
+         */
+        DeliverForm: {
+            /**
+             * Photo
+             * Format: binary
+             * @description the handed-over parcel
+             */
+            photo: string;
+            /** Pickup Code */
+            pickup_code: string;
+            /**
+             * Relation
+             * @default
+             */
+            relation: string;
+            /**
+             * Signer Kind
+             * @enum {string}
+             */
+            signer_kind: "self" | "proxy" | "locker";
+            /**
+             * Signer Name
+             * @default
+             */
+            signer_name: string;
+        };
+        /**
+         * DeliveryCreate
+         * @description Either ``address_id`` (a saved address) or the address fields; the consents in both cases.
+         */
+        DeliveryCreate: {
+            /**
+             * Address Id
+             * @default null
+             */
+            address_id: number | null;
+            /**
+             * Allow Locker
+             * @description may be left in a parcel locker or station (投柜/驿站)
+             * @default false
+             */
+            allow_locker: boolean;
+            /**
+             * Allow Proxy
+             * @description someone other than the recipient may sign (the named proxy if given)
+             * @default false
+             */
+            allow_proxy: boolean;
+            /** Application Id */
+            application_id: number;
+            /**
+             * City
+             * @default null
+             */
+            city: string | null;
+            /**
+             * Detail
+             * @default null
+             */
+            detail: string | null;
+            /**
+             * District
+             * @default null
+             */
+            district: string | null;
+            /**
+             * Province
+             * @default null
+             */
+            province: string | null;
+            /**
+             * Proxy Name
+             * @description the family member who may sign; empty: any adult at the address
+             * @default
+             */
+            proxy_name: string;
+            /**
+             * Recipient Name
+             * @default null
+             */
+            recipient_name: string | null;
+            /**
+             * Recipient Phone
+             * @default null
+             */
+            recipient_phone: string | null;
+            /**
+             * Region Code
+             * @default null
+             */
+            region_code: string | null;
+            /**
+             * Save Address
+             * @default false
+             */
+            save_address: boolean;
+            /**
+             * Street
+             * @default
+             */
+            street: string;
+        };
         /** DeliveryList */
         DeliveryList: {
             /** Items */
-            items: components["schemas"]["DeliveryOut"][];
-        };
-        /** DeliveryOut */
-        DeliveryOut: {
-            /** Attempts */
-            attempts: number;
-            /** Channel */
-            channel: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Event */
-            event: string;
-            /** Id */
-            id: number;
-            /** Last Error */
-            last_error: string | null;
-            /**
-             * Next Attempt At
-             * Format: date-time
-             */
-            next_attempt_at: string;
-            /** Notification Id */
-            notification_id: number;
-            /** Person Id */
-            person_id: number;
-            /** Status */
-            status: string;
+            items: components["schemas"]["notifications__schemas__DeliveryOut"][];
         };
         /** DepartmentList */
         DepartmentList: {
@@ -2429,6 +2952,50 @@ export interface components {
              * @description ID number from one of these regions; empty: any
              */
             regions?: components["schemas"]["Region"][];
+        };
+        /**
+         * EmsPushForm
+         * @description EMS 040002 tracking push (form-encoded; the body is SM4-encrypted in logitcsInterface).
+         */
+        EmsPushForm: {
+            /**
+             * Apicode
+             * @default
+             */
+            apiCode: string;
+            /**
+             * Logitcsinterface
+             * @default
+             */
+            logitcsInterface: string;
+            /**
+             * Senderno
+             * @default
+             */
+            senderNo: string;
+            /**
+             * Timestamp
+             * @default
+             */
+            timeStamp: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** EventOut */
+        EventOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Place */
+            place: string;
+            /** Text */
+            text: string;
         };
         /** FormField */
         FormField: {
@@ -2831,6 +3398,24 @@ export interface components {
              */
             accepted: boolean;
         };
+        /**
+         * Kuaidi100Form
+         * @description Kuaidi100 subscription callback: ``param`` (JSON) and ``sign`` = MD5(param + salt).
+         */
+        Kuaidi100Form: {
+            /**
+             * Param
+             * @default
+             */
+            param: string;
+            /**
+             * Sign
+             * @default
+             */
+            sign: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** MarkedOut */
         MarkedOut: {
             /** Marked */
@@ -3011,6 +3596,35 @@ export interface components {
              */
             next_before: number | null;
         };
+        /** DeliveryOut */
+        notifications__schemas__DeliveryOut: {
+            /** Attempts */
+            attempts: number;
+            /** Channel */
+            channel: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event */
+            event: string;
+            /** Id */
+            id: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Notification Id */
+            notification_id: number;
+            /** Person Id */
+            person_id: number;
+            /** Status */
+            status: string;
+        };
         /** OkOut */
         OkOut: {
             /**
@@ -3059,13 +3673,52 @@ export interface components {
              */
             slots_adjusted: number;
         };
-        /** PhoneOut */
-        PhoneOut: {
+        /** ParcelList */
+        ParcelList: {
+            /** Items */
+            items: components["schemas"]["ParcelOut"][];
+        };
+        /**
+         * ParcelOut
+         * @description A parcel as the courier sees it: masked name and phone, the full address, the consents.
+         */
+        ParcelOut: {
+            /** Address */
+            address: string;
+            /** Allow Locker */
+            allow_locker: boolean;
+            /** Allow Proxy */
+            allow_proxy: boolean;
+            /** Attempt Reason */
+            attempt_reason: string;
+            /** Code Locked */
+            code_locked: boolean;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Id */
+            id: number;
+            /** Next Attempt */
+            next_attempt: string | null;
             /**
-             * Phone
-             * @description masked
+             * Proxy Name
+             * @description masked; empty when any adult at the address may sign
              */
-            phone: string;
+            proxy_name: string;
+            /** Recipient Name */
+            recipient_name: string;
+            /**
+             * Recipient Phone
+             * @description masked: POST …/call reveals it
+             */
+            recipient_phone: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Waybill No */
+            waybill_no: string | null;
+            /** Wrong Tries */
+            wrong_tries: number;
         };
         /**
          * Place
@@ -3150,6 +3803,28 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        /** ProofOut */
+        ProofOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Photo Url */
+            photo_url: string | null;
+            /** Relation */
+            relation: string;
+            /**
+             * Signer Kind
+             * @description self | proxy | locker
+             */
+            signer_kind: string;
+            /**
+             * Signer Name
+             * @description masked
+             */
+            signer_name: string;
         };
         /** PushEndpoint */
         PushEndpoint: {
@@ -3652,6 +4327,41 @@ export interface components {
              */
             transport: "cookie" | "bearer";
         };
+        /** StaffDeliveryList */
+        StaffDeliveryList: {
+            /** Items */
+            items: components["schemas"]["StaffDeliveryOut"][];
+        };
+        /** StaffDeliveryOut */
+        StaffDeliveryOut: {
+            /** Application Id */
+            application_id: number;
+            /** Attempt Reason */
+            attempt_reason: string;
+            /**
+             * Call Failed
+             * @description the carrier call that failed and its code, e.g. create_order: B0001
+             */
+            call_failed: string | null;
+            /** Code Locked */
+            code_locked: boolean;
+            /** Escalated */
+            escalated: boolean;
+            /** Id */
+            id: number;
+            /** Moved At */
+            moved_at: string | null;
+            /** Recipient Name */
+            recipient_name: string;
+            /** Station */
+            station: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Waybill No */
+            waybill_no: string | null;
+        };
         /** StaffLogin */
         StaffLogin: {
             /** Password */
@@ -3727,6 +4437,22 @@ export interface components {
              * @enum {string}
              */
             transport: "cookie" | "bearer";
+        };
+        /** StepOut */
+        StepOut: {
+            /** Action */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Label */
+            label: string;
+            /** Status */
+            status: string;
+            /** Text */
+            text: string;
         };
         /** SuspensionOut */
         SuspensionOut: {
@@ -5379,6 +6105,73 @@ export interface operations {
                 };
             };
             /** @description Problem: application.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    case_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["backend__delivery__schemas__DeliveryOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7774,6 +8567,184 @@ export interface operations {
             };
         };
     };
+    ems_push: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["EmsPushForm"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description OK */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description Problem: auth.csrf_failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    kuaidi100_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Kuaidi100Form"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description OK */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Problem: auth.csrf_failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     verify_certificate: {
         parameters: {
             query?: never;
@@ -7805,6 +8776,694 @@ export interface operations {
             };
             /** @description Problem: auth.rate_limited */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    courier_parcels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParcelList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    failed_attempt: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A fresh random key per user action; retries of the same action reuse it. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttemptIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParcelOut"];
+                };
+            };
+            /** @description Problem: idempotency.key_missing, idempotency.key_invalid, request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.illegal_transition, idempotency.in_flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: idempotency.key_reused, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    call_recipient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["backend__delivery__schemas__PhoneOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deliver_parcel: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A fresh random key per user action; retries of the same action reuse it. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["DeliverForm"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParcelOut"];
+                };
+            };
+            /** @description Problem: delivery.bad_upload, idempotency.key_missing, idempotency.key_invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.code_locked, delivery.proxy_not_allowed, delivery.locker_not_allowed, delivery.already_delivered, delivery.illegal_transition, idempotency.in_flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: material.unsupported_type, request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.wrong_code, delivery.signer_name_required, material.unreadable, material.image_too_large, idempotency.key_reused, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    parcel_by_waybill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                waybill_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParcelOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_delivery: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A fresh random key per user action; retries of the same action reuse it. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliveryCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["backend__delivery__schemas__DeliveryOut"];
+                };
+            };
+            /** @description Problem: idempotency.key_missing, idempotency.key_invalid, request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: application.not_found, delivery.address_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_offered, delivery.not_now, delivery.already_requested, idempotency.in_flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.no_station, idempotency.key_reused, request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["backend__delivery__schemas__DeliveryOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proof_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8684,6 +10343,223 @@ export interface operations {
             };
         };
     };
+    my_addresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_address: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_address: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.address_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     my_channels: {
         parameters: {
             query?: never;
@@ -9519,7 +11395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PhoneOut"];
+                    "application/json": components["schemas"]["auth__schemas__PhoneOut"];
                 };
             };
             /** @description Problem: request.malformed_json */
@@ -11371,6 +13247,225 @@ export interface operations {
                 };
             };
             /** @description Problem: appointments.not_started, appointment.illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    staff_deliveries: {
+        parameters: {
+            query?: {
+                view?: "trouble" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffDeliveryList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    new_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffDeliveryOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_out */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffDeliveryOut"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.nothing_to_retry */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -315,11 +315,11 @@ export default {
       fix: 'Correct', remove: 'Remove', removeTitle: 'Remove this record?', removeBody: 'The record for waybill {waybill} was not accepted and will not be sent.',
     },
     parcel: {
-      title: 'Parcel', status: 'Status', consents: 'Who may sign', proxyNamed: 'Proxy ({name})', missing: "This parcel is not in today's list",
+      title: 'Parcel', status: 'Status', consents: 'Who may sign', proxyNamed: 'Proxy ({name})', anyAdult: 'an adult of the household', missing: "This parcel is not in today's list",
       offlineCopy: 'No network: showing what was last fetched; a confirmation is kept on the phone',
       deliverTab: 'Deliver', attemptTab: 'Not delivered', signer: 'Signed by', kind: { self: 'Recipient', proxy: 'Proxy', locker: 'Locker / station' },
-      code: 'Pickup code', codePlaceholder: '6-digit code from the recipient', codeOptional: 'Optional for a locker', codeInvalid: 'Enter the 6-digit pickup code',
-      proxyName: 'Proxy name', proxyNamePlaceholder: 'Named by the recipient: {name}', nameMissing: "Enter the proxy's name",
+      code: 'Pickup code', codePlaceholder: '6-digit code from the recipient', codeInvalid: 'Enter the 6-digit pickup code',
+      proxyName: 'Proxy name', proxyNamePlaceholder: 'Named by the recipient: {name}', proxyNameAny: "The proxy's name", nameMissing: "Enter the proxy's name",
       relationLabel: 'Relation', relationMissing: 'Choose the relation to the recipient',
       relation: { family: 'Family', neighbour: 'Neighbour', colleague: 'Colleague', other: 'Other' },
       lockerName: 'Locker / station', lockerPlaceholder: 'e.g. Puting parcel station', lockerMissing: 'Enter the locker or station name',
@@ -340,7 +340,7 @@ export default {
     },
     card: {
       title: 'Delivery by post', offer: 'The certificate can be posted to you for free.', request: 'Request delivery', waybill: 'EMS waybill {no}',
-      to: 'To: {name} {phone}', proxyOk: '{name} may sign', lockerOk: 'Locker / station allowed',
+      to: 'To: {name} {phone}', proxyOk: '{name} may sign', proxyAny: 'An adult of the household may sign', carrierWaiting: 'The postal system cannot take the order right now; it is retried automatically', lockerOk: 'Locker / station allowed',
       code: 'Pickup code', codeHint: 'Tell this code to the courier at the door, and to nobody else',
       signed: { self: 'Signed by the recipient', proxy: 'Signed by {name} ({relation})', locker: 'Left at {name}' }, proofAlt: "The courier's handover photo",
       escalated: 'No tracking update for 3 days: staff are following up', events: 'Tracking',
@@ -363,7 +363,7 @@ export default {
   deliveryDesk: {
     title: 'Deliveries in trouble', link: 'Deliveries', back: 'Cases', view: { trouble: 'Needs action', all: 'All' }, failed: 'Loading failed, please retry', retryLoad: 'Retry',
     empty: { trouble: 'No delivery needs action', all: 'No deliveries yet' }, case: 'Case', noWaybill: 'no waybill',
-    line: 'Case {no} · waybill {waybill}', lastEvent: 'Last tracking: {at}',
+    caseNo: 'Case {id}', line: 'Station {station} · waybill {waybill}', recipient: 'To {name}', moved: 'Last change: {at}',
     why: { callFailed: 'Carrier order failed ({code}), retries stopped', escalated: 'No tracking for 3 days', codeLocked: 'Pickup code locked after wrong tries', failedAttempt: 'Delivery failed', returned: 'Returned' },
     retry: 'Retry order', newCode: 'Send a new code', openCase: 'Open case', retried: 'Ordered again', codeSent: 'New code sent',
   },

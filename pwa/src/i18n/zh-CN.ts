@@ -315,11 +315,11 @@ export default {
       fix: '改正', remove: '移除', removeTitle: '移除这条记录？', removeBody: '运单 {waybill} 的这条记录还没有被服务器接受，移除后不会再发送。',
     },
     parcel: {
-      title: '派件', status: '状态', consents: '可签收方式', proxyNamed: '代收（{name}）', missing: '今日派件里没有这件邮件',
+      title: '派件', status: '状态', consents: '可签收方式', proxyNamed: '代收（{name}）', anyAdult: '同住成年家人', missing: '今日派件里没有这件邮件',
       offlineCopy: '没有网络：显示的是上次联网时的信息，签收会先保存在手机上',
       deliverTab: '签收', attemptTab: '投递未成功', signer: '签收人', kind: { self: '本人签收', proxy: '他人代收', locker: '投柜/驿站' },
-      code: '签收码', codePlaceholder: '收件人手机短信里的 6 位签收码', codeOptional: '投柜/驿站可不填', codeInvalid: '请输入 6 位数字签收码',
-      proxyName: '代收人姓名', proxyNamePlaceholder: '收件人指定：{name}', nameMissing: '请填写代收人姓名',
+      code: '签收码', codePlaceholder: '收件人手机短信里的 6 位签收码', codeInvalid: '请输入 6 位数字签收码',
+      proxyName: '代收人姓名', proxyNamePlaceholder: '收件人指定：{name}', proxyNameAny: '代收人的姓名', nameMissing: '请填写代收人姓名',
       relationLabel: '与收件人关系', relationMissing: '请选择代收人与收件人的关系',
       relation: { family: '家人', neighbour: '邻居', colleague: '同事', other: '其他' },
       lockerName: '柜/驿站名称', lockerPlaceholder: '例如：蒲亭镇菜鸟驿站', lockerMissing: '请填写快递柜或驿站名称',
@@ -340,7 +340,7 @@ export default {
     },
     card: {
       title: '邮寄', offer: '证照可以免费邮寄到家，不用再跑一趟。', request: '申请邮寄', waybill: 'EMS 运单号 {no}',
-      to: '收件人：{name} {phone}', proxyOk: '允许 {name} 代收', lockerOk: '允许投柜/驿站',
+      to: '收件人：{name} {phone}', proxyOk: '允许 {name} 代收', proxyAny: '允许同住成年家人代收', carrierWaiting: '邮政系统暂时无法下单，系统会自动重试，您无需操作', lockerOk: '允许投柜/驿站',
       code: '签收码', codeHint: '快递员上门时，请把签收码告诉快递员；不要告诉其他人',
       signed: { self: '本人签收', proxy: '{name}（{relation}）代收', locker: '已投放：{name}' }, proofAlt: '快递员拍摄的交付照片',
       escalated: '已超过 3 天没有物流更新，工作人员正在跟进', events: '物流信息',
@@ -363,7 +363,7 @@ export default {
   deliveryDesk: {
     title: '寄递异常', link: '寄递异常', back: '待办件', view: { trouble: '需要处理', all: '全部寄递' }, failed: '加载失败，请稍后重试', retryLoad: '重试',
     empty: { trouble: '没有需要处理的寄递', all: '还没有寄递' }, case: '办件', noWaybill: '未下单',
-    line: '受理号 {no} · 运单 {waybill}', lastEvent: '最近物流：{at}',
+    caseNo: '办件 {id}', line: '投递站 {station} · 运单 {waybill}', recipient: '收件人 {name}', moved: '最近变化：{at}',
     why: { callFailed: '下单失败（{code}），已停止自动重试', escalated: '超过 3 天没有物流更新', codeLocked: '签收码输错次数过多，已锁定', failedAttempt: '投递未成功', returned: '邮件已退回' },
     retry: '重试下单', newCode: '重发签收码', openCase: '查看办件', retried: '已重新下单', codeSent: '已重发签收码',
   },
