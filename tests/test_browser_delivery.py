@@ -7,6 +7,7 @@ the confirmation goes by itself; the resident sees 已签收 and the proof photo
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,14 +18,22 @@ from tests.stack import start_app, start_nginx
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 DEMO_STATION = "S331002"
+# A district the demo station serves (its division code starts with the station's prefix).
+REGION = "浙江省/台州市/椒江区"
 
 
 @pytest.fixture(scope="module")
-def carrier_stack(stack: Stack, pwa_dist, tmp_path_factory) -> Iterator[tuple[Stack, str]]:  # noqa: F811
+def carrier_stack(stack: Stack, sms_gateway, pwa_dist, tmp_path_factory) -> Iterator[tuple[Stack, str]]:  # noqa: F811
     """The shared stack's database behind apps that order from a fake EMS (its pushes name our callback URL)."""
+    sms, _ = sms_gateway
+    sms.templates = (*sms.templates, "SMS_PICKUP_CODE")  # the account's 签收码 template (YIWANG_SMS_TEMPLATE_PICKUP_CODE)
     fake = make_fake_carrier()
     with serve(fake.app()) as carrier_url:
         workdir = tmp_path_factory.mktemp("carrier-stack")
+        # This nginx hands out the shared stack's media (proof photos go by X-Accel-Redirect).
+        media = Path(stack.env["YIWANG_MEDIA_DIR"])
+        media.mkdir(parents=True, exist_ok=True)
+        (workdir / "media").symlink_to(media, target_is_directory=True)
         env = dict(
             stack.env,
             YIWANG_EMS_API_BASE=carrier_url,
@@ -39,6 +48,7 @@ def carrier_stack(stack: Stack, pwa_dist, tmp_path_factory) -> Iterator[tuple[St
             for a in apps:
                 a.stop()
             raise
+        _ensure_station(env)  # TEMP
         yield Stack(nginx, apps, env, stack.sms_url, stack.push_url), carrier_url
         nginx.stop()
         for a in apps:
@@ -50,7 +60,7 @@ def test_request_deliver_offline_confirm_and_proof_in_three_phone_browsers(carri
     suffix = db_suffix(stack)
     password = "delivery-journey-2026"
     clerk_phone, courier_phone = "1350008100" + suffix, "1350008200" + suffix
-    create_staff(delivery_stack, role="staff", scope="department:scjg", name="郑窗口", phone=clerk_phone, password=password)
+    create_staff(delivery_stack, role="approver", scope="department:scjg", name="郑审批", phone=clerk_phone, password=password)
     create_staff(delivery_stack, role="courier", scope=f"station:{DEMO_STATION}", name="冯投递", phone=courier_phone, password=password)
     run_journey(
         "delivery.mjs",
@@ -64,4 +74,26 @@ def test_request_deliver_offline_confirm_and_proof_in_three_phone_browsers(carri
         COURIER_PHONE=courier_phone,
         COURIER_PASSWORD=password,
         PHOTO_PATH=photo_file(tmp_path),
+        REGION=REGION,
     )
+
+
+def _ensure_station(env):  # TEMP: until seed-demo makes the demo station
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import asyncio, os\n"
+        "from backend.kit.db import connect\n"
+        "from tortoise import Tortoise\n"
+        "from backend.delivery.models import Station\n"
+        "async def main():\n"
+        "    await connect(os.environ['YIWANG_DATABASE_URL'])\n"
+        "    if not await Station.filter(code='S331002').exists():\n"
+        "        await Station.create(code='S331002', name='蒲亭镇投递站', region_prefixes=['3310'])\n"
+        "    await Tortoise.close_connections()\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)

@@ -19,7 +19,7 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !CARRIER_URL || !RESIDENT_PHONE || !CLERK_P
   process.exit(2)
 }
 const SERVICE = env.SERVICE_CODE || '000105001000'
-const REGION = (env.REGION || '江西省/九江市/德安县').split('/')
+const REGION = (env.REGION || '浙江省/台州市/椒江区').split('/')
 const PUSH_URL = `${BASE_URL}/api/v1/carrier/ems/push`
 const { check, finish } = checklist('delivery')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -44,7 +44,7 @@ async function residentApplies(page) {
     const guide = await call('GET', `/services/${code}`)
     if (!guide.ems_allowed) throw new Error(`${code} does not go by EMS`)
     const prefill = (await call('GET', `/services/${code}/prefill`)).values || {}
-    const sample = { text: '示例', textarea: '示例内容', number: '1', date: '2026-01-01', phone, address: '江西省九江市德安县蒲亭镇人民路1号' }
+    const sample = { text: '示例', textarea: '示例内容', number: '1', date: '2026-01-01', phone, address: '浙江省台州市椒江区人民路1号' }
     const form = {}
     for (const f of guide.form_schema) form[f.key] = prefill[f.key] ?? (f.type === 'select' ? f.options[0] : sample[f.type] ?? '示例')
     const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0))
@@ -150,8 +150,14 @@ try {
       assert((await page.getByTestId('delivery-events').locator('li').count()) >= 3, 'three carrier events on the card')
       ids.code = (await page.getByTestId('delivery-code').locator('strong').innerText()).trim()
       assert(/^\d{6}$/.test(ids.code), `签收码 ${ids.code}`)
-      const messages = await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${RESIDENT_PHONE}`)).json()
-      assert(messages.some((m) => m.params?.code === ids.code && m.params?.waybill === ids.waybill), 'the 签收码 SMS names the code and the waybill')
+      let messages = []
+      for (let i = 0; i < 40; i++) { // sent after the step commits
+        messages = await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${RESIDENT_PHONE}`)).json()
+        if (messages.some((m) => m.params?.waybill === ids.waybill)) break
+        await sleep(250)
+      }
+      assert(messages.some((m) => m.params?.code === ids.code && m.params?.waybill === ids.waybill),
+        `the 签收码 SMS names the code and the waybill: ${JSON.stringify(messages.map((m) => ({ template: m.template, keys: Object.keys(m.params || {}) })))}`)
     })
 
     const c = courier.page
@@ -205,7 +211,9 @@ try {
       const img = page.getByTestId('delivery-proof-photo')
       await img.waitFor()
       await page.waitForFunction((el) => el.complete, await img.elementHandle())
-      assert(await img.evaluate((el) => el.naturalWidth > 0), 'the proof photo loads')
+      const src = await img.getAttribute('src')
+      const status = await page.evaluate(async (url) => { const r = await fetch(url); return `${r.status} ${r.headers.get('content-type')} ${(await r.blob()).size}` }, src)
+      assert(await img.evaluate((el) => el.naturalWidth > 0), `the proof photo loads: ${src} answers ${status}`)
     })
 
     await check("the clerks' 寄递异常 list opens", desk.page, async () => {
