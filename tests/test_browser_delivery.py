@@ -25,6 +25,10 @@ REGION = "浙江省/台州市/椒江区"
 @pytest.fixture(scope="module")
 def carrier_stack(stack: Stack, sms_gateway, pwa_dist, tmp_path_factory) -> Iterator[tuple[Stack, str]]:  # noqa: F811
     """The shared stack's database behind apps that order from a fake EMS (its pushes name our callback URL)."""
+    # The shared stack's own apps have no carrier configured, and every app process works carrier calls: theirs would
+    # take this module's orders and fail them ("no carrier configured", then back off). Nothing here uses them.
+    for app in stack.apps:
+        app.stop()
     sms, _ = sms_gateway
     sms.templates = (*sms.templates, "SMS_PICKUP_CODE")  # the account's 签收码 template (YIWANG_SMS_TEMPLATE_PICKUP_CODE)
     fake = make_fake_carrier()

@@ -147,8 +147,12 @@ try {
       await page.reload({ waitUntil: 'networkidle' })
       await page.getByTestId('delivery-status').filter({ hasText: '派送中' }).waitFor()
       assert((await page.getByTestId('delivery-waybill').innerText()).includes(ids.waybill), 'the waybill is on the card')
-      assert((await page.getByTestId('delivery-events').locator('li').count()) >= 3, 'three carrier events on the card')
       ids.code = (await page.getByTestId('delivery-code').locator('strong').innerText()).trim()
+      const shown = await page.getByTestId('delivery-events').locator('li').count()
+      if (shown < 3) {
+        const answer = await page.evaluate(async (id) => (await fetch(`/api/v1/applications/${id}/delivery`)).json(), ids.application)
+        throw new Error(`${shown} carrier events on the card: ${JSON.stringify(answer.events)}`)
+      }
       assert(/^\d{6}$/.test(ids.code), `签收码 ${ids.code}`)
       let messages = []
       for (let i = 0; i < 40; i++) { // sent after the step commits
