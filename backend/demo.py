@@ -21,6 +21,7 @@ from backend.applications.models import Application, AttachedMaterial
 from backend.appointments import demo as appointments_demo
 from backend.catalog import demo as catalog_demo
 from backend.catalog import service as catalog
+from backend.delivery import demo as delivery_demo
 from backend.kit.transactions import transaction
 from backend.kit.workflow import Principal, transition
 from backend.materials import service as materials
@@ -100,4 +101,20 @@ async def seed() -> dict[str, Any]:
         resident = await identity.create_person(name=DEMO_RESIDENT["name"], phone=DEMO_RESIDENT["phone"], actor="seed-demo")
         created += 1
     cases = await _seed_cases(resident.id)
-    return {"people": len(DEMO_PEOPLE) + 1, "created": created, "catalog": summary, "cases": cases, "appointments": halls}
+    photo = await AttachedMaterial.filter(application__person_id=resident.id, material_key="id_card").first()
+    delivery = await delivery_demo.seed(
+        password=DEMO_PASSWORD,
+        resident_id=resident.id,
+        resident_name=DEMO_RESIDENT["name"],
+        resident_phone=DEMO_RESIDENT["phone"],
+        id_number=DEMO_RESIDENT["id_number"],
+        photo_id=photo.material_id if photo else None,
+    )
+    return {
+        "people": len(DEMO_PEOPLE) + 2,
+        "created": created,
+        "catalog": summary,
+        "cases": cases,
+        "appointments": halls,
+        "delivery": delivery,
+    }

@@ -172,7 +172,7 @@ async def deliver(
             changes={
                 "photo_key": key,
                 "signer_kind": signer_kind,
-                "signer_name": seal(signer_name or ("" if signer_kind != "self" else ""), SIGNER_PURPOSE),
+                "signer_name": seal(signer_name, SIGNER_PURPOSE),
                 "relation": relation[:20],
                 "confirmed_at": now,
                 "courier_id": session.person_id,
