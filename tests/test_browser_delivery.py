@@ -19,7 +19,7 @@ from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_priv
 
 DEMO_STATION = "S331002"
 # A district the demo station serves (its division code starts with the station's prefix).
-REGION = "浙江省/台州市/椒江区"
+REGION = "江西省/九江市/德安县"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,6 @@ def carrier_stack(stack: Stack, sms_gateway, pwa_dist, tmp_path_factory) -> Iter
             for a in apps:
                 a.stop()
             raise
-        _ensure_station(env)  # TEMP
         yield Stack(nginx, apps, env, stack.sms_url, stack.push_url), carrier_url
         nginx.stop()
         for a in apps:
@@ -81,23 +80,3 @@ def test_request_deliver_offline_confirm_and_proof_in_three_phone_browsers(carri
         REGION=REGION,
     )
 
-
-def _ensure_station(env):  # TEMP: until seed-demo makes the demo station
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    code = (
-        "import asyncio, os\n"
-        "from backend.kit.db import connect\n"
-        "from tortoise import Tortoise\n"
-        "from backend.delivery.models import Station\n"
-        "async def main():\n"
-        "    await connect(os.environ['YIWANG_DATABASE_URL'])\n"
-        "    if not await Station.filter(code='S331002').exists():\n"
-        "        await Station.create(code='S331002', name='蒲亭镇投递站', region_prefixes=['3310'])\n"
-        "    await Tortoise.close_connections()\n"
-        "asyncio.run(main())\n"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)

@@ -19,7 +19,7 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !CARRIER_URL || !RESIDENT_PHONE || !CLERK_P
   process.exit(2)
 }
 const SERVICE = env.SERVICE_CODE || '000105001000'
-const REGION = (env.REGION || '浙江省/台州市/椒江区').split('/')
+const REGION = (env.REGION || '江西省/九江市/德安县').split('/')
 const PUSH_URL = `${BASE_URL}/api/v1/carrier/ems/push`
 const { check, finish } = checklist('delivery')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -44,7 +44,7 @@ async function residentApplies(page) {
     const guide = await call('GET', `/services/${code}`)
     if (!guide.ems_allowed) throw new Error(`${code} does not go by EMS`)
     const prefill = (await call('GET', `/services/${code}/prefill`)).values || {}
-    const sample = { text: '示例', textarea: '示例内容', number: '1', date: '2026-01-01', phone, address: '浙江省台州市椒江区人民路1号' }
+    const sample = { text: '示例', textarea: '示例内容', number: '1', date: '2026-01-01', phone, address: '江西省九江市德安县蒲亭镇人民路1号' }
     const form = {}
     for (const f of guide.form_schema) form[f.key] = prefill[f.key] ?? (f.type === 'select' ? f.options[0] : sample[f.type] ?? '示例')
     const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0))
