@@ -79,4 +79,3 @@ def test_request_deliver_offline_confirm_and_proof_in_three_phone_browsers(carri
         PHOTO_PATH=photo_file(tmp_path),
         REGION=REGION,
     )
-
