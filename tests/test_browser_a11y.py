@@ -10,14 +10,16 @@ from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_priv
 
 def test_every_screen_passes_axe_touch_targets_and_text_fit_in_both_text_sizes(stack: Stack, tmp_path):  # noqa: F811
     """axe-core (wcag2a/aa, 21a/aa, 22aa) finds nothing, no control under 44×44 px, no text out of its tag or button:
-    as a visitor, a resident with a submitted case, a clerk and an administrator."""
+    as a visitor, a resident with a submitted case, a clerk, an administrator and a courier."""
     suffix = db_suffix(stack)
     password = "a11y-password-2026"
     # A clerk of the department and an administrator of their own (not the demo ones: other journeys on the
     # same Redis spend the demo phones' SMS budget).
-    staff_phone, admin_phone = "1350006100" + suffix, "1350006400" + suffix
+    staff_phone, admin_phone, courier_phone = "1350006100" + suffix, "1350006400" + suffix, "1350006500" + suffix
     create_staff(stack, role="staff", scope="department:scjg", name="钱窗口", phone=staff_phone, password=password)
     create_staff(stack, role="admin", name="孙管理", phone=admin_phone, password=password)
+    # A courier of the demo station (seed-demo puts the demo resident's certificate out for delivery there).
+    create_staff(stack, role="courier", scope="station:S331002", name="冯投递", phone=courier_phone, password=password)
     output = run_journey(
         "a11y.mjs",
         stack,
@@ -31,6 +33,8 @@ def test_every_screen_passes_axe_touch_targets_and_text_fit_in_both_text_sizes(s
         STAFF_PASSWORD=password,
         ADMIN_PHONE=admin_phone,
         ADMIN_PASSWORD=password,
+        COURIER_PHONE=courier_phone,
+        COURIER_PASSWORD=password,
         PHOTO_PATH=photo_file(tmp_path),
     )
     print(output)  # the per-screen counts, shown with -s

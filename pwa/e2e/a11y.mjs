@@ -6,13 +6,14 @@
 // of each finding, and totals per mode.
 // Env: BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, VISITOR_PHONE and VISITOR_PHONE_LARGE (an
 // anonymous visitor asks for a code, once per mode), STAFF_PHONE + STAFF_PASSWORD (a clerk), ADMIN_PHONE + ADMIN_PASSWORD (optional: an
-// administrator), PHOTO_PATH (a JPEG), SERVICE_CODE (optional, default 营业执照 000105001000),
+// administrator), COURIER_PHONE + COURIER_PASSWORD (optional: a courier of the demo station, which has the demo
+// parcel out for delivery), PHOTO_PATH (a JPEG), SERVICE_CODE (optional, default 营业执照 000105001000),
 // APPOINTMENT_SERVICE (optional: a 需预约 item that hall 1 takes, default 结婚登记预约 000110005000).
 // Add a screen: append to the list of its role below (path, the test id it shows when ready, and
 // optionally what to do before measuring, e.g. open a sheet).
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, courierSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
 
 const env = process.env
 const { BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, VISITOR_PHONE, VISITOR_PHONE_LARGE, STAFF_PHONE, STAFF_PASSWORD, PHOTO_PATH } = env
@@ -137,7 +138,7 @@ async function audit(page, role, mode, screen) {
   const label = `[${mode}] ${role} ${screen.name}`
   await check(label, page, async () => {
     await page.goto(BASE_URL + (typeof screen.path === 'function' ? screen.path() : screen.path), { waitUntil: 'networkidle' })
-    await page.getByTestId(screen.ready).first().waitFor()
+    await page.getByTestId(typeof screen.ready === 'function' ? screen.ready() : screen.ready).first().waitFor()
     const large = await page.evaluate(() => document.documentElement.classList.contains('large-text'))
     if (large !== (mode === 'large')) throw new Error(`large-text mode is ${large ? 'on' : 'off'}, expected ${mode}`)
     if (screen.before) await screen.before(page, mode)
@@ -275,6 +276,23 @@ const residentScreens = [
     },
   },
   { name: 'case (submitted)', path: () => `/cases/${ids.submitted}`, ready: 'case-status' },
+  { name: 'delivery request (邮寄)', path: () => `/cases/${ids.submitted}/delivery`, ready: 'delivery-submit' },
+  {
+    name: 'delivery request, 地区 picker', path: () => `/cases/${ids.submitted}/delivery`, ready: 'delivery-region',
+    before: async (page) => {
+      await page.getByTestId('delivery-region').click()
+      await page.locator('.van-cascader__option').first().waitFor()
+    },
+  },
+  {
+    name: 'delivery request, proxy named, errors shown', path: () => `/cases/${ids.submitted}/delivery`, ready: 'delivery-submit',
+    before: async (page) => {
+      await page.getByTestId('delivery-allow-proxy').click()
+      await page.getByTestId('delivery-proxy-name').waitFor()
+      await page.getByTestId('delivery-submit').click()
+      await page.locator('.van-field__error-message').first().waitFor()
+    },
+  },
   { name: 'appointment: days', path: `/appointments/new?service=${APPT_SERVICE}&hall=${HALL}`, ready: 'appointment-days' },
   { name: 'appointment: slots', path: () => `/appointments/new?service=${APPT_SERVICE}&hall=${HALL}&date=${ids.otherDay || ids.day}`, ready: 'appointment-slots' },
   {
@@ -352,6 +370,44 @@ const staffScreens = [
   { name: 'queue', path: '/staff', ready: 'staff-queue' },
   { name: 'case (submitted)', path: () => `/staff/cases/${ids.submitted}`, ready: 'staff-status' },
   { name: 'hall desk', path: '/staff/hall', ready: 'hall-desk' },
+  { name: 'deliveries in trouble (寄递异常)', path: '/staff/deliveries', ready: 'staff-deliveries' },
+]
+/** A refused confirmation and a waiting one in the courier's 待发送 (IndexedDB), as the outbox keeps them. */
+async function seedOutbox(page) {
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('yiwang-courier', 1)
+    open.onupgradeneeded = () => open.result.createObjectStore('outbox', { keyPath: 'key' }).createIndex('parcel', 'parcelId')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const tx = open.result.transaction('outbox', 'readwrite')
+      const item = { kind: 'deliver', waybill: '1100999999999', address: '江西省九江市德安县蒲亭镇人民路 1 号 3 单元', tries: 1,
+        deliver: { pickup_code: '000000', signer_kind: 'self', signer_name: '', relation: '' } }
+      tx.objectStore('outbox').put({ ...item, key: 'a11y-refused', parcelId: 999999001, createdAt: 1, state: 'attention', code: 'delivery.wrong_code', message: '签收码不正确，还可以再试 4 次' })
+      tx.oncomplete = () => { open.result.close(); resolve() }
+      tx.onerror = () => reject(tx.error)
+    }
+  }))
+}
+const parcel = { id: 0 }
+const courierScreens = [
+  { name: "today's parcels (今日派件)", path: '/courier', ready: 'courier-home' },
+  {
+    name: "today's parcels, 待发送 with a refused item", path: '/courier', ready: 'courier-home',
+    before: async (page) => {
+      await seedOutbox(page)
+      await page.reload({ waitUntil: 'networkidle' })
+      await page.getByTestId('outbox-problem').waitFor()
+    },
+  },
+  { name: 'parcel (签收)', path: () => (parcel.id ? `/courier/parcels/${parcel.id}` : '/courier'), ready: () => (parcel.id ? 'parcel-confirm' : 'courier-home') },
+  {
+    name: 'parcel, 投递未成功', path: () => (parcel.id ? `/courier/parcels/${parcel.id}` : '/courier'), ready: () => (parcel.id ? 'parcel-confirm' : 'courier-home'),
+    before: async (page) => {
+      if (!parcel.id) return
+      await page.getByRole('tab', { name: '投递未成功' }).click()
+      await page.getByTestId('attempt-submit').waitFor()
+    },
+  },
 ]
 
 try {
@@ -401,6 +457,21 @@ try {
       await auditAll(desk.page, role, staffScreens)
     } finally {
       await desk.close()
+    }
+  }
+  if (env.COURIER_PHONE && env.COURIER_PASSWORD) {
+    const round = await browser()
+    try {
+      await check('courier signs in (lands on 今日派件)', round.page, async () => {
+        round.page.setDefaultTimeout(30000)
+        await courierSignsIn(round.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: env.COURIER_PHONE, password: env.COURIER_PASSWORD })
+        round.page.setDefaultTimeout(10000)
+        const first = round.page.locator('[data-testid^="parcel-open-"]').first()
+        if (await first.count()) parcel.id = Number((await first.getAttribute('data-testid')).replace('parcel-open-', ''))
+      })
+      await auditAll(round.page, 'courier', courierScreens)
+    } finally {
+      await round.close()
     }
   }
 } finally {

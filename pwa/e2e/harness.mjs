@@ -152,3 +152,15 @@ export async function residentSignsInAgain(page, { baseUrl, gatewayUrl, phone })
   await page.getByTestId('login-submit').click()
   await page.getByTestId('me-page').waitFor()
 }
+
+/** A courier logs in like a clerk (password, then the SMS code) and lands on 今日派件 (/courier). */
+export async function courierSignsIn(page, { baseUrl, gatewayUrl, phone, password }) {
+  await page.goto(baseUrl + '/staff/login', { waitUntil: 'networkidle' })
+  await page.getByTestId('staff-phone').locator('input').fill(phone)
+  await page.getByTestId('staff-password').locator('input').fill(password)
+  const before = await codesSent(gatewayUrl, phone)
+  await page.getByTestId('staff-next').click()
+  await page.getByTestId('staff-code').locator('input').fill(await latestCode(gatewayUrl, phone, before))
+  await page.getByTestId('staff-next').click()
+  await page.getByTestId('courier-home').waitFor()
+}

@@ -19,6 +19,11 @@ export const router = createRouter({
     { path: '/staff', name: 'staff', component: () => import('./views/staff/StaffQueue.vue'), meta: { staff: true } },
     { path: '/staff/login', name: 'staff-login', component: () => import('./views/staff/StaffLogin.vue'), meta: { staff: true } },
     { path: '/staff/hall', name: 'staff-hall', component: () => import('./views/staff/HallDesk.vue'), meta: { staff: true } },
+    // Courier mode (role courier, scoped to a station): today's parcels, scanning, confirming at the door.
+    { path: '/courier', name: 'courier', component: () => import('./views/courier/CourierHome.vue'), meta: { staff: true } },
+    { path: '/courier/parcels/:id(\\d+)', name: 'courier-parcel', component: () => import('./views/courier/CourierParcel.vue'), props: true, meta: { staff: true } },
+    { path: '/staff/deliveries', name: 'staff-deliveries', component: () => import('./views/staff/StaffDeliveries.vue'), meta: { staff: true } },
+    { path: '/cases/:id/delivery', name: 'case-delivery', component: () => import('./views/resident/DeliveryRequest.vue'), props: true },
     // The hall's big screen: no login, no tab bar.
     { path: '/board/:hall', name: 'board', component: () => import('./views/Board.vue'), props: true, meta: { staff: true, board: true } },
     { path: '/staff/cases/:id', name: 'staff-case', component: () => import('./views/staff/StaffCase.vue'), props: true, meta: { staff: true } },
