@@ -25,12 +25,7 @@ REGION = "江西省/九江市/德安县"
 @pytest.fixture(scope="module")
 def carrier_stack(stack: Stack, sms_gateway, pwa_dist, tmp_path_factory) -> Iterator[tuple[Stack, str]]:  # noqa: F811
     """The shared stack's database behind apps that order from a fake EMS (its pushes name our callback URL)."""
-    # The shared stack's own apps have no carrier configured, and every app process works carrier calls: theirs would
-    # take this module's orders and fail them ("no carrier configured", then back off). Nothing here uses them.
-    for app in stack.apps:
-        app.stop()
-    sms, _ = sms_gateway
-    sms.templates = (*sms.templates, "SMS_PICKUP_CODE")  # the account's 签收码 template (YIWANG_SMS_TEMPLATE_PICKUP_CODE)
+    # The shared stack's own apps have no carrier configured, so they leave this module's carrier calls to these.
     fake = make_fake_carrier()
     with serve(fake.app()) as carrier_url:
         workdir = tmp_path_factory.mktemp("carrier-stack")

@@ -28,6 +28,8 @@ from backend.applications.schemas import ApplicationOut, AttachedOut, Correction
 from backend.catalog import eligibility
 from backend.catalog import service as catalog
 from backend.catalog.schemas import FormField, ServiceGuide
+from backend.delivery.flows import DELIVERY
+from backend.delivery.models import DeliveryOrder
 from backend.kit import audit, errors
 from backend.kit.qr import qr_png, qr_svg
 from backend.kit.resources import current
@@ -653,6 +655,21 @@ def _timeline(events: list) -> list[TimelineOut]:
     ]
 
 
+async def _parcel_steps(ids: list[int]) -> dict[int, list[TimelineOut]]:
+    """Each case's delivery steps as its timeline reads them (邮寄：已揽收 …), without their notes."""
+    orders = dict(await DeliveryOrder.filter(application_id__in=ids).values_list("id", "application_id")) if ids else {}
+    steps: dict[int, list[TimelineOut]] = {i: [] for i in ids}
+    for order_id, events in (await workflow_events_of_many(DELIVERY, list(orders))).items() if orders else ():
+        for e in events:
+            step = DELIVERY.steps.get(e.action)
+            text = step.timeline if step and step.timeline else DELIVERY.labels.get(e.status_to, e.status_to)
+            # A courier's note stays on the delivery card.
+            steps[orders[order_id]].append(
+                TimelineOut(at=e.at, action=f"delivery.{e.action}", status=e.status_to, text=f"邮寄：{text}", note="")
+            )
+    return steps
+
+
 async def present(application: Application) -> ApplicationOut:
     return (await present_many([application]))[0]
 
@@ -661,6 +678,7 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
     """Cases with their timelines and materials: three queries whatever the number of cases."""
     ids = [a.id for a in applications]
     events = await workflow_events_of_many(APPLICATION, ids)
+    parcel = await _parcel_steps(ids)
     slots = await AttachedMaterial.filter(application_id__in=ids).order_by("id") if ids else []
     stored = await materials.by_ids(sorted({a.material_id for a in slots}))
     attached: dict[int, list[AttachedOut]] = {i: [] for i in ids}
@@ -694,7 +712,7 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
             due_date=application.due_date,
             on_time=application.on_time,
             trips=application.trips,
-            timeline=_timeline(events[application.id]),
+            timeline=sorted(_timeline(events[application.id]) + parcel[application.id], key=lambda step: step.at),
             materials=attached[application.id],
         )
         for application in applications

@@ -233,7 +233,8 @@ class CarrierWorker:
             except TimeoutError:
                 pass
             try:
-                while await work_once() and not stop.is_set():
+                # A process without a carrier configured leaves the calls to those that have one: they wait, visibly.
+                while carrier().configured and await work_once() and not stop.is_set():
                     pass
                 if loop.time() - last_monitor >= self.monitor_every:
                     last_monitor = loop.time()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.delivery.flows import ACTIVE, CODE_PURPOSE, DELIVERY, KIND_LABELS, LABELS, OUT, TIMELINE_TEXT
 from backend.delivery.models import CarrierCall, DeliveryOrder, Station, TrackingEvent
 from backend.delivery.notices import PHONE_PURPOSE
-from backend.delivery.schemas import AddressOut, DeliveryOut, EventOut, ParcelOut, ProofOut, StaffDeliveryOut, StepOut
+from backend.delivery.schemas import AddressOut, DeliveryCardOut, EventOut, ParcelOut, ProofOut, StaffDeliveryOut, StepOut
 from backend.delivery.service import DETAIL_PURPOSE, MAX_WRONG_TRIES, NAME_PURPOSE, PROXY_PURPOSE, SIGNER_PURPOSE, TEXT_PURPOSE, unseal
 from backend.kit.pii import mask_name, mask_phone
 from backend.kit.workflow import events
@@ -34,7 +34,7 @@ async def _station(order: DeliveryOrder) -> Station:
     return order.station if isinstance(order.station, Station) else await Station.get(id=order.station_id)
 
 
-async def delivery_out(order: DeliveryOrder, *, owner: bool) -> DeliveryOut:
+async def delivery_out(order: DeliveryOrder, *, owner: bool) -> DeliveryCardOut:
     """The delivery card: the pickup code only for the owner and only while the parcel is out."""
     heard = await TrackingEvent.filter(order_id=order.id).order_by("-at", "-id").limit(100)
     steps = await events(DELIVERY, order.id)
@@ -50,7 +50,7 @@ async def delivery_out(order: DeliveryOrder, *, owner: bool) -> DeliveryOut:
             at=order.confirmed_at or order.updated_at,
             photo_url=f"/api/v1/deliveries/{order.id}/proof.jpg" if order.photo_key else None,
         )
-    return DeliveryOut(
+    return DeliveryCardOut(
         id=order.id,
         application_id=order.application_id,
         status=order.status,

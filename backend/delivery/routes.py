@@ -26,11 +26,11 @@ from backend.delivery.schemas import (
     AddressOut,
     AttemptIn,
     DeliverForm,
+    DeliveryCardOut,
     DeliveryCreate,
-    DeliveryOut,
     ParcelList,
     ParcelOut,
-    PhoneOut,
+    RecipientPhoneOut,
     StaffDeliveryList,
     StaffDeliveryOut,
     StaffQuery,
@@ -106,7 +106,7 @@ async def delete_address(request: Request, *, session: SessionInfo) -> Response:
     summary="Ask for the certificate by EMS (申请邮寄): one delivery per case, whatever the retries",
     tags=["delivery"],
     body=DeliveryCreate,
-    response=DeliveryOut,
+    response=DeliveryCardOut,
     status=201,
     headers=[HEADER_PARAMETER],
     errors=[
@@ -119,7 +119,7 @@ async def delete_address(request: Request, *, session: SessionInfo) -> Response:
     ],
     wrappers=[requires(verified=True), idempotent],
 )
-async def request_delivery(request: Request, *, body: DeliveryCreate, session: SessionInfo) -> DeliveryOut:
+async def request_delivery(request: Request, *, body: DeliveryCreate, session: SessionInfo) -> DeliveryCardOut:
     assert session.person_id is not None
     order = await service.request(person_id=session.person_id, by=session.principal, body=body)
     return await delivery_out(order, owner=True)
@@ -129,7 +129,7 @@ async def request_delivery(request: Request, *, body: DeliveryCreate, session: S
     "/applications/{application_id:int}/delivery",
     summary="The case's delivery card: status, carrier events, the pickup code while out, the proof after",
     tags=["delivery"],
-    response=DeliveryOut,
+    response=DeliveryCardOut,
     errors=[service.DeliveryNotFound],
     wrappers=[requires(verified=True)],
 )
@@ -143,11 +143,11 @@ async def case_delivery(request: Request, *, session: SessionInfo) -> Response:
     "/deliveries/{delivery_id:int}/cancel",
     summary="Cancel the delivery (before the carrier has the parcel)",
     tags=["delivery"],
-    response=DeliveryOut,
+    response=DeliveryCardOut,
     errors=[service.DeliveryNotFound, DELIVERY.error],
     wrappers=[requires(verified=True)],
 )
-async def cancel_delivery(request: Request, *, session: SessionInfo) -> DeliveryOut:
+async def cancel_delivery(request: Request, *, session: SessionInfo) -> DeliveryCardOut:
     assert session.person_id is not None
     order = await service.cancel(person_id=session.person_id, by=session.principal, delivery_id=_id(request))
     return await delivery_out(order, owner=True)
@@ -202,12 +202,12 @@ async def parcel_by_waybill(request: Request, *, session: SessionInfo) -> Respon
     "/courier/parcels/{delivery_id:int}/call",
     summary="Reveal the recipient's phone to call them (each reveal is audited)",
     tags=["courier"],
-    response=PhoneOut,
+    response=RecipientPhoneOut,
     errors=[service.DeliveryNotFound],
     wrappers=[COURIER],
 )
 async def call_recipient(request: Request, *, session: SessionInfo) -> Response:
-    return _json(PhoneOut(phone=await courier.reveal_phone(session=session, delivery_id=_id(request))))
+    return _json(RecipientPhoneOut(phone=await courier.reveal_phone(session=session, delivery_id=_id(request))))
 
 
 class BadUpload(errors.BadRequest, code="delivery.bad_upload"):

@@ -99,7 +99,7 @@ class ProofOut(BaseModel):
     photo_url: str | None
 
 
-class DeliveryOut(BaseModel):
+class DeliveryCardOut(BaseModel):
     id: int
     application_id: int
     status: str
@@ -146,7 +146,7 @@ class ParcelList(BaseModel):
     items: list[ParcelOut]
 
 
-class PhoneOut(BaseModel):
+class RecipientPhoneOut(BaseModel):
     phone: str
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from backend.applications.models import Application
 from backend.delivery import jobs
+from backend.delivery.flows import DELIVERY
 from backend.delivery.models import CarrierCall, DeliveryOrder, TrackingEvent
 from backend.kit.models import AuditEntry, WorkflowEvent
 from notifications.models import Notification
@@ -57,6 +58,13 @@ async def test_the_whole_path_ends_with_the_case_delivered(client, resident, app
     assert (await client.get(card["proof"]["photo_url"], headers=other_courier)).status_code == 404
     steps = [s["action"] for s in card["steps"]]
     assert steps == ["waybill", "pick_up", "transit", "dispatch", "deliver"]
+    # The case's own timeline carries the parcel's steps too, in time order, ending with the case's 已送达.
+    timeline = (await client.get(f"/api/v1/applications/{case['id']}", headers=resident)).json()["timeline"]
+    parcel = [s for s in timeline if s["action"].startswith("delivery.")]
+    assert [s["action"] for s in parcel][-5:] == [f"delivery.{a}" for a in steps]
+    assert parcel[-1]["text"] == "邮寄：" + DELIVERY.steps["deliver"].timeline and all(s["note"] == "" for s in parcel)
+    assert {s["action"] for s in timeline[-2:]} == {"deliver", "delivery.deliver"}  # one transaction, one moment
+    assert [s["at"] for s in timeline] == sorted(s["at"] for s in timeline)
     assert await WorkflowEvent.filter(object_type="application", action="deliver").count() == 1
     assert await AuditEntry.filter(action="delivery.deliver").count() == 1
     assert await Notification.filter(event="certificate.delivered").count() == 1

@@ -34,7 +34,7 @@ export const ATTEMPT_REASONS: AttemptReason[] = ['not_home', 'refused', 'wrong_a
 export type TrackEvent = Schemas['EventOut']
 export type Proof = Schemas['ProofOut']
 /** GET /applications/{id}/delivery (the resident's card). (The generated name is long: notifications have a DeliveryOut too.) */
-export type DeliveryOrder = Schemas['backend__delivery__schemas__DeliveryOut']
+export type DeliveryOrder = Schemas['DeliveryCardOut']
 export type SavedAddress = Schemas['AddressOut']
 /** A parcel as the courier sees it (GET /courier/parcels): masked name and phone, the full address, the consents. */
 export type Parcel = Schemas['ParcelOut']
@@ -86,7 +86,7 @@ export const courier = {
   parcels: () => api.get<ParcelList>('/courier/parcels'),
   byWaybill: (waybill: string) => api.get<Parcel>(`/courier/parcels/by-waybill/${enc(waybill)}`),
   /** Reveals the full phone number (audited on the server): only right before dialling. */
-  call: (id: number) => api.post<Schemas['backend__delivery__schemas__PhoneOut']>(`/courier/parcels/${id}/call`),
+  call: (id: number) => api.post<Schemas['RecipientPhoneOut']>(`/courier/parcels/${id}/call`),
   deliver: (id: number, form: FormData, options: RequestOptions) => api.upload<Parcel>(`/courier/parcels/${id}/deliver`, form, options),
   attempt: (id: number, body: AttemptIn, options: RequestOptions) => api.post<Parcel>(`/courier/parcels/${id}/attempt`, body, options),
 }

@@ -2366,88 +2366,6 @@ export interface components {
              */
             reason: "not_home" | "refused" | "wrong_address" | "unreachable" | "other";
         };
-        /** PhoneOut */
-        auth__schemas__PhoneOut: {
-            /**
-             * Phone
-             * @description masked
-             */
-            phone: string;
-        };
-        /** DeliveryOut */
-        backend__delivery__schemas__DeliveryOut: {
-            /**
-             * Address
-             * @description province city district street detail (the owner and clerks read it in full)
-             */
-            address: string;
-            /** Allow Locker */
-            allow_locker: boolean;
-            /** Allow Proxy */
-            allow_proxy: boolean;
-            /** Application Id */
-            application_id: number;
-            /**
-             * Carrier Waiting
-             * @description the order waits for the carrier (it is down or refused): shown, not lost
-             */
-            carrier_waiting: boolean;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Escalated */
-            escalated: boolean;
-            /**
-             * Events
-             * @description the carrier's events, newest first
-             */
-            events: components["schemas"]["EventOut"][];
-            /** Id */
-            id: number;
-            /**
-             * Pickup Code
-             * @description 签收码: only to the owner, only while out for delivery
-             */
-            pickup_code: string | null;
-            proof: components["schemas"]["ProofOut"] | null;
-            /**
-             * Proxy Name
-             * @description masked
-             */
-            proxy_name: string;
-            /**
-             * Recipient Name
-             * @description masked
-             */
-            recipient_name: string;
-            /**
-             * Recipient Phone
-             * @description masked
-             */
-            recipient_phone: string;
-            /** Region Code */
-            region_code: string;
-            /** Station */
-            station: string;
-            /** Status */
-            status: string;
-            /** Status Label */
-            status_label: string;
-            /**
-             * Steps
-             * @description the delivery's own timeline, oldest first
-             */
-            steps: components["schemas"]["StepOut"][];
-            /** Waybill No */
-            waybill_no: string | null;
-        };
-        /** PhoneOut */
-        backend__delivery__schemas__PhoneOut: {
-            /** Phone */
-            phone: string;
-        };
         /** BoardCall */
         BoardCall: {
             /**
@@ -2736,6 +2654,75 @@ export interface components {
              */
             signer_name: string;
         };
+        /** DeliveryCardOut */
+        DeliveryCardOut: {
+            /**
+             * Address
+             * @description province city district street detail (the owner and clerks read it in full)
+             */
+            address: string;
+            /** Allow Locker */
+            allow_locker: boolean;
+            /** Allow Proxy */
+            allow_proxy: boolean;
+            /** Application Id */
+            application_id: number;
+            /**
+             * Carrier Waiting
+             * @description the order waits for the carrier (it is down or refused): shown, not lost
+             */
+            carrier_waiting: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Escalated */
+            escalated: boolean;
+            /**
+             * Events
+             * @description the carrier's events, newest first
+             */
+            events: components["schemas"]["EventOut"][];
+            /** Id */
+            id: number;
+            /**
+             * Pickup Code
+             * @description 签收码: only to the owner, only while out for delivery
+             */
+            pickup_code: string | null;
+            proof: components["schemas"]["ProofOut"] | null;
+            /**
+             * Proxy Name
+             * @description masked
+             */
+            proxy_name: string;
+            /**
+             * Recipient Name
+             * @description masked
+             */
+            recipient_name: string;
+            /**
+             * Recipient Phone
+             * @description masked
+             */
+            recipient_phone: string;
+            /** Region Code */
+            region_code: string;
+            /** Station */
+            station: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /**
+             * Steps
+             * @description the delivery's own timeline, oldest first
+             */
+            steps: components["schemas"]["StepOut"][];
+            /** Waybill No */
+            waybill_no: string | null;
+        };
         /**
          * DeliveryCreate
          * @description Either ``address_id`` (a saved address) or the address fields; the consents in both cases.
@@ -2815,7 +2802,36 @@ export interface components {
         /** DeliveryList */
         DeliveryList: {
             /** Items */
-            items: components["schemas"]["notifications__schemas__DeliveryOut"][];
+            items: components["schemas"]["DeliveryOut"][];
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Attempts */
+            attempts: number;
+            /** Channel */
+            channel: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event */
+            event: string;
+            /** Id */
+            id: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Notification Id */
+            notification_id: number;
+            /** Person Id */
+            person_id: number;
+            /** Status */
+            status: string;
         };
         /** DepartmentList */
         DepartmentList: {
@@ -3596,35 +3612,6 @@ export interface components {
              */
             next_before: number | null;
         };
-        /** DeliveryOut */
-        notifications__schemas__DeliveryOut: {
-            /** Attempts */
-            attempts: number;
-            /** Channel */
-            channel: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Event */
-            event: string;
-            /** Id */
-            id: number;
-            /** Last Error */
-            last_error: string | null;
-            /**
-             * Next Attempt At
-             * Format: date-time
-             */
-            next_attempt_at: string;
-            /** Notification Id */
-            notification_id: number;
-            /** Person Id */
-            person_id: number;
-            /** Status */
-            status: string;
-        };
         /** OkOut */
         OkOut: {
             /**
@@ -3719,6 +3706,14 @@ export interface components {
             waybill_no: string | null;
             /** Wrong Tries */
             wrong_tries: number;
+        };
+        /** PhoneOut */
+        PhoneOut: {
+            /**
+             * Phone
+             * @description masked
+             */
+            phone: string;
         };
         /**
          * Place
@@ -3907,6 +3902,11 @@ export interface components {
             migrations: string;
             /** Status */
             status: string;
+        };
+        /** RecipientPhoneOut */
+        RecipientPhoneOut: {
+            /** Phone */
+            phone: string;
         };
         /**
          * Region
@@ -6150,7 +6150,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["backend__delivery__schemas__DeliveryOut"];
+                    "application/json": components["schemas"]["DeliveryCardOut"];
                 };
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
@@ -8995,7 +8995,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["backend__delivery__schemas__PhoneOut"];
+                    "application/json": components["schemas"]["RecipientPhoneOut"];
                 };
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
@@ -9253,7 +9253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["backend__delivery__schemas__DeliveryOut"];
+                    "application/json": components["schemas"]["DeliveryCardOut"];
                 };
             };
             /** @description Problem: idempotency.key_missing, idempotency.key_invalid, request.malformed_json */
@@ -9365,7 +9365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["backend__delivery__schemas__DeliveryOut"];
+                    "application/json": components["schemas"]["DeliveryCardOut"];
                 };
             };
             /** @description Problem: auth.not_authenticated, auth.session_revoked */
@@ -11395,7 +11395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["auth__schemas__PhoneOut"];
+                    "application/json": components["schemas"]["PhoneOut"];
                 };
             };
             /** @description Problem: request.malformed_json */

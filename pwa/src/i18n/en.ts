@@ -300,6 +300,7 @@ export default {
     minutes: 'about {n} min', noEstimate: '—', offline: 'Connection lost, reconnecting…', notFound: 'Hall not found', failed: 'Loading failed, retrying…',
   },
   courier: {
+    logout: 'Log out', logoutConfirm: 'Log out now?', logoutPending: '{n} confirmations or attempts are still waiting on this phone. Get a connection and let them go out before logging out.',
     title: "Today's parcels", today: "Today's parcels ({n})", empty: 'No parcels to deliver today', failed: 'Loading failed, please retry', retry: 'Retry', back: 'Back',
     cancel: 'Cancel', scanTitle: 'Scan a waybill', scan: 'Scan', stopScan: 'Stop scanning', scanPhoto: 'Read from a photo', scanning: 'Hold the barcode or QR code inside the frame',
     cameraDenied: 'Cannot open the camera: allow it in the browser settings, or read a photo, or type the waybill number',

@@ -300,6 +300,7 @@ export default {
     minutes: '约 {n} 分钟', noEstimate: '—', offline: '连接中断，正在重新连接…', notFound: '没有找到这个大厅', failed: '加载失败，正在重试…',
   },
   courier: {
+    logout: '退出登录', logoutConfirm: '确定要退出登录吗？', logoutPending: '还有 {n} 条签收或投递记录在手机上等待发送。请连上网络，等它们发送完再退出。',
     title: '今日派件', today: '今日派件（{n} 件）', empty: '今天没有要派送的邮件', failed: '加载失败，请稍后重试', retry: '重试', back: '返回',
     cancel: '取消', scanTitle: '扫描运单', scan: '扫码查件', stopScan: '停止扫码', scanPhoto: '拍照识别运单', scanning: '请把运单条码或二维码放在框内',
     cameraDenied: '无法打开摄像头：请在浏览器设置里允许使用摄像头，或拍照识别、手动输入运单号',
