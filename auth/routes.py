@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth import consent, devices, identity, legal_routes, otp, service, sessions
+from auth import admin, consent, devices, identity, legal_routes, otp, service, sessions
 from auth.errors import (
     BadCredentials,
     CodeExpired,
@@ -397,3 +397,4 @@ async def agree(request: Request, *, body: ConsentIn, session: SessionInfo) -> M
 
 
 api.include(legal_routes.api)
+api.include(admin.api)
