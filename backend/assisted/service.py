@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import secrets
 from datetime import date, timedelta
 from typing import BinaryIO
@@ -28,6 +29,7 @@ from backend.kit.transactions import after_commit, transaction
 from backend.kit.workflow import Principal, transition
 from backend.materials.service import ImageTooLarge, ImageUnreadable, UnsupportedImage, _pipeline
 
+log = logging.getLogger("yiwang.assisted")
 CODE_PURPOSE = "assisted.delegation_code"
 CODE_TEMPLATE = "delegation_code"  # the key of settings.sms_templates
 MAX_WRONG_TRIES = 5
@@ -274,7 +276,10 @@ async def send_code(*, session: SessionInfo, delegation_id: int) -> Delegation:
         )
 
         async def send() -> None:
-            await current().providers.sms.send(phone=phone, template=CODE_TEMPLATE, params={"code": code})
+            try:
+                await current().providers.sms.send(phone=phone, template=CODE_TEMPLATE, params={"code": code})
+            except Exception:  # the delegation stays pending: staff send a new code
+                log.warning("delegation code SMS failed", extra={"delegation_id": delegation.id})
 
         after_commit(send)
     await delegation.refresh_from_db()

@@ -202,3 +202,14 @@ async def test_a_delegation_lasts_at_most_a_year(client, worker):
     body = {"person_id": villager["id"], "errands": ["*"], "starts": TODAY.isoformat(), "ends": (TODAY + timedelta(days=400)).isoformat()}
     r = await client.post("/api/v1/assist/delegations", json=body | {"evidence": "photo"}, headers=worker | key())
     assert r.status_code == 422 and r.json()["code"] == "assist.bad_period"
+
+
+async def test_a_retried_request_with_the_same_key_records_one_delegation(client, worker):
+    villager = await register(client, worker)
+    body = {"person_id": villager["id"], "errands": ["*"], "starts": TODAY.isoformat(), "ends": TODAY.isoformat(), "evidence": "photo"}
+    headers = worker | key()
+    first = await client.post("/api/v1/assist/delegations", json=body, headers=headers)
+    second = await client.post("/api/v1/assist/delegations", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert await Delegation.filter(person_id=villager["id"]).count() == 1
