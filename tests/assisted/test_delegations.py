@@ -213,3 +213,13 @@ async def test_a_retried_request_with_the_same_key_records_one_delegation(client
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     assert await Delegation.filter(person_id=villager["id"]).count() == 1
+
+
+async def test_an_admin_looks_up_anywhere_but_names_the_township_of_a_delegation(client, resident):
+    admin, _ = await staff_session("admin", "", "13700000045")
+    r = await client.post("/api/v1/assist/lookup", json={"id_number": RESIDENT_ID, "reason": "核查"}, headers=admin)
+    assert r.status_code == 200, r.text
+    body = {"person_id": r.json()["id"], "errands": ["*"], "starts": TODAY.isoformat(), "ends": TODAY.isoformat(), "evidence": "photo"}
+    assert (await client.post("/api/v1/assist/delegations", json=body, headers=admin | key())).status_code == 403
+    r = await client.post("/api/v1/assist/delegations", json=body | {"township": TOWNSHIP}, headers=admin | key())
+    assert r.status_code == 201 and r.json()["township"] == TOWNSHIP
