@@ -21,6 +21,7 @@ from backend import docs
 from backend.applications import routes as application_routes
 from backend.appointments import routes as appointments_routes
 from backend.appointments.sweeper import Sweeper
+from backend.assisted import routes as assisted_routes
 from backend.calendar import routes as calendar_routes
 from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
@@ -59,6 +60,7 @@ def _apis() -> tuple[API, API]:
         appointments_routes.api,
         calendar_routes.api,
         delivery_routes.api,
+        assisted_routes.api,
     ):
         v1.include(domain)
     return health.api, v1
@@ -142,7 +144,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(
                 http.BodyLimitMiddleware,
                 max_bytes=settings.max_body_bytes,
-                larger={"/api/v1/materials": material_routes.MAX_UPLOAD_BYTES, "/api/v1/courier/parcels": delivery_routes.MAX_PHOTO_BYTES},
+                larger={
+                    "/api/v1/materials": material_routes.MAX_UPLOAD_BYTES,
+                    "/api/v1/courier/parcels": delivery_routes.MAX_PHOTO_BYTES,
+                    "/api/v1/assist/delegations": assisted_routes.MAX_PHOTO_BYTES,
+                },
             ),
             Middleware(SessionMiddleware),
         ],

@@ -10,6 +10,7 @@ import pytest
 import auth.identity  # noqa: F401  (registers join_request)
 import backend.applications.flows  # noqa: F401  (registers application)
 import backend.appointments.flows  # noqa: F401  (registers appointment, waiting_entry, ticket, suspension)
+import backend.assisted.flows  # noqa: F401  (registers delegation)
 import backend.delivery.flows  # noqa: F401  (registers delivery)
 from backend.kit.workflow import REGISTRY, Step, Workflow
 
@@ -19,11 +20,11 @@ STATUS_WRITERS = {"backend/kit/workflow.py", "notifications/delivery_status.py"}
 
 
 def test_the_scan_knows_the_models_with_a_status():
-    assert {"Application", "JoinRequest", "Delivery", "DeliveryOrder"} <= STATUS_MODELS
+    assert {"Application", "JoinRequest", "Delivery", "DeliveryOrder", "Delegation"} <= STATUS_MODELS
 
 
 def test_the_domains_register_their_workflows():
-    assert {"application", "join_request", "delivery"} <= set(REGISTRY)
+    assert {"application", "join_request", "delivery", "delegation"} <= set(REGISTRY)
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

@@ -23,6 +23,7 @@ APPS: dict[str, tuple[str, ...]] = {
     "appointments": ("backend.appointments.models",),
     "calendar": ("backend.calendar.models",),
     "delivery": ("backend.delivery.models",),
+    "assisted": ("backend.assisted.models",),
 }
 TOP_LEVEL = ("auth", "notifications")  # packages beside backend/, not inside it
 MIGRATIONS = {label: (f"{label}.migrations" if label in TOP_LEVEL else f"backend.{label}.migrations") for label in APPS}

@@ -43,7 +43,7 @@ class FakeSms:
     access_key_id: str = "fake-key-id"
     access_key_secret: str = "fake-key-secret"
     sign_name: str = "一网通办"
-    templates: tuple[str, ...] = ("SMS_LOGIN_CODE", "SMS_NOTICE", "SMS_JOIN_CODE", "SMS_PICKUP_CODE")
+    templates: tuple[str, ...] = ("SMS_LOGIN_CODE", "SMS_NOTICE", "SMS_JOIN_CODE", "SMS_PICKUP_CODE", "SMS_DELEGATION_CODE")
     messages: list[dict] = field(default_factory=list)
     fail_with: str | None = None  # e.g. "isv.AMOUNT_NOT_ENOUGH" to simulate a provider failure
     delay: float = 0.0  # seconds each valid request waits before it is taken
