@@ -121,6 +121,7 @@ class Settings:
                 "notice": env.get("YIWANG_SMS_TEMPLATE_NOTICE") or "SMS_NOTICE",
                 "join_code": env.get("YIWANG_SMS_TEMPLATE_JOIN_CODE") or "SMS_JOIN_CODE",
                 "pickup_code": env.get("YIWANG_SMS_TEMPLATE_PICKUP_CODE") or "SMS_PICKUP_CODE",
+                "delegation_code": env.get("YIWANG_SMS_TEMPLATE_DELEGATION_CODE") or "SMS_DELEGATION_CODE",
             },
             cookie_secure=(env.get("YIWANG_COOKIE_SECURE") or "auto").lower(),
             accel_redirect_prefix=env.get("YIWANG_ACCEL_REDIRECT_PREFIX") or None,

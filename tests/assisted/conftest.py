@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 
 import pytest
@@ -16,12 +15,6 @@ TOWNSHIP = "331002001"
 OTHER_TOWNSHIP = "331002002"
 RESIDENT_ID = "11010519491231002X"  # the applications fixture's verified resident
 VILLAGER_ID = "360402193901010071"
-
-
-@pytest.fixture
-def settings(settings):
-    # config.py has no delegation_code template yet: the tests name it the way the fake gateway knows it.
-    return dataclasses.replace(settings, sms_templates={**settings.sms_templates, "delegation_code": "SMS_DELEGATION_CODE"})
 
 
 def key() -> dict[str, str]:
