@@ -368,5 +368,22 @@ export default {
     why: { callFailed: 'Carrier order failed ({code}), retries stopped', escalated: 'No tracking for 3 days', codeLocked: 'Pickup code locked after wrong tries', failedAttempt: 'Delivery failed', returned: 'Returned' },
     retry: 'Retry order', newCode: 'Send a new code', openCase: 'Open case', retried: 'Ordered again', codeSent: 'New code sent',
   },
+  admin: {
+    title: 'Administration', back: 'Cases', home: 'Administration', notAdmin: 'Only administrators can use this', loadFailed: 'Could not load, please retry later', retryLoad: 'Retry',
+    failed: {
+      title: 'Failed notifications', desc: 'Notifications that failed every try; send them again', view: { dead: 'Given up', failed: 'Waiting to retry' },
+      empty: { dead: 'No failed notifications', failed: 'Nothing waiting to retry' }, status: { dead: 'Given up', failed: 'Failed' },
+      line: '{channel} · {event}', who: 'Person {person} · {attempts} tries', created: 'Created {at}', error: 'Error: {error}',
+      resend: 'Send again', resent: 'Sent again',
+      channels: { sms: 'SMS', push: 'Push', wechat: 'WeChat', email: 'Email', inbox: 'Inbox' },
+    },
+    calendar: {
+      title: 'Holidays', desc: 'Public holidays, make-up working days and regional days', year: '{year}', known: 'Known', unknown: 'Not entered',
+      add: 'Add a day', date: 'Date', datePlaceholder: 'e.g. 2027-01-01', name: 'Name', namePlaceholder: "e.g. New Year's Day", kind: 'Kind',
+      kinds: { holiday: 'Holiday', workday: 'Make-up workday' }, region: 'Region code (empty: national)', regionPlaceholder: 'e.g. 360100',
+      sources: { statutory: 'Statutory', official: 'Notice', regional: 'Regional' }, national: 'National', save: 'Add', added: 'Added',
+      remove: 'Delete', removeConfirm: 'Delete {date} {name}?', removed: 'Deleted', empty: 'No days for this year yet', invalid: 'Enter a date (YYYY-MM-DD) and a name',
+    },
+  },
   errors: { offline: 'Network connection failed, check your network and retry', unknown: 'Something went wrong, please retry' },
 }
