@@ -30,6 +30,7 @@ export const router = createRouter({
     // Admin console (role admin).
     { path: '/admin', name: 'admin', component: () => import('./views/admin/AdminHome.vue'), meta: { staff: true } },
     { path: '/admin/notifications', name: 'admin-notifications', component: () => import('./views/admin/AdminNotifications.vue'), meta: { staff: true } },
+    { path: '/admin/halls', name: 'admin-halls', component: () => import('./views/admin/AdminHalls.vue'), meta: { staff: true } },
     { path: '/admin/calendar', name: 'admin-calendar', component: () => import('./views/admin/AdminCalendar.vue'), meta: { staff: true } },
     { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },
     { path: '/login', name: 'login', component: () => import('./views/resident/Login.vue') },

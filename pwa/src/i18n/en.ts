@@ -377,6 +377,14 @@ export default {
       resend: 'Send again', resent: 'Sent again',
       channels: { sms: 'SMS', push: 'Push', wechat: 'WeChat', email: 'Email', inbox: 'Inbox' },
     },
+    halls: {
+      title: 'Halls and schedules', desc: 'Window groups, weekly schedules and date changes', groups: 'Window groups', allItems: 'every item', noGroups: 'This hall has no window groups yet',
+      schedule: 'Weekly schedule', scheduleHint: 'The chosen weekdays open with these hours, the others are closed; saving replaces the weekly schedule.',
+      weekdays: 'Open on', weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], opens: 'Opens', closes: 'Closes',
+      lunchFrom: 'Lunch from', lunchTo: 'Lunch to', slotMinutes: 'Minutes a slot', capacity: 'Places a slot', saveSchedule: 'Save weekly schedule', scheduleSaved: 'Weekly schedule saved',
+      override: 'Change one date', closed: 'Closed that day', extra: 'Places added a slot', note: 'Note', saveOverride: 'Save change',
+      overrideSaved: 'Saved, {n} slots took the new places', dateInvalid: 'Enter a date (YYYY-MM-DD)',
+    },
     calendar: {
       title: 'Holidays', desc: 'Public holidays, make-up working days and regional days', year: '{year}', known: 'Known', unknown: 'Not entered',
       add: 'Add a day', date: 'Date', datePlaceholder: 'e.g. 2027-01-01', name: 'Name', namePlaceholder: "e.g. New Year's Day", kind: 'Kind',

@@ -377,6 +377,14 @@ export default {
       resend: '重新发送', resent: '已重新发送',
       channels: { sms: '短信', push: '推送', wechat: '微信', email: '邮件', inbox: '站内消息' },
     },
+    halls: {
+      title: '大厅与排班', desc: '窗口组、每周排班和某一天的调整', groups: '窗口组', allItems: '全部事项', noGroups: '这个大厅还没有窗口组',
+      schedule: '每周排班', scheduleHint: '选中的工作日按下面的时间开放预约，未选中的日子不开放；保存后替换原来的每周排班。',
+      weekdays: '开放日', weekday: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'], opens: '开始', closes: '结束',
+      lunchFrom: '午休开始', lunchTo: '午休结束', slotMinutes: '每段分钟', capacity: '每段名额', saveSchedule: '保存每周排班', scheduleSaved: '每周排班已保存',
+      override: '某一天调整', closed: '当天不开放', extra: '每段增减名额', note: '说明', saveOverride: '保存调整',
+      overrideSaved: '已保存，{n} 个时段已按新名额调整', dateInvalid: '请填写日期（年-月-日）',
+    },
     calendar: {
       title: '节假日', desc: '法定节假日、调休上班日和地方假日', year: '{year} 年', known: '已录入', unknown: '未录入',
       add: '添加日期', date: '日期', datePlaceholder: '例如 2027-01-01', name: '名称', namePlaceholder: '例如 元旦', kind: '类型',

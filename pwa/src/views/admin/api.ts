@@ -15,3 +15,13 @@ export const admin = {
   addDay: (day: CalendarDayIn) => api.post<CalendarDay>('/admin/calendar/days', day),
   removeDay: (id: number) => api.delete<Schemas['OkOut']>(`/admin/calendar/days/${id}`),
 }
+
+export type AdminHall = Schemas['AdminHallOut']
+export type ScheduleDay = Schemas['ScheduleDay']
+export const hallAdmin = {
+  halls: () => api.get<{ items: { code: string; name: string; district: string }[] }>('/halls'),
+  hall: (code: string) => api.get<AdminHall>(`/admin/halls/${encodeURIComponent(code)}`),
+  putSchedule: (groupId: number, days: ScheduleDay[]) => api.put<Schemas['ScheduleOut']>(`/admin/groups/${groupId}/schedule`, { days }),
+  putOverride: (groupId: number, day: string, body: Schemas['OverrideIn']) =>
+    api.put<Schemas['OverrideOut']>(`/admin/groups/${groupId}/overrides/${day}`, body),
+}
