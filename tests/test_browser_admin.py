@@ -1,5 +1,6 @@
 """The admin console in a phone browser through nginx (issue 15, first pieces): the demo administrator
-adds a make-up working day on 节假日 and deletes it, and sends a dead notification again from 失败通知."""
+adds a make-up working day on 节假日 and deletes it, edits a window group's weekly schedule and closes a date
+on 大厅与排班, and sends a dead notification again from 失败通知."""
 
 from __future__ import annotations
 

@@ -383,6 +383,15 @@ const adminScreens = [
       await page.waitForLoadState('networkidle')
     },
   },
+  { name: 'halls (大厅与排班)', path: '/admin/halls', ready: 'admin-hall-list' },
+  { name: 'hall, weekly schedule and date change', path: `/admin/halls?hall=${HALL}`, ready: 'schedule-form' },
+  {
+    name: 'hall, a refused date change', path: `/admin/halls?hall=${HALL}`, ready: 'override-form',
+    before: async (page) => {
+      await page.getByTestId('override-save').click()
+      await page.getByTestId('halls-error').waitFor()
+    },
+  },
   { name: 'holidays (节假日)', path: '/admin/calendar', ready: 'calendar-form' },
   {
     name: 'holidays, a refused day', path: '/admin/calendar', ready: 'calendar-form',

@@ -1,7 +1,7 @@
 // The admin console (issue 15, first pieces) through the real stack in a phone browser: the demo
 // administrator signs in at /staff/login, opens 管理后台 at /admin, adds a make-up working day (调休上班)
 // for next year on 节假日 and deletes it again, then finds a dead notification on 失败通知 and sends it
-// again (it leaves the dead-letter list).
+// again (it leaves the dead-letter list); on 大厅与排班 a window group's weekly schedule is replaced and a date closed.
 // Env: BASE_URL, SMS_GATEWAY_URL, ADMIN_PHONE + ADMIN_PASSWORD (an administrator), DEAD_ID (the id of a
 // notification delivery the fixture made dead).
 import { assert, checklist, clerkSignsIn, phoneBrowser } from './harness.mjs'
@@ -15,6 +15,8 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !ADMIN_PHONE || !ADMIN_PASSWORD || !DEAD_ID
 const { check, finish } = checklist('admin')
 const YEAR = new Date().getFullYear() + 1
 const DAY = `${YEAR}-05-15`
+// A date a week ahead (China time): within every group's booking horizon.
+const WEEK_AHEAD = new Date(Date.now() + 7 * 86400000).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' })
 
 try {
   const desk = await phoneBrowser()
@@ -47,6 +49,22 @@ try {
       await page.getByTestId(`calendar-remove-${DAY}`).click()
       await page.locator('.van-dialog').getByRole('button', { name: '确认' }).click()
       await page.getByTestId(`calendar-day-${DAY}`).waitFor({ state: 'detached' })
+    })
+
+    await check('大厅与排班: a hall\'s first window group gets a new weekly schedule (周一至周六, 6 places) and a closed date', page, async () => {
+      await page.goto(BASE_URL + '/admin', { waitUntil: 'networkidle' })
+      await page.getByTestId('admin-link-halls').click()
+      await page.locator('[data-testid^="admin-hall-"]').first().click()
+      await page.getByTestId('schedule-form').waitFor()
+      await page.getByTestId('schedule-weekday-5').click()
+      await page.getByTestId('schedule-capacity').locator('input').fill('6')
+      await page.getByTestId('schedule-save').click()
+      await page.getByText('每周排班已保存').waitFor()
+      await page.getByTestId('override-date').locator('input').fill(WEEK_AHEAD)
+      await page.getByTestId('override-closed').click()
+      await page.getByTestId('override-note').locator('input').fill('设备检修')
+      await page.getByTestId('override-save').click()
+      await page.getByText(/已保存，\d+ 个时段/).waitFor()
     })
 
     await check('失败通知: the dead delivery is listed with its error and 重新发送 takes it off the list', page, async () => {
