@@ -372,6 +372,36 @@ const staffScreens = [
   { name: 'hall desk', path: '/staff/hall', ready: 'hall-desk' },
   { name: 'deliveries in trouble (寄递异常)', path: '/staff/deliveries', ready: 'staff-deliveries' },
 ]
+/** The admin console (role admin): its home, 失败通知 (both lists) and 节假日 (with a refused form). */
+const adminScreens = [
+  { name: 'admin home (管理后台)', path: '/admin', ready: 'admin-link-calendar' },
+  { name: 'failed notifications (失败通知)', path: '/admin/notifications', ready: 'admin-notifications-tabs' },
+  {
+    name: 'failed notifications, waiting to retry', path: '/admin/notifications', ready: 'admin-notifications-tabs',
+    before: async (page) => {
+      await page.getByRole('tab', { name: '等待重试' }).click()
+      await page.waitForLoadState('networkidle')
+    },
+  },
+  { name: 'halls (大厅与排班)', path: '/admin/halls', ready: 'admin-hall-list' },
+  { name: 'hall, weekly schedule and date change', path: `/admin/halls?hall=${HALL}`, ready: 'schedule-form' },
+  {
+    name: 'hall, a refused date change', path: `/admin/halls?hall=${HALL}`, ready: 'override-form',
+    before: async (page) => {
+      await page.getByTestId('override-save').click()
+      await page.getByTestId('halls-error').waitFor()
+    },
+  },
+  { name: 'holidays (节假日)', path: '/admin/calendar', ready: 'calendar-form' },
+  {
+    name: 'holidays, a refused day', path: '/admin/calendar', ready: 'calendar-form',
+    before: async (page) => {
+      await page.getByTestId('calendar-date').locator('input').fill('2027-1-1')
+      await page.getByTestId('calendar-add').click()
+      await page.getByTestId('calendar-error').waitFor()
+    },
+  },
+]
 /** A refused confirmation and a waiting one in the courier's 待发送 (IndexedDB), as the outbox keeps them. */
 async function seedOutbox(page) {
   await page.evaluate(() => new Promise((resolve, reject) => {
@@ -454,7 +484,7 @@ try {
         await clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password })
         desk.page.setDefaultTimeout(10000)
       })
-      await auditAll(desk.page, role, staffScreens)
+      await auditAll(desk.page, role, role === 'admin' ? [...staffScreens, ...adminScreens] : staffScreens)
     } finally {
       await desk.close()
     }

@@ -27,6 +27,11 @@ export const router = createRouter({
     // The hall's big screen: no login, no tab bar.
     { path: '/board/:hall', name: 'board', component: () => import('./views/Board.vue'), props: true, meta: { staff: true, board: true } },
     { path: '/staff/cases/:id', name: 'staff-case', component: () => import('./views/staff/StaffCase.vue'), props: true, meta: { staff: true } },
+    // Admin console (role admin).
+    { path: '/admin', name: 'admin', component: () => import('./views/admin/AdminHome.vue'), meta: { staff: true } },
+    { path: '/admin/notifications', name: 'admin-notifications', component: () => import('./views/admin/AdminNotifications.vue'), meta: { staff: true } },
+    { path: '/admin/halls', name: 'admin-halls', component: () => import('./views/admin/AdminHalls.vue'), meta: { staff: true } },
+    { path: '/admin/calendar', name: 'admin-calendar', component: () => import('./views/admin/AdminCalendar.vue'), meta: { staff: true } },
     { path: '/me', name: 'me', component: () => import('./views/resident/Me.vue') },
     { path: '/login', name: 'login', component: () => import('./views/resident/Login.vue') },
     { path: '/me/identity', name: 'identity', component: () => import('./views/resident/Identity.vue') },

@@ -368,5 +368,30 @@ export default {
     why: { callFailed: 'Carrier order failed ({code}), retries stopped', escalated: 'No tracking for 3 days', codeLocked: 'Pickup code locked after wrong tries', failedAttempt: 'Delivery failed', returned: 'Returned' },
     retry: 'Retry order', newCode: 'Send a new code', openCase: 'Open case', retried: 'Ordered again', codeSent: 'New code sent',
   },
+  admin: {
+    title: 'Administration', back: 'Cases', home: 'Administration', notAdmin: 'Only administrators can use this', loadFailed: 'Could not load, please retry later', retryLoad: 'Retry',
+    failed: {
+      title: 'Failed notifications', desc: 'Notifications that failed every try; send them again', view: { dead: 'Given up', failed: 'Waiting to retry' },
+      empty: { dead: 'No failed notifications', failed: 'Nothing waiting to retry' }, status: { dead: 'Given up', failed: 'Failed' },
+      line: '{channel} · {event}', who: 'Person {person} · {attempts} tries', created: 'Created {at}', error: 'Error: {error}',
+      resend: 'Send again', resent: 'Sent again',
+      channels: { sms: 'SMS', push: 'Push', wechat: 'WeChat', email: 'Email', inbox: 'Inbox' },
+    },
+    halls: {
+      title: 'Halls and schedules', desc: 'Window groups, weekly schedules and date changes', groups: 'Window groups', allItems: 'every item', noGroups: 'This hall has no window groups yet',
+      schedule: 'Weekly schedule', scheduleHint: 'The chosen weekdays open with these hours, the others are closed; saving replaces the weekly schedule.',
+      weekdays: 'Open on', weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], opens: 'Opens', closes: 'Closes',
+      lunchFrom: 'Lunch from', lunchTo: 'Lunch to', slotMinutes: 'Minutes a slot', capacity: 'Places a slot', saveSchedule: 'Save weekly schedule', scheduleSaved: 'Weekly schedule saved',
+      override: 'Change one date', closed: 'Closed that day', extra: 'Places added a slot', note: 'Note', saveOverride: 'Save change',
+      overrideSaved: 'Saved, {n} slots took the new places', dateInvalid: 'Enter a date (YYYY-MM-DD)',
+    },
+    calendar: {
+      title: 'Holidays', desc: 'Public holidays, make-up working days and regional days', year: '{year}', known: 'Known', unknown: 'Not entered',
+      add: 'Add a day', date: 'Date', datePlaceholder: 'e.g. 2027-01-01', name: 'Name', namePlaceholder: "e.g. New Year's Day", kind: 'Kind',
+      kinds: { holiday: 'Holiday', workday: 'Make-up workday' }, region: 'Region code (empty: national)', regionPlaceholder: 'e.g. 360100',
+      sources: { statutory: 'Statutory', official: 'Notice', regional: 'Regional' }, national: 'National', save: 'Add', added: 'Added',
+      remove: 'Delete', removeConfirm: 'Delete {date} {name}?', removed: 'Deleted', empty: 'No days for this year yet', invalid: 'Enter a date (YYYY-MM-DD) and a name',
+    },
+  },
   errors: { offline: 'Network connection failed, check your network and retry', unknown: 'Something went wrong, please retry' },
 }

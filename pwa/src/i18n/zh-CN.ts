@@ -368,5 +368,30 @@ export default {
     why: { callFailed: '下单失败（{code}），已停止自动重试', escalated: '超过 3 天没有物流更新', codeLocked: '签收码输错次数过多，已锁定', failedAttempt: '投递未成功', returned: '邮件已退回' },
     retry: '重试下单', newCode: '重发签收码', openCase: '查看办件', retried: '已重新下单', codeSent: '已重发签收码',
   },
+  admin: {
+    title: '管理后台', back: '待办件', home: '管理后台', notAdmin: '只有管理员可以使用管理后台', loadFailed: '加载失败，请稍后重试', retryLoad: '重试',
+    failed: {
+      title: '失败通知', desc: '多次发送仍失败的通知，可以重新发送', view: { dead: '已放弃', failed: '等待重试' },
+      empty: { dead: '没有发送失败的通知', failed: '没有等待重试的通知' }, status: { dead: '已放弃', failed: '失败' },
+      line: '{channel} · {event}', who: '用户 {person} · 已尝试 {attempts} 次', created: '产生于 {at}', error: '失败原因：{error}',
+      resend: '重新发送', resent: '已重新发送',
+      channels: { sms: '短信', push: '推送', wechat: '微信', email: '邮件', inbox: '站内消息' },
+    },
+    halls: {
+      title: '大厅与排班', desc: '窗口组、每周排班和某一天的调整', groups: '窗口组', allItems: '全部事项', noGroups: '这个大厅还没有窗口组',
+      schedule: '每周排班', scheduleHint: '选中的工作日按下面的时间开放预约，未选中的日子不开放；保存后替换原来的每周排班。',
+      weekdays: '开放日', weekday: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'], opens: '开始', closes: '结束',
+      lunchFrom: '午休开始', lunchTo: '午休结束', slotMinutes: '每段分钟', capacity: '每段名额', saveSchedule: '保存每周排班', scheduleSaved: '每周排班已保存',
+      override: '某一天调整', closed: '当天不开放', extra: '每段增减名额', note: '说明', saveOverride: '保存调整',
+      overrideSaved: '已保存，{n} 个时段已按新名额调整', dateInvalid: '请填写日期（年-月-日）',
+    },
+    calendar: {
+      title: '节假日', desc: '法定节假日、调休上班日和地方假日', year: '{year} 年', known: '已录入', unknown: '未录入',
+      add: '添加日期', date: '日期', datePlaceholder: '例如 2027-01-01', name: '名称', namePlaceholder: '例如 元旦', kind: '类型',
+      kinds: { holiday: '放假', workday: '调休上班' }, region: '地区代码（全国留空）', regionPlaceholder: '例如 360100',
+      sources: { statutory: '法定', official: '通知', regional: '地方' }, national: '全国', save: '添加', added: '已添加',
+      remove: '删除', removeConfirm: '删除 {date} {name}？', removed: '已删除', empty: '这一年还没有日期', invalid: '请填写日期（年-月-日）和名称',
+    },
+  },
   errors: { offline: '网络连接失败，请检查网络后重试', unknown: '出了点问题，请稍后重试' },
 }

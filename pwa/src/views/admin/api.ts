@@ -1,0 +1,27 @@
+/** Typed calls for the admin console (the admin role): dead-letter notifications and the holiday calendar. */
+import { api } from '../../api/client'
+import type { components } from '../../api/schema'
+
+type Schemas = components['schemas']
+export type DeadDelivery = Schemas['DeliveryOut']
+export type CalendarDay = Schemas['CalendarDayOut']
+export type CalendarDayIn = Schemas['CalendarDayIn']
+
+export const admin = {
+  deliveries: (status: 'dead' | 'failed' = 'dead') => api.get<Schemas['DeliveryList']>(`/admin/deliveries?status=${status}&limit=100`),
+  resend: (id: number) => api.post<void>(`/admin/deliveries/${id}/retry`),
+  calendarStatus: () => api.get<Schemas['CalendarStatusOut']>('/admin/calendar/status'),
+  calendarYear: (year: number) => api.get<Schemas['CalendarYearOut']>(`/admin/calendar?year=${year}`),
+  addDay: (day: CalendarDayIn) => api.post<CalendarDay>('/admin/calendar/days', day),
+  removeDay: (id: number) => api.delete<Schemas['OkOut']>(`/admin/calendar/days/${id}`),
+}
+
+export type AdminHall = Schemas['AdminHallOut']
+export type ScheduleDay = Schemas['ScheduleDay']
+export const hallAdmin = {
+  halls: () => api.get<{ items: { code: string; name: string; district: string }[] }>('/halls'),
+  hall: (code: string) => api.get<AdminHall>(`/admin/halls/${encodeURIComponent(code)}`),
+  putSchedule: (groupId: number, days: ScheduleDay[]) => api.put<Schemas['ScheduleOut']>(`/admin/groups/${groupId}/schedule`, { days }),
+  putOverride: (groupId: number, day: string, body: Schemas['OverrideIn']) =>
+    api.put<Schemas['OverrideOut']>(`/admin/groups/${groupId}/overrides/${day}`, body),
+}
