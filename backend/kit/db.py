@@ -51,12 +51,16 @@ async def _keep_session(connection: Any) -> None:
 
 def _connection(database_url: str) -> str | dict[str, Any]:
     url = _with_defaults(database_url)
-    if urlsplit(url).scheme not in ("postgres", "postgresql", "asyncpg"):
+    scheme = urlsplit(url).scheme
+    if scheme not in ("postgres", "postgresql", "asyncpg", "sqlite"):
         return url
     from tortoise.backends.base.config_generator import expand_db_url
 
     config = expand_db_url(url)
-    config["credentials"]["reset"] = _keep_session
+    if scheme == "sqlite":
+        config["engine"] = "backend.kit.sqlite"  # transactions take the write lock first (see there)
+    else:
+        config["credentials"]["reset"] = _keep_session
     return config
 
 
