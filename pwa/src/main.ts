@@ -8,6 +8,7 @@ import { installConsentGuard } from './consent'
 import 'vant/es/toast/style'
 import 'vant/es/dialog/style'
 import './styles/base.css'
+import './styles/rows.css'
 
 initLargeText() // before mount, so the first paint already has the right size
 installConsentGuard(router)
