@@ -160,7 +160,6 @@ def _vapid(args: argparse.Namespace, settings: Settings) -> int:
 async def _worker(args: argparse.Namespace, settings: Settings) -> int:
     import signal
 
-    from backend.delivery.jobs import CarrierWorker
     from backend.kit import audit
     from notifications.dispatcher import Dispatcher
 
@@ -172,8 +171,7 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
         concurrency=args.concurrency, lease=args.lease, retry_base=args.retry_base, max_attempts=args.max_attempts, poll=args.poll
     )
     # Workers also offer to link the audit chain, so apps run with YIWANG_DISPATCHER=off are not the only candidates.
-    # Carrier calls (证照寄递) and the parcel monitor run here too: each call is claimed with a lease.
-    await asyncio.gather(dispatcher.run(stop), audit.Chainer(settings.database_url).run(stop), CarrierWorker().run(stop))
+    await asyncio.gather(dispatcher.run(stop), audit.Chainer(settings.database_url).run(stop))
     return 0
 
 
