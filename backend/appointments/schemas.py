@@ -94,8 +94,8 @@ class SlotList(BaseModel):
 
 
 class AppointmentCreate(_In):
-    hall_code: str = Field(min_length=1, max_length=48)
-    service_code: str = Field(min_length=1, max_length=32)
+    hall_code: str = Field(min_length=1, max_length=48, pattern=r"^[^\x00-\x1f]+$")
+    service_code: str = Field(min_length=1, max_length=32, pattern=r"^[^\x00-\x1f]+$")
     date: date
     start: str = Field(pattern=HHMM, description="the slot's start, HH:MM")
     application_id: int | None = Field(None, ge=1, le=10**18 - 1, description="the case the visit is for (opened at the window)")

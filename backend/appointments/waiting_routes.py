@@ -30,8 +30,8 @@ class _In(BaseModel):
 
 
 class WaitingJoin(_In):
-    hall_code: str = Field(min_length=1, max_length=48)
-    service_code: str = Field(min_length=1, max_length=32)
+    hall_code: str = Field(min_length=1, max_length=48, pattern=r"^[^\x00-\x1f]+$")
+    service_code: str = Field(min_length=1, max_length=32, pattern=r"^[^\x00-\x1f]+$")
     date: date
 
 
