@@ -120,3 +120,8 @@ class DocumentOutdated(errors.Conflict, code="auth.document_outdated"):
 class DocumentNotFound(errors.NotFound, code="auth.document_not_found"):
     zh = "找不到该文件|没有这个协议或这个版本。"
     en = "Document not found|There is no such document or version."
+
+
+class AccountDisabled(errors.Forbidden, code="auth.account_disabled"):
+    zh = "账号已停用|这个账号已被管理员停用，无法登录。如有疑问，请联系所在单位的管理员。"
+    en = "Account disabled|An administrator has disabled this account; it cannot sign in."

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from auth import admin, consent, devices, identity, legal_routes, otp, service, sessions
 from auth.errors import (
+    AccountDisabled,
     BadCredentials,
     CodeExpired,
     CodeInvalid,
@@ -96,7 +97,15 @@ def _session_response(request: Request, token: str, info: SessionInfo, transport
     tags=["auth"],
     body=WeChatLogin,
     response=SessionOut,
-    errors=[WeChatCodeInvalid, WeChatCodeUsed, WeChatRateLimited, WeChatUnavailable, WeChatNotConfigured, DocumentOutdated],
+    errors=[
+        WeChatCodeInvalid,
+        WeChatCodeUsed,
+        WeChatRateLimited,
+        WeChatUnavailable,
+        WeChatNotConfigured,
+        DocumentOutdated,
+        AccountDisabled,
+    ],
     wrappers=[anyone],
 )
 async def wechat_login(request: Request, *, body: WeChatLogin) -> Response:
@@ -126,7 +135,7 @@ async def sms_send(request: Request, *, body: SmsSend) -> SentOut:
     tags=["auth"],
     body=SmsVerify,
     response=SessionOut,
-    errors=[service.InvalidPhone, CodeInvalid, CodeLocked, CodeExpired, TooManyRequests, DocumentOutdated],
+    errors=[service.InvalidPhone, CodeInvalid, CodeLocked, CodeExpired, TooManyRequests, DocumentOutdated, AccountDisabled],
     wrappers=[anyone],
 )
 async def sms_verify(request: Request, *, body: SmsVerify) -> Response:

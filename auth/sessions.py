@@ -20,7 +20,8 @@ from typing import cast
 
 from tortoise.expressions import Q
 
-from auth.models import Consent, RoleGrant, Session
+from auth.errors import AccountDisabled
+from auth.models import Consent, Person, RoleGrant, Session
 from backend.kit import audit
 from backend.kit.errors import BrokerUnavailable
 from backend.kit.resources import current
@@ -108,13 +109,22 @@ async def consents_of(*, account_id: int | None, person_id: int | None) -> list[
 async def create(
     *, account_id: int | None, person_id: int | None, transport: str, mfa: bool, user_agent: str, ip: str, assurance: int = 0
 ) -> tuple[str, SessionInfo]:
-    """Open a session; returns the token for the client (shown once) and the session."""
-    roles = await roles_of(person_id)
-    staff = any(r != "resident" for r, _ in roles)
-    idle, absolute = (STAFF_IDLE, STAFF_ABSOLUTE) if staff else (RESIDENT_IDLE, RESIDENT_ABSOLUTE)
+    """Open a session; returns the token for the client (shown once) and the session.
+
+    A disabled person gets none, whatever the channel. The person's row is locked while the session
+    is opened and cached, so a login racing an administrator's 停用 either sees the flag or is
+    committed (and cached) before the disable lists the sessions it ends.
+    """
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     async with transaction():
+        if person_id is not None:
+            person = await Person.filter(id=person_id).select_for_update().only("id", "disabled").first()
+            if person is not None and person.disabled:
+                raise AccountDisabled()
+        roles = await roles_of(person_id)
+        staff = any(r != "resident" for r, _ in roles)
+        idle, absolute = (STAFF_IDLE, STAFF_ABSOLUTE) if staff else (RESIDENT_IDLE, RESIDENT_ABSOLUTE)
         row = await Session.create(
             token_hash=hash_token(token),
             csrf_token=secrets.token_urlsafe(24),
@@ -138,8 +148,8 @@ async def create(
             object_id=row.id,
             detail={"transport": transport, "mfa": mfa},
         )
-    info = _info(row, roles, await consents_of(account_id=account_id, person_id=person_id))
-    await _cache(info)
+        info = _info(row, roles, await consents_of(account_id=account_id, person_id=person_id))
+        await _cache(info)
     return token, info
 
 
