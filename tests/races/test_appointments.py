@@ -104,13 +104,13 @@ async def test_two_thousand_people_on_one_slot_of_ten_places_get_exactly_ten(cli
     assert await ActiveCount.filter(active=1).count() == CAPACITY and await ActiveCount.filter(active__gt=1).count() == 0
 
 
-async def test_one_person_racing_twenty_times_gets_one_booking(client, settings):
+async def test_one_person_racing_fifty_times_gets_one_booking(client, settings):
     day, _ = await _slot_of(CAPACITY)
     (me,) = await people(1)
     starts = ["09:00", "09:30", "10:00", "10:30"]
-    answers = await race(_post(client, me, day, starts[i % len(starts)]) for i in range(20))
+    answers = await race(_post(client, me, day, starts[i % len(starts)]) for i in range(50))
     assert_no_5xx(answers)
-    assert outcome(answers) == {"201": 1, "409 appointments.already_booked": 19}, outcome(answers)
+    assert outcome(answers) == {"201": 1, "409 appointments.already_booked": 49}, outcome(answers)
     assert await Appointment.all().count() == 1
     assert sum(await Slot.all().values_list("taken", flat=True)) == 1
     assert (await ActiveCount.first()).active == 1
