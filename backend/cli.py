@@ -171,8 +171,19 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
         concurrency=args.concurrency, lease=args.lease, retry_base=args.retry_base, max_attempts=args.max_attempts, poll=args.poll
     )
     # Workers also offer to link the audit chain, so apps run with YIWANG_DISPATCHER=off are not the only candidates.
-    await asyncio.gather(dispatcher.run(stop), audit.Chainer(settings.database_url).run(stop))
+    # Carrier calls (证照寄递) and the parcel monitor run here too: each call is claimed with a lease.
+    await asyncio.gather(dispatcher.run(stop), audit.Chainer(settings.database_url).run(stop), _carrier_calls(stop))
     return 0
+
+
+async def _carrier_calls(stop: asyncio.Event) -> None:
+    """The carrier worker, loaded off the event loop: a restarted worker sends notifications at once instead of
+    waiting seconds for the carrier code (SM4, the delivery domain) to import; the carrier calls join when loaded."""
+    import importlib
+
+    jobs = await asyncio.to_thread(importlib.import_module, "backend.delivery.jobs")
+    if not stop.is_set():
+        await jobs.CarrierWorker().run(stop)
 
 
 def parser() -> argparse.ArgumentParser:

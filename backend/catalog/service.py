@@ -12,7 +12,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import cast
 
-from pypinyin import Style, lazy_pinyin
 from tortoise.exceptions import IntegrityError
 
 from backend.catalog.models import Department, Hall, ServiceItem
@@ -39,6 +38,9 @@ class UnknownDepartment(errors.Invalid, code="catalog.unknown_department"):
 
 def search_text(name: str, keywords: str) -> str:
     """What a query is matched against: the words, their pinyin and their initials, lower case."""
+    # Imported here: its dictionaries take seconds to load, which processes that never search (workers) should not pay.
+    from pypinyin import Style, lazy_pinyin
+
     text = f"{name} {keywords}"
     words = [w for w in text.split() if w]
     full = " ".join("".join(lazy_pinyin(w)) for w in words)

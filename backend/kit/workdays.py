@@ -33,20 +33,18 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from holidays.countries.china import China
-
 log = logging.getLogger("yiwang.workdays")
 
 YearState = Literal["official", "statutory", "unknown"]
 
 
-def _last_official_year() -> int:
+@lru_cache(maxsize=1)
+def last_official_year() -> int:
     """The last year whose State Council notice the installed ``holidays`` release carries."""
+    from holidays.countries.china import China  # imported on first use: loading it costs a worker's start a second
+
     notices = getattr(China(), "special_public_holidays", None) or {}
     return max(notices) if notices else 0
-
-
-LAST_OFFICIAL_YEAR = _last_official_year()
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,9 @@ def overrides() -> tuple[Override, ...]:
 
 
 def year_state(year: int) -> YearState:
-    if year <= LAST_OFFICIAL_YEAR or year in _table.notice_years:
+    if year <= last_official_year() or year in _table.notice_years:
         return "official"
-    if year == LAST_OFFICIAL_YEAR + 1:
+    if year == last_official_year() + 1:
         return "statutory"
     return "unknown"
 
@@ -121,6 +119,8 @@ class _Year:
 
 @lru_cache(maxsize=32)
 def _statutory(year: int, observed: bool) -> _Year:
+    from holidays.countries.china import China
+
     cal = China(years=year, observed=observed, language="zh_CN")
     return _Year(dict(cal.items()), frozenset(d for d in cal.weekend_workdays if d.year == year))
 
@@ -134,7 +134,7 @@ def _base_year(year: int) -> _Year | None:
     if state == "statutory":
         _warn_once(year, state, "State Council notice for this year not entered: statutory holidays only, make-up working days unknown")
     # The package's own notices, or the law's days plus its estimated 补假 until an administrator enters the notice.
-    entered_by_admin = year > LAST_OFFICIAL_YEAR and year in _table.notice_years
+    entered_by_admin = year > last_official_year() and year in _table.notice_years
     return _statutory(year, not entered_by_admin)
 
 
