@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -23,6 +23,7 @@ from tortoise.expressions import Q
 from auth.errors import AccountDisabled
 from auth.models import Consent, Person, RoleGrant, Session
 from backend.kit import audit
+from backend.kit.acting import Acting
 from backend.kit.errors import BrokerUnavailable
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
@@ -56,19 +57,30 @@ class SessionInfo:
     roles: list[list[str]] = field(default_factory=list)  # [[role, scope], ...]
     assurance: int = 0  # how this session's channel was proven to be the person (auth.models levels)
     consents: list[str] = field(default_factory=list)  # "document:version" its channel or person agreed to (auth.consent)
+    # Set only on a session derived for one request from a staff session acting under a delegation
+    # (auth.permissions.acting_session); such a session is never stored or cached.
+    acting: Acting | None = None
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
         return any(r == role and (scope is None or s in ("", scope)) for r, s in self.roles)
 
     @property
     def principal(self) -> Principal:
-        """This session acting for its own person (assisted service will add acting for someone else)."""
+        """This session acting for its own person, or its staff member for the villager under a delegation."""
+        if self.acting is not None:
+            return Principal(
+                actor=f"person:{self.acting.staff_id}",
+                on_behalf_of=f"person:{self.person_id}",
+                authorisation=f"delegation:{self.acting.delegation_id}",
+            )
         me = f"person:{self.person_id}" if self.person_id else f"account:{self.account_id}"
         return Principal(actor=me, on_behalf_of=me if self.person_id else None)
 
     @property
     def official(self) -> Principal:
         """This session's staff member acting in office (deciding a case), for nobody in particular."""
+        if self.acting is not None:
+            return Principal(actor=f"person:{self.acting.staff_id}")
         return Principal(actor=f"person:{self.person_id}" if self.person_id else f"account:{self.account_id}")
 
     @property
@@ -171,13 +183,29 @@ def _info(row: Session, roles: list[list[str]], consents: list[str] | None = Non
     )
 
 
+def _stored(info: SessionInfo) -> dict:
+    """The cached copy: a stored session never acts for anyone, and a process of the previous release
+    (during a rolling restart) must be able to read what this one wrote, so ``acting`` is left out."""
+    data = asdict(info)
+    data.pop("acting", None)
+    return data
+
+
+_FIELDS = {f.name for f in fields(SessionInfo)}
+
+
+def _from_cache(cached: bytes) -> SessionInfo:
+    """A cached copy, ignoring fields a newer release may have added."""
+    return SessionInfo(**{k: v for k, v in json.loads(cached).items() if k in _FIELDS and k != "acting"})
+
+
 async def _cache(info: SessionInfo) -> None:
     if not _use_cache():
         return
     ttl = min(info.idle_seconds, info.expires_at - time.time())
     if ttl > 0:
         try:
-            await current().broker.set(_cache_key(info.token_hash), json.dumps(asdict(info)).encode(), ttl=ttl)
+            await current().broker.set(_cache_key(info.token_hash), json.dumps(_stored(info)).encode(), ttl=ttl)
         except BrokerUnavailable:
             pass  # the next lookup reads the row
 
@@ -204,7 +232,7 @@ async def resolve(token: str) -> SessionInfo | None:
         except BrokerUnavailable:
             use_cache = False  # no copy to read, none worth writing: this lookup reads the row
         if cached is not None:
-            info = SessionInfo(**json.loads(cached))
+            info = _from_cache(cached)
     if info is None:
         row = await Session.get_or_none(token_hash=token_hash, revoked_at=None)
         if row is None:
