@@ -16,7 +16,11 @@ def _problem(field: str, code: str, zh: str, en: str) -> dict[str, Any]:
 
 
 def _blank_lines(name: str, label: str, lines: list[str]) -> list[dict[str, Any]]:
-    return [_problem(f"{name}.{i}", "blank", f"{label}第 {i + 1} 条是空的", "Must not be blank") for i, line in enumerate(lines) if not line.strip()]
+    return [
+        _problem(f"{name}.{i}", "blank", f"{label}第 {i + 1} 条是空的", "Must not be blank")
+        for i, line in enumerate(lines)
+        if not line.strip()
+    ]
 
 
 def problems(item: ServiceItemIn) -> list[dict[str, Any]]:
@@ -39,7 +43,9 @@ def problems(item: ServiceItemIn) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for i, material in enumerate(item.materials):
         if material.key in seen:
-            found.append(_problem(f"materials.{i}.key", "duplicate", f"材料编码“{material.key}”重复", f"Material key {material.key} is used twice"))
+            found.append(
+                _problem(f"materials.{i}.key", "duplicate", f"材料编码“{material.key}”重复", f"Material key {material.key} is used twice")
+            )
         seen.add(material.key)
         if not material.name.strip():
             found.append(_problem(f"materials.{i}.name", "blank", "请填写材料名称", "Must not be blank"))
@@ -53,13 +59,20 @@ def problems(item: ServiceItemIn) -> list[dict[str, Any]]:
         if not field.label.strip():
             found.append(_problem(f"{where}.label", "blank", "请填写表单项名称", "Must not be blank"))
         if field.type == "select" and not field.options:
-            found.append(_problem(f"{where}.options", "options_missing", "下拉选择项至少要有一个选项", "A select needs at least one option"))
+            found.append(
+                _problem(f"{where}.options", "options_missing", "下拉选择项至少要有一个选项", "A select needs at least one option")
+            )
         if len(set(field.options)) != len(field.options) or any(not o.strip() for o in field.options):
             found.append(_problem(f"{where}.options", "options_invalid", "选项不能为空或重复", "Options must be non-blank and distinct"))
         if field.min is not None and field.max is not None and field.min > field.max:
             found.append(_problem(f"{where}.min", "min_above_max", "最小值不能大于最大值", "min is above max"))
         if field.required_if is not None and (field.required_if.key == field.key or field.required_if.key not in keys):
             found.append(
-                _problem(f"{where}.required_if.key", "unknown_field", "“条件必填”指向的表单项不存在", "required_if names no other field of the form")
+                _problem(
+                    f"{where}.required_if.key",
+                    "unknown_field",
+                    "“条件必填”指向的表单项不存在",
+                    "required_if names no other field of the form",
+                )
             )
     return found
