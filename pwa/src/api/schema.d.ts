@@ -256,6 +256,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every service item, published or not, with its version (administrator) */
+        get: operations["admin_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/services/{code}": {
         parameters: {
             query?: never;
@@ -263,9 +280,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One service item as its editor loads it, with its versions (administrator) */
+        get: operations["admin_service"];
         /** Create or replace a service item (administrator) */
         put: operations["save_service"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/services/{code}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a service item as it was saved (administrator) */
+        get: operations["admin_service_version"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2410,6 +2445,52 @@ export interface components {
             /** Township */
             township: string;
         };
+        /**
+         * AdminItemDetail
+         * @description The current item as its editor loads it, with its versions, newest first.
+         */
+        AdminItemDetail: {
+            item: components["schemas"]["ServiceItemIn"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Versions */
+            versions: components["schemas"]["VersionOut"][];
+        };
+        /** AdminItemList */
+        AdminItemList: {
+            /** Items */
+            items: components["schemas"]["AdminItemOut"][];
+        };
+        /**
+         * AdminItemOut
+         * @description One item of the administrator's list, published or not.
+         */
+        AdminItemOut: {
+            /** Code */
+            code: string;
+            /** Department */
+            department: string;
+            /** Department Name */
+            department_name: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Published */
+            published: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** AppealIn */
         AppealIn: {
             /**
@@ -2742,6 +2823,37 @@ export interface components {
             revoked: boolean;
             /** Valid */
             valid: boolean;
+        };
+        /**
+         * Change
+         * @description What one save changed in one field: keyed lists name the entries added, removed or changed.
+         */
+        Change: {
+            /** Added */
+            added?: string[];
+            /**
+             * After
+             * @description the new value of a short field
+             * @default null
+             */
+            after: string | null;
+            /**
+             * Before
+             * @description the old value of a short field
+             * @default null
+             */
+            before: string | null;
+            /** Changed */
+            changed?: string[];
+            /** Field */
+            field: string;
+            /**
+             * Label
+             * @description the field's name as the guide shows it (申请材料)
+             */
+            label: string;
+            /** Removed */
+            removed?: string[];
         };
         /** ChannelOut */
         ChannelOut: {
@@ -4360,6 +4472,11 @@ export interface components {
             changed: boolean;
             /** Code */
             code: string;
+            /**
+             * Version
+             * @description the item's version after the save (a new one when something changed)
+             */
+            version: number;
         };
         /** ScheduleDay */
         ScheduleDay: {
@@ -4474,6 +4591,12 @@ export interface components {
             steps: string[];
             /** Summary */
             summary: string;
+            /**
+             * Version
+             * @description the catalog version (事项版本) this guide is; a case keeps the one it was drafted under
+             * @default 1
+             */
+            version: number;
         };
         /**
          * ServiceItemIn
@@ -5112,6 +5235,48 @@ export interface components {
         VapidKeyOut: {
             /** Public Key */
             public_key: string;
+        };
+        /** VersionDetail */
+        VersionDetail: {
+            /**
+             * Changes
+             * @description what differs from the version before (empty for version 1)
+             */
+            changes: components["schemas"]["Change"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * @description who saved it (person:ID, or migration / seed-demo)
+             */
+            created_by: string;
+            /** @description the item as this version says it */
+            item: components["schemas"]["ServiceItemIn"];
+            /** Version */
+            version: number;
+        };
+        /** VersionOut */
+        VersionOut: {
+            /**
+             * Changes
+             * @description what differs from the version before (empty for version 1)
+             */
+            changes: components["schemas"]["Change"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * @description who saved it (person:ID, or migration / seed-demo)
+             */
+            created_by: string;
+            /** Version */
+            version: number;
         };
         /** VillagerIn */
         VillagerIn: {
@@ -6634,9 +6799,134 @@ export interface operations {
             };
         };
     };
-    save_service: {
+    admin_services: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItemList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItemDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.service_not_found, catalog.version_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_service: {
+        parameters: {
+            query?: {
+                base_version?: number | null;
+            };
             header?: never;
             path: {
                 code: string;
@@ -6694,6 +6984,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: catalog.version_conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: request.too_large */
             413: {
                 headers: {
@@ -6712,8 +7011,76 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: catalog.code_mismatch, catalog.unknown_department, request.invalid */
+            /** @description Problem: catalog.code_mismatch, catalog.unknown_department, catalog.item_invalid, request.invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_service_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.service_not_found, catalog.version_not_found, not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

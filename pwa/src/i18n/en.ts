@@ -377,6 +377,7 @@ export default {
       resend: 'Send again', resent: 'Sent again',
       channels: { sms: 'SMS', push: 'Push', wechat: 'WeChat', email: 'Email', inbox: 'Inbox' },
     },
+    catalogLink: { title: 'Service catalog', desc: 'Items, materials, conditions, forms and their versions' },
     halls: {
       title: 'Halls and schedules', desc: 'Window groups, weekly schedules and date changes', groups: 'Window groups', allItems: 'every item', noGroups: 'This hall has no window groups yet',
       schedule: 'Weekly schedule', scheduleHint: 'The chosen weekdays open with these hours, the others are closed; saving replaces the weekly schedule.',

@@ -377,6 +377,7 @@ export default {
       resend: '重新发送', resent: '已重新发送',
       channels: { sms: '短信', push: '推送', wechat: '微信', email: '邮件', inbox: '站内消息' },
     },
+    catalogLink: { title: '事项管理', desc: '事项、材料、受理条件、申请表和版本记录' },
     halls: {
       title: '大厅与排班', desc: '窗口组、每周排班和某一天的调整', groups: '窗口组', allItems: '全部事项', noGroups: '这个大厅还没有窗口组',
       schedule: '每周排班', scheduleHint: '选中的工作日按下面的时间开放预约，未选中的日子不开放；保存后替换原来的每周排班。',
