@@ -114,6 +114,7 @@ async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo)
         APPLICATION.error,
         AssuranceRequired,
         applications.ConditionUnmet,
+        ServiceNotFound,
     ],
     wrappers=[requires(verified=True), idempotent],
 )

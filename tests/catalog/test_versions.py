@@ -140,3 +140,18 @@ async def test_residents_and_staff_cannot_read_the_admin_catalog(client, residen
     for path in (ADMIN, f"{ADMIN}/{YYZZ}", f"{ADMIN}/{YYZZ}/versions/1"):
         assert (await client.get(path, headers=resident)).status_code == 403
         assert (await client.get(path, headers=approver)).status_code == 403
+
+
+async def test_an_unpublished_item_takes_no_new_submission_but_its_submitted_cases_go_on(client, resident, approver):
+    r = await client.post(API, json={"service_code": YYZZ, "form": VALID_FORM}, headers=resident)
+    filed = r.json()
+    await attach_id_card(client, resident, filed["id"])
+    assert (await client.post(f"{API}/{filed['id']}/submit", headers=resident | {"Idempotency-Key": uuid.uuid4().hex})).status_code == 200
+    draft = (await client.post(API, json={"service_code": YYZZ, "form": VALID_FORM}, headers=resident)).json()
+    await attach_id_card(client, resident, draft["id"])
+    headers = await admin()
+    assert (await save(client, headers, (await load(client, headers))["item"] | {"published": False})).json()["version"] == 2
+    r = await client.post(f"{API}/{draft['id']}/submit", headers=resident | {"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 404 and r.json()["code"] == "catalog.service_not_found"
+    staff = f"/api/v1/staff/applications/{filed['id']}"
+    assert (await client.post(f"{staff}/accept", json={}, headers=approver)).json()["status"] == "accepted"
