@@ -7996,7 +7996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: application.not_found, not_found */
+            /** @description Problem: application.not_found, catalog.service_not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
