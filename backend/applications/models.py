@@ -16,6 +16,9 @@ class Application(Model):
     person_id = fields.BigIntField(db_index=True)
     service_code = fields.CharField(max_length=32)
     service_name = fields.CharField(max_length=100)
+    # The catalog version (catalog.ServiceVersion) the draft was created under: the case's form,
+    # materials, conditions and time limits are that version's, whatever the item says later.
+    service_version = fields.IntField(default=1, db_default=1)
     department_id = fields.CharField(max_length=32, db_index=True)
     status = fields.CharField(max_length=24, db_index=True)
     form: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)

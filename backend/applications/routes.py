@@ -120,6 +120,7 @@ async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo)
         APPLICATION.error,
         AssuranceRequired,
         applications.ConditionUnmet,
+        ServiceNotFound,
     ],
     wrappers=[requires(verified=True, acting=True), idempotent],
 )

@@ -28,6 +28,7 @@ from backend.applications.models import Application, AttachedMaterial, Certifica
 from backend.applications.schemas import ApplicationOut, AttachedOut, CorrectionItem, CorrectionOut, QualityHint, TimelineOut
 from backend.catalog import eligibility
 from backend.catalog import service as catalog
+from backend.catalog import versions as catalog_versions
 from backend.catalog.schemas import FormField, ServiceGuide
 from backend.delivery.flows import DELIVERY
 from backend.delivery.models import DeliveryOrder
@@ -241,6 +242,7 @@ async def create_draft(*, session: SessionInfo, service_code: str, form: dict[st
                     service_code=guide.code,
                     service_name=guide.name,
                     department_id=guide.department,
+                    service_version=guide.version,
                     form=clean,
                     **APPLICATION.fields_for_create(),
                 )
@@ -273,6 +275,11 @@ async def _for_reader(session: SessionInfo, application_id: int) -> Application:
     raise ApplicationNotFound()
 
 
+async def rules_of(application: Application) -> ServiceGuide:
+    """The item as the case's catalog version says it (form, materials, conditions, time limits), not as it is now."""
+    return await catalog_versions.guide_of(code=application.service_code, version=application.service_version)
+
+
 async def _own(session: SessionInfo, application_id: int) -> Application:
     application = await Application.get_or_none(id=application_id, person_id=session.person_id)
     if application is None:
@@ -285,7 +292,7 @@ async def save_form(*, session: SessionInfo, application_id: int, form: dict[str
     """Autosave: the draft (or a case waiting for corrections) keeps what was typed so far."""
     application = await _own(session, application_id)
     APPLICATION.require(application, "edit")
-    clean = validate_form(await catalog.guide(code=application.service_code), form, complete=False)
+    clean = validate_form(await rules_of(application), form, complete=False)
     updated = await Application.filter(id=application.id, status__in=APPLICATION.allowed_in("edit")).update(form=clean)
     if not updated:
         raise APPLICATION.illegal((await Application.get(id=application.id)).status, "edit")
@@ -298,7 +305,9 @@ async def submit(*, session: SessionInfo, application_id: int) -> Application:
     application = await _own(session, application_id)
     if application.status not in APPLICATION.allowed_in("submit") + APPLICATION.allowed_in("resubmit"):
         raise APPLICATION.illegal(application.status, "submit")  # say so before listing what the form lacks
-    guide = await catalog.guide(code=application.service_code)
+    if application.status == "draft" and await catalog.published_name(application.service_code) is None:
+        raise catalog.ServiceNotFound(code=application.service_code)  # a withdrawn item takes no new cases
+    guide = await rules_of(application)
     await authorize(session, assurance=guide.assurance_required)  # the item may ask for more since the draft
     await check_conditions(session=session, guide=guide)  # a birthday passes, or the item's conditions change
     clean = validate_form(guide, application.form, complete=True)
@@ -371,7 +380,7 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
     """
     application = await _own(session, application_id)
     APPLICATION.require(application, "attach")
-    guide = await catalog.guide(code=application.service_code)
+    guide = await rules_of(application)
     spec = next((m for m in guide.materials if m.key == material_key), None)
     if spec is None:
         raise UnknownMaterialItem(key=material_key[:40])
@@ -546,7 +555,7 @@ async def request_correction(*, session: SessionInfo, application_id: int, items
     """一次性告知: every missing or defective item with its reason, in one request."""
     application = await _for_staff(session, application_id, REVIEWERS)
     await _not_own_filing(session, application)
-    guide = await catalog.guide(code=application.service_code)
+    guide = await rules_of(application)
     labels = {m.key: m.name for m in guide.materials} | {f.key: f.label for f in guide.form_schema}
     for item in items:
         if item.item not in labels:
@@ -797,7 +806,7 @@ async def _corrections(application: Application) -> list[CorrectionOut]:
     labels: dict[str, str] = {}
     if any("label" not in c for c in corrections):
         try:
-            guide = await catalog.guide(code=application.service_code)  # in memory: no query
+            guide = await rules_of(application)  # in memory after the first read
             labels = {m.key: m.name for m in guide.materials} | {f.key: f.label for f in guide.form_schema}
         except catalog.ServiceNotFound:
             pass

@@ -798,7 +798,7 @@ async def seed() -> dict[str, int]:
         await catalog.ensure_department(code=code, name=name, sort=sort)
     changed = 0
     for data in ITEMS:
-        changed += await catalog.save_item(item=ServiceItemIn.model_validate(data), actor="seed-demo")
+        changed += (await catalog.save_item(item=ServiceItemIn.model_validate(data), actor="seed-demo"))[0]
     for code, name, address, items in HALLS:
         await catalog.save_hall(code=code, name=name, address=address, items=items, actor="seed-demo")
     return {"departments": len(DEPARTMENTS), "items": len(ITEMS), "items_changed": changed, "halls": len(HALLS)}

@@ -55,10 +55,34 @@ class ServiceItem(Model):
     keywords = fields.CharField(max_length=200, default="")
     search_text = fields.TextField(default="")
     published = fields.BooleanField(default=True)
+    # The number of the item's current ServiceVersion; bumped (compare-and-set) by every save that changes something.
+    version = fields.IntField(default=1, db_default=1)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "catalog_service_item"
+
+
+class ServiceVersion(Model):
+    """One immutable version of an item (事项版本): what an administrator's save made it.
+
+    A case records the version it was drafted under and reads its form, materials, conditions and
+    time limits from this snapshot, so a later change never breaks a case in progress.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    item: fields.ForeignKeyRelation[ServiceItem] = fields.ForeignKeyField(
+        "catalog.ServiceItem", related_name="versions", on_delete=fields.RESTRICT
+    )
+    item_id: str  # the column tortoise adds for the relation, declared for the type checker
+    version = fields.IntField()
+    snapshot: fields.JSONField[dict[str, Any]] = fields.JSONField()  # schemas.ServiceItemIn without its code
+    created_at = fields.DatetimeField(auto_now_add=True)
+    created_by = fields.CharField(max_length=64)  # the actor, e.g. person:12 (seed-demo for the demo data)
+
+    class Meta:
+        table = "catalog_service_version"
+        unique_together = (("item", "version"),)
 
 
 class Hall(Model):

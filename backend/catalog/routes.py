@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
 from auth.permissions import requires
 from auth.sessions import SessionInfo
 from backend.catalog import service as catalog
-from backend.catalog.schemas import DepartmentList, SearchQuery, ServiceGuide, ServiceItemIn, ServicePage
+from backend.catalog import versions
+from backend.catalog.schemas import (
+    AdminItemDetail,
+    AdminItemList,
+    DepartmentList,
+    SavedOut,
+    SaveQuery,
+    SearchQuery,
+    ServiceGuide,
+    ServiceItemIn,
+    ServicePage,
+    VersionDetail,
+)
 from backend.kit import errors
 from backend.kit.api import API, anyone
 
 api = API(prefix="/api/v1")
-
-
-class SavedOut(BaseModel):
-    code: str
-    changed: bool
 
 
 class CodeMismatch(errors.Invalid, code="catalog.code_mismatch"):
@@ -58,16 +64,54 @@ async def list_departments(request: Request) -> DepartmentList:
     return await catalog.departments()
 
 
+@api.get(
+    "/admin/services",
+    summary="Every service item, published or not, with its version (administrator)",
+    tags=["admin"],
+    response=AdminItemList,
+    wrappers=[requires(roles=("admin",))],
+)
+async def admin_services(request: Request, *, session: SessionInfo) -> AdminItemList:
+    return await versions.admin_items()
+
+
+@api.get(
+    "/admin/services/{code}",
+    summary="One service item as its editor loads it, with its versions (administrator)",
+    tags=["admin"],
+    response=AdminItemDetail,
+    errors=[catalog.ServiceNotFound, versions.VersionNotFound],
+    wrappers=[requires(roles=("admin",))],
+)
+async def admin_service(request: Request, *, session: SessionInfo) -> AdminItemDetail:
+    return await versions.admin_item(code=request.path_params["code"])
+
+
+@api.get(
+    "/admin/services/{code}/versions/{version:int}",
+    summary="One version of a service item as it was saved (administrator)",
+    tags=["admin"],
+    response=VersionDetail,
+    errors=[catalog.ServiceNotFound, versions.VersionNotFound],
+    wrappers=[requires(roles=("admin",))],
+)
+async def admin_service_version(request: Request, *, session: SessionInfo) -> VersionDetail:
+    return await versions.admin_version(code=request.path_params["code"], version=request.path_params["version"])
+
+
 @api.put(
     "/admin/services/{code}",
     summary="Create or replace a service item (administrator)",
     tags=["admin"],
+    query=SaveQuery,
     body=ServiceItemIn,
     response=SavedOut,
-    errors=[CodeMismatch, catalog.UnknownDepartment],
+    errors=[CodeMismatch, catalog.UnknownDepartment, catalog.ItemInvalid, catalog.VersionConflict],
     wrappers=[requires(roles=("admin",))],
 )
-async def save_service(request: Request, *, body: ServiceItemIn, session: SessionInfo) -> SavedOut:
+async def save_service(request: Request, *, query: SaveQuery, body: ServiceItemIn, session: SessionInfo) -> SavedOut:
+    """Every save that changes something is a new version; publish and unpublish are saves too."""
     if body.code != request.path_params["code"]:
         raise CodeMismatch()
-    return SavedOut(code=body.code, changed=await catalog.save_item(item=body, actor=f"person:{session.person_id}"))
+    changed, version = await catalog.save_item(item=body, actor=f"person:{session.person_id}", base_version=query.base_version)
+    return SavedOut(code=body.code, changed=changed, version=version)

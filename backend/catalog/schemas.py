@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
@@ -146,6 +147,7 @@ class ServiceSummary(BaseModel):
 class ServiceGuide(ServiceSummary):
     """The complete 办事指南."""
 
+    version: int = Field(1, description="the catalog version (事项版本) this guide is; a case keeps the one it was drafted under")
     summary: str
     conditions: list[str]
     materials: list[MaterialSpec]
@@ -186,3 +188,68 @@ class DepartmentOut(BaseModel):
 
 class DepartmentList(BaseModel):
     departments: list[DepartmentOut]
+
+
+# ---- the administrator's catalog (事项管理) ----------------------------------------------------
+
+
+class AdminItemOut(BaseModel):
+    """One item of the administrator's list, published or not."""
+
+    code: str
+    name: str
+    department: str
+    department_name: str
+    kind: str
+    published: bool
+    version: int
+    updated_at: datetime
+
+
+class AdminItemList(BaseModel):
+    items: list[AdminItemOut]
+
+
+class Change(BaseModel):
+    """What one save changed in one field: keyed lists name the entries added, removed or changed."""
+
+    field: str
+    label: str = Field(description="the field's name as the guide shows it (申请材料)")
+    before: str | None = Field(None, description="the old value of a short field")
+    after: str | None = Field(None, description="the new value of a short field")
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+
+
+class VersionOut(BaseModel):
+    version: int
+    created_at: datetime
+    created_by: str = Field(description="who saved it (person:ID, or migration / seed-demo)")
+    changes: list[Change] = Field(description="what differs from the version before (empty for version 1)")
+
+
+class AdminItemDetail(BaseModel):
+    """The current item as its editor loads it, with its versions, newest first."""
+
+    item: ServiceItemIn
+    version: int
+    updated_at: datetime
+    versions: list[VersionOut]
+
+
+class VersionDetail(VersionOut):
+    item: ServiceItemIn = Field(description="the item as this version says it")
+
+
+class SavedOut(BaseModel):
+    code: str
+    changed: bool
+    version: int = Field(description="the item's version after the save (a new one when something changed)")
+
+
+class SaveQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base_version: int | None = Field(
+        None, ge=0, le=1_000_000, description="the version the edit started from; another save since then is refused with 409"
+    )

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 
-from backend.catalog.models import Department, Hall, ServiceItem
+from backend.catalog import checks
+from backend.catalog.models import Department, Hall, ServiceItem, ServiceVersion
 from backend.catalog.schemas import DepartmentList, DepartmentOut, SearchQuery, ServiceGuide, ServiceItemIn, ServicePage, ServiceSummary
 from backend.kit import audit, errors
 from backend.kit.errors import BrokerUnavailable
@@ -168,6 +169,7 @@ async def guide(*, code: str) -> ServiceGuide:
         raise ServiceNotFound(code=code[:32])
     return ServiceGuide(
         **_summary(item, snap.departments).model_dump(),
+        version=item.version,
         summary=item.summary,
         conditions=item.conditions,
         materials=item.materials,
@@ -212,34 +214,74 @@ async def ensure_department(*, code: str, name: str, sort: int = 0) -> None:
         await Department.update_or_create(code=code, defaults={"name": name, "sort": sort})
 
 
-async def save_item(*, item: ServiceItemIn, actor: str) -> bool:
-    """Create or replace an item; returns True when something changed. Searches see it at once."""
+class ItemInvalid(errors.Invalid, code="catalog.item_invalid"):
+    zh = "事项内容有误|请按提示修改后再保存。"
+    en = "The item has errors|Correct the fields listed and save again."
+
+
+class VersionConflict(errors.Conflict, code="catalog.version_conflict"):
+    zh = "事项已被他人修改|您编辑期间，该事项已被保存为第 {version} 版。请刷新页面，核对后再保存。"
+    en = "Changed by someone else|While you were editing, the item was saved as version {version}. Reload, check and save again."
+
+
+def _as_version(item: ServiceItemIn) -> dict[str, Any]:
+    return item.model_dump(mode="json", exclude={"code"})
+
+
+async def save_item(*, item: ServiceItemIn, actor: str, base_version: int | None = None) -> tuple[bool, int]:
+    """Create or replace an item; returns (something changed, the item's version now). Searches see it at once.
+
+    A save that changes anything writes the next immutable ServiceVersion and bumps the item's
+    version in one compare-and-set UPDATE, so of two saves at once only one gets a number: the
+    other is refused (409 ``catalog.version_conflict``) and nothing of it is kept. ``base_version``
+    is the version the administrator's edit started from: a save on top of another one since is
+    refused too.
+    """
+    if found := checks.problems(item):
+        raise ItemInvalid(errors=found)
     if not await Department.exists(code=item.department):
-        raise UnknownDepartment(department=item.department)
+        raise UnknownDepartment(
+            department=item.department,
+            errors=[{"field": "body.department", "code": "unknown", "message_zh": "部门不存在", "message_en": "No such department"}],
+        )
     values = item.model_dump(exclude={"code", "department"}, mode="json")
     values["department_id"] = item.department
     values["search_text"] = search_text(item.name, item.keywords)
     async with transaction():
         existing = await ServiceItem.get_or_none(code=item.code)
         if existing is None:
+            if base_version:  # the editor loaded an item that is not there (any more)
+                raise VersionConflict(version=0)
             try:
                 async with transaction():  # a savepoint: a racing create of the same code loses here, not with a 500
-                    await ServiceItem.create(code=item.code, **values)
+                    await ServiceItem.create(code=item.code, version=1, **values)
+                    await ServiceVersion.create(item_id=item.code, version=1, snapshot=_as_version(item), created_by=actor[:64])
+                    version = 1
             except IntegrityError:
                 existing = await ServiceItem.get(code=item.code)
         if existing is not None:
+            current = existing.version
+            if base_version is not None and base_version != current:
+                raise VersionConflict(version=current)
             if all(getattr(existing, k) == v for k, v in values.items()):
-                return False
-            await ServiceItem.filter(code=item.code).update(**values)
+                return False, current
+            version = current + 1
+            if not await ServiceItem.filter(code=item.code, version=current).update(**values, version=version):
+                raise VersionConflict(version=(await ServiceItem.get(code=item.code)).version)
+            try:
+                async with transaction():
+                    await ServiceVersion.create(item_id=item.code, version=version, snapshot=_as_version(item), created_by=actor[:64])
+            except IntegrityError:  # the compare-and-set above already decides; the unique (item, version) backs it
+                raise VersionConflict(version=version) from None
         await audit.record(
             actor=actor,
             action="catalog.item_saved",
             object_type="service_item",
             object_id=item.code,
-            detail={"created": existing is None, "published": item.published},
+            detail={"created": existing is None, "published": item.published, "version": version},
         )
     await changed()
-    return True
+    return True, version
 
 
 async def save_hall(*, code: str, name: str, address: str, items: list[str], actor: str) -> bool:
@@ -275,3 +317,6 @@ def reset_process_cache() -> None:
     """Forget this process's copy (tests switch databases within one process)."""
     global _snapshot, _checked_at
     _snapshot, _checked_at = None, 0.0
+    from backend.catalog import versions  # it builds on this module
+
+    versions.forget_guides()

@@ -392,6 +392,16 @@ const adminScreens = [
       await page.getByTestId('halls-error').waitFor()
     },
   },
+  { name: 'catalog (事项管理)', path: '/admin/catalog', ready: 'catalog-list' },
+  { name: 'catalog item editor with its versions', path: '/admin/catalog/000105001000', ready: 'catalog-history' },
+  {
+    name: 'catalog item editor, a refused save', path: '/admin/catalog/000105001000', ready: 'catalog-history',
+    before: async (page) => {
+      await page.getByTestId('catalog-promised').locator('input').fill('999')
+      await page.getByTestId('catalog-save').click()
+      await page.getByText('不能长于法定时限', { exact: false }).waitFor()
+    },
+  },
   { name: 'holidays (节假日)', path: '/admin/calendar', ready: 'calendar-form' },
   {
     name: 'holidays, a refused day', path: '/admin/calendar', ready: 'calendar-form',

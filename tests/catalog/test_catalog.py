@@ -120,7 +120,7 @@ async def test_admin_edit_is_searchable_at_once(seeded):
     }
     item |= {"department": "scjg", "keywords": "营业执照 开网店"}
     r = await seeded.put(f"/api/v1/admin/services/{YYZZ}", json=item, headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 200 and r.json() == {"code": YYZZ, "changed": True}
+    assert r.status_code == 200 and r.json() == {"code": YYZZ, "changed": True, "version": 2}
     assert YYZZ in await codes(seeded, q="开网店")
     r = await seeded.put(f"/api/v1/admin/services/{YYZZ}", json=item | {"published": False}, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200

@@ -256,6 +256,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every service item, published or not, with its version (administrator) */
+        get: operations["admin_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/services/{code}": {
         parameters: {
             query?: never;
@@ -263,9 +280,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One service item as its editor loads it, with its versions (administrator) */
+        get: operations["admin_service"];
         /** Create or replace a service item (administrator) */
         put: operations["save_service"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/services/{code}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a service item as it was saved (administrator) */
+        get: operations["admin_service_version"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -650,23 +685,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/assist/dashboard": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My villagers' open cases, corrections waiting and deadlines close (audited) */
-        get: operations["dashboard"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/assist/delegations": {
         parameters: {
             query?: never;
@@ -764,40 +782,6 @@ export interface paths {
         put?: never;
         /** Find a villager by the exact ID number (audited with the reason); masked */
         post: operations["lookup"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/assist/people/{person_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A villager's record (masked) with my township's delegations; the read is audited with its reason */
-        get: operations["read_villager"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/assist/people/{person_id}/reveal": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The full ID number, for staff of a township holding the villager's delegation; audited with the reason */
-        post: operations["reveal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2461,6 +2445,52 @@ export interface components {
             /** Township */
             township: string;
         };
+        /**
+         * AdminItemDetail
+         * @description The current item as its editor loads it, with its versions, newest first.
+         */
+        AdminItemDetail: {
+            item: components["schemas"]["ServiceItemIn"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Versions */
+            versions: components["schemas"]["VersionOut"][];
+        };
+        /** AdminItemList */
+        AdminItemList: {
+            /** Items */
+            items: components["schemas"]["AdminItemOut"][];
+        };
+        /**
+         * AdminItemOut
+         * @description One item of the administrator's list, published or not.
+         */
+        AdminItemOut: {
+            /** Code */
+            code: string;
+            /** Department */
+            department: string;
+            /** Department Name */
+            department_name: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Published */
+            published: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** AppealIn */
         AppealIn: {
             /**
@@ -2794,6 +2824,37 @@ export interface components {
             /** Valid */
             valid: boolean;
         };
+        /**
+         * Change
+         * @description What one save changed in one field: keyed lists name the entries added, removed or changed.
+         */
+        Change: {
+            /** Added */
+            added?: string[];
+            /**
+             * After
+             * @description the new value of a short field
+             * @default null
+             */
+            after: string | null;
+            /**
+             * Before
+             * @description the old value of a short field
+             * @default null
+             */
+            before: string | null;
+            /** Changed */
+            changed?: string[];
+            /** Field */
+            field: string;
+            /**
+             * Label
+             * @description the field's name as the guide shows it (申请材料)
+             */
+            label: string;
+            /** Removed */
+            removed?: string[];
+        };
         /** ChannelOut */
         ChannelOut: {
             /**
@@ -2883,62 +2944,6 @@ export interface components {
              * @description every missing or defective item at once (一次性告知)
              */
             items: components["schemas"]["CorrectionItem"][];
-        };
-        /** Dashboard */
-        Dashboard: {
-            /**
-             * Corrections
-             * @description cases waiting for a correction (待补正)
-             */
-            corrections: components["schemas"]["DashboardItem"][];
-            counts: components["schemas"]["DashboardCounts"];
-            /**
-             * Due Soon
-             * @description running cases whose promised deadline is within 3 days
-             */
-            due_soon: components["schemas"]["DashboardItem"][];
-            /**
-             * Open
-             * @description cases not ended (drafts included), soonest deadline first
-             */
-            open: components["schemas"]["DashboardItem"][];
-        };
-        /** DashboardCounts */
-        DashboardCounts: {
-            /** Corrections */
-            corrections: number;
-            /** Due Soon */
-            due_soon: number;
-            /** Open */
-            open: number;
-        };
-        /** DashboardItem */
-        DashboardItem: {
-            /** Application Id */
-            application_id: number;
-            /** Delegation Id */
-            delegation_id: number;
-            /** Due Date */
-            due_date: string | null;
-            /** Service Name */
-            service_name: string;
-            /** Status */
-            status: string;
-            /** Status Label */
-            status_label: string;
-            /** Tracking No */
-            tracking_no: string | null;
-            villager: components["schemas"]["DashboardVillager"];
-        };
-        /** DashboardVillager */
-        DashboardVillager: {
-            /** Id */
-            id: number;
-            /**
-             * Name
-             * @description masked: 王*
-             */
-            name: string;
         };
         /** DayList */
         DayList: {
@@ -4454,22 +4459,6 @@ export interface components {
             /** Start */
             start: string;
         };
-        /** Revealed */
-        Revealed: {
-            /**
-             * Id Number
-             * @description the full ID number (never cached, the reveal is audited)
-             */
-            id_number: string;
-        };
-        /** RevealIn */
-        RevealIn: {
-            /**
-             * Reason
-             * @description why staff need the full ID number (audited)
-             */
-            reason: string;
-        };
         /** Role */
         Role: {
             /** Role */
@@ -4483,6 +4472,11 @@ export interface components {
             changed: boolean;
             /** Code */
             code: string;
+            /**
+             * Version
+             * @description the item's version after the save (a new one when something changed)
+             */
+            version: number;
         };
         /** ScheduleDay */
         ScheduleDay: {
@@ -4597,6 +4591,12 @@ export interface components {
             steps: string[];
             /** Summary */
             summary: string;
+            /**
+             * Version
+             * @description the catalog version (事项版本) this guide is; a case keeps the one it was drafted under
+             * @default 1
+             */
+            version: number;
         };
         /**
          * ServiceItemIn
@@ -5236,30 +5236,47 @@ export interface components {
             /** Public Key */
             public_key: string;
         };
-        /**
-         * VillagerDetail
-         * @description A villager as staff see them (masked), with the delegations of the staff's township(s).
-         */
-        VillagerDetail: {
-            /** Delegations */
-            delegations: components["schemas"]["DelegationOut"][];
-            /** Id */
-            id: number;
+        /** VersionDetail */
+        VersionDetail: {
             /**
-             * Id Number
-             * @description masked: 3604**********0071
+             * Changes
+             * @description what differs from the version before (empty for version 1)
              */
-            id_number: string;
+            changes: components["schemas"]["Change"][];
             /**
-             * Name
-             * @description masked: 王*
+             * Created At
+             * Format: date-time
              */
-            name: string;
+            created_at: string;
             /**
-             * Phone
-             * @description masked, empty when none
+             * Created By
+             * @description who saved it (person:ID, or migration / seed-demo)
              */
-            phone: string;
+            created_by: string;
+            /** @description the item as this version says it */
+            item: components["schemas"]["ServiceItemIn"];
+            /** Version */
+            version: number;
+        };
+        /** VersionOut */
+        VersionOut: {
+            /**
+             * Changes
+             * @description what differs from the version before (empty for version 1)
+             */
+            changes: components["schemas"]["Change"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * @description who saved it (person:ID, or migration / seed-demo)
+             */
+            created_by: string;
+            /** Version */
+            version: number;
         };
         /** VillagerIn */
         VillagerIn: {
@@ -5455,7 +5472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5533,7 +5550,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5627,7 +5644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5694,7 +5711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5762,7 +5779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5827,7 +5844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5908,7 +5925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6015,7 +6032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6109,7 +6126,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6189,7 +6206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6296,7 +6313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6390,7 +6407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6466,7 +6483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6542,7 +6559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6631,7 +6648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6735,7 +6752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6782,9 +6799,134 @@ export interface operations {
             };
         };
     };
-    save_service: {
+    admin_services: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItemList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItemDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.service_not_found, catalog.version_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_service: {
+        parameters: {
+            query?: {
+                base_version?: number | null;
+            };
             header?: never;
             path: {
                 code: string;
@@ -6824,7 +6966,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6835,6 +6977,15 @@ export interface operations {
             };
             /** @description Problem: not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.version_conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6860,8 +7011,76 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: catalog.code_mismatch, catalog.unknown_department, request.invalid */
+            /** @description Problem: catalog.code_mismatch, catalog.unknown_department, catalog.item_invalid, request.invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_service_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.service_not_found, catalog.version_not_found, not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6892,10 +7111,7 @@ export interface operations {
     my_applications: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -6919,7 +7135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6951,10 +7167,7 @@ export interface operations {
     create_application: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -7000,7 +7213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7077,10 +7290,7 @@ export interface operations {
     get_application: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
             };
@@ -7106,7 +7316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,10 +7357,7 @@ export interface operations {
     case_delivery: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
             };
@@ -7176,7 +7383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7217,10 +7424,7 @@ export interface operations {
     save_form: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
             };
@@ -7259,7 +7463,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7336,10 +7540,7 @@ export interface operations {
     attached_file: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
                 material_id: number;
@@ -7366,7 +7567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7407,10 +7608,7 @@ export interface operations {
     attached_thumbnail: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
                 material_id: number;
@@ -7437,7 +7635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7478,10 +7676,7 @@ export interface operations {
     attach_material: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
                 material_key: string;
@@ -7521,7 +7716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7598,10 +7793,7 @@ export interface operations {
     detach_material: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
                 material_id: number;
@@ -7629,7 +7821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7707,7 +7899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7760,8 +7952,6 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
             };
             path: {
                 application_id: number;
@@ -7797,7 +7987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7806,7 +7996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: application.not_found, not_found */
+            /** @description Problem: application.not_found, catalog.service_not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7856,10 +8046,7 @@ export interface operations {
     withdraw_application: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 application_id: number;
             };
@@ -7885,7 +8072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7935,10 +8122,7 @@ export interface operations {
     my_appointments: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -7962,7 +8146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7997,8 +8181,6 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8036,7 +8218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8122,10 +8304,7 @@ export interface operations {
     get_appointment: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 appointment_id: number;
             };
@@ -8151,7 +8330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8218,7 +8397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8268,10 +8447,7 @@ export interface operations {
     cancel: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 appointment_id: number;
             };
@@ -8297,7 +8473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8347,10 +8523,7 @@ export interface operations {
     confirm: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 appointment_id: number;
             };
@@ -8376,7 +8549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8452,7 +8625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8496,8 +8669,6 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
             };
             path: {
                 appointment_id: number;
@@ -8537,7 +8708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8647,7 +8818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8716,7 +8887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8784,10 +8955,7 @@ export interface operations {
     my_waiting: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -8811,7 +8979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8843,10 +9011,7 @@ export interface operations {
     join_waiting: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -8883,7 +9048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8986,7 +9151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9006,62 +9171,6 @@ export interface operations {
             };
             /** @description Problem: waiting_entry.illegal_transition, appointment.illegal_transition */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    dashboard: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Dashboard"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9118,7 +9227,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9199,7 +9308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9315,7 +9424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9418,7 +9527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9507,7 +9616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9610,7 +9719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9697,7 +9806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9707,191 +9816,6 @@ export interface operations {
                 };
             };
             /** @description Problem: assist.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.too_large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.unsupported_media_type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    read_villager: {
-        parameters: {
-            query: {
-                reason: string;
-            };
-            header?: never;
-            path: {
-                person_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VillagerDetail"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: assist.not_found, not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: request.invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: internal */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: broker.unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    reveal: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                person_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RevealIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Revealed"];
-                };
-            };
-            /** @description Problem: request.malformed_json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: auth.not_authenticated, auth.session_revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: assist.not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9987,7 +9911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10079,7 +10003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10905,7 +10829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10979,7 +10903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11082,7 +11006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11165,7 +11089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11268,7 +11192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11312,8 +11236,6 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
             };
             path?: never;
             cookie?: never;
@@ -11351,7 +11273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11428,10 +11350,7 @@ export interface operations {
     cancel_delivery: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 delivery_id: number;
             };
@@ -11457,7 +11376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11533,7 +11452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12084,10 +12003,7 @@ export interface operations {
     my_materials: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -12111,7 +12027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12143,10 +12059,7 @@ export interface operations {
     upload: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -12192,7 +12105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12251,10 +12164,7 @@ export interface operations {
     material_file: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 material_id: number;
             };
@@ -12280,7 +12190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12321,10 +12231,7 @@ export interface operations {
     material_thumbnail: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 material_id: number;
             };
@@ -12350,7 +12257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12415,15 +12322,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.acting_not_allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Problem: internal */
             500: {
                 headers: {
@@ -12447,10 +12345,7 @@ export interface operations {
     my_addresses: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -12474,7 +12369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12506,10 +12401,7 @@ export interface operations {
     add_address: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -12546,7 +12438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12605,10 +12497,7 @@ export interface operations {
     delete_address: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 address_id: number;
             };
@@ -12632,7 +12521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12697,7 +12586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12755,7 +12644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12842,7 +12731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12934,7 +12823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12992,7 +12881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13079,7 +12968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13180,7 +13069,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13258,7 +13147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13361,7 +13250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13428,7 +13317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13493,7 +13382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13562,7 +13451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13658,7 +13547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required, auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.identity_required, auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13741,7 +13630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13799,7 +13688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13877,7 +13766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13963,7 +13852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14028,7 +13917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14093,7 +13982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14149,7 +14038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14205,7 +14094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14274,7 +14163,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14368,7 +14257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14576,10 +14465,7 @@ export interface operations {
     prefill: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
-                "Yiwang-Delegation"?: string;
-            };
+            header?: never;
             path: {
                 code: string;
             };
@@ -14605,7 +14491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14674,7 +14560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14754,7 +14640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14870,7 +14756,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14973,7 +14859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15062,7 +14948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15178,7 +15064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15294,7 +15180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15397,7 +15283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15473,7 +15359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15549,7 +15435,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15616,7 +15502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15692,7 +15578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15770,7 +15656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15859,7 +15745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15984,7 +15870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16087,7 +15973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16170,7 +16056,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16271,7 +16157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16327,7 +16213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16398,7 +16284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16514,7 +16400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16617,7 +16503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16693,7 +16579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16769,7 +16655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16858,7 +16744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16973,7 +16859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, auth.identity_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17031,7 +16917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required */
             403: {
                 headers: {
                     [name: string]: unknown;
