@@ -154,6 +154,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A window group with its weekly schedule and its date changes from today on (administrator) */
+        get: operations["admin_get_group"];
+        /** Change a window group: name, items, windows, ticket prefix, horizon, cut-off, active (administrator) */
+        put: operations["admin_put_group"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/groups/{group_id}/overrides/{day}": {
         parameters: {
             query?: never;
@@ -2435,6 +2453,40 @@ export interface components {
             /** Street */
             street: string;
         };
+        /**
+         * AdminGroupDetail
+         * @description A window group with its weekly schedule and its date changes from today on (administrator).
+         */
+        AdminGroupDetail: {
+            /** Active */
+            active: boolean;
+            /** Cutoff Minutes */
+            cutoff_minutes: number;
+            /** Hall Code */
+            hall_code: string;
+            /** Horizon Days */
+            horizon_days: number;
+            /** Id */
+            id: number;
+            /** Items */
+            items: string[];
+            /** Name */
+            name: string;
+            /**
+             * Overrides
+             * @description from today on, by date (at most 200)
+             */
+            overrides: components["schemas"]["OverrideRow"][];
+            /**
+             * Schedule
+             * @description by weekday; a weekday missing is closed
+             */
+            schedule: components["schemas"]["ScheduleDay"][];
+            /** Ticket Prefix */
+            ticket_prefix: string;
+            /** Windows */
+            windows: string[];
+        };
         /** AdminGroupOut */
         AdminGroupOut: {
             /** Active */
@@ -4229,6 +4281,20 @@ export interface components {
              * @description existing slot counters of the date that took the new capacity
              */
             slots_adjusted: number;
+        };
+        /** OverrideRow */
+        OverrideRow: {
+            /** Closed */
+            closed: boolean;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Extra Capacity */
+            extra_capacity: number;
+            /** Note */
+            note: string;
         };
         /** ParcelList */
         ParcelList: {
@@ -6214,6 +6280,180 @@ export interface operations {
             };
             /** @description Problem: notification.delivery_not_found, not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_get_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.group_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_put_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupOut"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.group_not_found, appointments.hall_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: appointments.unknown_items, request.invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
