@@ -384,6 +384,12 @@ export default {
       lunchFrom: 'Lunch from', lunchTo: 'Lunch to', slotMinutes: 'Minutes a slot', capacity: 'Places a slot', saveSchedule: 'Save weekly schedule', scheduleSaved: 'Weekly schedule saved',
       override: 'Change one date', closed: 'Closed that day', extra: 'Places added a slot', note: 'Note', saveOverride: 'Save change',
       overrideSaved: 'Saved, {n} slots took the new places', dateInvalid: 'Enter a date (YYYY-MM-DD)',
+      details: 'Hall details', name: 'Name', address: 'Address', district: 'District', township: 'Township', region: 'Region code (6 digits)', hours: 'Opening hours',
+      phone: 'Phone', saveDetails: 'Save hall details', detailsSaved: 'Hall details saved', served: 'Bookable items', noServed: 'No bookable items yet',
+      newGroup: 'New window group', newGroupPlaceholder: 'e.g. Civil affairs (every item of the hall)', prefix: 'Ticket letter', addGroup: 'Add window group', groupAdded: 'Window group added',
+      editGroup: 'Window group', groupName: 'Name', windows: 'Windows', windowsPlaceholder: 'e.g. Window 1, Window 2', horizon: 'Days bookable ahead',
+      cutoff: 'Cancel cut-off (minutes)', active: 'Active', saveGroup: 'Save window group', groupSaved: 'Window group saved', coming: 'Coming changes', noComing: 'No changes from today on',
+      extraN: '{n} places per slot',
     },
     people: {
       title: 'People and roles', desc: 'Find staff by mobile number, grant or withdraw roles, disable accounts', phone: 'Mobile number', phonePlaceholder: 'The full 11-digit mobile number',

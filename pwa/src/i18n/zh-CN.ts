@@ -384,6 +384,12 @@ export default {
       lunchFrom: '午休开始', lunchTo: '午休结束', slotMinutes: '每段分钟', capacity: '每段名额', saveSchedule: '保存每周排班', scheduleSaved: '每周排班已保存',
       override: '某一天调整', closed: '当天不开放', extra: '每段增减名额', note: '说明', saveOverride: '保存调整',
       overrideSaved: '已保存，{n} 个时段已按新名额调整', dateInvalid: '请填写日期（年-月-日）',
+      details: '大厅信息', name: '名称', address: '地址', district: '区县', township: '乡镇（街道）', region: '地区代码（6 位）', hours: '办公时间',
+      phone: '咨询电话', saveDetails: '保存大厅信息', detailsSaved: '大厅信息已保存', served: '可预约事项', noServed: '还没有可预约的事项',
+      newGroup: '新窗口组名称', newGroupPlaceholder: '例如 民政专窗（办理本大厅全部事项）', prefix: '取号字母', addGroup: '新增窗口组', groupAdded: '已新增窗口组',
+      editGroup: '窗口组设置', groupName: '名称', windows: '窗口', windowsPlaceholder: '例如 1号窗口、2号窗口', horizon: '可提前预约天数',
+      cutoff: '取消截止（分钟）', active: '启用', saveGroup: '保存窗口组', groupSaved: '窗口组已保存', coming: '已安排的调整', noComing: '今天以后没有调整',
+      extraN: '每段增减 {n} 个名额',
     },
     people: {
       title: '人员与角色', desc: '按手机号查找工作人员，授予或撤销角色，停用账号', phone: '手机号码', phonePlaceholder: '请输入完整的 11 位手机号码',

@@ -24,6 +24,10 @@ export const hallAdmin = {
   putSchedule: (groupId: number, days: ScheduleDay[]) => api.put<Schemas['ScheduleOut']>(`/admin/groups/${groupId}/schedule`, { days }),
   putOverride: (groupId: number, day: string, body: Schemas['OverrideIn']) =>
     api.put<Schemas['OverrideOut']>(`/admin/groups/${groupId}/overrides/${day}`, body),
+  putHall: (code: string, body: Schemas['HallDetailsIn']) => api.put<AdminHall>(`/admin/halls/${encodeURIComponent(code)}`, body),
+  group: (groupId: number) => api.get<Schemas['AdminGroupDetail']>(`/admin/groups/${groupId}`),
+  putGroup: (groupId: number, body: Schemas['GroupIn']) => api.put<Schemas['AdminGroupOut']>(`/admin/groups/${groupId}`, body),
+  addGroup: (code: string, body: Schemas['GroupIn']) => api.post<Schemas['AdminGroupOut']>(`/admin/halls/${encodeURIComponent(code)}/groups`, body),
 }
 
 export type AuditRow = Schemas['AuditRow']
