@@ -8,6 +8,7 @@ all end (revoked in the database, their Redis copies deleted), and a disabled pe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from auth.service import InvalidPhone, _dec, find_by_phone
 from auth.sessions import SessionInfo
 from backend.kit import audit, errors
 from backend.kit.api import API
+from backend.kit.models import AuditEntry
 from backend.kit.pii import mask_name, mask_phone
 from backend.kit.transactions import transaction
 
@@ -46,11 +48,11 @@ class GrantNotFound(errors.NotFound, code="admin.grant_not_found"):
 class InvalidScope(errors.Invalid, code="admin.invalid_scope"):
     zh = (
         "授权范围不正确|范围应为 hall:大厅编号、department:部门编号、station:站点编号，"
-        "或 township:9 位或 12 位区划代码；留空表示全部范围，仅管理员角色可用。"
+        "或 township:9 位或 12 位区划代码；留空表示全部范围，仅管理员和审计员角色可用，审计员只能是全部范围。"
     )
     en = (
         "Invalid scope|A scope is hall:CODE, department:CODE, station:CODE or township: with a 9- or 12-digit "
-        "division code; empty means everywhere and is for the admin role only."
+        "division code; empty means everywhere and is for the admin and auditor roles only (an auditor is always everywhere)."
     )
 
 
@@ -84,7 +86,7 @@ class PhoneQuery(BaseModel):
 
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    role: Literal["staff", "approver", "courier", "admin"]
+    role: Literal["staff", "approver", "courier", "admin", "auditor"]
     scope: str = Field(
         "",
         max_length=64,
@@ -98,6 +100,23 @@ class GrantOut(BaseModel):
     scope: str
     granted_by: str = Field(description="who granted it (person:12, cli, demo)")
     created_at: datetime
+
+
+class GrantEvent(BaseModel):
+    """One change of a person's roles or account from the audit log (授权记录)."""
+
+    id: int = Field(description="the audit entry id")
+    at: datetime
+    action: Literal["role.granted", "role.withdrawn", "person.disabled", "person.enabled"]
+    actor: str = Field(description="who did it: person:12, cli, demo, test")
+    actor_name: str | None = Field(description="the actor's name masked, when the actor is a person")
+    role: str | None
+    scope: str | None
+
+
+class GrantHistory(BaseModel):
+    person_id: int
+    items: list[GrantEvent] = Field(description="newest first, at most 100")
 
 
 class PersonOut(BaseModel):
@@ -120,6 +139,19 @@ async def _person(person_id: int) -> Person:
     return person
 
 
+async def masked_names(person_ids: Iterable[int]) -> dict[int, str | None]:
+    """Masked names (李**) of people by id, in one query; a person without a name maps to None."""
+    rows = await Person.filter(id__in=set(person_ids)).values_list("id", "name_enc")
+    return {pid: mask_name(_dec(enc, "person.name")) if enc else None for pid, enc in rows}
+
+
+def person_of(actor: str | None) -> int | None:
+    """The person id in an audit actor or subject (``person:12``), else None."""
+    if actor and actor.startswith("person:") and actor[7:].isdigit():
+        return int(actor[7:])
+    return None
+
+
 async def person_view(person: Person) -> PersonOut:
     name, phone = _dec(person.name_enc, "person.name"), _dec(person.phone_enc, "person.phone")
     grants = await RoleGrant.filter(person_id=person.id).order_by("id")
@@ -132,9 +164,18 @@ async def person_view(person: Person) -> PersonOut:
     )
 
 
+def _scope_allowed(role: str, scope: str) -> bool:
+    """Everywhere ("") is for admins and auditors; an auditor reads the whole log, so holds nothing narrower."""
+    if not _SCOPE.match(scope):
+        return False
+    if role == "auditor":
+        return scope == ""
+    return scope != "" or role == "admin"
+
+
 async def grant(*, person_id: int, role: str, scope: str, by: SessionInfo) -> RoleGrant:
     """Give a person a role within a scope (授权); the same role and scope twice is a 409."""
-    if not _SCOPE.match(scope) or (scope == "" and role != "admin"):
+    if not _scope_allowed(role, scope):
         raise InvalidScope()
     person = await _person(person_id)
     actor = by.official.actor
@@ -206,6 +247,40 @@ async def set_disabled(*, person_id: int, disabled: bool, by: SessionInfo) -> Pe
     return await _person(person_id)
 
 
+HISTORY_ACTIONS = ("role.granted", "role.withdrawn", "person.disabled", "person.enabled")
+
+
+async def grant_history(*, person_id: int, by: SessionInfo) -> GrantHistory:
+    """The person's role and account changes from the audit log; the read is itself audited."""
+    person = await _person(person_id)
+    rows = await AuditEntry.filter(subject=f"person:{person.id}", action__in=HISTORY_ACTIONS).order_by("-id").limit(100)
+    names = await masked_names(p for p in (person_of(r.actor) for r in rows) if p is not None)
+    async with transaction():
+        await audit.record(
+            actor=by.official.actor,
+            subject=f"person:{person.id}",
+            action="audit.searched",
+            object_type="person",
+            object_id=person.id,
+            detail={"view": "grant_history", "rows": len(rows)},
+        )
+    return GrantHistory(
+        person_id=person.id,
+        items=[
+            GrantEvent(
+                id=r.id,
+                at=r.at,
+                action=r.action,
+                actor=r.actor,
+                actor_name=names.get(person_of(r.actor) or 0),
+                role=r.detail.get("role"),
+                scope=r.detail.get("scope"),
+            )
+            for r in rows
+        ],
+    )
+
+
 # ---- routes -------------------------------------------------------------------------------------
 
 
@@ -227,6 +302,30 @@ async def admin_find_person(request: Request, *, query: PhoneQuery, session: Ses
     if person is None:
         raise PersonNotFound()
     return await person_view(person)
+
+
+@api.get(
+    "/admin/people/{person_id:int}",
+    summary="One person by id (masked, with roles) (administrator)",
+    tags=["admin"],
+    response=PersonOut,
+    errors=[PersonNotFound],
+    wrappers=[ADMIN],
+)
+async def admin_get_person(request: Request, *, session: SessionInfo) -> PersonOut:
+    return await person_view(await _person(_params(request)["person_id"]))
+
+
+@api.get(
+    "/admin/people/{person_id:int}/history",
+    summary="A person's role grants, withdrawals and account changes from the audit log, newest first (administrator; audited)",
+    tags=["admin"],
+    response=GrantHistory,
+    errors=[PersonNotFound],
+    wrappers=[ADMIN],
+)
+async def admin_person_history(request: Request, *, session: SessionInfo) -> GrantHistory:
+    return await grant_history(person_id=_params(request)["person_id"], by=session)
 
 
 @api.post(

@@ -8,12 +8,13 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-ROLES = ("resident", "staff", "approver", "courier", "admin")
+ROLES = ("resident", "staff", "approver", "courier", "admin", "auditor")
 
 # How a login channel was proven to belong to its person (NIST SP 800-63A IAL in spirit).
 NONE, CLAIMED, REAL_NAME, IN_PERSON = 0, 1, 2, 3
 ASSURANCE_NAMES = {NONE: "none", CLAIMED: "claimed", REAL_NAME: "real_name", IN_PERSON: "in_person"}
-STAFF_ROLES = ("staff", "approver", "courier", "admin")
+# auditor (审计员): reads the audit chain and verifies it, nothing else; everywhere, like admin.
+STAFF_ROLES = ("staff", "approver", "courier", "admin", "auditor")
 
 
 class Person(Model):

@@ -25,7 +25,7 @@ from auth.errors import (
     TooManyRequests,
 )
 from auth.middleware import CSRF_COOKIE, SESSION_COOKIE
-from auth.models import ASSURANCE_NAMES
+from auth.models import ASSURANCE_NAMES, STAFF_ROLES
 from auth.permissions import requires
 from auth.schemas import (
     ChannelOut,
@@ -384,7 +384,7 @@ async def revoke_session(request: Request, *, session: SessionInfo) -> OkOut:
     summary="Staff check: my staff roles (needs password + SMS login)",
     tags=["staff"],
     response=MeOut,
-    wrappers=[requires(roles=("staff", "approver", "courier", "admin"))],
+    wrappers=[requires(roles=STAFF_ROLES)],
 )
 async def staff_me(request: Request, *, session: SessionInfo) -> MeOut:
     return _me(await service.profile(session=session), session)

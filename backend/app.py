@@ -22,6 +22,7 @@ from backend.applications import routes as application_routes
 from backend.appointments import routes as appointments_routes
 from backend.appointments.sweeper import Sweeper
 from backend.assisted import routes as assisted_routes
+from backend.auditlog import routes as auditlog_routes
 from backend.calendar import routes as calendar_routes
 from backend.calendar import service as calendar
 from backend.catalog import routes as catalog_routes
@@ -61,6 +62,7 @@ def _apis() -> tuple[API, API]:
         calendar_routes.api,
         delivery_routes.api,
         assisted_routes.api,
+        auditlog_routes.api,
     ):
         v1.include(domain)
     return health.api, v1

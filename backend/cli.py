@@ -200,7 +200,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="load demo data (safe to run again)").set_defaults(run=_seed_demo, needs_keys=True)
 
     cu = sub.add_parser("createuser", help="create a person (or find them by phone) and grant a role")
-    cu.add_argument("--role", required=True, choices=["resident", "staff", "approver", "courier", "admin"])
+    cu.add_argument("--role", required=True, choices=["resident", "staff", "approver", "courier", "admin", "auditor"])
     cu.add_argument("--name", required=True)
     cu.add_argument("--phone", required=True)
     cu.add_argument("--scope", default="", help="e.g. hall:1, township:3, department:market, carrier:ems")

@@ -31,6 +31,7 @@ DEMO_PEOPLE = (
     {"name": "王管理", "phone": "13800000001", "role": "admin", "scope": ""},
     {"name": "李窗口", "phone": "13800000002", "role": "staff", "scope": "hall:1"},  # 综合窗口: 受理, 补正, 不予受理
     {"name": "赵审批", "phone": "13800000003", "role": "approver", "scope": "hall:1"},  # 审批通过, 不予许可
+    {"name": "周审计", "phone": "13800000006", "role": "auditor", "scope": ""},  # 审计日志: chain verification and search
 )
 DEMO_RESIDENT = {"name": "陈居民", "phone": "13800000004", "id_number": "110105194003150049"}  # born 1940: 高龄津贴 fits
 # Items taken at hall 1 whose only required material is the ID card.

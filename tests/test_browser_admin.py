@@ -1,6 +1,7 @@
-"""The admin console in a phone browser through nginx (issue 15, first pieces): the demo administrator
-adds a make-up working day on 节假日 and deletes it, edits a window group's weekly schedule and closes a date
-on 大厅与排班, and sends a dead notification again from 失败通知."""
+"""The admin console in a phone browser through nginx (issue 15): the demo administrator adds a make-up working
+day on 节假日 and deletes it, edits a window group's weekly schedule and closes a date on 大厅与排班, sends a dead
+notification again from 失败通知, grants, withdraws, disables and enables the demo clerk on 人员与角色 and verifies
+the audit chain on 审计日志; the demo auditor lands on 审计日志, verifies and searches."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_priv
 
 DEMO_ADMIN_PHONE = "13800000001"
 DEMO_PASSWORD = "yiwang-demo-2026"
+DEMO_CLERK_PHONE = "13800000002"
+DEMO_AUDITOR_PHONE = "13800000006"
 
 # Run in a process of its own against the stack's database: a notification whose SMS delivery gave up.
 MAKE_DEAD = """
@@ -46,4 +49,15 @@ def dead_delivery(on: Stack) -> int:
 
 def test_admin_adds_a_calendar_day_and_resends_a_dead_notification(stack: Stack, tmp_path):  # noqa: F811
     dead = dead_delivery(stack)
-    run_journey("admin.mjs", stack, tmp_path, timeout=300, ADMIN_PHONE=DEMO_ADMIN_PHONE, ADMIN_PASSWORD=DEMO_PASSWORD, DEAD_ID=str(dead))
+    run_journey(
+        "admin.mjs",
+        stack,
+        tmp_path,
+        timeout=420,
+        ADMIN_PHONE=DEMO_ADMIN_PHONE,
+        ADMIN_PASSWORD=DEMO_PASSWORD,
+        DEAD_ID=str(dead),
+        CLERK_PHONE=DEMO_CLERK_PHONE,
+        AUDITOR_PHONE=DEMO_AUDITOR_PHONE,
+        AUDITOR_PASSWORD=DEMO_PASSWORD,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from auth.permissions import requires
@@ -47,6 +48,20 @@ class UnknownItems(errors.Invalid, code="appointments.unknown_items"):
 class ScheduleInvalid(errors.Invalid, code="appointments.schedule_invalid"):
     zh = "作息时间有误|{detail}"
     en = "The schedule is invalid|{detail_en}"
+
+
+class OverrideRow(BaseModel):
+    date: date
+    closed: bool
+    extra_capacity: int
+    note: str
+
+
+class AdminGroupDetail(AdminGroupOut):
+    """A window group with its weekly schedule and its date changes from today on (administrator)."""
+
+    schedule: list[ScheduleDay] = Field(description="by weekday; a weekday missing is closed")
+    overrides: list[OverrideRow] = Field(description="from today on, by date (at most 200)")
 
 
 async def hall_detail(hall: Hall, *, lat: float | None = None, lng: float | None = None) -> HallDetail:
@@ -164,6 +179,66 @@ def _check_day(day: ScheduleDay) -> None:
             detail=f"{name}的午休时间应在上下班时间之间。",
             detail_en="The lunch break must lie within the hours.",
         )
+
+
+@api.get(
+    "/admin/groups/{group_id:int}",
+    summary="A window group with its weekly schedule and its date changes from today on (administrator)",
+    tags=["admin"],
+    response=AdminGroupDetail,
+    errors=[GroupNotFound],
+    wrappers=[ADMIN],
+)
+async def admin_get_group(request: Request, *, session: SessionInfo) -> AdminGroupDetail:
+    group = await _group(request)
+    days = await Schedule.filter(group_id=group.id).order_by("weekday")
+    today = slots.local_today()
+    overrides = await DayOverride.filter(group_id=group.id, date__gte=today).order_by("date").limit(200)
+    return AdminGroupDetail(
+        **_group_out(group).model_dump(),
+        schedule=[
+            ScheduleDay(
+                weekday=d.weekday,
+                opens=d.opens,
+                closes=d.closes,
+                lunch_from=d.lunch_from,
+                lunch_to=d.lunch_to,
+                slot_minutes=d.slot_minutes,
+                capacity=d.capacity,
+            )
+            for d in days
+        ],
+        overrides=[OverrideRow(date=o.date, closed=o.closed, extra_capacity=o.extra_capacity, note=o.note) for o in overrides],
+    )
+
+
+@api.put(
+    "/admin/groups/{group_id:int}",
+    summary="Change a window group: name, items, windows, ticket prefix, horizon, cut-off, active (administrator)",
+    tags=["admin"],
+    body=GroupIn,
+    response=AdminGroupOut,
+    errors=[GroupNotFound, booking.HallNotFound, UnknownItems],
+    wrappers=[ADMIN],
+)
+async def admin_put_group(request: Request, *, body: GroupIn, session: SessionInfo) -> AdminGroupOut:
+    group = await _group(request)
+    hall = await booking.find_hall(group.hall_code)
+    unknown = [c for c in body.items if c not in hall.items]
+    if unknown:
+        raise UnknownItems(items=", ".join(unknown[:10]))
+    values = body.model_dump()
+    async with transaction():
+        await WindowGroup.filter(id=group.id).update(**values)
+        await audit.record(
+            actor=session.official.actor,
+            action="appointments.group_saved",
+            object_type="window_group",
+            object_id=group.id,
+            detail={"hall": hall.code, "fields": sorted(k for k, v in values.items() if getattr(group, k) != v)},
+        )
+    await setup_cache.changed()
+    return _group_out(await WindowGroup.get(id=group.id))
 
 
 @api.put(

@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -327,8 +328,16 @@ def _utc(value: datetime | str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-async def verify(*, batch: int = 2000, unlinked_limit: timedelta = UNLINKED_LIMIT) -> VerifyReport:
-    """Walk the chain and report every edited, inserted or deleted row, and rows left unlinked too long."""
+async def verify(
+    *,
+    batch: int = 2000,
+    unlinked_limit: timedelta = UNLINKED_LIMIT,
+    progress: Callable[[int, int], Awaitable[None]] | None = None,
+) -> VerifyReport:
+    """Walk the chain and report every edited, inserted or deleted row, and rows left unlinked too long.
+
+    ``progress(rows, seq)`` is awaited after each batch (rows checked so far, the last seq checked).
+    """
     problems: list[str] = []
     expected_seq, prev_hash, rows = 1, GENESIS_HASH, 0
     last_seq = 0
@@ -349,6 +358,8 @@ async def verify(*, batch: int = 2000, unlinked_limit: timedelta = UNLINKED_LIMI
             elif _hash_of(entry, seq=link.seq, prev_hash=link.prev_hash) != link.hash:
                 problems.append(f"seq {link.seq}: content does not match its hash (edited)")
             expected_seq, prev_hash, last_seq = link.seq + 1, link.hash, link.seq
+        if progress is not None:
+            await progress(rows, last_seq)
     conn = connections.get("default")
     twice = await conn.execute_query_dict(
         "SELECT entry_id FROM audit_link GROUP BY entry_id HAVING count(*) > 1 ORDER BY entry_id LIMIT 10"

@@ -30,6 +30,8 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entry"
+        # The auditors' search (backend/auditlog): by person as actor or subject, and by object, newest first.
+        indexes = (("actor", "id"), ("subject", "id"), ("object_type", "object_id", "id"))
 
 
 class AuditLink(Model):

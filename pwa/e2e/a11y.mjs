@@ -411,6 +411,37 @@ const adminScreens = [
       await page.getByTestId('calendar-error').waitFor()
     },
   },
+  { name: 'people and roles (人员与角色)', path: '/admin/people', ready: 'people-find-form' },
+  {
+    name: 'people and roles, the clerk found (roles, grant form, history)', path: '/admin/people', ready: 'people-find-form',
+    before: async (page) => {
+      await page.getByTestId('people-phone').locator('input').fill(STAFF_PHONE)
+      await page.getByTestId('people-find').click()
+      await page.getByTestId('people-grant-form').waitFor()
+      await page.waitForLoadState('networkidle')
+    },
+  },
+  { name: 'audit log (审计日志)', path: '/admin/audit', ready: 'audit-search-form' },
+  {
+    name: 'audit log, a verification and a search by person', path: '/admin/audit', ready: 'audit-search-form',
+    before: async (page) => {
+      await page.getByTestId('audit-verify-start').click()
+      await page.locator('[data-testid^="audit-state-"]:not([data-testid="audit-state-running"])').waitFor({ timeout: 30000 })
+      await page.getByTestId('audit-by-person').click()
+      await page.getByTestId('audit-person-id').locator('input').fill('1')
+      await page.getByTestId('audit-search').click()
+      await page.locator('[data-testid="audit-rows"], [data-testid="audit-empty"]').first().waitFor()
+    },
+  },
+  {
+    name: 'audit log, a refused search', path: '/admin/audit', ready: 'audit-search-form',
+    before: async (page) => {
+      await page.getByTestId('audit-by-person').click()
+      await page.getByTestId('audit-person-id').locator('input').fill('abc')
+      await page.getByTestId('audit-search').click()
+      await page.locator('.van-field__error-message').first().waitFor()
+    },
+  },
 ]
 /** A refused confirmation and a waiting one in the courier's 待发送 (IndexedDB), as the outbox keeps them. */
 async function seedOutbox(page) {

@@ -2,14 +2,17 @@
 // administrator signs in at /staff/login, opens 管理后台 at /admin, adds a make-up working day (调休上班)
 // for next year on 节假日 and deletes it again, then finds a dead notification on 失败通知 and sends it
 // again (it leaves the dead-letter list); on 大厅与排班 a window group's weekly schedule is replaced and a date closed.
+// On 人员与角色 the demo clerk is found by phone, granted and withdrawn a role (the grant history shows both), disabled
+// and enabled again; on 审计日志 the chain is verified and the clerk's records found. The demo auditor then signs in,
+// lands on 审计日志, verifies the chain and searches by object.
 // Env: BASE_URL, SMS_GATEWAY_URL, ADMIN_PHONE + ADMIN_PASSWORD (an administrator), DEAD_ID (the id of a
-// notification delivery the fixture made dead).
-import { assert, checklist, clerkSignsIn, phoneBrowser } from './harness.mjs'
+// notification delivery the fixture made dead), CLERK_PHONE (a staff member), AUDITOR_PHONE + AUDITOR_PASSWORD.
+import { assert, checklist, clerkSignsIn, latestCode, phoneBrowser } from './harness.mjs'
 
 const env = process.env
-const { BASE_URL, SMS_GATEWAY_URL, ADMIN_PHONE, ADMIN_PASSWORD, DEAD_ID } = env
-if (!BASE_URL || !SMS_GATEWAY_URL || !ADMIN_PHONE || !ADMIN_PASSWORD || !DEAD_ID) {
-  console.error('BASE_URL, SMS_GATEWAY_URL, ADMIN_PHONE, ADMIN_PASSWORD and DEAD_ID are required')
+const { BASE_URL, SMS_GATEWAY_URL, ADMIN_PHONE, ADMIN_PASSWORD, DEAD_ID, CLERK_PHONE, AUDITOR_PHONE, AUDITOR_PASSWORD } = env
+if (!BASE_URL || !SMS_GATEWAY_URL || !ADMIN_PHONE || !ADMIN_PASSWORD || !DEAD_ID || !CLERK_PHONE || !AUDITOR_PHONE || !AUDITOR_PASSWORD) {
+  console.error('BASE_URL, SMS_GATEWAY_URL, ADMIN_PHONE, ADMIN_PASSWORD, DEAD_ID, CLERK_PHONE, AUDITOR_PHONE and AUDITOR_PASSWORD are required')
   process.exit(2)
 }
 const { check, finish } = checklist('admin')
@@ -77,8 +80,96 @@ try {
       await page.getByText('已重新发送').waitFor()
       await row.waitFor({ state: 'detached' })
     })
+
+    await check('人员与角色: the clerk is found by phone, masked, with their role', page, async () => {
+      await page.goto(BASE_URL + '/admin', { waitUntil: 'networkidle' })
+      await page.getByTestId('admin-link-people').click()
+      await page.getByTestId('people-phone').locator('input').fill(CLERK_PHONE)
+      await page.getByTestId('people-find').click()
+      const name = await page.getByTestId('people-name').textContent()
+      assert(name.includes('*') && name.includes('****'), `masked: ${name}`)
+      await page.getByTestId('people-grant-staff').waitFor()
+    })
+
+    await check('人员与角色: 审批人员 for a hall picked from the list is granted, then withdrawn after a confirmation', page, async () => {
+      await page.getByTestId('grant-role-approver').click()
+      await page.getByTestId('grant-kind-hall').click()
+      await page.locator('[data-testid^="grant-scope-"]').first().click()
+      await page.getByTestId('grant-save').click()
+      await page.getByText('已授予').waitFor()
+      const grant = page.getByTestId('people-grant-approver')
+      await grant.waitFor()
+      await grant.locator('[data-testid^="people-withdraw-"]').click()
+      await page.locator('.van-dialog').getByRole('button', { name: '确认' }).click()
+      await grant.waitFor({ state: 'detached' })
+      const history = await page.getByTestId('people-history').textContent()
+      assert(history.includes('授予角色') && history.includes('撤销角色') && history.includes('审批人员'), `history: ${history}`)
+    })
+
+    await check('人员与角色: the account is disabled after a confirmation and enabled again', page, async () => {
+      await page.getByTestId('people-toggle').click()
+      await page.locator('.van-dialog').getByRole('button', { name: '确认' }).click()
+      await page.getByText('已停用', { exact: true }).first().waitFor()
+      assert((await page.getByTestId('people-status').textContent()).includes('已停用'), 'status disabled')
+      await page.getByTestId('people-toggle').click()
+      await page.getByTestId('people-status').getByText('正常').waitFor()
+      const history = await page.getByTestId('people-history').textContent()
+      assert(history.includes('停用账号') && history.includes('启用账号'), `history: ${history}`)
+    })
+
+    await check("审计日志: the chain verifies, and the clerk's records are found from their page", page, async () => {
+      await page.getByTestId('people-audit').click()
+      await page.getByTestId('audit-search-form').waitFor()
+      await page.getByTestId('audit-rows').waitFor()
+      const rows = await page.getByTestId('audit-rows').textContent()
+      assert(rows.includes('撤销角色') && rows.includes('停用账号'), `rows: ${rows.slice(0, 300)}`)
+      await page.getByTestId('audit-verify-start').click()
+      await page.getByTestId('audit-state-passed').waitFor({ timeout: 60000 })
+    })
   } finally {
     await desk.close()
+  }
+
+  const auditorDesk = await phoneBrowser()
+  const auditor = auditorDesk.page
+  try {
+    await check('the auditor signs in and lands on 审计日志', auditor, async () => {
+      auditor.setDefaultTimeout(30000)
+      await auditor.goto(BASE_URL + '/staff/login', { waitUntil: 'networkidle' })
+      await auditor.getByTestId('staff-phone').locator('input').fill(AUDITOR_PHONE)
+      await auditor.getByTestId('staff-password').locator('input').fill(AUDITOR_PASSWORD)
+      const before = (await (await fetch(`${SMS_GATEWAY_URL}/_fake/messages?phone=${AUDITOR_PHONE}`)).json()).filter((m) => m.params && m.params.code).length
+      await auditor.getByTestId('staff-next').click()
+      await auditor.getByTestId('staff-code').locator('input').fill(await latestCode(SMS_GATEWAY_URL, AUDITOR_PHONE, before))
+      await auditor.getByTestId('staff-next').click()
+      await auditor.getByTestId('admin-audit').waitFor()
+      auditor.setDefaultTimeout(10000)
+    })
+
+    await check('审计日志: the auditor verifies the chain and finds the role grants by object', auditor, async () => {
+      await auditor.getByTestId('audit-verify-start').click()
+      await auditor.getByTestId('audit-state-passed').waitFor({ timeout: 60000 })
+      await auditor.getByTestId('audit-type-role_grant').click()
+      await auditor.getByTestId('audit-search').click()
+      await auditor.getByTestId('audit-rows').waitFor()
+      const rows = await auditor.getByTestId('audit-rows').textContent()
+      assert(rows.includes('授予角色') && rows.includes('链序号'), `rows: ${rows.slice(0, 300)}`)
+    })
+
+    await check('审计日志: a person id that is not a number is refused beside the field', auditor, async () => {
+      await auditor.getByTestId('audit-by-person').click()
+      await auditor.getByTestId('audit-person-id').locator('input').fill('abc')
+      await auditor.getByTestId('audit-search').click()
+      await auditor.locator('.van-field__error-message').getByText('应为整数').waitFor()
+    })
+
+    await check('管理后台: the auditor sees 审计日志 only', auditor, async () => {
+      await auditor.goto(BASE_URL + '/admin', { waitUntil: 'networkidle' })
+      await auditor.getByTestId('admin-link-audit').waitFor()
+      assert((await auditor.getByTestId('admin-link-people').count()) === 0, 'no people link for an auditor')
+    })
+  } finally {
+    await auditorDesk.close()
   }
 } catch (e) {
   console.log(`not ok - journey aborted: ${e && e.stack ? e.stack : e}`)

@@ -68,6 +68,8 @@ async def test_staff_and_residents_are_refused_every_admin_route(client, sms, st
     for session in (staff[1], resident):
         calls = [
             client.get(PEOPLE, params={"phone": STAFF_PHONE}, headers=bearer(session)),
+            client.get(f"{PEOPLE}/{staff[0].id}", headers=bearer(session)),
+            client.get(f"{PEOPLE}/{staff[0].id}/history", headers=bearer(session)),
             client.post(f"{PEOPLE}/{staff[0].id}/roles", json={"role": "admin", "scope": ""}, headers=bearer(session)),
             client.delete(f"{PEOPLE}/{staff[0].id}/roles/1", headers=bearer(session)),
             client.post(f"{PEOPLE}/{staff[0].id}/disable", headers=bearer(session)),
@@ -102,6 +104,7 @@ async def test_a_grant_is_201_audited_and_reaches_the_open_session(client, admin
         ("courier", "carrier:ems"),
         ("staff", "hall:1 OR 1=1"),
         ("admin", "region:1"),
+        ("auditor", "hall:1"),  # an auditor reads the whole log: everywhere or nothing
     ],
 )
 async def test_a_bad_scope_is_422(client, admin, staff, role, scope):
@@ -116,6 +119,7 @@ async def test_each_scope_form_is_taken(client, admin, staff):
         ("courier", "station:S331002"),
         ("approver", "hall:2"),
         ("admin", ""),
+        ("auditor", ""),
     ]:
         r = await client.post(f"{PEOPLE}/{staff[0].id}/roles", json={"role": role, "scope": scope}, headers=bearer(admin[1]))
         assert r.status_code == 201, r.text
@@ -128,13 +132,13 @@ async def test_a_duplicate_grant_is_409(client, admin, staff):
     assert r.status_code == 409 and r.json()["code"] == "admin.duplicate_grant"
 
 
-async def test_twenty_racing_grants_make_one(client, admin, staff):
+async def test_fifty_racing_grants_make_one(client, admin, staff):
     async def one():
         return await client.post(f"{PEOPLE}/{staff[0].id}/roles", json={"role": "approver", "scope": "hall:1"}, headers=bearer(admin[1]))
 
-    answers = await asyncio.gather(*(one() for _ in range(20)))
+    answers = await asyncio.gather(*(one() for _ in range(50)))
     statuses = sorted(r.status_code for r in answers)
-    assert statuses == [201] + [409] * 19, [r.text for r in answers if r.status_code not in (201, 409)]
+    assert statuses == [201] + [409] * 49, [r.text for r in answers if r.status_code not in (201, 409)]
     assert await RoleGrant.filter(person_id=staff[0].id, role="approver").count() == 1
     assert await AuditEntry.filter(action="role.granted", subject=f"person:{staff[0].id}", actor=f"person:{admin[0].id}").count() == 1
 
@@ -233,3 +237,43 @@ async def test_a_resident_account_is_not_disabled_here(client, sms, admin, phone
     resident = await identity.create_person(name="张三", phone="13700000001", actor="test")
     r = await client.post(f"{PEOPLE}/{resident.id}/disable", headers=bearer(admin[1]))
     assert r.status_code == 409 and r.json()["code"] == "admin.not_staff"
+
+
+async def test_a_person_is_found_by_id_masked(client, admin, staff):
+    r = await client.get(f"{PEOPLE}/{staff[0].id}", headers=bearer(admin[1]))
+    assert r.status_code == 200 and r.json()["name"] == "李**" and [g["role"] for g in r.json()["roles"]] == ["staff"]
+    r = await client.get(f"{PEOPLE}/999999", headers=bearer(admin[1]))
+    assert r.status_code == 404 and r.json()["code"] == "admin.person_not_found"
+
+
+async def test_the_grant_history_comes_from_the_audit_log_newest_first_and_its_read_is_audited(client, admin, staff):
+    person, _ = staff
+    headers = bearer(admin[1])
+    r = await client.post(f"{PEOPLE}/{person.id}/roles", json={"role": "auditor", "scope": ""}, headers=headers)
+    granted = next(g for g in r.json()["roles"] if g["role"] == "auditor")
+    await client.delete(f"{PEOPLE}/{person.id}/roles/{granted['id']}", headers=headers)
+    await client.post(f"{PEOPLE}/{person.id}/disable", headers=headers)
+    await client.post(f"{PEOPLE}/{person.id}/enable", headers=headers)
+    r = await client.get(f"{PEOPLE}/{person.id}/history", headers=headers)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(i["action"], i["role"], i["scope"]) for i in items] == [
+        ("person.enabled", None, None),
+        ("person.disabled", None, None),
+        ("role.withdrawn", "auditor", ""),
+        ("role.granted", "auditor", ""),
+        ("role.granted", "staff", "hall:1"),  # by the enrolment, actor "test"
+    ]
+    assert items[0]["actor"] == f"person:{admin[0].id}" and items[0]["actor_name"] == "王**"
+    assert items[-1]["actor"] == "test" and items[-1]["actor_name"] is None
+    read = await AuditEntry.get(action="audit.searched", subject=f"person:{person.id}")
+    assert read.actor == f"person:{admin[0].id}" and read.detail == {"view": "grant_history", "rows": 5}
+    r = await client.get(f"{PEOPLE}/999999/history", headers=headers)
+    assert r.status_code == 404 and r.json()["code"] == "admin.person_not_found"
+
+
+async def test_an_auditor_signs_in_as_staff_with_the_second_factor(client, sms):
+    await enrol("13600000019", "auditor", "", name="周审计")
+    session = await staff_login(client, sms, "13600000019")
+    r = await client.get("/api/v1/staff/me", headers=bearer(session))
+    assert r.status_code == 200 and r.json()["roles"] == [{"role": "auditor", "scope": ""}]
