@@ -22,6 +22,7 @@ from tortoise.expressions import Q
 
 from auth.models import Consent, RoleGrant, Session
 from backend.kit import audit
+from backend.kit.acting import Acting
 from backend.kit.errors import BrokerUnavailable
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
@@ -55,19 +56,30 @@ class SessionInfo:
     roles: list[list[str]] = field(default_factory=list)  # [[role, scope], ...]
     assurance: int = 0  # how this session's channel was proven to be the person (auth.models levels)
     consents: list[str] = field(default_factory=list)  # "document:version" its channel or person agreed to (auth.consent)
+    # Set only on a session derived for one request from a staff session acting under a delegation
+    # (auth.permissions.acting_session); such a session is never stored or cached.
+    acting: Acting | None = None
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
         return any(r == role and (scope is None or s in ("", scope)) for r, s in self.roles)
 
     @property
     def principal(self) -> Principal:
-        """This session acting for its own person (assisted service will add acting for someone else)."""
+        """This session acting for its own person, or its staff member for the villager under a delegation."""
+        if self.acting is not None:
+            return Principal(
+                actor=f"person:{self.acting.staff_id}",
+                on_behalf_of=f"person:{self.person_id}",
+                authorisation=f"delegation:{self.acting.delegation_id}",
+            )
         me = f"person:{self.person_id}" if self.person_id else f"account:{self.account_id}"
         return Principal(actor=me, on_behalf_of=me if self.person_id else None)
 
     @property
     def official(self) -> Principal:
         """This session's staff member acting in office (deciding a case), for nobody in particular."""
+        if self.acting is not None:
+            return Principal(actor=f"person:{self.acting.staff_id}")
         return Principal(actor=f"person:{self.person_id}" if self.person_id else f"account:{self.account_id}")
 
     @property

@@ -296,6 +296,38 @@ _POLICIES = [
         body="暂停期已满，现在可以重新网上预约。",
         remark="欢迎继续使用网上预约",
     ),
+    # 帮办代办: what township staff did for a villager under a delegation reaches the villager outside
+    # the app (by text when they have no WeChat or push), since they did not do it themselves.
+    EventPolicy(
+        "assist.case_submitted",
+        phrase="已代办提交",
+        title="代办员已为您提交：{subject}",
+        body="受理号 {reference}。如有疑问请联系乡镇代办员，或登录“一网通办”查看。",
+        remark="代办员为您办理",
+    ),
+    EventPolicy(
+        "assist.case_withdrawn",
+        phrase="已代办撤回",
+        title="代办员已为您撤回：{subject}",
+        body="受理号 {reference}。如有疑问请联系乡镇代办员，或登录“一网通办”查看。",
+        remark="代办员为您办理",
+    ),
+    EventPolicy(
+        "assist.booked",
+        wechat_template="appointment",
+        phrase="已代办预约",
+        title="代办员已为您预约：{subject}",
+        body="请于 {time} 到 {place} 办理。如有疑问请联系乡镇代办员。",
+        remark="请按时到达，带齐材料",
+    ),
+    EventPolicy(
+        "assist.delivery_requested",
+        wechat_template="delivery",
+        phrase="已代办邮寄",
+        title="代办员已为您申请邮寄：{subject}",
+        body="受理号 {reference}。证照办好后将邮寄给您，详情请登录“一网通办”查看。",
+        remark="代办员为您办理",
+    ),
     EventPolicy("test.ping", urgency="normal", ttl=600, phrase="测试", title="测试消息", body="推送可以送达。", remark="测试消息"),
 ]
 POLICIES: dict[str, EventPolicy] = {p.name: p for p in _POLICIES}

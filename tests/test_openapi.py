@@ -37,10 +37,12 @@ def test_security_schemes_are_declared_and_required_where_a_session_is():
 
 def test_the_idempotency_key_header_and_its_problems_are_documented():
     submit = OPS["POST", "/api/v1/applications/{application_id}/submit"]
-    [header] = [p for p in submit["parameters"] if p["in"] == "header"]
-    assert header["name"] == "Idempotency-Key" and header["required"] is True
+    [header] = [p for p in submit["parameters"] if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+    assert header["required"] is True
     pattern = re.compile(header["schema"]["pattern"])
     assert pattern.match("9f1c2b7e-0d4a-4c55-8a51-3b8f0e6d2a10") and not pattern.match(" padded ") and not pattern.match("键")
+    [acting] = [p for p in submit["parameters"] if p["in"] == "header" and p["name"] == "Yiwang-Delegation"]
+    assert acting["required"] is False  # township staff acting for a villager (帮办代办)
     for status, code in (
         ("400", "idempotency.key_missing"),
         ("400", "idempotency.key_invalid"),

@@ -21,6 +21,15 @@ class Notice:
     body: str  # may use {no}, {due}, {note}
 
 
+# A step staff took for a villager under a delegation (帮办代办) goes out by the villager's channel
+# (by text when they have no WeChat or push): they did not do it themselves.
+ACTED = {"case.submitted": "assist.case_submitted", "case.resubmitted": "assist.case_submitted", "case.withdrawn": "assist.case_withdrawn"}
+
+
+def delegated(entry: WorkflowEvent) -> bool:
+    return (entry.authorisation or "").startswith("delegation:")
+
+
 # The one ``reject`` step reads by where it starts: before 受理 it is 不予受理, after it 不予许可.
 REFUSAL = {"submitted": "不予受理", "accepted": "不予许可"}
 
@@ -48,9 +57,11 @@ async def tell_resident(application: Application, entry: WorkflowEvent) -> None:
     no = application.tracking_no or "—"
     due = f"{application.due_date.year}年{application.due_date.month}月{application.due_date.day}日" if application.due_date else "规定时限"
     body = notice.body.format(no=no, due=due, note=entry.note.strip()).strip()
+    if delegated(entry):
+        body = f"乡镇代办员受您委托办理。{body}"
     await notify(
         person_id=application.person_id,
-        event=notice.event,
+        event=ACTED.get(notice.event, notice.event) if delegated(entry) else notice.event,
         dedupe_key=f"application:{application.id}:event:{entry.id}",
         title=notice.title.format(service=application.service_name, refusal=REFUSAL.get(entry.status_from or "", "未通过")),
         body=body,
@@ -62,5 +73,6 @@ async def tell_resident(application: Application, entry: WorkflowEvent) -> None:
             "action": entry.action,
             "actor": entry.actor,
             "on_behalf_of": entry.on_behalf_of,
+            "authorisation": entry.authorisation,
         },
     )

@@ -51,7 +51,7 @@ def _id(request: Request) -> int:
     status=201,
     also=[200],
     errors=[ServiceNotFound, applications.FormInvalid, AssuranceRequired, applications.ConditionUnmet, applications.DraftBusy],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def create_application(request: Request, *, body: ApplicationCreate, session: SessionInfo) -> JSONResponse:
     # One open draft per person and item: a retry or a second tap resumes the draft, never a second one.
@@ -59,7 +59,13 @@ async def create_application(request: Request, *, body: ApplicationCreate, sessi
     return JSONResponse((await applications.present(application)).model_dump(mode="json"), status_code=201 if created else 200)
 
 
-@api.get("/applications", summary="My applications", tags=["applications"], response=ApplicationList, wrappers=[requires(verified=True)])
+@api.get(
+    "/applications",
+    summary="My applications",
+    tags=["applications"],
+    response=ApplicationList,
+    wrappers=[requires(verified=True, acting=True)],
+)
 async def my_applications(request: Request, *, session: SessionInfo) -> ApplicationList:
     return ApplicationList(items=await applications.present_many(await applications.mine(session=session)))
 
@@ -70,7 +76,7 @@ async def my_applications(request: Request, *, session: SessionInfo) -> Applicat
     tags=["applications"],
     response=PrefillOut,
     errors=[ServiceNotFound],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def prefill(request: Request, *, session: SessionInfo) -> PrefillOut:
     return PrefillOut(values=await applications.prefill(session=session, service_code=request.path_params["code"]))
@@ -82,7 +88,7 @@ async def prefill(request: Request, *, session: SessionInfo) -> PrefillOut:
     tags=["applications"],
     response=ApplicationOut,
     errors=[applications.ApplicationNotFound],
-    wrappers=[requires()],
+    wrappers=[requires(acting=True)],
 )
 async def get_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.read(session=session, application_id=_id(request)))
@@ -95,7 +101,7 @@ async def get_application(request: Request, *, session: SessionInfo) -> Applicat
     body=FormUpdate,
     response=ApplicationOut,
     errors=[applications.ApplicationNotFound, applications.FormInvalid, APPLICATION.error],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.save_form(session=session, application_id=_id(request), form=body.form))
@@ -115,7 +121,7 @@ async def save_form(request: Request, *, body: FormUpdate, session: SessionInfo)
         AssuranceRequired,
         applications.ConditionUnmet,
     ],
-    wrappers=[requires(verified=True), idempotent],
+    wrappers=[requires(verified=True, acting=True), idempotent],
 )
 async def submit_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.submit(session=session, application_id=_id(request)))
@@ -127,7 +133,7 @@ async def submit_application(request: Request, *, session: SessionInfo) -> Appli
     tags=["applications"],
     response=ApplicationOut,
     errors=[applications.ApplicationNotFound, APPLICATION.error],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def withdraw_application(request: Request, *, session: SessionInfo) -> ApplicationOut:
     return await applications.present(await applications.withdraw(session=session, application_id=_id(request)))
@@ -167,7 +173,7 @@ async def staff_queue(request: Request, *, query: StaffQueueQuery, session: Sess
     tags=["staff"],
     body=Decision,
     response=ApplicationOut,
-    errors=[applications.ApplicationNotFound, APPLICATION.error],
+    errors=[applications.ApplicationNotFound, applications.OwnFiling, APPLICATION.error],
     wrappers=[requires(roles=applications.REVIEWERS)],
 )
 async def accept(request: Request, *, body: Decision, session: SessionInfo) -> ApplicationOut:
@@ -180,7 +186,7 @@ async def accept(request: Request, *, body: Decision, session: SessionInfo) -> A
     tags=["staff"],
     body=CorrectionRequest,
     response=ApplicationOut,
-    errors=[applications.ApplicationNotFound, applications.UnknownCorrectionItem, APPLICATION.error],
+    errors=[applications.ApplicationNotFound, applications.OwnFiling, applications.UnknownCorrectionItem, APPLICATION.error],
     wrappers=[requires(roles=applications.REVIEWERS)],
 )
 async def request_correction(request: Request, *, body: CorrectionRequest, session: SessionInfo) -> ApplicationOut:
@@ -193,7 +199,7 @@ async def request_correction(request: Request, *, body: CorrectionRequest, sessi
     tags=["staff"],
     body=Rejection,
     response=ApplicationOut,
-    errors=[applications.ApplicationNotFound, applications.ReasonRequired, APPLICATION.error],
+    errors=[applications.ApplicationNotFound, applications.OwnFiling, applications.ReasonRequired, APPLICATION.error],
     wrappers=[requires(roles=applications.REVIEWERS)],
 )
 async def reject(request: Request, *, body: Rejection, session: SessionInfo) -> ApplicationOut:
@@ -206,7 +212,7 @@ async def reject(request: Request, *, body: Rejection, session: SessionInfo) -> 
     tags=["staff"],
     body=Decision,
     response=ApplicationOut,
-    errors=[applications.ApplicationNotFound, APPLICATION.error],
+    errors=[applications.ApplicationNotFound, applications.OwnFiling, APPLICATION.error],
     wrappers=[requires(roles=applications.DECIDERS)],
 )
 async def approve(request: Request, *, body: Decision, session: SessionInfo) -> ApplicationOut:
@@ -227,7 +233,7 @@ async def approve(request: Request, *, body: Decision, session: SessionInfo) -> 
         MaterialNotFound,
         APPLICATION.error,
     ],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def attach_material(request: Request, *, body: AttachIn, session: SessionInfo) -> ApplicationOut:
     application = await applications.attach_material(
@@ -242,7 +248,7 @@ async def attach_material(request: Request, *, body: AttachIn, session: SessionI
     tags=["applications"],
     response=ApplicationOut,
     errors=[applications.ApplicationNotFound, APPLICATION.error],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def detach_material(request: Request, *, session: SessionInfo) -> ApplicationOut:
     application = await applications.detach_material(
@@ -260,7 +266,7 @@ async def detach_material(request: Request, *, session: SessionInfo) -> Applicat
     tags=["applications"],
     content={"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
     errors=[applications.ApplicationNotFound, MaterialNotFound],
-    wrappers=[requires()],
+    wrappers=[requires(acting=True)],
 )
 async def attached_file(request: Request, *, session: SessionInfo) -> Response:
     path = await applications.attached_file(
@@ -275,7 +281,7 @@ async def attached_file(request: Request, *, session: SessionInfo) -> Response:
     tags=["applications"],
     content={"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
     errors=[applications.ApplicationNotFound, MaterialNotFound],
-    wrappers=[requires()],
+    wrappers=[requires(acting=True)],
 )
 async def attached_thumbnail(request: Request, *, session: SessionInfo) -> Response:
     path = await applications.attached_file(

@@ -19,6 +19,7 @@ from auth import service as identity
 from auth.errors import Forbidden
 from auth.idnumber import InvalidIdNumber
 from auth.idnumber import normalize as normalize_id_number
+from auth.models import Person
 from auth.permissions import authorize
 from auth.sessions import SessionInfo
 from backend.applications import flows, notices, tracking
@@ -31,6 +32,9 @@ from backend.catalog.schemas import FormField, ServiceGuide
 from backend.delivery.flows import DELIVERY
 from backend.delivery.models import DeliveryOrder
 from backend.kit import audit, errors
+from backend.kit.acting import require_errand
+from backend.kit.models import WorkflowEvent
+from backend.kit.pii import mask_name
 from backend.kit.qr import qr_png, qr_svg
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
@@ -194,6 +198,7 @@ def validate_form(guide: ServiceGuide, form: dict[str, Any], *, complete: bool) 
 async def prefill(*, session: SessionInfo, service_code: str) -> dict[str, Any]:
     """Values for the form from the verified identity and the person's earlier applications."""
     await authorize(session, verified=True)
+    require_errand(session, service_code)
     guide = await catalog.guide(code=service_code)
     details = await identity.personal_details(person_id=session.person_id)
     earlier: dict[str, Any] = {}
@@ -220,6 +225,7 @@ async def create_draft(*, session: SessionInfo, service_code: str, form: dict[st
     a double tap gets the same draft back, with what was saved in it, instead of a second one.
     """
     await authorize(session, verified=True)
+    require_errand(session, service_code)  # staff acting for a villager: only the errands delegated
     guide = await catalog.guide(code=service_code)
     await authorize(session, assurance=guide.assurance_required)
     await check_conditions(session=session, guide=guide)
@@ -238,6 +244,15 @@ async def create_draft(*, session: SessionInfo, service_code: str, form: dict[st
                     form=clean,
                     **APPLICATION.fields_for_create(),
                 )
+                if session.acting is not None:  # a draft started by staff for a villager is on the record
+                    await audit.record(
+                        actor=session.principal.actor,
+                        subject=f"person:{session.person_id}",
+                        action="application.draft_created",
+                        object_type="application",
+                        object_id=application.id,
+                        detail={"service": guide.code, **session.principal.detail()},
+                    )
             return application, True
         except IntegrityError:
             continue
@@ -250,6 +265,7 @@ async def _for_reader(session: SessionInfo, application_id: int) -> Application:
     if application is None:
         raise ApplicationNotFound()
     if application.person_id == session.person_id:
+        require_errand(session, application.service_code)
         return application
     scopes = await scopes_covering(application) if session.is_staff else []
     if session.mfa and any(session.has_role(r, s) for r in REVIEWERS for s in scopes):
@@ -261,6 +277,7 @@ async def _own(session: SessionInfo, application_id: int) -> Application:
     application = await Application.get_or_none(id=application_id, person_id=session.person_id)
     if application is None:
         raise ApplicationNotFound()
+    require_errand(session, application.service_code)
     return application
 
 
@@ -313,7 +330,10 @@ async def withdraw(*, session: SessionInfo, application_id: int) -> Application:
 
 async def mine(*, session: SessionInfo) -> list[Application]:
     await authorize(session, verified=True)
-    return await Application.filter(person_id=session.person_id).order_by("-id").limit(100)
+    query = Application.filter(person_id=session.person_id)
+    if session.acting is not None and "*" not in session.acting.errands:  # staff see the delegated errands only
+        query = query.filter(service_code__in=list(session.acting.errands))
+    return await query.order_by("-id").limit(100)
 
 
 async def read(*, session: SessionInfo, application_id: int) -> Application:
@@ -367,12 +387,14 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
         )
         if replaced != material.id:
             await audit.record(
-                actor=f"person:{session.person_id}",
+                actor=session.principal.actor,
                 subject=f"person:{session.person_id}",
                 action="application.material_attached",
                 object_type="application",
                 object_id=application.id,
-                detail={"key": material_key, "material": material.id} | ({"replaced": replaced} if replaced else {}),
+                detail={"key": material_key, "material": material.id}
+                | ({"replaced": replaced} if replaced else {})
+                | session.principal.detail(),
             )
     return application
 
@@ -415,12 +437,12 @@ async def detach_material(*, session: SessionInfo, application_id: int, material
         removed = await AttachedMaterial.filter(application_id=application.id, material_key=material_key, material_id=material_id).delete()
         if removed:
             await audit.record(
-                actor=f"person:{session.person_id}",
+                actor=session.principal.actor,
                 subject=f"person:{session.person_id}",
                 action="application.material_detached",
                 object_type="application",
                 object_id=application.id,
-                detail={"key": material_key, "material": material_id},
+                detail={"key": material_key, "material": material_id, **session.principal.detail()},
             )
     return application
 
@@ -454,6 +476,11 @@ async def attached_file(*, session: SessionInfo, application_id: int, material_i
 
 
 # ---- the staff side -------------------------------------------------------------------------
+
+
+class OwnFiling(errors.Forbidden, code="applications.own_filing"):
+    zh = "不能审核自己代办的申请|您曾作为代办员为申请人办理这个办件，按规定须由其他工作人员受理和审批。"
+    en = "You filed this case as an agent|You acted for the applicant on this case; another clerk must review and decide it."
 
 
 class ReasonRequired(errors.Invalid, code="application.reason_required"):
@@ -503,14 +530,22 @@ async def queue(*, session: SessionInfo, view: str, status: str | None, departme
     return await query.order_by(*order).limit(200)
 
 
+async def _not_own_filing(session: SessionInfo, application: Application) -> None:
+    """Separation of duties: a clerk who acted for the applicant on this case (帮办代办) does not review or decide it."""
+    if await filed_as_agent(application_id=application.id, person_id=session.person_id):
+        raise OwnFiling()
+
+
 async def accept(*, session: SessionInfo, application_id: int, note: str) -> Application:
     application = await _for_staff(session, application_id, REVIEWERS)
+    await _not_own_filing(session, application)
     return await transition(APPLICATION, application, action="accept", by=session.official, note=note)
 
 
 async def request_correction(*, session: SessionInfo, application_id: int, items: list[CorrectionItem]) -> Application:
     """一次性告知: every missing or defective item with its reason, in one request."""
     application = await _for_staff(session, application_id, REVIEWERS)
+    await _not_own_filing(session, application)
     guide = await catalog.guide(code=application.service_code)
     labels = {m.key: m.name for m in guide.materials} | {f.key: f.label for f in guide.form_schema}
     for item in items:
@@ -526,6 +561,7 @@ async def request_correction(*, session: SessionInfo, application_id: int, items
 async def reject(*, session: SessionInfo, application_id: int, reason: str) -> Application:
     """不予受理 (before 受理) or 不予许可 (after it, deciders only), always with a written reason."""
     application = await _for_staff(session, application_id, REVIEWERS)
+    await _not_own_filing(session, application)
     if application.status == "accepted":  # after 受理 only a decider may refuse
         await authorize_for(session, application, DECIDERS)
     APPLICATION.require(application, "reject")  # a finished case answers 409 whatever the reason says
@@ -536,6 +572,7 @@ async def reject(*, session: SessionInfo, application_id: int, reason: str) -> A
 
 async def approve(*, session: SessionInfo, application_id: int, note: str) -> Application:
     application = await _for_staff(session, application_id, DECIDERS)
+    await _not_own_filing(session, application)
     return await transition(APPLICATION, application, action="approve", by=session.official, note=note)
 
 
@@ -648,11 +685,43 @@ async def tracking_qr(*, session: SessionInfo, application_id: int, base_url: st
 # ---- presenting ------------------------------------------------------------------------------
 
 
-def _timeline(events: list) -> list[TimelineOut]:
+def _timeline(events: list, agents: dict[str, str]) -> list[TimelineOut]:
     return [
-        TimelineOut(at=e.at, action=e.action, status=e.status_to, text=flows.timeline_text(e.action, e.status_from), note=e.note)
+        TimelineOut(
+            at=e.at,
+            action=e.action,
+            status=e.status_to,
+            text=flows.timeline_text(e.action, e.status_from) + (f"（{agents[e.actor]}）" if _delegated(e) and e.actor in agents else ""),
+            note=e.note,
+        )
         for e in events
     ]
+
+
+def _delegated(event: Any) -> bool:
+    return (event.authorisation or "").startswith("delegation:")
+
+
+async def _agents(events: list) -> dict[str, str]:
+    """The words a delegated step shows on the timeline, by actor: 代办员 孙** 代办 (the name masked)."""
+    ids = sorted({int(e.actor.split(":", 1)[1]) for e in events if _delegated(e) and e.actor.startswith("person:")})
+    if not ids:
+        return {}
+    keyring = current().keyring
+    words = {}
+    for person in await Person.filter(id__in=ids):
+        name = keyring.decrypt(person.name_enc, purpose="person.name") if person.name_enc else ""
+        words[f"person:{person.id}"] = f"代办员 {mask_name(name)} 代办" if name else "代办员代办"
+    return words
+
+
+async def filed_as_agent(*, application_id: int, person_id: int | None) -> bool:
+    """Whether this person took a step of the case for its applicant under a delegation (帮办代办)."""
+    if person_id is None:
+        return False
+    return await WorkflowEvent.filter(
+        object_type=APPLICATION.name, object_id=application_id, actor=f"person:{person_id}", authorisation__startswith="delegation:"
+    ).exists()
 
 
 async def _parcel_steps(ids: list[int]) -> dict[int, list[TimelineOut]]:
@@ -678,6 +747,7 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
     """Cases with their timelines and materials: three queries whatever the number of cases."""
     ids = [a.id for a in applications]
     events = await workflow_events_of_many(APPLICATION, ids)
+    agents = await _agents([e for listed in events.values() for e in listed])
     parcel = await _parcel_steps(ids)
     slots = await AttachedMaterial.filter(application_id__in=ids).order_by("id") if ids else []
     stored = await materials.by_ids(sorted({a.material_id for a in slots}))
@@ -712,7 +782,7 @@ async def present_many(applications: list[Application]) -> list[ApplicationOut]:
             due_date=application.due_date,
             on_time=application.on_time,
             trips=application.trips,
-            timeline=sorted(_timeline(events[application.id]) + parcel[application.id], key=lambda step: step.at),
+            timeline=sorted(_timeline(events[application.id], agents) + parcel[application.id], key=lambda step: step.at),
             materials=attached[application.id],
         )
         for application in applications

@@ -181,7 +181,7 @@ BOOKING_ERRORS = [
     status=201,
     headers=[HEADER_PARAMETER],
     errors=[*BOOKING_ERRORS, booking.ApplicationInvalid],
-    wrappers=[requires(verified=True), idempotent],
+    wrappers=[requires(verified=True, acting=True), idempotent],
 )
 async def book(request: Request, *, body: AppointmentCreate, session: SessionInfo) -> AppointmentOut:
     await _burst(request)
@@ -205,14 +205,20 @@ async def book(request: Request, *, body: AppointmentCreate, session: SessionInf
     tags=["appointments"],
     response=AppointmentOut,
     errors=[booking.AppointmentNotFound, booking.HoldExpired, APPOINTMENT.error],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def confirm(request: Request, *, session: SessionInfo) -> AppointmentOut:
     assert session.person_id is not None
     return await present(await booking.confirm(person_id=session.person_id, by=session.principal, appointment_id=_id(request)))
 
 
-@api.get("/appointments", summary="My appointments", tags=["appointments"], response=AppointmentList, wrappers=[requires(verified=True)])
+@api.get(
+    "/appointments",
+    summary="My appointments",
+    tags=["appointments"],
+    response=AppointmentList,
+    wrappers=[requires(verified=True, acting=True)],
+)
 async def my_appointments(request: Request, *, session: SessionInfo) -> Response:
     rows = await Appointment.filter(person_id=session.person_id).order_by("-date", "-start", "-id").limit(100)
     assert session.person_id is not None
@@ -231,7 +237,7 @@ async def my_appointments(request: Request, *, session: SessionInfo) -> Response
     tags=["appointments"],
     response=AppointmentOut,
     errors=[booking.AppointmentNotFound],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def get_appointment(request: Request, *, session: SessionInfo) -> Response:
     assert session.person_id is not None
@@ -259,7 +265,7 @@ async def appointment_qr(request: Request, *, session: SessionInfo) -> Response:
     tags=["appointments"],
     response=AppointmentOut,
     errors=[booking.AppointmentNotFound, booking.TooLate, APPOINTMENT.error],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def cancel(request: Request, *, session: SessionInfo) -> AppointmentOut:
     assert session.person_id is not None
@@ -287,7 +293,7 @@ async def cancel(request: Request, *, session: SessionInfo) -> AppointmentOut:
         booking.Suspended,
         TooManyRequests,
     ],
-    wrappers=[requires(verified=True), idempotent],
+    wrappers=[requires(verified=True, acting=True), idempotent],
 )
 async def reschedule(request: Request, *, body: RescheduleIn, session: SessionInfo) -> AppointmentOut:
     await _burst(request)

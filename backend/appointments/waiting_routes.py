@@ -141,7 +141,7 @@ async def my_suspension_out(person_id: int) -> SuspensionOut | None:
         booking.TooManyActive,
         noshow.Suspended,
     ],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def join_waiting(request: Request, *, body: WaitingJoin, session: SessionInfo) -> JSONResponse:
     entry = await waiting.join(session=session, hall_code=body.hall_code, service_code=body.service_code, day=body.date)
@@ -154,7 +154,7 @@ async def join_waiting(request: Request, *, body: WaitingJoin, session: SessionI
     summary="My waiting-list entries with my place in each line",
     tags=["appointments"],
     response=WaitingList,
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def my_waiting(request: Request, *, session: SessionInfo) -> WaitingList:
     assert session.person_id is not None

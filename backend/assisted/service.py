@@ -20,7 +20,8 @@ from auth.models import Person
 from auth.sessions import SessionInfo
 from backend.assisted.flows import DELEGATION
 from backend.assisted.models import Delegation
-from backend.kit import audit, errors
+from backend.kit import acting, audit, errors
+from backend.kit.acting import NoDelegation
 from backend.kit.images import ImageRejected, Processed, process
 from backend.kit.pii import mask_name, mask_phone
 from backend.kit.resources import current
@@ -44,11 +45,6 @@ class NotFound(errors.NotFound, code="assist.not_found"):
 class AlreadyRegistered(errors.Conflict, code="assist.already_registered"):
     zh = "此人已登记|这个身份证号码已经登记过，请直接查找。"
     en = "Already registered|This ID number is already registered; look the person up instead."
-
-
-class NoDelegation(errors.Forbidden, code="assist.no_delegation"):
-    zh = "没有有效的授权|办理此事项需要群众本人有效的授权委托（在授权期内、包含此事项、属于本乡镇）。"
-    en = "No valid delegation|This errand needs a valid delegation from the person (in date, covering it, of your township)."
 
 
 class NoTownship(errors.Forbidden, code="assist.no_township"):
@@ -347,3 +343,20 @@ async def active_delegation(staff_session: SessionInfo, person_id: int, service_
         if "*" in delegation.errands or service_code in delegation.errands:
             return delegation
     raise NoDelegation()
+
+
+async def resolve_header(staff_session: SessionInfo, delegation_id: int, *, today: date | None = None) -> acting.Grant:
+    """The ``Yiwang-Delegation`` header's check (registered with ``backend.kit.acting``): the delegation
+    must be active, in date (taking a due expiry first) and of one of the staff's townships (an admin: any)."""
+    delegation = await Delegation.get_or_none(id=delegation_id)
+    mine = townships(staff_session)
+    if delegation is None or (mine is not None and delegation.township not in mine):
+        raise NoDelegation()
+    today = today or date.today()
+    delegation = await _expire_if_due(delegation, today)
+    if delegation.status != "active" or not (delegation.starts <= today <= delegation.ends):
+        raise NoDelegation()
+    return acting.Grant(person_id=delegation.person_id, delegation_id=delegation.id, errands=tuple(delegation.errands))
+
+
+acting.register(resolve_header)

@@ -63,7 +63,11 @@ def _json(model: BaseModel, status: int = 200) -> Response:
 
 
 @api.get(
-    "/me/addresses", summary="My saved addresses (常用地址)", tags=["delivery"], response=AddressList, wrappers=[requires(verified=True)]
+    "/me/addresses",
+    summary="My saved addresses (常用地址)",
+    tags=["delivery"],
+    response=AddressList,
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def my_addresses(request: Request, *, session: SessionInfo) -> Response:
     assert session.person_id is not None
@@ -77,7 +81,7 @@ async def my_addresses(request: Request, *, session: SessionInfo) -> Response:
     body=AddressIn,
     response=AddressOut,
     status=201,
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def add_address(request: Request, *, body: AddressIn, session: SessionInfo) -> AddressOut:
     assert session.person_id is not None
@@ -90,7 +94,7 @@ async def add_address(request: Request, *, body: AddressIn, session: SessionInfo
     tags=["delivery"],
     status=204,
     errors=[service.AddressNotFound],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def delete_address(request: Request, *, session: SessionInfo) -> Response:
     assert session.person_id is not None
@@ -117,7 +121,7 @@ async def delete_address(request: Request, *, session: SessionInfo) -> Response:
         service.AlreadyRequested,
         service.NoStation,
     ],
-    wrappers=[requires(verified=True), idempotent],
+    wrappers=[requires(verified=True, acting=True), idempotent],
 )
 async def request_delivery(request: Request, *, body: DeliveryCreate, session: SessionInfo) -> DeliveryCardOut:
     assert session.person_id is not None
@@ -131,7 +135,7 @@ async def request_delivery(request: Request, *, body: DeliveryCreate, session: S
     tags=["delivery"],
     response=DeliveryCardOut,
     errors=[service.DeliveryNotFound],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def case_delivery(request: Request, *, session: SessionInfo) -> Response:
     assert session.person_id is not None
@@ -145,7 +149,7 @@ async def case_delivery(request: Request, *, session: SessionInfo) -> Response:
     tags=["delivery"],
     response=DeliveryCardOut,
     errors=[service.DeliveryNotFound, DELIVERY.error],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def cancel_delivery(request: Request, *, session: SessionInfo) -> DeliveryCardOut:
     assert session.person_id is not None

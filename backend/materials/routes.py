@@ -105,7 +105,7 @@ def _out(material: Material, *, name: str | None, english: bool, reused: bool = 
     status=201,
     also=[200],
     errors=[BadUpload, materials.UnsupportedImage, materials.ImageUnreadable, materials.ImageTooLarge, errors.PayloadTooLarge],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def upload(request: Request, *, session: SessionInfo):
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -138,7 +138,7 @@ async def upload(request: Request, *, session: SessionInfo):
     summary="My material library (expired ones are not offered)",
     tags=["materials"],
     response=MaterialList,
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def my_materials(request: Request, *, session: SessionInfo) -> MaterialList:
     english = wants_english(request.headers.get("accept-language"))
@@ -158,7 +158,7 @@ async def _serve(request: Request, session: SessionInfo, thumbnail: bool) -> Res
     tags=["materials"],
     content=JPEG,
     errors=[materials.MaterialNotFound],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def material_file(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=False)
@@ -170,7 +170,7 @@ async def material_file(request: Request, *, session: SessionInfo) -> Response:
     tags=["materials"],
     content=JPEG,
     errors=[materials.MaterialNotFound],
-    wrappers=[requires(verified=True)],
+    wrappers=[requires(verified=True, acting=True)],
 )
 async def material_thumbnail(request: Request, *, session: SessionInfo) -> Response:
     return await _serve(request, session, thumbnail=True)

@@ -99,12 +99,12 @@ async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on:
                 expires_on=expires_on,
             )
             await audit.record(
-                actor=f"person:{session.person_id}",
+                actor=session.principal.actor,  # township staff when they photograph it for a villager (帮办代办)
                 subject=f"person:{session.person_id}",
                 action="material.uploaded",
                 object_type="material",
                 object_id=material.id,
-                detail={"kind": kind, "warnings": result.warnings},
+                detail={"kind": kind, "warnings": result.warnings, **session.principal.detail()},
             )
     except IntegrityError:
         # The same photo sent twice at once (a double tap, a retry): the first stored it, this one reuses it.
