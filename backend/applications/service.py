@@ -394,7 +394,7 @@ async def attach_material(*, session: SessionInfo, application_id: int, material
                 object_id=application.id,
                 detail={"key": material_key, "material": material.id}
                 | ({"replaced": replaced} if replaced else {})
-                | session.principal.detail(),
+                | (session.principal.detail() if session.acting else {}),
             )
     return application
 
@@ -442,7 +442,7 @@ async def detach_material(*, session: SessionInfo, application_id: int, material
                 action="application.material_detached",
                 object_type="application",
                 object_id=application.id,
-                detail={"key": material_key, "material": material_id, **session.principal.detail()},
+                detail={"key": material_key, "material": material_id, **(session.principal.detail() if session.acting else {})},
             )
     return application
 

@@ -53,6 +53,10 @@ NOTICES: dict[str, Notice] = {
     ),
 }
 
+# A booking township staff made for a villager under a delegation (帮办代办) goes out by the villager's
+# channel (by text when they have no WeChat or push): they did not book it themselves.
+ACTED = {"appointment.booked": "assist.booked"}
+
 SUSPENSION_NOTICES: dict[str, Notice] = {
     "suspend": Notice(
         "appointment.suspended",
@@ -85,7 +89,7 @@ async def hall_name(code: str) -> str:
     return hall.name if hall is not None else "办事大厅"
 
 
-async def _write(appointment: Appointment, notice: Notice, *, dedupe_key: str) -> None:
+async def _write(appointment: Appointment, notice: Notice, *, dedupe_key: str, entry: WorkflowEvent | None = None) -> None:
     hall = await hall_name(appointment.hall_code)
     words = {
         "service": appointment.service_name,
@@ -94,15 +98,17 @@ async def _write(appointment: Appointment, notice: Notice, *, dedupe_key: str) -
         "code": appointment.code,
         "deadline": local_words(appointment.hold_until) if appointment.hold_until else "规定时间",
     }
+    delegated = entry is not None and (entry.authorisation or "").startswith("delegation:")
+    who = {"actor": entry.actor, "on_behalf_of": entry.on_behalf_of, "authorisation": entry.authorisation} if entry is not None else {}
     await notify(
         person_id=appointment.person_id,
-        event=notice.event,
+        event=ACTED.get(notice.event, notice.event) if delegated else notice.event,
         dedupe_key=dedupe_key,
         title=notice.title.format(**words),
-        body=notice.body.format(**words),
+        body=("乡镇代办员受您委托办理。" if delegated else "") + notice.body.format(**words),
         link=f"/appointments/{appointment.id}",
         fields={"subject": appointment.service_name, "time": when(appointment), "place": hall},
-        data={"appointment_id": appointment.id, "status": appointment.status},
+        data={"appointment_id": appointment.id, "status": appointment.status, **who},
     )
 
 
@@ -111,7 +117,7 @@ async def tell_resident(appointment: Appointment, entry: WorkflowEvent) -> None:
     notice = NOTICES.get(entry.action)
     if notice is None:  # check_in: the queue ticket speaks for itself
         return
-    await _write(appointment, notice, dedupe_key=f"appointment:{appointment.id}:event:{entry.id}")
+    await _write(appointment, notice, dedupe_key=f"appointment:{appointment.id}:event:{entry.id}", entry=entry)
 
 
 async def tell_suspension(suspension: Suspension, entry: WorkflowEvent | None, *, action: str | None = None) -> None:

@@ -32,6 +32,7 @@ from backend.appointments.schemas import (
     WaitingInfo,
 )
 from backend.catalog.models import Hall
+from backend.kit.acting import require_errand
 from backend.kit.api import API, anyone
 from backend.kit.http import client_network
 from backend.kit.idempotency import HEADER_PARAMETER, idempotent
@@ -53,6 +54,12 @@ def _id(request: Request) -> int:
 async def _burst(request: Request) -> None:
     """Bursts of booking requests from one address (bots hoarding places) are slowed down."""
     await limit(f"book-ip:{client_network(request)}", 60, current().settings.booking_burst)
+
+
+async def _errand(session: SessionInfo, appointment_id: int) -> None:
+    """Staff acting for a villager reach only the appointments of the errands delegated (others: 403)."""
+    if session.acting is not None and session.person_id is not None:
+        require_errand(session, (await booking.mine(session.person_id, appointment_id)).service_code)
 
 
 # ---- halls -----------------------------------------------------------------------------------
@@ -186,6 +193,7 @@ BOOKING_ERRORS = [
 async def book(request: Request, *, body: AppointmentCreate, session: SessionInfo) -> AppointmentOut:
     await _burst(request)
     assert session.person_id is not None
+    require_errand(session, body.service_code)  # staff acting for a villager: only the errands delegated
     appointment, t, end = await booking.hold(
         person_id=session.person_id,
         by=session.principal,
@@ -209,6 +217,7 @@ async def book(request: Request, *, body: AppointmentCreate, session: SessionInf
 )
 async def confirm(request: Request, *, session: SessionInfo) -> AppointmentOut:
     assert session.person_id is not None
+    await _errand(session, _id(request))
     return await present(await booking.confirm(person_id=session.person_id, by=session.principal, appointment_id=_id(request)))
 
 
@@ -220,7 +229,10 @@ async def confirm(request: Request, *, session: SessionInfo) -> AppointmentOut:
     wrappers=[requires(verified=True, acting=True)],
 )
 async def my_appointments(request: Request, *, session: SessionInfo) -> Response:
-    rows = await Appointment.filter(person_id=session.person_id).order_by("-date", "-start", "-id").limit(100)
+    query = Appointment.filter(person_id=session.person_id)
+    if session.acting is not None and "*" not in session.acting.errands:  # staff see the delegated errands only
+        query = query.filter(service_code__in=list(session.acting.errands))
+    rows = await query.order_by("-date", "-start", "-id").limit(100)
     assert session.person_id is not None
     body = AppointmentList(
         items=await present_many(list(rows)),
@@ -241,6 +253,7 @@ async def my_appointments(request: Request, *, session: SessionInfo) -> Response
 )
 async def get_appointment(request: Request, *, session: SessionInfo) -> Response:
     assert session.person_id is not None
+    await _errand(session, _id(request))
     out = await present(await booking.mine(session.person_id, _id(request)))
     return Response(out.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
@@ -269,6 +282,7 @@ async def appointment_qr(request: Request, *, session: SessionInfo) -> Response:
 )
 async def cancel(request: Request, *, session: SessionInfo) -> AppointmentOut:
     assert session.person_id is not None
+    await _errand(session, _id(request))
     return await present(await booking.cancel(person_id=session.person_id, by=session.principal, appointment_id=_id(request)))
 
 
@@ -298,6 +312,7 @@ async def cancel(request: Request, *, session: SessionInfo) -> AppointmentOut:
 async def reschedule(request: Request, *, body: RescheduleIn, session: SessionInfo) -> AppointmentOut:
     await _burst(request)
     assert session.person_id is not None
+    await _errand(session, _id(request))
     appointment, _, _ = await booking.reschedule(
         person_id=session.person_id, by=session.principal, appointment_id=_id(request), day=body.date, start=body.start
     )

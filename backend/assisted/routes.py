@@ -13,12 +13,17 @@ from backend.assisted.flows import DELEGATION, LABELS
 from backend.assisted.models import Delegation
 from backend.assisted.schemas import (
     CodeIn,
+    Dashboard,
     DelegationIn,
     DelegationList,
     DelegationOut,
     DelegationQuery,
     LookupIn,
     PhotoForm,
+    ReadQuery,
+    Revealed,
+    RevealIn,
+    VillagerDetail,
     VillagerIn,
     VillagerOut,
 )
@@ -213,3 +218,45 @@ async def my_delegations(request: Request, *, session: SessionInfo) -> Response:
 )
 async def my_withdraw(request: Request, *, session: SessionInfo) -> DelegationOut:
     return _out(await service.withdraw_by_villager(session=session, delegation_id=_id(request)))
+
+
+@api.get(
+    "/assist/people/{person_id:int}",
+    summary="A villager's record (masked) with my township's delegations; the read is audited with its reason",
+    tags=["assist"],
+    query=ReadQuery,
+    response=VillagerDetail,
+    errors=[service.NotFound, service.NoTownship],
+    wrappers=[STAFF],
+)
+async def read_villager(request: Request, *, query: ReadQuery, session: SessionInfo) -> Response:
+    person, delegations = await service.read_villager(session=session, person_id=request.path_params["person_id"], reason=query.reason)
+    out = VillagerDetail.model_validate(service.villager_out(person) | {"delegations": [_out(d) for d in delegations]})
+    return Response(out.model_dump_json(), media_type="application/json", headers=NO_STORE)
+
+
+@api.post(
+    "/assist/people/{person_id:int}/reveal",
+    summary="The full ID number, for staff of a township holding the villager's delegation; audited with the reason",
+    tags=["assist"],
+    body=RevealIn,
+    response=Revealed,
+    errors=[service.NotFound, service.NoTownship],
+    wrappers=[STAFF],
+)
+async def reveal(request: Request, *, body: RevealIn, session: SessionInfo) -> Response:
+    id_number = await service.reveal(session=session, person_id=request.path_params["person_id"], reason=body.reason)
+    return Response(Revealed(id_number=id_number).model_dump_json(), media_type="application/json", headers=NO_STORE)
+
+
+@api.get(
+    "/assist/dashboard",
+    summary="My villagers' open cases, corrections waiting and deadlines close (audited)",
+    tags=["assist"],
+    response=Dashboard,
+    errors=[service.NoTownship],
+    wrappers=[STAFF],
+)
+async def dashboard(request: Request, *, session: SessionInfo) -> Response:
+    out = Dashboard.model_validate(await service.dashboard(session=session))
+    return Response(out.model_dump_json(), media_type="application/json", headers=NO_STORE)

@@ -86,3 +86,50 @@ class DelegationOut(BaseModel):
 
 class DelegationList(BaseModel):
     items: list[DelegationOut]
+
+
+class ReadQuery(_In):
+    reason: str = Field(min_length=2, max_length=200, description="why staff open this person's record (audited)")
+
+
+class RevealIn(_In):
+    reason: str = Field(min_length=2, max_length=200, description="why staff need the full ID number (audited)")
+
+
+class VillagerDetail(VillagerOut):
+    """A villager as staff see them (masked), with the delegations of the staff's township(s)."""
+
+    delegations: list[DelegationOut]
+
+
+class Revealed(BaseModel):
+    id_number: str = Field(description="the full ID number (never cached, the reveal is audited)")
+
+
+class DashboardVillager(BaseModel):
+    id: int
+    name: str = Field(description="masked: 王*")
+
+
+class DashboardItem(BaseModel):
+    application_id: int
+    tracking_no: str | None
+    service_name: str
+    status: str
+    status_label: str
+    villager: DashboardVillager
+    delegation_id: int
+    due_date: date | None
+
+
+class DashboardCounts(BaseModel):
+    open: int
+    corrections: int
+    due_soon: int
+
+
+class Dashboard(BaseModel):
+    open: list[DashboardItem] = Field(description="cases not ended (drafts included), soonest deadline first")
+    corrections: list[DashboardItem] = Field(description="cases waiting for a correction (待补正)")
+    due_soon: list[DashboardItem] = Field(description="running cases whose promised deadline is within 3 days")
+    counts: DashboardCounts

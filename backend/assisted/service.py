@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import logging
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
 from tortoise.exceptions import IntegrityError
@@ -18,11 +18,14 @@ from tortoise.expressions import F
 
 from auth.models import Person
 from auth.sessions import SessionInfo
+from backend.applications.flows import STATUS_TEXT
+from backend.applications.models import Application
 from backend.assisted.flows import DELEGATION
 from backend.assisted.models import Delegation
 from backend.kit import acting, audit, errors
 from backend.kit.acting import NoDelegation
 from backend.kit.images import ImageRejected, Processed, process
+from backend.kit.models import AuditEntry
 from backend.kit.pii import mask_name, mask_phone
 from backend.kit.resources import current
 from backend.kit.storage import LocalStorage
@@ -360,3 +363,140 @@ async def resolve_header(staff_session: SessionInfo, delegation_id: int, *, toda
 
 
 acting.register(resolve_header)
+
+
+# ---- staff reads of a villager (audited with a reason) ----------------------------------------
+
+FOUND_RECENTLY = timedelta(hours=24)
+SEEN_STATUSES = ("pending", "active")  # a delegation being signed, or in force
+
+
+async def _delegations_here(session: SessionInfo, person_id: int) -> list[Delegation]:
+    """The villager's pending or active delegations held by the staff's township(s) (an admin: any)."""
+    mine = townships(session)
+    rows = Delegation.filter(person_id=person_id, status__in=SEEN_STATUSES)
+    if mine is not None:
+        rows = rows.filter(township__in=mine)
+    return [d for d in [await _expire_if_due(d) for d in await rows.order_by("-id")] if d.status in SEEN_STATUSES]
+
+
+async def _found_by(session: SessionInfo, person_id: int) -> bool:
+    """Whether this staff member found the person by the exact ID number, or registered them, in the last day."""
+    return await AuditEntry.filter(
+        object_type="person",
+        object_id=str(person_id),
+        actor=session.official.actor,
+        action__in=("assist.lookup", "person.registered_by_staff"),
+        result="ok",
+        at__gte=datetime.now(UTC) - FOUND_RECENTLY,
+    ).exists()
+
+
+async def read_villager(*, session: SessionInfo, person_id: int, reason: str) -> tuple[Person, list[Delegation]]:
+    """A villager as staff see them (masked) with the delegations of the staff's township; the read is audited.
+
+    Staff see a person whose delegation their township holds (pending or active), or whom they found by
+    the exact ID number or registered within the last day; any other id is 404 like a missing one, so
+    person ids cannot be walked.
+    """
+    _require_staff(session)
+    person = await Person.get_or_none(id=person_id)
+    ok = person is not None and (
+        townships(session) is None or bool(await _delegations_here(session, person_id)) or await _found_by(session, person_id)
+    )
+    async with transaction():
+        await audit.record(
+            actor=session.official.actor,
+            action="assist.read",
+            object_type="person",
+            object_id=person_id,
+            subject=f"person:{person_id}" if person is not None else None,
+            result="ok" if ok else "not_found",
+            detail={"reason": reason[:200]},
+        )
+    if person is None or not ok:
+        raise NotFound()
+    return person, await for_township(session=session, person_id=person_id)
+
+
+async def reveal(*, session: SessionInfo, person_id: int, reason: str) -> str:
+    """The full ID number, only for staff of a township holding the villager's delegation (or an admin); audited."""
+    _require_staff(session)
+    person = await Person.get_or_none(id=person_id)
+    here = townships(session) is None or bool(await _delegations_here(session, person_id))
+    ok = person is not None and bool(person.id_number_enc) and here
+    async with transaction():
+        await audit.record(
+            actor=session.official.actor,
+            action="assist.reveal",
+            object_type="person",
+            object_id=person_id,
+            subject=f"person:{person_id}" if person is not None else None,
+            result="ok" if ok else "not_found",
+            detail={"reason": reason[:200]},
+        )
+    if person is None or not ok or person.id_number_enc is None:
+        raise NotFound()
+    return _keyring().decrypt(person.id_number_enc, purpose="person.id_number")
+
+
+# ---- the township worker's dashboard ---------------------------------------------------------
+
+ENDED = ("rejected", "collected", "delivered", "withdrawn")  # a case in any other status still needs someone
+DUE_SOON = timedelta(days=3)
+RUNNING = ("submitted", "accepted")  # the statuses the promised deadline runs in (it pauses while 待补正)
+
+
+async def dashboard(*, session: SessionInfo, today: date | None = None) -> dict[str, object]:
+    """Open cases of the villagers whose active delegation the staff's township holds (within its errands):
+    all open ones, those waiting for a correction (待补正), and those whose deadline is within 3 days."""
+    mine = townships(session)
+    if mine == []:
+        raise NoTownship()
+    today = today or date.today()
+    rows = Delegation.filter(status="active", starts__lte=today, ends__gte=today)
+    if mine is not None:
+        rows = rows.filter(township__in=mine)
+    latest: dict[int, Delegation] = {}
+    for delegation in await rows.order_by("id"):
+        latest[delegation.person_id] = delegation  # the newest one per villager speaks for them
+    async with transaction():
+        await audit.record(
+            actor=session.official.actor,
+            action="assist.dashboard",
+            object_type="delegation",
+            detail={"villagers": len(latest), "townships": ",".join(mine) if mine is not None else "*"},
+        )
+    if not latest:
+        return {"open": [], "corrections": [], "due_soon": [], "counts": {"open": 0, "corrections": 0, "due_soon": 0}}
+    cases = await Application.filter(person_id__in=list(latest)).exclude(status__in=ENDED).order_by("due_date", "id").limit(500)
+    covered = [c for c in cases if "*" in latest[c.person_id].errands or c.service_code in latest[c.person_id].errands]
+    names = {p.id: p for p in await Person.filter(id__in=sorted({c.person_id for c in covered}))}
+    keyring = _keyring()
+
+    def item(case: Application) -> dict[str, object]:
+        person = names.get(case.person_id)
+        name = keyring.decrypt(person.name_enc, purpose="person.name") if person and person.name_enc else ""
+        return {
+            "application_id": case.id,
+            "tracking_no": case.tracking_no,
+            "service_name": case.service_name,
+            "status": case.status,
+            "status_label": STATUS_TEXT.get(case.status, case.status),
+            "villager": {"id": case.person_id, "name": mask_name(name)},
+            "delegation_id": latest[case.person_id].id,
+            "due_date": case.due_date,
+        }
+
+    soon = today + DUE_SOON
+    open_items = [item(c) for c in covered]
+    corrections = [i for i, c in zip(open_items, covered, strict=True) if c.status == "correction_requested"]
+    due_soon = [
+        i for i, c in zip(open_items, covered, strict=True) if c.status in RUNNING and c.due_date is not None and c.due_date <= soon
+    ]
+    return {
+        "open": open_items,
+        "corrections": corrections,
+        "due_soon": due_soon,
+        "counts": {"open": len(open_items), "corrections": len(corrections), "due_soon": len(due_soon)},
+    }

@@ -72,6 +72,29 @@ async def on_event(order: DeliveryOrder, entry: WorkflowEvent) -> None:
         )
 
 
+async def tell_requested_for(order: DeliveryOrder, by: Principal) -> None:
+    """A delivery township staff requested for a villager under a delegation (帮办代办): the villager is told,
+    by text when they have no WeChat or push, since they did not ask for it themselves."""
+    application = await Application.get(id=order.application_id)
+    await notify(
+        person_id=order.person_id,
+        event="assist.delivery_requested",
+        dedupe_key=f"delivery:{order.id}:requested",
+        title=f"代办员已为您申请邮寄：{application.service_name}",
+        body="乡镇代办员受您委托申请了证照邮寄，证照办好后会寄到您指定的地址，可在办件详情里查看。",
+        link=f"/cases/{application.id}/delivery",
+        fields={"reference": application.tracking_no, "subject": application.service_name},
+        data={
+            "application_id": application.id,
+            "delivery_id": order.id,
+            "status": order.status,
+            "actor": by.actor,
+            "on_behalf_of": by.on_behalf_of,
+            "authorisation": by.authorisation,
+        },
+    )
+
+
 def send_code_after_commit(order: DeliveryOrder) -> None:
     """Text the pickup code to the recipient once the step that made it has committed (never if it rolls back)."""
     if not order.code_sealed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.datastructures import FormData
@@ -15,10 +15,12 @@ from starlette.responses import JSONResponse, Response
 
 from auth.permissions import requires
 from auth.sessions import SessionInfo
+from backend.applications.models import Application
 from backend.applications.service import REVIEWERS, ApplicationNotFound
-from backend.delivery import courier, service, tracking
+from backend.delivery import courier, notices, service, tracking
 from backend.delivery.flows import DELIVERY
 from backend.delivery.jobs import carrier, tracker
+from backend.delivery.models import DeliveryOrder
 from backend.delivery.present import address_out, delivery_out, parcel_out, staff_out
 from backend.delivery.schemas import (
     AddressIn,
@@ -36,6 +38,7 @@ from backend.delivery.schemas import (
     StaffQuery,
 )
 from backend.kit import audit, errors
+from backend.kit.acting import require_errand
 from backend.kit.api import API, Handler, Operation, anyone
 from backend.kit.carrier import CallbackInvalid, CallbackStale
 from backend.kit.files import file_response
@@ -57,6 +60,15 @@ def _id(request: Request) -> int:
 
 def _json(model: BaseModel, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status, media_type="application/json", headers=NO_STORE)
+
+
+async def _errand(session: SessionInfo, application_id: int) -> None:
+    """Staff acting for a villager reach only the deliveries of the errands delegated (others: 403)."""
+    if session.acting is None:
+        return
+    codes = cast(list[str], await Application.filter(id=application_id, person_id=session.person_id).values_list("service_code", flat=True))
+    if codes:
+        require_errand(session, codes[0])
 
 
 # ---- saved addresses ---------------------------------------------------------------------------
@@ -85,7 +97,7 @@ async def my_addresses(request: Request, *, session: SessionInfo) -> Response:
 )
 async def add_address(request: Request, *, body: AddressIn, session: SessionInfo) -> AddressOut:
     assert session.person_id is not None
-    return address_out(await service.add_address(person_id=session.person_id, address=body))
+    return address_out(await service.add_address(person_id=session.person_id, address=body, by=session.principal))
 
 
 @api.delete(
@@ -98,7 +110,7 @@ async def add_address(request: Request, *, body: AddressIn, session: SessionInfo
 )
 async def delete_address(request: Request, *, session: SessionInfo) -> Response:
     assert session.person_id is not None
-    await service.delete_address(person_id=session.person_id, address_id=request.path_params["address_id"])
+    await service.delete_address(person_id=session.person_id, address_id=request.path_params["address_id"], by=session.principal)
     return Response(status_code=204)
 
 
@@ -125,7 +137,11 @@ async def delete_address(request: Request, *, session: SessionInfo) -> Response:
 )
 async def request_delivery(request: Request, *, body: DeliveryCreate, session: SessionInfo) -> DeliveryCardOut:
     assert session.person_id is not None
-    order = await service.request(person_id=session.person_id, by=session.principal, body=body)
+    await _errand(session, body.application_id)
+    async with transaction():
+        order = await service.request(person_id=session.person_id, by=session.principal, body=body)
+        if session.acting is not None:
+            await notices.tell_requested_for(order, session.principal)
     return await delivery_out(order, owner=True)
 
 
@@ -139,6 +155,7 @@ async def request_delivery(request: Request, *, body: DeliveryCreate, session: S
 )
 async def case_delivery(request: Request, *, session: SessionInfo) -> Response:
     assert session.person_id is not None
+    await _errand(session, request.path_params["application_id"])
     order = await service.mine(person_id=session.person_id, application_id=request.path_params["application_id"])
     return _json(await delivery_out(order, owner=True))
 
@@ -153,6 +170,10 @@ async def case_delivery(request: Request, *, session: SessionInfo) -> Response:
 )
 async def cancel_delivery(request: Request, *, session: SessionInfo) -> DeliveryCardOut:
     assert session.person_id is not None
+    if session.acting is not None:
+        application_id = await DeliveryOrder.filter(id=_id(request), person_id=session.person_id).values_list("application_id", flat=True)
+        if application_id:
+            await _errand(session, cast(list[int], application_id)[0])
     order = await service.cancel(person_id=session.person_id, by=session.principal, delivery_id=_id(request))
     return await delivery_out(order, owner=True)
 

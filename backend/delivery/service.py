@@ -98,7 +98,7 @@ async def station_for(region_code: str) -> Station | None:
 # ---- saved addresses ---------------------------------------------------------------------------
 
 
-async def add_address(*, person_id: int, address: AddressIn) -> SavedAddress:
+async def add_address(*, person_id: int, address: AddressIn, by: Principal | None = None) -> SavedAddress:
     async with transaction():
         saved = await SavedAddress.create(
             person_id=person_id,
@@ -113,11 +113,12 @@ async def add_address(*, person_id: int, address: AddressIn) -> SavedAddress:
             detail=seal(address.detail, DETAIL_PURPOSE),
         )
         await audit.record(
-            actor=f"person:{person_id}",
+            actor=by.actor if by else f"person:{person_id}",  # township staff acting for a villager (帮办代办)
             subject=f"person:{person_id}",
             action="delivery.address_saved",
             object_type="address",
             object_id=saved.id,
+            detail=by.detail() if by else None,
         )
     return saved
 
@@ -126,16 +127,17 @@ async def addresses(*, person_id: int) -> list[SavedAddress]:
     return await SavedAddress.filter(person_id=person_id).order_by("-id").limit(50)
 
 
-async def delete_address(*, person_id: int, address_id: int) -> None:
+async def delete_address(*, person_id: int, address_id: int, by: Principal | None = None) -> None:
     async with transaction():
         if await SavedAddress.filter(id=address_id, person_id=person_id).delete() != 1:
             raise AddressNotFound()
         await audit.record(
-            actor=f"person:{person_id}",
+            actor=by.actor if by else f"person:{person_id}",
             subject=f"person:{person_id}",
             action="delivery.address_deleted",
             object_type="address",
             object_id=address_id,
+            detail=by.detail() if by else None,
         )
 
 
@@ -206,6 +208,7 @@ async def request(*, person_id: int, by: Principal, body: DeliveryCreate) -> Del
         if body.save_address and body.address_id is None:
             assert body.recipient_name and body.recipient_phone and body.detail and body.region_code
             await add_address(
+                by=by,
                 person_id=person_id,
                 address=AddressIn(
                     recipient_name=body.recipient_name,

@@ -104,7 +104,7 @@ async def upload(*, session: SessionInfo, file: BinaryIO, kind: str, expires_on:
                 action="material.uploaded",
                 object_type="material",
                 object_id=material.id,
-                detail={"kind": kind, "warnings": result.warnings, **session.principal.detail()},
+                detail={"kind": kind, "warnings": result.warnings, **(session.principal.detail() if session.acting else {})},
             )
     except IntegrityError:
         # The same photo sent twice at once (a double tap, a retry): the first stored it, this one reuses it.

@@ -650,6 +650,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assist/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My villagers' open cases, corrections waiting and deadlines close (audited) */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assist/delegations": {
         parameters: {
             query?: never;
@@ -747,6 +764,40 @@ export interface paths {
         put?: never;
         /** Find a villager by the exact ID number (audited with the reason); masked */
         post: operations["lookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assist/people/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A villager's record (masked) with my township's delegations; the read is audited with its reason */
+        get: operations["read_villager"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assist/people/{person_id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The full ID number, for staff of a township holding the villager's delegation; audited with the reason */
+        post: operations["reveal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2833,6 +2884,62 @@ export interface components {
              */
             items: components["schemas"]["CorrectionItem"][];
         };
+        /** Dashboard */
+        Dashboard: {
+            /**
+             * Corrections
+             * @description cases waiting for a correction (待补正)
+             */
+            corrections: components["schemas"]["DashboardItem"][];
+            counts: components["schemas"]["DashboardCounts"];
+            /**
+             * Due Soon
+             * @description running cases whose promised deadline is within 3 days
+             */
+            due_soon: components["schemas"]["DashboardItem"][];
+            /**
+             * Open
+             * @description cases not ended (drafts included), soonest deadline first
+             */
+            open: components["schemas"]["DashboardItem"][];
+        };
+        /** DashboardCounts */
+        DashboardCounts: {
+            /** Corrections */
+            corrections: number;
+            /** Due Soon */
+            due_soon: number;
+            /** Open */
+            open: number;
+        };
+        /** DashboardItem */
+        DashboardItem: {
+            /** Application Id */
+            application_id: number;
+            /** Delegation Id */
+            delegation_id: number;
+            /** Due Date */
+            due_date: string | null;
+            /** Service Name */
+            service_name: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Tracking No */
+            tracking_no: string | null;
+            villager: components["schemas"]["DashboardVillager"];
+        };
+        /** DashboardVillager */
+        DashboardVillager: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @description masked: 王*
+             */
+            name: string;
+        };
         /** DayList */
         DayList: {
             /** Days */
@@ -4347,6 +4454,22 @@ export interface components {
             /** Start */
             start: string;
         };
+        /** Revealed */
+        Revealed: {
+            /**
+             * Id Number
+             * @description the full ID number (never cached, the reveal is audited)
+             */
+            id_number: string;
+        };
+        /** RevealIn */
+        RevealIn: {
+            /**
+             * Reason
+             * @description why staff need the full ID number (audited)
+             */
+            reason: string;
+        };
         /** Role */
         Role: {
             /** Role */
@@ -5113,6 +5236,31 @@ export interface components {
             /** Public Key */
             public_key: string;
         };
+        /**
+         * VillagerDetail
+         * @description A villager as staff see them (masked), with the delegations of the staff's township(s).
+         */
+        VillagerDetail: {
+            /** Delegations */
+            delegations: components["schemas"]["DelegationOut"][];
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description masked: 3604**********0071
+             */
+            id_number: string;
+            /**
+             * Name
+             * @description masked: 王*
+             */
+            name: string;
+            /**
+             * Phone
+             * @description masked, empty when none
+             */
+            phone: string;
+        };
         /** VillagerIn */
         VillagerIn: {
             /**
@@ -5307,7 +5455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5385,7 +5533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5479,7 +5627,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5546,7 +5694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5614,7 +5762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5679,7 +5827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5760,7 +5908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5867,7 +6015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5961,7 +6109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6041,7 +6189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6148,7 +6296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6242,7 +6390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6318,7 +6466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6394,7 +6542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6483,7 +6631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6587,7 +6735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6676,7 +6824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6744,7 +6892,10 @@ export interface operations {
     my_applications: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6768,7 +6919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6800,7 +6951,10 @@ export interface operations {
     create_application: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6846,7 +7000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6923,7 +7077,10 @@ export interface operations {
     get_application: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -6949,7 +7106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6990,7 +7147,10 @@ export interface operations {
     case_delivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -7016,7 +7176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7057,7 +7217,10 @@ export interface operations {
     save_form: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -7096,7 +7259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7173,7 +7336,10 @@ export interface operations {
     attached_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_id: number;
@@ -7200,7 +7366,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7241,7 +7407,10 @@ export interface operations {
     attached_thumbnail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_id: number;
@@ -7268,7 +7437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7309,7 +7478,10 @@ export interface operations {
     attach_material: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_key: string;
@@ -7349,7 +7521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7426,7 +7598,10 @@ export interface operations {
     detach_material: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_id: number;
@@ -7454,7 +7629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7532,7 +7707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7585,6 +7760,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path: {
                 application_id: number;
@@ -7620,7 +7797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7679,7 +7856,10 @@ export interface operations {
     withdraw_application: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -7705,7 +7885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7755,7 +7935,10 @@ export interface operations {
     my_appointments: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7779,7 +7962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7814,6 +7997,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path?: never;
             cookie?: never;
@@ -7851,7 +8036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7937,7 +8122,10 @@ export interface operations {
     get_appointment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 appointment_id: number;
             };
@@ -7963,7 +8151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8030,7 +8218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8080,7 +8268,10 @@ export interface operations {
     cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 appointment_id: number;
             };
@@ -8106,7 +8297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8156,7 +8347,10 @@ export interface operations {
     confirm: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 appointment_id: number;
             };
@@ -8182,7 +8376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8258,7 +8452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8302,6 +8496,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path: {
                 appointment_id: number;
@@ -8341,7 +8537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8451,7 +8647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8520,7 +8716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8588,7 +8784,10 @@ export interface operations {
     my_waiting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8612,7 +8811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8644,7 +8843,10 @@ export interface operations {
     join_waiting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8681,7 +8883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8784,7 +8986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8804,6 +9006,62 @@ export interface operations {
             };
             /** @description Problem: waiting_entry.illegal_transition, appointment.illegal_transition */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8860,7 +9118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8941,7 +9199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9057,7 +9315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9160,7 +9418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9249,7 +9507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9352,7 +9610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9439,7 +9697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9449,6 +9707,191 @@ export interface operations {
                 };
             };
             /** @description Problem: assist.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_villager: {
+        parameters: {
+            query: {
+                reason: string;
+            };
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillagerDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revealed"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9544,7 +9987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9636,7 +10079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10462,7 +10905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10536,7 +10979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10639,7 +11082,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10722,7 +11165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10825,7 +11268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10869,6 +11312,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10906,7 +11351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10983,7 +11428,10 @@ export interface operations {
     cancel_delivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 delivery_id: number;
             };
@@ -11009,7 +11457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11085,7 +11533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11636,7 +12084,10 @@ export interface operations {
     my_materials: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11660,7 +12111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11692,7 +12143,10 @@ export interface operations {
     upload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11738,7 +12192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11797,7 +12251,10 @@ export interface operations {
     material_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 material_id: number;
             };
@@ -11823,7 +12280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11864,7 +12321,10 @@ export interface operations {
     material_thumbnail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 material_id: number;
             };
@@ -11890,7 +12350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11955,6 +12415,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: internal */
             500: {
                 headers: {
@@ -11978,7 +12447,10 @@ export interface operations {
     my_addresses: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12002,7 +12474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12034,7 +12506,10 @@ export interface operations {
     add_address: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12071,7 +12546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12130,7 +12605,10 @@ export interface operations {
     delete_address: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 address_id: number;
             };
@@ -12154,7 +12632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12219,7 +12697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12277,7 +12755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12364,7 +12842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12456,7 +12934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12514,7 +12992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12601,7 +13079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12702,7 +13180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12780,7 +13258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12883,7 +13361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12950,7 +13428,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13015,7 +13493,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13084,7 +13562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13180,7 +13658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required, auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.identity_required, auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13263,7 +13741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13321,7 +13799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13399,7 +13877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13485,7 +13963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13550,7 +14028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13615,7 +14093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13671,7 +14149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13727,7 +14205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13796,7 +14274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13890,7 +14368,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14098,7 +14576,10 @@ export interface operations {
     prefill: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 code: string;
             };
@@ -14124,7 +14605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14193,7 +14674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14273,7 +14754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14389,7 +14870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14492,7 +14973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14581,7 +15062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14697,7 +15178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14813,7 +15294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14916,7 +15397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14992,7 +15473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15068,7 +15549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15135,7 +15616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15211,7 +15692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15289,7 +15770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15378,7 +15859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15503,7 +15984,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15606,7 +16087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15689,7 +16170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15790,7 +16271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15846,7 +16327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15917,7 +16398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16033,7 +16514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16136,7 +16617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16212,7 +16693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16288,7 +16769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16377,7 +16858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16492,7 +16973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16550,7 +17031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
