@@ -446,7 +446,7 @@ const workerScreens = [
   },
   { name: 'register a villager', path: '/assist/register', ready: 'assist-register' },
   {
-    name: 'villager, asked why (opened from a link)', path: () => `/assist/villagers/${assisted.villager}`, ready: 'assist-ask-reason',
+    name: 'villager, asked why (opened from a link)', path: () => `/assist/villagers/${assisted.villager}`, ready: 'assist-villager',
     before: async (page) => {
       await page.evaluate(() => sessionStorage.removeItem('yiwang.assist.villager'))
       await page.reload({ waitUntil: 'networkidle' })

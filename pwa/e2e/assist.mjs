@@ -62,17 +62,6 @@ try {
     await desk.getByTestId('assist-no-delegations').waitFor()
   })
 
-  await check('显示完整身份证号 asks for the reason, then shows the full number', desk, async () => {
-    await desk.getByTestId('assist-reveal').click()
-    await desk.getByTestId('assist-reveal-submit').click()
-    await desk.getByTestId('assist-reveal-reason').getByRole('alert').waitFor()
-    await desk.getByTestId('assist-reveal-reason').getByTestId('reason-identity').click()
-    await desk.getByTestId('assist-reveal-submit').click()
-    await desk.getByTestId('assist-villager-id').filter({ hasText: VILLAGER_ID }).waitFor()
-    await desk.getByTestId('assist-hide').click()
-    await desk.getByTestId('assist-villager-id').filter({ hasNotText: VILLAGER_ID }).waitFor()
-  })
-
   await check('a delegation for all errands becomes active with the photo of the signed form (with progress)', desk, async () => {
     await desk.getByTestId('assist-new-delegation').click()
     await desk.getByTestId('delegation-form').waitFor()
@@ -86,8 +75,24 @@ try {
     assert(await sawProgress, 'no upload progress was shown')
   })
 
+  await check('back on the villager\'s page the delegation is 已生效', desk, async () => {
+    await desk.getByTestId('delegation-back').click()
+    await desk.getByTestId(`delegation-status-${ids.delegation}`).filter({ hasText: '授权有效' }).waitFor()
+  })
+
+  await check('显示完整身份证号 asks for the reason, then shows the full number (staff of the delegation\'s township)', desk, async () => {
+    await desk.getByTestId('assist-reveal').click()
+    await desk.getByTestId('assist-reveal-submit').click()
+    await desk.getByTestId('assist-reveal-reason').getByRole('alert').waitFor()
+    await desk.getByTestId('assist-reveal-reason').getByTestId('reason-identity').click()
+    await desk.getByTestId('assist-reveal-submit').click()
+    await desk.getByTestId('assist-villager-id').filter({ hasText: VILLAGER_ID }).waitFor()
+    await desk.getByTestId('assist-hide').click()
+    await desk.getByTestId('assist-villager-id').filter({ hasNotText: VILLAGER_ID }).waitFor()
+  })
+
   await check('为 TA 办事: the banner names the villager on every screen, including the resident ones', desk, async () => {
-    await desk.getByTestId('delegation-act').click()
+    await desk.getByTestId(`delegation-act-${ids.delegation}`).click()
     await desk.getByTestId('acting-banner').filter({ hasText: `正在为 ${MASKED} 代办` }).waitFor()
     await desk.goto(`${BASE_URL}/services/${SERVICE}`, { waitUntil: 'networkidle' })
     await desk.getByTestId('guide-page').waitFor()

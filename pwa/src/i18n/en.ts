@@ -286,7 +286,7 @@ export default {
       find: 'Find a villager', findDesc: 'By the ID number of someone registered', register: 'Register a villager', registerDesc: 'For villagers without a smartphone',
       dashboard: 'Cases I filed for villagers', tab: { open: 'In progress', corrections: 'Corrections', due_soon: 'Due soon' },
       empty: { open: 'No cases in progress', corrections: 'No corrections waiting', due_soon: 'Nothing due within three days' },
-      unavailable: 'The summary is not available; find a villager to carry on.', line: '{villager} · case {no}', due: 'Due {due}', noDue: 'not set',
+      line: '{villager} · case {no}', due: 'Due {due}', noDue: 'not set',
     },
     reason: {
       label: 'Reason', hint: 'Reading a villager\'s data is recorded: choose why', errand: 'An errand for them', identity: 'Checking identity', visit: 'They came in',

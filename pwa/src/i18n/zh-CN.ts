@@ -286,7 +286,7 @@ export default {
       find: '查找群众', findDesc: '用身份证号查找已登记的群众', register: '登记新群众', registerDesc: '为没有智能手机的群众登记',
       dashboard: '我代办的事项', tab: { open: '办理中', corrections: '待补正', due_soon: '快到期' },
       empty: { open: '没有办理中的事项', corrections: '没有待补正的事项', due_soon: '三天内没有到期的事项' },
-      unavailable: '代办事项汇总暂时不能显示，请先查找群众办理。', line: '{villager} · 办件编号 {no}', due: '办结期限 {due}', noDue: '未定',
+      line: '{villager} · 办件编号 {no}', due: '办结期限 {due}', noDue: '未定',
     },
     reason: {
       label: '查看原因', hint: '查看群众信息会被记录在案，请选择原因', errand: '代办业务', identity: '核对身份', visit: '群众来访',
@@ -307,8 +307,8 @@ export default {
       reveal: '显示完整身份证号', revealTitle: '显示完整身份证号', revealHint: '显示完整号码会被记录在案，请选择原因', revealConfirm: '显示',
       hide: '隐藏完整号码', askTitle: '查看群众信息', askConfirm: '查看',
       delegations: '授权委托', none: '还没有授权委托。请群众签字授权后，才能为 TA 办事。', newDelegation: '新建授权委托',
-      actFor: '为 TA 办事', evidence: '继续确认授权', withdraw: '撤销授权', withdrawConfirm: '撤销后不能再为 TA 代办这些事项。确定撤销吗？',
-      withdrawn: '已撤销授权', all: '全部事项', errands: '{n} 个事项', period: '{starts} 至 {ends}',
+      actFor: '为 TA 办事', evidence: '继续确认授权', withdraw: '撤回授权', withdrawConfirm: '撤回后不能再为 TA 代办这些事项。确定撤回吗？',
+      withdrawn: '已撤回授权', all: '全部事项', errands: '{n} 个事项', period: '{starts} 至 {ends}',
       by: { photo: '签字的授权委托书', sms: '本人手机验证码' },
     },
     delegation: {

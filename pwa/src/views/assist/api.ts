@@ -8,25 +8,11 @@ export type Villager = Schemas['VillagerOut']
 export type Delegation = Schemas['DelegationOut']
 export type DelegationIn = Schemas['DelegationIn']
 
-/** One case of the dashboard (GET /assist/dashboard). */
-export interface DashboardItem {
-  application_id: number
-  tracking_no: string | null
-  service_name: string
-  status: string
-  status_label: string
-  villager: { id: number; name: string }
-  delegation_id: number
-  due_date: string | null
-}
-export interface Dashboard {
-  open: DashboardItem[]
-  corrections: DashboardItem[]
-  due_soon: DashboardItem[]
-  counts: { open: number; corrections: number; due_soon: number }
-}
+/** One case of the dashboard (GET /assist/dashboard): 办理中, 待补正 and 快到期 lists with their counts. */
+export type Dashboard = Schemas['Dashboard']
+export type DashboardItem = Schemas['DashboardItem']
 /** A villager as staff read them (masked) with their delegations in the worker's township(s). */
-export type VillagerPage = Villager & { delegations?: Delegation[] }
+export type VillagerPage = Schemas['VillagerDetail']
 
 const enc = encodeURIComponent
 
@@ -34,7 +20,7 @@ export const assist = {
   lookup: (id_number: string, reason: string) => api.post<Villager>('/assist/lookup', { id_number, reason }),
   register: (body: { name: string; id_number: string; phone?: string | null }) => api.post<Villager>('/assist/villagers', body),
   person: (id: number, reason: string) => api.get<VillagerPage>(`/assist/people/${id}?reason=${enc(reason)}`),
-  reveal: (id: number, reason: string) => api.post<{ id_number: string }>(`/assist/people/${id}/reveal`, { reason }),
+  reveal: (id: number, reason: string) => api.post<Schemas['Revealed']>(`/assist/people/${id}/reveal`, { reason }),
   dashboard: () => api.get<Dashboard>('/assist/dashboard'),
   delegations: (personId: number) => api.get<Schemas['DelegationList']>(`/assist/delegations?person_id=${personId}`),
   createDelegation: (body: DelegationIn, key = newIdempotencyKey()) => api.post<Delegation>('/assist/delegations', body, { idempotencyKey: key }),
