@@ -110,6 +110,12 @@ try {
     await desk.getByTestId('field-address').locator('input').blur()
     await desk.getByTestId('upload-id_card').locator('input[type=file]').setInputFiles(PHOTO_PATH)
     await desk.getByTestId('material-id_card').getByTestId('material-attached').waitFor()
+    // The villager's photo is theirs: the worker's browser shows it only under the delegation.
+    const thumb = await desk.waitForFunction(() => {
+      const img = document.querySelector('[data-testid="material-id_card"] img[data-testid="material-thumb"]')
+      return img !== null && img.complete && img.naturalWidth > 0
+    }, null, { timeout: 5000 }).then(() => true, () => false)
+    assert(thumb, 'the photographed ID card shows no thumbnail while acting')
     await desk.getByTestId('apply-submit').click()
     await desk.getByTestId('case-page').waitFor()
     await desk.getByTestId('case-status').filter({ hasText: '已提交' }).waitFor()

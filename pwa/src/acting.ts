@@ -7,7 +7,7 @@
  * screens) stays the worker's own. Kept in sessionStorage: it ends with the tab, on 结束代办,
  * on logout and when the session is gone. Holds no personal data beyond the masked name.
  */
-import { computed, ref } from 'vue'
+import { computed, reactive, ref } from 'vue'
 import { onRequestHeaders, onSessionGone } from './api/client'
 
 export interface Acting {
@@ -49,6 +49,8 @@ export function startActing(value: Acting): void {
 /** 结束代办: back to the worker's own identity on every request. */
 export function endActing(): void {
   acting.value = null
+  for (const url of images.values()) if (url) URL.revokeObjectURL(url)
+  images.clear()
   try {
     sessionStorage.removeItem(KEY)
   } catch {
@@ -70,6 +72,29 @@ const ACTING_PATHS = [
 /** Whether a request to this URL acts for the villager (exported for the tests of the list). */
 export function actsFor(url: string): boolean {
   return ACTING_PATHS.some((re) => re.test(url))
+}
+
+// Photos of the villager's materials: an <img> cannot send the header, so while acting they are
+// fetched with it and shown from a blob URL (empty until it arrives).
+const images = reactive(new Map<string, string>())
+
+/** The src to show a photo of the API by: the URL itself, or while acting a blob fetched under the delegation. */
+export function actingSrc(url: string): string {
+  const now = acting.value
+  if (!now || !actsFor(url)) return url
+  const key = `${now.delegationId} ${url}`
+  const have = images.get(key)
+  if (have !== undefined) return have
+  images.set(key, '')
+  fetch(url, { headers: { [HEADER]: String(now.delegationId) }, credentials: 'same-origin' })
+    .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
+    .then((blob) => {
+      if (images.has(key)) images.set(key, URL.createObjectURL(blob))
+    })
+    .catch(() => {
+      if (images.has(key)) images.set(key, url) // shown as the browser can (a broken image), not fetched again and again
+    })
+  return ''
 }
 
 onRequestHeaders((url): Record<string, string> => (acting.value && actsFor(url) ? { [HEADER]: String(acting.value.delegationId) } : {}))
