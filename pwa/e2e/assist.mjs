@@ -1,14 +1,15 @@
 // 帮办代办 (issue 15) in two phone browsers: a township worker signs in at /staff/login and opens 帮办代办,
-// looks a villager up by ID number with a reason (not found), registers them, reveals the full ID number
-// (asked for a reason), records a delegation for all errands with a photo of the signed 授权委托书 (progress
-// shown), enters 代办模式 (the banner "正在为 孙** 代办" stays on every screen), applies for 高龄津贴 with the
-// villager's prefilled identity and a photographed ID card, submits, and ends 代办模式. The villager then
-// logs in by SMS on their own browser, verifies the same name and ID number, and finds the case on 进度
-// with the 代办员 on its timeline; the worker's dashboard lists the case.
+// looks a villager up by ID number with a reason (not found), registers them, records a delegation for all
+// errands with a photo of the signed 授权委托书 (progress shown) and a second one for one chosen errand with
+// the code texted to the villager (after a wrong code), reveals the full ID number (asked for a reason),
+// enters 代办模式 (the banner "正在为 孙** 代办" stays on every screen), applies for 高龄津贴 with the
+// villager's prefilled identity and a photographed ID card (its thumbnail shown), submits, and ends 代办模式;
+// the worker's dashboard lists the case. The villager then logs in by SMS on their own browser, verifies the
+// same name and ID number, and finds the case on 进度 with the 代办员 on its timeline.
 // Env: BASE_URL, SMS_GATEWAY_URL, WORKER_PHONE + WORKER_PASSWORD (staff scoped township:…), VILLAGER_PHONE,
 // VILLAGER_NAME, VILLAGER_ID (born before 1946; the fake carrier knows phone, name and ID), PHOTO_PATH and
 // FORM_PATH (JPEGs); optional SERVICE_CODE (default 高龄津贴申领 000110004000).
-import { assert, checklist, clerkSignsIn, continueAfterVerifying, phoneBrowser, residentLogsIn, residentVerifies } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, codesSent, continueAfterVerifying, latestCode, phoneBrowser, residentLogsIn, residentVerifies } from './harness.mjs'
 
 const env = process.env
 const { BASE_URL, SMS_GATEWAY_URL, WORKER_PHONE, WORKER_PASSWORD, VILLAGER_PHONE, VILLAGER_NAME, VILLAGER_ID, PHOTO_PATH, FORM_PATH } = env
@@ -78,6 +79,27 @@ try {
   await check('back on the villager\'s page the delegation is 已生效', desk, async () => {
     await desk.getByTestId('delegation-back').click()
     await desk.getByTestId(`delegation-status-${ids.delegation}`).filter({ hasText: '授权有效' }).waitFor()
+  })
+
+  await check('a second delegation, for one chosen errand, becomes active with the code texted to the villager\'s phone', desk, async () => {
+    await desk.getByTestId('assist-new-delegation').click()
+    await desk.getByTestId('delegation-chosen').click()
+    await desk.getByTestId('delegation-search').locator('input').fill('高龄')
+    await desk.getByTestId(`delegation-errand-${SERVICE}`).click()
+    await desk.getByTestId('delegation-by-sms').click()
+    await desk.getByTestId('delegation-create').click()
+    await desk.getByTestId('delegation-sms').waitFor()
+    const before = await codesSent(SMS_GATEWAY_URL, VILLAGER_PHONE)
+    await desk.getByTestId('delegation-send').click()
+    const code = await latestCode(SMS_GATEWAY_URL, VILLAGER_PHONE, before)
+    await desk.getByTestId('delegation-code').locator('input').fill(code === '000000' ? '111111' : '000000')
+    await desk.getByTestId('delegation-confirm').click()
+    await desk.getByTestId('delegation-code').locator('.van-field__error-message').waitFor()
+    await desk.getByTestId('delegation-code').locator('input').fill(code)
+    await desk.getByTestId('delegation-confirm').click()
+    await desk.getByTestId('delegation-active').waitFor()
+    await desk.getByTestId('delegation-back').click()
+    await desk.getByTestId('assist-delegations').locator('li').nth(1).waitFor()
   })
 
   await check('显示完整身份证号 asks for the reason, then shows the full number (staff of the delegation\'s township)', desk, async () => {
