@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -173,13 +173,29 @@ def _info(row: Session, roles: list[list[str]], consents: list[str] | None = Non
     )
 
 
+def _stored(info: SessionInfo) -> dict:
+    """The cached copy: a stored session never acts for anyone, and a process of the previous release
+    (during a rolling restart) must be able to read what this one wrote, so ``acting`` is left out."""
+    data = asdict(info)
+    data.pop("acting", None)
+    return data
+
+
+_FIELDS = {f.name for f in fields(SessionInfo)}
+
+
+def _from_cache(cached: bytes) -> SessionInfo:
+    """A cached copy, ignoring fields a newer release may have added."""
+    return SessionInfo(**{k: v for k, v in json.loads(cached).items() if k in _FIELDS and k != "acting"})
+
+
 async def _cache(info: SessionInfo) -> None:
     if not _use_cache():
         return
     ttl = min(info.idle_seconds, info.expires_at - time.time())
     if ttl > 0:
         try:
-            await current().broker.set(_cache_key(info.token_hash), json.dumps(asdict(info)).encode(), ttl=ttl)
+            await current().broker.set(_cache_key(info.token_hash), json.dumps(_stored(info)).encode(), ttl=ttl)
         except BrokerUnavailable:
             pass  # the next lookup reads the row
 
@@ -206,7 +222,7 @@ async def resolve(token: str) -> SessionInfo | None:
         except BrokerUnavailable:
             use_cache = False  # no copy to read, none worth writing: this lookup reads the row
         if cached is not None:
-            info = SessionInfo(**json.loads(cached))
+            info = _from_cache(cached)
     if info is None:
         row = await Session.get_or_none(token_hash=token_hash, revoked_at=None)
         if row is None:

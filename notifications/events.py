@@ -328,6 +328,14 @@ _POLICIES = [
         body="受理号 {reference}。证照办好后将邮寄给您，详情请登录“一网通办”查看。",
         remark="代办员为您办理",
     ),
+    EventPolicy(
+        "assist.delivery_cancelled",
+        wechat_template="delivery",
+        phrase="已代办取消",
+        title="代办员已为您取消邮寄：{subject}",
+        body="如需证照，可到大厅领取或请代办员重新申请邮寄。",
+        remark="代办员为您办理",
+    ),
     EventPolicy("test.ping", urgency="normal", ttl=600, phrase="测试", title="测试消息", body="推送可以送达。", remark="测试消息"),
 ]
 POLICIES: dict[str, EventPolicy] = {p.name: p for p in _POLICIES}

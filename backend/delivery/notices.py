@@ -47,6 +47,10 @@ NOTICES: dict[str, Notice] = {
 }
 
 
+# A step township staff took for a villager under a delegation (帮办代办) goes out by the villager's channel.
+ACTED = {"parcel.cancelled": "assist.delivery_cancelled"}
+
+
 async def on_event(order: DeliveryOrder, entry: WorkflowEvent) -> None:
     """DELIVERY.on_event, in the step's transaction: the notice, the pickup-code SMS, and on delivery the case's end."""
     application = await Application.get(id=order.application_id)
@@ -55,13 +59,21 @@ async def on_event(order: DeliveryOrder, entry: WorkflowEvent) -> None:
         waybill = order.waybill_no or "—"
         await notify(
             person_id=order.person_id,
-            event=notice.event,
+            event=ACTED.get(notice.event, notice.event) if (entry.authorisation or "").startswith("delegation:") else notice.event,
             dedupe_key=f"delivery:{order.id}:event:{entry.id}",
             title=notice.title.format(service=application.service_name),
             body=notice.body.format(waybill=waybill),
             link=f"/cases/{application.id}/delivery",
             fields={"reference": order.waybill_no or application.tracking_no, "subject": application.service_name},
-            data={"application_id": application.id, "delivery_id": order.id, "status": entry.status_to, "action": entry.action},
+            data={
+                "application_id": application.id,
+                "delivery_id": order.id,
+                "status": entry.status_to,
+                "action": entry.action,
+                "actor": entry.actor,
+                "on_behalf_of": entry.on_behalf_of,
+                "authorisation": entry.authorisation,
+            },
         )
     if entry.action == "dispatch":
         send_code_after_commit(order)

@@ -4,6 +4,7 @@ delegation / another township is refused."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from auth import service as identity
@@ -201,3 +202,26 @@ async def test_a_clerk_may_decide_cases_they_did_not_file(client, resident):
     assert (await client.post(f"{API}/{case['id']}/submit", headers=resident | key())).status_code == 200
     r = await client.post(f"/api/v1/staff/applications/{case['id']}/accept", json={"note": ""}, headers=worker)
     assert r.status_code == 200 and r.json()["status"] == "accepted"
+    # Under the villager's delegation the resident's case is nobody's business: 404 like a missing one.
+    r = await client.get(f"{API}/{case['id']}", headers=acting(worker, delegation))
+    assert r.status_code == 404 and r.json()["code"] == "application.not_found"
+
+
+def test_the_cached_copy_of_a_session_never_carries_acting_and_tolerates_newer_fields():
+    # A process of the previous release reads the copies this one writes during a rolling restart, and the
+    # other way round: a copy with a field it does not know is still read.
+    info = sessions.SessionInfo(
+        id=1,
+        token_hash="h",
+        transport="bearer",
+        csrf_token="c",
+        account_id=None,
+        person_id=2,
+        mfa=True,
+        idle_seconds=60,
+        expires_at=0,
+        last_seen=0,
+    )
+    stored = sessions._stored(info)
+    assert "acting" not in stored
+    assert sessions._from_cache(json.dumps(stored | {"added_later": 1}).encode()) == info

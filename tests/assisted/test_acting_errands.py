@@ -12,10 +12,12 @@ from tests.applications.conftest import YYZZ
 from tests.appointments.conftest import BOOK, FOOD, HALL, working_days
 from tests.assisted.conftest import key
 from tests.assisted.test_acting import acting, consented, file_case, setup
+from tests.assisted.test_villager_journey import VILLAGER_PHONE, texts
 from tests.delivery.conftest import ADDRESS
+from tests.notifications.conftest import dispatcher, drain
 
 
-async def test_staff_book_a_slot_for_the_villager_who_is_told(client, resident):
+async def test_staff_book_a_slot_for_the_villager_who_is_told(client, resident, sms):
     await appointments_demo.seed()
     worker, session, villager, delegation = await setup(client, phone="13700000081")
     day = working_days(1)[0]
@@ -34,6 +36,9 @@ async def test_staff_book_a_slot_for_the_villager_who_is_told(client, resident):
     assert notice.data["authorisation"] == under and "代办员" in notice.body
     listed = await client.get(BOOK, headers=acting(worker, delegation))
     assert [a["id"] for a in listed.json()["items"]] == [held["id"]]
+    await drain(dispatcher())
+    [text] = texts(sms, VILLAGER_PHONE)
+    assert text["params"] == {"subject": "食品经营许可（小餐饮）", "phrase": "已代办预约", "reference": "-"}
 
     # A delegation for the business licence only reaches neither this booking nor a new one of this errand.
     narrow = await consented(client, worker, villager, errands=(YYZZ,))
@@ -51,7 +56,7 @@ async def test_staff_book_a_slot_for_the_villager_who_is_told(client, resident):
     assert (await Appointment.get(id=held["id"])).status == "booked"
 
 
-async def test_staff_ask_for_ems_delivery_for_the_villager_who_is_told(client, resident):
+async def test_staff_ask_for_ems_delivery_for_the_villager_who_is_told(client, resident, sms):
     await Station.create(code="S331002", name="蒲亭镇投递站", region_prefixes=["3310"], phone="0576-88000000")
     worker, session, villager, delegation = await setup(client, phone="13700000082")
     case = await file_case(client, acting(worker, delegation))
@@ -81,3 +86,7 @@ async def test_staff_ask_for_ems_delivery_for_the_villager_who_is_told(client, r
     assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
     cancelled = await WorkflowEvent.get(object_type="delivery", object_id=order.id, action="cancel")
     assert (cancelled.actor, cancelled.authorisation) == (staff, under)
+    assert (await Notification.get(person_id=villager["id"], event="assist.delivery_cancelled")).data["authorisation"] == under
+    await drain(dispatcher())
+    assert sorted(t["params"]["phrase"] for t in texts(sms, VILLAGER_PHONE)) == sorted(["已代办提交", "已代办邮寄", "已代办取消"])
+    assert {t["params"]["reference"] for t in texts(sms, VILLAGER_PHONE)} == {case["tracking_no"]}
