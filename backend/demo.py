@@ -19,6 +19,7 @@ from backend.applications import flows, tracking
 from backend.applications.flows import APPLICATION
 from backend.applications.models import Application, AttachedMaterial
 from backend.appointments import demo as appointments_demo
+from backend.assisted import demo as assisted_demo
 from backend.catalog import demo as catalog_demo
 from backend.catalog import service as catalog
 from backend.delivery import demo as delivery_demo
@@ -118,4 +119,5 @@ async def seed() -> dict[str, Any]:
         "cases": cases,
         "appointments": halls,
         "delivery": delivery,
+        "assisted": await assisted_demo.seed(password=DEMO_PASSWORD),
     }

@@ -10,7 +10,7 @@ from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_priv
 
 def test_every_screen_passes_axe_touch_targets_and_text_fit_in_both_text_sizes(stack: Stack, tmp_path):  # noqa: F811
     """axe-core (wcag2a/aa, 21a/aa, 22aa) finds nothing, no control under 44×44 px, no text out of its tag or button:
-    as a visitor, a resident with a submitted case, a clerk, an administrator and a courier."""
+    as a visitor, a resident with a submitted case, a clerk, an administrator, a courier and a township worker (帮办代办)."""
     suffix = db_suffix(stack)
     password = "a11y-password-2026"
     # A clerk of the department and an administrator of their own (not the demo ones: other journeys on the
@@ -20,6 +20,8 @@ def test_every_screen_passes_axe_touch_targets_and_text_fit_in_both_text_sizes(s
     create_staff(stack, role="admin", name="孙管理", phone=admin_phone, password=password)
     # A courier of the demo station (seed-demo puts the demo resident's certificate out for delivery there).
     create_staff(stack, role="courier", scope="station:S331002", name="冯投递", phone=courier_phone, password=password)
+    worker_phone = "1350006600" + suffix  # 帮办代办: a township worker, who registers a villager of their own
+    create_staff(stack, role="staff", scope="township:360426100", name="周代办", phone=worker_phone, password=password)
     output = run_journey(
         "a11y.mjs",
         stack,
@@ -34,6 +36,10 @@ def test_every_screen_passes_axe_touch_targets_and_text_fit_in_both_text_sizes(s
         ADMIN_PHONE=admin_phone,
         ADMIN_PASSWORD=password,
         COURIER_PHONE=courier_phone,
+        WORKER_PHONE=worker_phone,
+        WORKER_PASSWORD=password,
+        VILLAGER_ID={"1": "360426193602020019", "2": "360426193602020027"}[suffix],
+        VILLAGER_PHONE="1350006700" + suffix,
         COURIER_PASSWORD=password,
         PHOTO_PATH=photo_file(tmp_path),
     )

@@ -72,8 +72,8 @@ def test_migrate_seed_createuser_and_verify(cli_env):
     halls = first["catalog"]["halls"]
     # demo staff and their roles, the demo resident, catalog items and halls, the resident's ID card photo
     # and two submitted cases, the courier and their role, the parcel's case (4 steps), its delivery request and
-    # its 4 steps to 派送中, then one more person and role
-    assert report["rows"] == 3 + 3 + 1 + items + halls + 1 + 2 + 2 + 4 + 1 + 4 + 2
+    # its 4 steps to 派送中, the township worker (帮办代办) and their role, then one more person and role
+    assert report["rows"] == 3 + 3 + 1 + items + halls + 1 + 2 + 2 + 4 + 1 + 4 + 2 + 2
 
 
 def test_createuser_refuses_a_short_password(cli_env):

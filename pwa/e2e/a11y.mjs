@@ -6,7 +6,7 @@
 // of each finding, and totals per mode.
 // Env: BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, VISITOR_PHONE and VISITOR_PHONE_LARGE (an
 // anonymous visitor asks for a code, once per mode), STAFF_PHONE + STAFF_PASSWORD (a clerk), ADMIN_PHONE + ADMIN_PASSWORD (optional: an
-// administrator), COURIER_PHONE + COURIER_PASSWORD (optional: a courier of the demo station, which has the demo
+// administrator), WORKER_PHONE + WORKER_PASSWORD + VILLAGER_ID + VILLAGER_PHONE (optional: a township worker, who registers that villager), COURIER_PHONE + COURIER_PASSWORD (optional: a courier of the demo station, which has the demo
 // parcel out for delivery), PHOTO_PATH (a JPEG), SERVICE_CODE (optional, default 营业执照 000105001000),
 // APPOINTMENT_SERVICE (optional: a 需预约 item that hall 1 takes, default 结婚登记预约 000110005000).
 // Add a screen: append to the list of its role below (path, the test id it shows when ready, and
@@ -443,6 +443,88 @@ const adminScreens = [
     },
   },
 ]
+/** A villager registered by the township worker, with a delegation waiting for its photo and an active one (SMS code), over the API. */
+async function makeVillager(page) {
+  return page.evaluate(async ({ idNumber, phone }) => {
+    const csrf = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith('yiwang_csrf='))?.slice('yiwang_csrf='.length)
+    const call = async (method, url, body, headers = {}) => {
+      const r = await fetch('/api/v1' + url, {
+        method,
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...(csrf ? { 'X-CSRF-Token': csrf } : {}), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const answer = await r.json().catch(() => null)
+      if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(answer)}`)
+      return answer
+    }
+    const villager = await call('POST', '/assist/villagers', { name: '钱大爷', id_number: idNumber, phone })
+    const today = new Date().toISOString().slice(0, 10)
+    const key = () => ({ 'Idempotency-Key': crypto.getRandomValues(new Uint32Array(4)).join('-') })
+    const pending = await call('POST', '/assist/delegations', { person_id: villager.id, errands: ['*'], starts: today, ends: today, evidence: 'photo' }, key())
+    return { villager: villager.id, villagerName: villager.name, villagerPhone: villager.phone, pending: pending.id }
+  }, { idNumber: env.VILLAGER_ID, phone: env.VILLAGER_PHONE })
+}
+const assisted = { villager: 0, villagerName: '', villagerPhone: '', pending: 0 }
+/** 帮办代办 (a township worker): home, finding with a refused reason, registering, a villager, a delegation, 代办模式. */
+const workerScreens = [
+  { name: '帮办代办 home', path: '/assist', ready: 'assist-find-link' },
+  {
+    name: 'find a villager, no reason given', path: '/assist/find', ready: 'assist-find',
+    before: async (page) => {
+      await page.getByTestId('assist-find-id').locator('input').fill(env.VILLAGER_ID)
+      await page.getByTestId('assist-find-submit').click()
+      await page.getByTestId('assist-find-reason').getByRole('alert').waitFor()
+    },
+  },
+  {
+    name: 'find a villager, not registered', path: '/assist/find', ready: 'assist-find',
+    before: async (page) => {
+      await page.getByTestId('assist-find-id').locator('input').fill('360426193805120001') // nobody's
+      await page.getByTestId('reason-visit').click()
+      await page.getByTestId('assist-find-submit').click()
+      await page.getByTestId('assist-not-found').waitFor()
+    },
+  },
+  { name: 'register a villager', path: '/assist/register', ready: 'assist-register' },
+  {
+    name: 'villager, asked why (opened from a link)', path: () => `/assist/villagers/${assisted.villager}`, ready: 'assist-villager',
+    before: async (page) => {
+      await page.evaluate(() => sessionStorage.removeItem('yiwang.assist.villager'))
+      await page.reload({ waitUntil: 'networkidle' })
+      await page.getByTestId('assist-ask-reason').waitFor()
+    },
+  },
+  {
+    name: 'villager with delegations, reveal asks why', path: () => `/assist/villagers/${assisted.villager}`, ready: 'assist-villager',
+    before: async (page) => {
+      await page.evaluate((v) => sessionStorage.setItem('yiwang.assist.villager', JSON.stringify(v)),
+        { id: assisted.villager, name: assisted.villagerName, id_number: '3604**********0000', phone: assisted.villagerPhone })
+      await page.reload({ waitUntil: 'networkidle' })
+      await page.getByTestId('assist-delegations').waitFor()
+      await page.getByTestId('assist-reveal').click()
+      await page.getByTestId('assist-reveal-form').waitFor()
+    },
+  },
+  { name: 'new delegation', path: () => `/assist/villagers/${assisted.villager}/delegations/new`, ready: 'delegation-form' },
+  {
+    name: 'new delegation, chosen errands', path: () => `/assist/villagers/${assisted.villager}/delegations/new`, ready: 'delegation-form',
+    before: async (page) => {
+      await page.getByTestId('delegation-chosen').click()
+      await page.locator('[data-testid^="delegation-errand-"]').first().waitFor()
+    },
+  },
+  { name: 'delegation waiting for the signed form', path: () => `/assist/villagers/${assisted.villager}/delegations/${assisted.pending}`, ready: 'delegation-photo' },
+  {
+    name: '代办模式 banner on the services list', path: '/services', ready: 'services-page',
+    before: async (page) => {
+      await page.evaluate((v) => sessionStorage.setItem('yiwang.acting', JSON.stringify(v)),
+        { delegationId: assisted.pending, personId: assisted.villager, villager: assisted.villagerName })
+      await page.reload({ waitUntil: 'networkidle' })
+      await page.getByTestId('acting-banner').waitFor()
+      await page.evaluate(() => sessionStorage.removeItem('yiwang.acting'))
+    },
+  },
+]
 /** A refused confirmation and a waiting one in the courier's 待发送 (IndexedDB), as the outbox keeps them. */
 async function seedOutbox(page) {
   await page.evaluate(() => new Promise((resolve, reject) => {
@@ -516,6 +598,8 @@ try {
 
   const people = [['clerk', STAFF_PHONE, STAFF_PASSWORD]]
   if (env.ADMIN_PHONE && env.ADMIN_PASSWORD) people.push(['admin', env.ADMIN_PHONE, env.ADMIN_PASSWORD])
+  if (env.WORKER_PHONE && env.WORKER_PASSWORD && env.VILLAGER_ID) people.push(['worker', env.WORKER_PHONE, env.WORKER_PASSWORD])
+  const screensOf = { clerk: staffScreens, admin: [...staffScreens, ...adminScreens], worker: workerScreens }
   for (const [role, phone, password] of people) {
     const desk = await browser()
     try {
@@ -524,8 +608,9 @@ try {
         desk.page.setDefaultTimeout(30000)
         await clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password })
         desk.page.setDefaultTimeout(10000)
+        if (role === 'worker') Object.assign(assisted, await makeVillager(desk.page))
       })
-      await auditAll(desk.page, role, role === 'admin' ? [...staffScreens, ...adminScreens] : staffScreens)
+      await auditAll(desk.page, role, screensOf[role])
     } finally {
       await desk.close()
     }

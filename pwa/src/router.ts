@@ -27,6 +27,12 @@ export const router = createRouter({
     // The hall's big screen: no login, no tab bar.
     { path: '/board/:hall', name: 'board', component: () => import('./views/Board.vue'), props: true, meta: { staff: true, board: true } },
     { path: '/staff/cases/:id', name: 'staff-case', component: () => import('./views/staff/StaffCase.vue'), props: true, meta: { staff: true } },
+    // 帮办代办 (township staff): dashboard, find or register a villager, their delegations; 为 TA 办事 enters 代办模式 (acting.ts).
+    { path: '/assist', name: 'assist', component: () => import('./views/assist/AssistHome.vue'), meta: { staff: true } },
+    { path: '/assist/find', name: 'assist-find', component: () => import('./views/assist/AssistFind.vue'), meta: { staff: true } },
+    { path: '/assist/register', name: 'assist-register', component: () => import('./views/assist/AssistRegister.vue'), meta: { staff: true } },
+    { path: '/assist/villagers/:id(\\d+)', name: 'assist-villager', component: () => import('./views/assist/AssistVillager.vue'), props: true, meta: { staff: true } },
+    { path: '/assist/villagers/:id(\\d+)/delegations/:delegation(new|\\d+)', name: 'assist-delegation', component: () => import('./views/assist/AssistDelegation.vue'), props: true, meta: { staff: true } },
     // Admin console (role admin).
     { path: '/admin', name: 'admin', component: () => import('./views/admin/AdminHome.vue'), meta: { staff: true } },
     { path: '/admin/notifications', name: 'admin-notifications', component: () => import('./views/admin/AdminNotifications.vue'), meta: { staff: true } },

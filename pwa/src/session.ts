@@ -1,6 +1,7 @@
 /** Who is logged in on this device, shared by the screens. */
 import { ref } from 'vue'
 import { showDialog } from 'vant'
+import { endActing } from './acting'
 import { auth, type Me } from './api/auth'
 import { onSessionGone, ProblemError } from './api/client'
 import { i18n } from './i18n'
@@ -65,6 +66,7 @@ export async function loadMe(): Promise<Me | null> {
 /** Logged out on purpose: nothing of this person stays on the device. */
 export function loggedOut(): void {
   forgetAll()
+  endActing()
   me.value = null
   meAsOf.value = null
   signedOutElsewhere.value = false

@@ -80,9 +80,17 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
+const headerHooks: ((url: string) => Record<string, string>)[] = []
+
+/** Add headers to requests by their URL (acting.ts: the delegation a worker acts under). */
+export function onRequestHeaders(hook: (url: string) => Record<string, string>): void {
+  headerHooks.push(hook)
+}
+
 /** What every request sends: language, idempotency key, and the CSRF token on unsafe methods. */
-function baseHeaders(method: string, options: RequestOptions): Record<string, string> {
+function baseHeaders(method: string, options: RequestOptions, url: string): Record<string, string> {
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language, ...options.headers }
+  for (const hook of headerHooks) Object.assign(headers, hook(url))
   if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey
   if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
     const csrf = readCookie('yiwang_csrf')
@@ -115,7 +123,7 @@ function failed(status: number, statusText: string, body: unknown): ProblemError
 }
 
 async function request<T>(method: string, url: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-  const headers = baseHeaders(method, options)
+  const headers = baseHeaders(method, options, url)
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   let response: Response
   try {
@@ -151,7 +159,7 @@ function upload<T>(url: string, form: FormData, options: UploadOptions = {}): Pr
     const xhr = new XMLHttpRequest()
     xhr.open('POST', url)
     xhr.withCredentials = true
-    for (const [name, value] of Object.entries(baseHeaders('POST', options))) xhr.setRequestHeader(name, value)
+    for (const [name, value] of Object.entries(baseHeaders('POST', options, url))) xhr.setRequestHeader(name, value)
     const { onProgress, signal } = options
     if (onProgress) xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100)) }
     signal?.addEventListener('abort', () => xhr.abort(), { once: true })
