@@ -360,6 +360,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every service item, published or not, with its version (administrator) */
+        get: operations["admin_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/services/{code}": {
         parameters: {
             query?: never;
@@ -367,9 +384,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One service item as its editor loads it, with its versions (administrator) */
+        get: operations["admin_service"];
         /** Create or replace a service item (administrator) */
         put: operations["save_service"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/services/{code}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a service item as it was saved (administrator) */
+        get: operations["admin_service_version"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -754,6 +789,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assist/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My villagers' open cases, corrections waiting and deadlines close (audited) */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assist/delegations": {
         parameters: {
             query?: never;
@@ -851,6 +903,40 @@ export interface paths {
         put?: never;
         /** Find a villager by the exact ID number (audited with the reason); masked */
         post: operations["lookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assist/people/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A villager's record (masked) with my township's delegations; the read is audited with its reason */
+        get: operations["read_villager"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assist/people/{person_id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The full ID number, for staff of a township holding the villager's delegation; audited with the reason */
+        post: operations["reveal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2548,6 +2634,52 @@ export interface components {
             /** Township */
             township: string;
         };
+        /**
+         * AdminItemDetail
+         * @description The current item as its editor loads it, with its versions, newest first.
+         */
+        AdminItemDetail: {
+            item: components["schemas"]["ServiceItemIn"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Versions */
+            versions: components["schemas"]["VersionOut"][];
+        };
+        /** AdminItemList */
+        AdminItemList: {
+            /** Items */
+            items: components["schemas"]["AdminItemOut"][];
+        };
+        /**
+         * AdminItemOut
+         * @description One item of the administrator's list, published or not.
+         */
+        AdminItemOut: {
+            /** Code */
+            code: string;
+            /** Department */
+            department: string;
+            /** Department Name */
+            department_name: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Published */
+            published: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** AppealIn */
         AppealIn: {
             /**
@@ -2952,6 +3084,37 @@ export interface components {
             /** Valid */
             valid: boolean;
         };
+        /**
+         * Change
+         * @description What one save changed in one field: keyed lists name the entries added, removed or changed.
+         */
+        Change: {
+            /** Added */
+            added?: string[];
+            /**
+             * After
+             * @description the new value of a short field
+             * @default null
+             */
+            after: string | null;
+            /**
+             * Before
+             * @description the old value of a short field
+             * @default null
+             */
+            before: string | null;
+            /** Changed */
+            changed?: string[];
+            /** Field */
+            field: string;
+            /**
+             * Label
+             * @description the field's name as the guide shows it (申请材料)
+             */
+            label: string;
+            /** Removed */
+            removed?: string[];
+        };
         /** ChannelOut */
         ChannelOut: {
             /**
@@ -3041,6 +3204,62 @@ export interface components {
              * @description every missing or defective item at once (一次性告知)
              */
             items: components["schemas"]["CorrectionItem"][];
+        };
+        /** Dashboard */
+        Dashboard: {
+            /**
+             * Corrections
+             * @description cases waiting for a correction (待补正)
+             */
+            corrections: components["schemas"]["DashboardItem"][];
+            counts: components["schemas"]["DashboardCounts"];
+            /**
+             * Due Soon
+             * @description running cases whose promised deadline is within 3 days
+             */
+            due_soon: components["schemas"]["DashboardItem"][];
+            /**
+             * Open
+             * @description cases not ended (drafts included), soonest deadline first
+             */
+            open: components["schemas"]["DashboardItem"][];
+        };
+        /** DashboardCounts */
+        DashboardCounts: {
+            /** Corrections */
+            corrections: number;
+            /** Due Soon */
+            due_soon: number;
+            /** Open */
+            open: number;
+        };
+        /** DashboardItem */
+        DashboardItem: {
+            /** Application Id */
+            application_id: number;
+            /** Delegation Id */
+            delegation_id: number;
+            /** Due Date */
+            due_date: string | null;
+            /** Service Name */
+            service_name: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Tracking No */
+            tracking_no: string | null;
+            villager: components["schemas"]["DashboardVillager"];
+        };
+        /** DashboardVillager */
+        DashboardVillager: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @description masked: 王*
+             */
+            name: string;
         };
         /** DayList */
         DayList: {
@@ -4620,6 +4839,22 @@ export interface components {
             /** Start */
             start: string;
         };
+        /** Revealed */
+        Revealed: {
+            /**
+             * Id Number
+             * @description the full ID number (never cached, the reveal is audited)
+             */
+            id_number: string;
+        };
+        /** RevealIn */
+        RevealIn: {
+            /**
+             * Reason
+             * @description why staff need the full ID number (audited)
+             */
+            reason: string;
+        };
         /** Role */
         Role: {
             /** Role */
@@ -4633,6 +4868,11 @@ export interface components {
             changed: boolean;
             /** Code */
             code: string;
+            /**
+             * Version
+             * @description the item's version after the save (a new one when something changed)
+             */
+            version: number;
         };
         /** ScheduleDay */
         ScheduleDay: {
@@ -4747,6 +4987,12 @@ export interface components {
             steps: string[];
             /** Summary */
             summary: string;
+            /**
+             * Version
+             * @description the catalog version (事项版本) this guide is; a case keeps the one it was drafted under
+             * @default 1
+             */
+            version: number;
         };
         /**
          * ServiceItemIn
@@ -5443,6 +5689,73 @@ export interface components {
              */
             updated_at: string;
         };
+        /** VersionDetail */
+        VersionDetail: {
+            /**
+             * Changes
+             * @description what differs from the version before (empty for version 1)
+             */
+            changes: components["schemas"]["Change"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * @description who saved it (person:ID, or migration / seed-demo)
+             */
+            created_by: string;
+            /** @description the item as this version says it */
+            item: components["schemas"]["ServiceItemIn"];
+            /** Version */
+            version: number;
+        };
+        /** VersionOut */
+        VersionOut: {
+            /**
+             * Changes
+             * @description what differs from the version before (empty for version 1)
+             */
+            changes: components["schemas"]["Change"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * @description who saved it (person:ID, or migration / seed-demo)
+             */
+            created_by: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * VillagerDetail
+         * @description A villager as staff see them (masked), with the delegations of the staff's township(s).
+         */
+        VillagerDetail: {
+            /** Delegations */
+            delegations: components["schemas"]["DelegationOut"][];
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description masked: 3604**********0071
+             */
+            id_number: string;
+            /**
+             * Name
+             * @description masked: 王*
+             */
+            name: string;
+            /**
+             * Phone
+             * @description masked, empty when none
+             */
+            phone: string;
+        };
         /** VillagerIn */
         VillagerIn: {
             /**
@@ -5641,7 +5954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5706,7 +6019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5762,7 +6075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5829,7 +6142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5897,7 +6210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5975,7 +6288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6069,7 +6382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6136,7 +6449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6204,7 +6517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6269,7 +6582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6336,7 +6649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6416,7 +6729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6524,7 +6837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6631,7 +6944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6725,7 +7038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6805,7 +7118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6912,7 +7225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7006,7 +7319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7082,7 +7395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7149,7 +7462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7225,7 +7538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7301,7 +7614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7381,7 +7694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7485,7 +7798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7532,9 +7845,134 @@ export interface operations {
             };
         };
     };
-    save_service: {
+    admin_services: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItemList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItemDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.service_not_found, catalog.version_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_service: {
+        parameters: {
+            query?: {
+                base_version?: number | null;
+            };
             header?: never;
             path: {
                 code: string;
@@ -7574,7 +8012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7585,6 +8023,15 @@ export interface operations {
             };
             /** @description Problem: not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.version_conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7610,8 +8057,76 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: catalog.code_mismatch, catalog.unknown_department, request.invalid */
+            /** @description Problem: catalog.code_mismatch, catalog.unknown_department, catalog.item_invalid, request.invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_service_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: catalog.service_not_found, catalog.version_not_found, not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7642,7 +8157,10 @@ export interface operations {
     my_applications: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7666,7 +8184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7698,7 +8216,10 @@ export interface operations {
     create_application: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7744,7 +8265,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7821,7 +8342,10 @@ export interface operations {
     get_application: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -7847,7 +8371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7888,7 +8412,10 @@ export interface operations {
     case_delivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -7914,7 +8441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7955,7 +8482,10 @@ export interface operations {
     save_form: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -7994,7 +8524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8071,7 +8601,10 @@ export interface operations {
     attached_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_id: number;
@@ -8098,7 +8631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8139,7 +8672,10 @@ export interface operations {
     attached_thumbnail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_id: number;
@@ -8166,7 +8702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8207,7 +8743,10 @@ export interface operations {
     attach_material: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_key: string;
@@ -8247,7 +8786,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8324,7 +8863,10 @@ export interface operations {
     detach_material: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 material_id: number;
@@ -8352,7 +8894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8430,7 +8972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8483,6 +9025,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path: {
                 application_id: number;
@@ -8518,7 +9062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.assurance_required, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8527,7 +9071,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: application.not_found, not_found */
+            /** @description Problem: application.not_found, catalog.service_not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8577,7 +9121,10 @@ export interface operations {
     withdraw_application: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
             };
@@ -8603,7 +9150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8653,7 +9200,10 @@ export interface operations {
     my_appointments: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8677,7 +9227,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8712,6 +9262,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8749,7 +9301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8835,7 +9387,10 @@ export interface operations {
     get_appointment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 appointment_id: number;
             };
@@ -8861,7 +9416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8928,7 +9483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8978,7 +9533,10 @@ export interface operations {
     cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 appointment_id: number;
             };
@@ -9004,7 +9562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9054,7 +9612,10 @@ export interface operations {
     confirm: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 appointment_id: number;
             };
@@ -9080,7 +9641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9156,7 +9717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9200,6 +9761,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path: {
                 appointment_id: number;
@@ -9239,7 +9802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9349,7 +9912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9418,7 +9981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9486,7 +10049,10 @@ export interface operations {
     my_waiting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9510,7 +10076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9542,7 +10108,10 @@ export interface operations {
     join_waiting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9579,7 +10148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: appointments.suspended, auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9682,7 +10251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9702,6 +10271,62 @@ export interface operations {
             };
             /** @description Problem: waiting_entry.illegal_transition, appointment.illegal_transition */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9758,7 +10383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9839,7 +10464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9955,7 +10580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10058,7 +10683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10147,7 +10772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10250,7 +10875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10337,7 +10962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10347,6 +10972,191 @@ export interface operations {
                 };
             };
             /** @description Problem: assist.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_villager: {
+        parameters: {
+            query: {
+                reason: string;
+            };
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillagerDetail"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.no_township, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: request.invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revealed"];
+                };
+            };
+            /** @description Problem: request.malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: assist.not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10442,7 +11252,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: assist.no_township, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10534,7 +11344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10699,7 +11509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.account_disabled, auth.csrf_failed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11023,7 +11833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.account_disabled, auth.csrf_failed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11360,7 +12170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11434,7 +12244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11537,7 +12347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11620,7 +12430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11723,7 +12533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11767,6 +12577,8 @@ export interface operations {
             header: {
                 /** @description A fresh random key per user action; retries of the same action reuse it. */
                 "Idempotency-Key": string;
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
             };
             path?: never;
             cookie?: never;
@@ -11804,7 +12616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11881,7 +12693,10 @@ export interface operations {
     cancel_delivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 delivery_id: number;
             };
@@ -11907,7 +12722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11983,7 +12798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12534,7 +13349,10 @@ export interface operations {
     my_materials: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12558,7 +13376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12590,7 +13408,10 @@ export interface operations {
     upload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12636,7 +13457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12695,7 +13516,10 @@ export interface operations {
     material_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 material_id: number;
             };
@@ -12721,7 +13545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12762,7 +13586,10 @@ export interface operations {
     material_thumbnail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 material_id: number;
             };
@@ -12788,7 +13615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12853,6 +13680,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: assist.acting_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: internal */
             500: {
                 headers: {
@@ -12876,7 +13712,10 @@ export interface operations {
     my_addresses: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12900,7 +13739,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12932,7 +13771,10 @@ export interface operations {
     add_address: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12969,7 +13811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13028,7 +13870,10 @@ export interface operations {
     delete_address: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 address_id: number;
             };
@@ -13052,7 +13897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13117,7 +13962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13175,7 +14020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13262,7 +14107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed */
+            /** @description Problem: auth.csrf_failed, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13354,7 +14199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13412,7 +14257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13499,7 +14344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13600,7 +14445,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13678,7 +14523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13781,7 +14626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13848,7 +14693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13913,7 +14758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13982,7 +14827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14078,7 +14923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.identity_required, auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.identity_required, auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14161,7 +15006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14219,7 +15064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14297,7 +15142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14383,7 +15228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14448,7 +15293,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14513,7 +15358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14569,7 +15414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14625,7 +15470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14694,7 +15539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14788,7 +15633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.csrf_failed, auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14996,7 +15841,10 @@ export interface operations {
     prefill: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 code: string;
             };
@@ -15022,7 +15870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15091,7 +15939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15171,7 +16019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15287,7 +16135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15390,7 +16238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15479,7 +16327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15595,7 +16443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15711,7 +16559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: applications.own_filing, auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15814,7 +16662,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15890,7 +16738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15966,7 +16814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16033,7 +16881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16109,7 +16957,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16187,7 +17035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16276,7 +17124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16401,7 +17249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16504,7 +17352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16587,7 +17435,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16688,7 +17536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16744,7 +17592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16815,7 +17663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16931,7 +17779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17034,7 +17882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17110,7 +17958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17186,7 +18034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17275,7 +18123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required */
+            /** @description Problem: auth.csrf_failed, auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17390,7 +18238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, auth.identity_required */
+            /** @description Problem: auth.consent_required, auth.identity_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17448,7 +18296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required */
+            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
