@@ -27,12 +27,11 @@ const villager = await phoneBrowser()
 const desk = worker.page
 
 try {
-  await check('the township worker signs in and opens 帮办代办 from the work queue', desk, async () => {
+  await check('the township worker signs in and lands on 帮办代办', desk, async () => {
     desk.setDefaultTimeout(30000) // the password step does scrypt work
-    await clerkSignsIn(desk, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: WORKER_PHONE, password: WORKER_PASSWORD })
+    // A township worker (staff scoped to a township only) lands on 帮办代办 itself.
+    await clerkSignsIn(desk, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone: WORKER_PHONE, password: WORKER_PASSWORD, lands: 'assist-home' })
     desk.setDefaultTimeout(10000)
-    await desk.getByTestId('staff-assist-link').click()
-    await desk.getByTestId('assist-home').waitFor()
     await desk.getByTestId('assist-find-link').waitFor()
   })
 
@@ -156,6 +155,14 @@ try {
   await check('the worker\'s dashboard lists the villager\'s open case', desk, async () => {
     await desk.goto(BASE_URL + '/assist', { waitUntil: 'networkidle' })
     await desk.getByTestId(`assist-case-${ids.application}`).filter({ hasText: MASKED }).waitFor()
+  })
+
+  await check('the worker logs out from 帮办代办 (asked first) and is back at the staff sign-in', desk, async () => {
+    await desk.getByTestId('assist-logout').locator('.van-nav-bar__right').click()
+    await desk.locator('.van-dialog__confirm').click()
+    await desk.getByTestId('staff-login').waitFor()
+    const me = await desk.evaluate(async () => (await fetch('/api/v1/staff/me', { headers: { Accept: 'application/json' } })).status)
+    assert(me === 401, `the session answered ${me} after logging out`)
   })
 
   await check('the villager logs in by SMS, verifies the same ID number and sees the case with the 代办员', villager.page, async () => {

@@ -117,8 +117,8 @@ export async function continueAfterVerifying(page) {
   if (await done.isVisible()) await page.getByTestId('identity-continue').click()
 }
 
-/** A clerk logs in with password, then the SMS code (second factor), ending on the work queue. */
-export async function clerkSignsIn(desk, { baseUrl, gatewayUrl, phone, password }) {
+/** A clerk logs in with password, then the SMS code (second factor), ending on the work queue (or ``lands``). */
+export async function clerkSignsIn(desk, { baseUrl, gatewayUrl, phone, password, lands = 'staff-queue' }) {
   await desk.goto(baseUrl + '/staff/login', { waitUntil: 'networkidle' })
   await desk.getByTestId('staff-phone').locator('input').fill(phone)
   await desk.getByTestId('staff-password').locator('input').fill(password)
@@ -127,7 +127,7 @@ export async function clerkSignsIn(desk, { baseUrl, gatewayUrl, phone, password 
   await desk.getByTestId('staff-next').click()
   await desk.getByTestId('staff-code').locator('input').fill(await latestCode(gatewayUrl, phone, before))
   await desk.getByTestId('staff-next').click()
-  await desk.getByTestId('staff-queue').waitFor()
+  await desk.getByTestId(lands).waitFor()
 }
 
 /** How many login codes the fake SMS gateway has "delivered" to this phone, and when the last one went. */
