@@ -397,7 +397,7 @@ const adminScreens = [
   {
     name: 'catalog item editor, a refused save', path: '/admin/catalog/000105001000', ready: 'catalog-history',
     before: async (page) => {
-      await page.getByTestId('catalog-promised').locator('input').fill('999')
+      await page.getByTestId('catalog-promised').locator('input').fill('100')
       await page.getByTestId('catalog-save').click()
       await page.getByText('不能长于法定时限', { exact: false }).waitFor()
     },

@@ -13,8 +13,9 @@ import pytest
 from auth.idnumber import check_character
 from backend.catalog import demo
 from backend.catalog import service as catalog
+from backend.catalog import versions as catalog_versions
 from backend.catalog.eligibility import age_on
-from backend.catalog.models import ServiceItem
+from backend.catalog.schemas import Eligibility
 from tests.auth.conftest import bearer, sms_login
 from tests.consents import agreed
 from tests.photos import photo
@@ -178,20 +179,23 @@ async def test_minimum_living_allowance_is_refused_to_an_id_number_of_another_re
     assert r.status_code == 201, r.text
 
 
-async def test_submit_checks_the_conditions_again(client, elder):
-    """The item's conditions may change (or a policy may be corrected) between draft and submit."""
+async def test_submit_checks_the_conditions_of_the_case_version_not_a_later_one(client, elder):
+    """Conditions changed by an administrator after the draft (a new catalog version) bind new drafts, not this case."""
     headers, own_id = elder
     guide = (await client.get(f"/api/v1/services/{OLD_AGE}")).json()
     form = {f["key"]: valid_value(f, own_id) for f in guide["form_schema"]}
     r = await client.post(API, json={"service_code": OLD_AGE, "form": form}, headers=headers)
     assert r.status_code == 201, r.text
     case = r.json()["id"]
-    await ServiceItem.filter(code=OLD_AGE).update(eligibility={"min_age": 90})
-    await catalog.changed()
+    current = (await catalog_versions.admin_item(code=OLD_AGE)).item
+    await catalog.save_item(item=current.model_copy(update={"eligibility": Eligibility(min_age=90)}), actor="test")
     r = await client.post(f"{API}/{case}/submit", headers=headers | key())
+    assert r.status_code == 422 and r.json()["code"] == "application.materials_missing"  # past the conditions of its version
+    r = await client.post(f"{API}/{case}/withdraw", headers=headers)
+    assert r.status_code == 200, r.text
+    r = await client.post(API, json={"service_code": OLD_AGE, "form": form}, headers=headers)
     assert r.status_code == 422 and r.json()["code"] == "application.condition_unmet"
     assert "年满90周岁" in r.json()["detail"] and "您现在86周岁" in r.json()["detail"]
-    assert (await client.get(f"{API}/{case}", headers=headers)).json()["status"] == "draft"
 
 
 def test_age_counts_full_years_and_a_29_february_birthday_turns_on_1_march():
