@@ -68,6 +68,22 @@ try {
       await page.getByTestId('override-note').locator('input').fill('设备检修')
       await page.getByTestId('override-save').click()
       await page.getByText(/已保存，\d+ 个时段/).waitFor()
+      await page.getByTestId(`override-${WEEK_AHEAD}`).getByText('设备检修').waitFor()
+    })
+
+    await check('大厅与排班: the hall\'s phone and a window group\'s windows are saved and read back', page, async () => {
+      await page.getByTestId('hall-phone').locator('input').fill('0792-4567890')
+      await page.getByTestId('hall-details-save').click()
+      await page.getByText('大厅信息已保存').waitFor()
+      await page.getByTestId('group-windows').locator('input').fill('1号窗口、2号窗口')
+      await page.getByTestId('group-save').click()
+      await page.getByText('窗口组已保存').waitFor()
+      await page.reload({ waitUntil: 'networkidle' })
+      await page.getByTestId('group-form').waitFor()
+      assert((await page.getByTestId('hall-phone').locator('input').inputValue()) === '0792-4567890', 'hall phone read back')
+      assert((await page.getByTestId('group-windows').locator('input').inputValue()) === '1号窗口、2号窗口', 'windows read back')
+      const weekdays = await page.getByTestId('schedule-weekday-5').getAttribute('aria-checked')
+      assert(weekdays === 'true', `the saved schedule is read back (周六 ticked): ${weekdays}`)
     })
 
     await check('失败通知: the dead delivery is listed with its error and 重新发送 takes it off the list', page, async () => {

@@ -521,7 +521,7 @@ export default {
       roleNames: { staff: 'Clerk', approver: 'Approver', courier: 'Courier', admin: 'Administrator', auditor: 'Auditor', resident: 'Resident' },
       disable: 'Disable account', enable: 'Enable account', disableConfirm: 'Every signed-in device of this person is signed out at once and they cannot log in. Disable?',
       disabledDone: 'Disabled', enabledDone: 'Enabled', history: 'Grant history', noHistory: 'No grants recorded yet', auditLink: 'All audit records of this person',
-      actions: { 'role.granted': 'Role granted', 'role.withdrawn': 'Role withdrawn', 'person.disabled': 'Account disabled', 'person.enabled': 'Account enabled' },
+      actions: { role_granted: 'Role granted', role_withdrawn: 'Role withdrawn', person_disabled: 'Account disabled', person_enabled: 'Account enabled', audit_searched: 'Audit records read', audit_verify_started: 'Chain verification started', audit_verified: 'Chain verification finished', authz_denied: 'Access denied' },
       by: 'By {who}',
     },
     audit: {

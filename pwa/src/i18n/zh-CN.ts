@@ -521,7 +521,7 @@ export default {
       roleNames: { staff: '窗口人员', approver: '审批人员', courier: '投递员', admin: '管理员', auditor: '审计员', resident: '居民' },
       disable: '停用账号', enable: '启用账号', disableConfirm: '停用后，此人所有已登录的设备会立即退出，且不能再登录。确定停用？',
       disabledDone: '已停用', enabledDone: '已启用', history: '授权记录', noHistory: '还没有授权记录', auditLink: '查看此人的全部审计记录',
-      actions: { 'role.granted': '授予角色', 'role.withdrawn': '撤销角色', 'person.disabled': '停用账号', 'person.enabled': '启用账号' },
+      actions: { role_granted: '授予角色', role_withdrawn: '撤销角色', person_disabled: '停用账号', person_enabled: '启用账号', audit_searched: '查询审计记录', audit_verify_started: '开始审计链校验', audit_verified: '完成审计链校验', authz_denied: '越权访问被拒绝' },
       by: '操作人 {who}',
     },
     audit: {
