@@ -47,7 +47,7 @@ def test_migrate_seed_createuser_and_verify(cli_env):
     run("migrate", env=cli_env)  # nothing pending: a no-op
     first = json.loads(run("seed-demo", env=cli_env).stdout)
     again = json.loads(run("seed-demo", env=cli_env).stdout)
-    assert first["created"] == 4 and again["created"] == 0 and first["cases"] == 2 and again["cases"] == 0
+    assert first["created"] == 5 and again["created"] == 0 and first["cases"] == 2 and again["cases"] == 0
     assert first["catalog"]["items_changed"] >= 20 and again["catalog"]["items_changed"] == 0
     made = json.loads(
         run(
@@ -70,10 +70,10 @@ def test_migrate_seed_createuser_and_verify(cli_env):
     assert report["ok"] is True
     items = first["catalog"]["items"]
     halls = first["catalog"]["halls"]
-    # demo staff and their roles, the demo resident, catalog items and halls, the resident's ID card photo
+    # demo staff (with the auditor) and their roles, the demo resident, catalog items and halls, the resident's ID card photo
     # and two submitted cases, the courier and their role, the parcel's case (4 steps), its delivery request and
     # its 4 steps to 派送中, the township worker (帮办代办) and their role, then one more person and role
-    assert report["rows"] == 3 + 3 + 1 + items + halls + 1 + 2 + 2 + 4 + 1 + 4 + 2 + 2
+    assert report["rows"] == 4 + 4 + 1 + items + halls + 1 + 2 + 2 + 4 + 1 + 4 + 2 + 2
 
 
 def test_createuser_refuses_a_short_password(cli_env):
