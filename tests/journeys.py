@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +46,31 @@ def run_journey(script: str, stack: Any, tmp_path: Path, *, timeout: int, screen
     result = subprocess.run(["node", f"e2e/{script}"], cwd=ROOT / "pwa", env=full, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0 and " 0 failed" in result.stdout, f"{script} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
+
+
+@contextmanager
+def stack_with(stack: Any, workdir: Path, root: Path, **settings: str) -> Iterator[Any]:
+    """A second stack (two app processes behind nginx) on the shared one's database, broker and media, with extra settings.
+
+    Its nginx hands out the shared stack's media (photos go by X-Accel-Redirect), so files stored by either are served.
+    """
+    from tests.stack import start_app, start_nginx
+    from tests.test_nginx import Stack
+
+    media = Path(stack.env["YIWANG_MEDIA_DIR"])
+    media.mkdir(parents=True, exist_ok=True)
+    (workdir / "media").symlink_to(media, target_is_directory=True)
+    env = dict(stack.env, **settings)
+    apps = [start_app(env, workdir), start_app(env, workdir)]
+    try:
+        nginx = start_nginx(upstreams=[a.port for a in apps], root=root, workdir=workdir)
+    except Exception:
+        for a in apps:
+            a.stop()
+        raise
+    try:
+        yield Stack(nginx, apps, env, stack.sms_url, stack.push_url)
+    finally:
+        nginx.stop()
+        for a in apps:
+            a.stop()

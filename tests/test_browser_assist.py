@@ -8,14 +8,12 @@ timeline."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.fakes.realname import FakeCarrier
 from tests.fakes.server import serve
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey
-from tests.stack import start_app, start_nginx
+from tests.journeys import create_staff, db_suffix, photo_file, run_journey, stack_with
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 TOWNSHIP = "360426100"  # 蒲亭镇, 德安县
@@ -27,29 +25,17 @@ def realname_stack(stack: Stack, pwa_dist, tmp_path_factory) -> Iterator[tuple[S
     """The shared stack's database behind apps with a real-name source (a fake carrier three-factor check)."""
     carrier = FakeCarrier()
     with serve(carrier.app()) as carrier_url:
-        workdir = tmp_path_factory.mktemp("assist-stack")
-        media = Path(stack.env["YIWANG_MEDIA_DIR"])
-        media.mkdir(parents=True, exist_ok=True)
-        (workdir / "media").symlink_to(media, target_is_directory=True)
-        env = dict(
-            stack.env,
+        with stack_with(
+            stack,
+            tmp_path_factory.mktemp("assist-stack"),
+            pwa_dist,
             YIWANG_REALNAME_PROVIDER="aliyun",
             YIWANG_REALNAME_API_BASE=carrier_url,
             YIWANG_REALNAME_ACCESS_KEY_ID=carrier.access_key_id,
             YIWANG_REALNAME_ACCESS_KEY_SECRET=carrier.access_key_secret,
             YIWANG_REALNAME_AUTH_CODE=carrier.auth_code,
-        )
-        apps = [start_app(env, workdir), start_app(env, workdir)]
-        try:
-            nginx = start_nginx(upstreams=[a.port for a in apps], root=pwa_dist, workdir=workdir)
-        except Exception:
-            for a in apps:
-                a.stop()
-            raise
-        yield Stack(nginx, apps, env, stack.sms_url, stack.push_url), carrier
-        nginx.stop()
-        for a in apps:
-            a.stop()
+        ) as assist_stack:
+            yield assist_stack, carrier
 
 
 def test_worker_registers_records_consent_by_photo_applies_and_the_villager_sees_the_case(realname_stack, stack: Stack, tmp_path):  # noqa: F811

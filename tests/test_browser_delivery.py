@@ -7,14 +7,12 @@ the confirmation goes by itself; the resident sees 已签收 and the proof photo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.fakes.ems import make_fake_carrier
 from tests.fakes.server import serve
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey
-from tests.stack import start_app, start_nginx
+from tests.journeys import create_staff, db_suffix, photo_file, run_journey, stack_with
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 DEMO_STATION = "S331002"
@@ -28,29 +26,16 @@ def carrier_stack(stack: Stack, sms_gateway, pwa_dist, tmp_path_factory) -> Iter
     # The shared stack's own apps have no carrier configured, so they leave this module's carrier calls to these.
     fake = make_fake_carrier()
     with serve(fake.app()) as carrier_url:
-        workdir = tmp_path_factory.mktemp("carrier-stack")
-        # This nginx hands out the shared stack's media (proof photos go by X-Accel-Redirect).
-        media = Path(stack.env["YIWANG_MEDIA_DIR"])
-        media.mkdir(parents=True, exist_ok=True)
-        (workdir / "media").symlink_to(media, target_is_directory=True)
-        env = dict(
-            stack.env,
+        with stack_with(
+            stack,
+            tmp_path_factory.mktemp("carrier-stack"),
+            pwa_dist,
             YIWANG_EMS_API_BASE=carrier_url,
             YIWANG_EMS_SENDER_NO=fake.sender_no,
             YIWANG_EMS_AUTHORIZATION=fake.authorization,
             YIWANG_EMS_SIGN_KEY=fake.sign_key,
-        )
-        apps = [start_app(env, workdir), start_app(env, workdir)]
-        try:
-            nginx = start_nginx(upstreams=[a.port for a in apps], root=pwa_dist, workdir=workdir)
-        except Exception:
-            for a in apps:
-                a.stop()
-            raise
-        yield Stack(nginx, apps, env, stack.sms_url, stack.push_url), carrier_url
-        nginx.stop()
-        for a in apps:
-            a.stop()
+        ) as delivery_stack:
+            yield delivery_stack, carrier_url
 
 
 def test_request_deliver_offline_confirm_and_proof_in_three_phone_browsers(carrier_stack, stack: Stack, tmp_path):  # noqa: F811
