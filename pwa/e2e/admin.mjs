@@ -118,6 +118,8 @@ try {
       await grant.locator('[data-testid^="people-withdraw-"]').click()
       await page.locator('.van-dialog').getByRole('button', { name: '确认' }).click()
       await grant.waitFor({ state: 'detached' })
+      // The history is read again after each change: wait for the withdrawal to be in it.
+      await page.getByTestId('people-history').filter({ hasText: '撤销角色' }).waitFor()
       const history = await page.getByTestId('people-history').textContent()
       assert(history.includes('授予角色') && history.includes('撤销角色') && history.includes('审批人员'), `history: ${history}`)
     })
@@ -129,6 +131,7 @@ try {
       assert((await page.getByTestId('people-status').textContent()).includes('已停用'), 'status disabled')
       await page.getByTestId('people-toggle').click()
       await page.getByTestId('people-status').getByText('正常').waitFor()
+      await page.getByTestId('people-history').filter({ hasText: '启用账号' }).waitFor()
       const history = await page.getByTestId('people-history').textContent()
       assert(history.includes('停用账号') && history.includes('启用账号'), `history: ${history}`)
     })
