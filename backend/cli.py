@@ -176,11 +176,23 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+CARRIER_START_DELAY = 15.0  # seconds after a worker starts
+
+
 async def _carrier_calls(stop: asyncio.Event) -> None:
-    """The carrier worker, loaded off the event loop: a restarted worker sends notifications at once instead of
-    waiting seconds for the carrier code (SM4, the delivery domain) to import; the carrier calls join when loaded."""
+    """The carrier worker, started a while after the notification workers and loaded off the event loop.
+
+    Importing the delivery domain takes a second or more of CPU; done at start (even in a thread, which still holds
+    the GIL) it held a restarted worker's first notification sends back. Carrier calls wait a little instead: they are
+    not urgent (the worker polls every 2 s) and nothing is lost meanwhile.
+    """
     import importlib
 
+    try:
+        await asyncio.wait_for(stop.wait(), CARRIER_START_DELAY)
+        return
+    except TimeoutError:
+        pass
     jobs = await asyncio.to_thread(importlib.import_module, "backend.delivery.jobs")
     if not stop.is_set():
         await jobs.CarrierWorker().run(stop)

@@ -140,6 +140,7 @@ async def test_workers_killed_under_load_lose_nothing_and_repeat_only_sends_in_f
     push.delay = sms.delay = ANSWER
     workers = Workers(auth_settings)
     kills: list[Kill] = []
+    working_since: dict[int, float] = {}  # pid → when it was first seen holding rows
     started = time.monotonic()
     timeout = 60 + len(deliveries) / 10
     try:
@@ -155,6 +156,10 @@ async def test_workers_killed_under_load_lose_nothing_and_repeat_only_sends_in_f
             if time.monotonic() < next_kill or not await Delivery.filter(status="pending").exists():
                 continue  # under load only: at the tail every kill would hit the few rows left, again and again
             if (victim := await workers.holding_rows()) is None:
+                continue
+            # A worker is killed after it has worked a while (from its first claim), not a fixed time after it was
+            # spawned: on a machine where starting takes longer than KILL_EVERY every worker died before sending anything.
+            if time.monotonic() - working_since.setdefault(victim.pid, time.monotonic()) < KILL_EVERY:
                 continue
             kill = Kill(at=time.time(), pid=victim.pid)
             victim.kill()
