@@ -606,7 +606,7 @@ try {
       await check(`${role} signs in`, desk.page, async () => {
         // The password step does scrypt work: on a loaded machine it may take longer than a click usually waits.
         desk.page.setDefaultTimeout(30000)
-        await clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password })
+        await clerkSignsIn(desk.page, { baseUrl: BASE_URL, gatewayUrl: SMS_GATEWAY_URL, phone, password, lands: role === 'worker' ? 'assist-home' : 'staff-queue' })
         desk.page.setDefaultTimeout(10000)
         if (role === 'worker') Object.assign(assisted, await makeVillager(desk.page))
       })
