@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.stack import YIWANG
 
@@ -74,3 +76,13 @@ def stack_with(stack: Any, workdir: Path, root: Path, **settings: str) -> Iterat
         nginx.stop()
         for a in apps:
             a.stop()
+
+
+def journey_on(kind: str) -> pytest.MarkDecorator:
+    """Run a browser journey on one database only.
+
+    Every API test runs on both databases; a journey drives the same API through a browser, and running each one twice
+    doubled the suite's longest part. The journeys are split between SQLite (the `make run` default) and
+    PostgreSQL + Redis (production), so each stack is still driven by browsers.
+    """
+    return pytest.mark.parametrize("stack", [kind], indirect=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey
+from tests.journeys import create_staff, db_suffix, journey_on, photo_file, run_journey
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 
+@journey_on("sqlite")
 def test_every_screen_passes_axe_touch_targets_and_text_fit_in_both_text_sizes(stack: Stack, tmp_path):  # noqa: F811
     """axe-core (wcag2a/aa, 21a/aa, 22aa) finds nothing, no control under 44×44 px, no text out of its tag or button:
     as a visitor, a resident with a submitted case, a clerk, an administrator, a courier and a township worker (帮办代办)."""

@@ -11,7 +11,7 @@ import sys
 import uuid
 
 from tests.conftest import ROOT
-from tests.journeys import run_journey
+from tests.journeys import journey_on, run_journey
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 DEMO_ADMIN_PHONE = "13800000001"
@@ -47,6 +47,7 @@ def dead_delivery(on: Stack) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
+@journey_on("sqlite")
 def test_admin_adds_a_calendar_day_and_resends_a_dead_notification(stack: Stack, tmp_path):  # noqa: F811
     dead = dead_delivery(stack)
     run_journey(

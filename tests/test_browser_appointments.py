@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.journeys import create_staff, db_suffix, run_journey
+from tests.journeys import create_staff, db_suffix, journey_on, run_journey
 from tests.stack import start_app, start_nginx
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
@@ -38,6 +38,7 @@ def hall_stack(stack: Stack, pwa_dist, tmp_path_factory) -> Iterator[Stack]:  # 
         a.stop()
 
 
+@journey_on("postgres")
 def test_book_show_qr_check_in_call_and_serve_in_two_phone_browsers(hall_stack: Stack, stack: Stack, tmp_path):  # noqa: F811
     suffix = db_suffix(stack)
     clerk_phone, password = "1350007100" + suffix, "hall-clerk-2026"

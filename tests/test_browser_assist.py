@@ -13,7 +13,7 @@ import pytest
 
 from tests.fakes.realname import FakeCarrier
 from tests.fakes.server import serve
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey, stack_with
+from tests.journeys import create_staff, db_suffix, journey_on, photo_file, run_journey, stack_with
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 TOWNSHIP = "360426100"  # 蒲亭镇, 德安县
@@ -38,6 +38,7 @@ def realname_stack(stack: Stack, pwa_dist, tmp_path_factory) -> Iterator[tuple[S
             yield assist_stack, carrier
 
 
+@journey_on("sqlite")
 def test_worker_registers_records_consent_by_photo_applies_and_the_villager_sees_the_case(realname_stack, stack: Stack, tmp_path):  # noqa: F811
     assist_stack, carrier = realname_stack
     suffix = db_suffix(stack)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey
+from tests.journeys import create_staff, db_suffix, journey_on, photo_file, run_journey
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 
+@journey_on("postgres")
 def test_case_materials_corrections_and_read_only_journey_in_two_phone_browsers(stack: Stack, tmp_path):  # noqa: F811
     """Refused submit then submit on one page; retake replaces, remove; clerk sees one link; reasons by field; approved is read-only."""
     suffix = db_suffix(stack)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 
+from tests.journeys import journey_on
 from tests.test_nginx import ROOT, Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 
+@journey_on("sqlite")
 def test_guide_conditions_and_form_journey_in_a_phone_browser(stack: Stack, tmp_path):  # noqa: F811
     suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
     env = dict(

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from auth import consent
 from tests.conftest import ROOT
+from tests.journeys import journey_on
 from tests.stack import start_app
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
@@ -34,6 +35,7 @@ def _restart_apps(site: Stack, env: dict[str, str]) -> None:
         site.apps[i] = start_app(env, site.nginx.workdir, port=app.port)
 
 
+@journey_on("postgres")
 def test_consent_and_sms_code_journey_in_a_phone_browser(stack, tmp_path):  # noqa: F811 (the fixture)
     suffix = "1" if "sqlite" in str(stack.nginx.workdir) else "2"
     people = {"PHONE": "1350002000" + suffix, "ID_NUMBER": "330102198603150034" if suffix == "1" else "330102198603150042"}

@@ -12,7 +12,7 @@ import pytest
 
 from tests.fakes.ems import make_fake_carrier
 from tests.fakes.server import serve
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey, stack_with
+from tests.journeys import create_staff, db_suffix, journey_on, photo_file, run_journey, stack_with
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 DEMO_STATION = "S331002"
@@ -38,6 +38,7 @@ def carrier_stack(stack: Stack, sms_gateway, pwa_dist, tmp_path_factory) -> Iter
             yield delivery_stack, carrier_url
 
 
+@journey_on("postgres")
 def test_request_deliver_offline_confirm_and_proof_in_three_phone_browsers(carrier_stack, stack: Stack, tmp_path):  # noqa: F811
     delivery_stack, carrier_url = carrier_stack
     suffix = db_suffix(stack)

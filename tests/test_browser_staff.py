@@ -5,10 +5,11 @@ resident tab bar on staff pages, 44 px targets, and resending the staff SMS code
 from __future__ import annotations
 
 from backend.demo import DEMO_PASSWORD
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey
+from tests.journeys import create_staff, db_suffix, journey_on, photo_file, run_journey
 from tests.test_nginx import Stack, push_service, sms_gateway, stack, vapid_private_key  # noqa: F401
 
 
+@journey_on("sqlite")
 def test_clerk_desk_journey_in_three_phone_browsers(stack: Stack, tmp_path):  # noqa: F811
     suffix = db_suffix(stack)
     resend_phone, password = "1350003009" + suffix, "clerk-password-2026"

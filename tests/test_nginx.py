@@ -19,7 +19,7 @@ from tests.conftest import DATA_KEY, INDEX_KEY, PG_URL, REDIS_URL, ROOT, _admin,
 from tests.consents import agreed
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
-from tests.journeys import create_staff, db_suffix, photo_file, run_journey
+from tests.journeys import create_staff, db_suffix, journey_on, photo_file, run_journey
 from tests.stack import YIWANG, AppProcess, Nginx, start_app, start_nginx, stop_process
 
 SECURITY_HEADERS = ("x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy")
@@ -279,6 +279,7 @@ def test_a_dead_app_process_does_not_fail_requests(stack):
         stack.apps[1] = start_app(stack.env, stack.nginx.workdir, port=victim.port)
 
 
+@journey_on("sqlite")
 def test_pwa_shell_in_a_phone_browser_registers_its_service_worker_and_loads_offline(stack, tmp_path):
     """Playwright (playwright-core + Debian's chromium) runs pwa/e2e/shell.mjs through nginx."""
     env = dict(os.environ, BASE_URL=stack.nginx.url, SCREENSHOT_DIR=str(tmp_path))
@@ -287,6 +288,7 @@ def test_pwa_shell_in_a_phone_browser_registers_its_service_worker_and_loads_off
     assert " 0 failed" in result.stdout
 
 
+@journey_on("sqlite")
 def test_resident_login_journey_in_a_phone_browser(stack, tmp_path):
     """Phone + SMS login, real-name verification, masked "me", devices and logout, through nginx."""
     phone = "1391234" + ("5678" if "sqlite" in str(stack.nginx.workdir) else "5679")
@@ -296,6 +298,7 @@ def test_resident_login_journey_in_a_phone_browser(stack, tmp_path):
     assert " 0 failed" in result.stdout
 
 
+@journey_on("sqlite")
 def test_apply_correct_and_approve_journey_in_two_phone_browsers(stack, tmp_path):
     """Search → apply → photo → submit → one-time correction → fix → accept → approve, through nginx."""
     suffix = db_suffix(stack)
@@ -313,6 +316,7 @@ def test_apply_correct_and_approve_journey_in_two_phone_browsers(stack, tmp_path
     )
 
 
+@journey_on("postgres")
 def test_live_timeline_and_web_push_in_a_phone_browser(stack, tmp_path):
     """Submit → enable notifications → a clerk accepts → the open case page updates by itself (SSE),
     the badge counts it, Web Push reaches the (fake) push service, the inbox item opens the case."""
@@ -332,6 +336,7 @@ def test_live_timeline_and_web_push_in_a_phone_browser(stack, tmp_path):
     )
 
 
+@journey_on("postgres")
 def test_account_security_journey_claims_join_and_not_me_in_three_phone_browsers(stack, tmp_path):
     """Issue 9 through nginx: a second phone with the same name + ID number joins only by the code
     texted to the phone on record; a stranger's claim sees nothing and 不是我本人 logs it out."""

@@ -183,7 +183,12 @@ try {
     await door.waitForFunction(() => !document.querySelector('[data-testid="staff-resend"]')?.disabled, null, { timeout: 75000 })
     await button.click()
     const code = await latestCode(SMS_GATEWAY_URL, RESEND_PHONE, 1)
-    assert(/\d+ 秒后重发/.test(await button.innerText()), `resend after sending: ${await button.innerText()}`)
+    // the countdown starts when the answer to the send arrives, which may be after the code reached the gateway
+    await door.waitForFunction(
+      () => /\d+ 秒后重发/.test(document.querySelector('[data-testid="staff-resend"]')?.innerText ?? ''),
+      null,
+      { timeout: 10000 },
+    )
     await door.getByTestId('staff-code').locator('input').fill(code)
     await door.getByTestId('staff-next').click()
     await door.getByTestId('staff-queue').waitFor()
