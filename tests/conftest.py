@@ -98,8 +98,12 @@ async def _reset_postgres(url: str) -> None:
             r["tablename"]
             for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'")
         ]
-        if tables:
-            await conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        # DELETE with the foreign-key triggers off and the sequences restarted: what TRUNCATE ... RESTART IDENTITY
+        # does, ten times faster on tables this small (TRUNCATE makes new files for every table each time).
+        sequences = [r["sequencename"] for r in await conn.fetch("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
+        statements = [f'DELETE FROM "{t}"' for t in tables] + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+        async with conn.transaction():
+            await conn.execute("SET LOCAL session_replication_role = replica; " + "; ".join(statements))
         await conn.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1)", "0" * 64)
     finally:
         await conn.close()
