@@ -174,7 +174,8 @@ async function audit(page, role, mode, screen) {
 async function auditAll(page, role, screens) {
   for (const mode of MODES) {
     await setMode(page, mode)
-    for (const screen of screens) await audit(page, role, mode, screen)
+    // A11Y_ONLY=<part of a screen's name> audits only those screens (while mending one; the suite audits all).
+    for (const screen of screens.filter((x) => !env.A11Y_ONLY || x.name.includes(env.A11Y_ONLY))) await audit(page, role, mode, screen)
   }
 }
 
@@ -394,7 +395,14 @@ const adminScreens = [
   },
   { name: 'catalog (事项管理)', path: '/admin/catalog', ready: 'catalog-list' },
   { name: 'catalog item editor with its versions', path: '/admin/catalog/000105001000', ready: 'catalog-history' },
-  // KNOWN DEFECT (issue 15 note): after a refused save two controls under 44 px are in view; not yet found which.
+  {
+    name: 'catalog item editor, a refused save', path: '/admin/catalog/000105001000', ready: 'catalog-history',
+    before: async (page) => {
+      await page.getByTestId('catalog-promised').locator('input').fill('100')
+      await page.getByTestId('catalog-save').click()
+      await page.getByText('不能长于法定时限', { exact: false }).waitFor()
+    },
+  },
   { name: 'holidays (节假日)', path: '/admin/calendar', ready: 'calendar-form' },
   {
     name: 'holidays, a refused day', path: '/admin/calendar', ready: 'calendar-form',
