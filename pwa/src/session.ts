@@ -1,6 +1,6 @@
 /** Who is logged in on this device, shared by the screens. */
 import { ref } from 'vue'
-import { showDialog } from 'vant'
+import { showConfirmDialog, showDialog, showToast } from 'vant'
 import { endActing } from './acting'
 import { auth, type Me } from './api/auth'
 import { onSessionGone, ProblemError } from './api/client'
@@ -70,4 +70,26 @@ export function loggedOut(): void {
   me.value = null
   meAsOf.value = null
   signedOutElsewhere.value = false
+}
+
+/**
+ * 退出登录 after the person confirms `question`: ends the session on the server (one already gone counts as done)
+ * and forgets this person on the device. False when they cancelled or the server refused (said in a toast).
+ */
+export async function confirmLogout(question: string, failed: string): Promise<boolean> {
+  try {
+    await showConfirmDialog({ message: question })
+  } catch {
+    return false
+  }
+  try {
+    await auth.logout()
+  } catch (e) {
+    if (!(e instanceof ProblemError && e.status === 401)) {
+      showToast(e instanceof ProblemError ? e.detail ?? e.title : failed)
+      return false
+    }
+  }
+  loggedOut()
+  return true
 }
