@@ -226,6 +226,7 @@ class VersionOut(BaseModel):
     version: int
     created_at: datetime
     created_by: str = Field(description="who saved it (person:ID, or migration / seed-demo)")
+    created_by_name: str | None = Field(default=None, description="the saver's masked name (周**) when a person saved it")
     changes: list[Change] = Field(description="what differs from the version before (empty for version 1)")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auth.admin import masked_names, person_of
 from backend.catalog import service as catalog
 from backend.catalog.models import Department, ServiceItem, ServiceVersion
 from backend.catalog.schemas import (
@@ -139,8 +140,19 @@ async def _history(code: str) -> list[tuple[ServiceVersion, list[Change]]]:
     return history
 
 
-def _version_out(row: ServiceVersion, found: list[Change]) -> VersionOut:
-    return VersionOut(version=row.version, created_at=row.created_at, created_by=row.created_by, changes=found)
+async def _saver_names(rows: list[ServiceVersion]) -> dict[int, str | None]:
+    return await masked_names(p for p in (person_of(r.created_by) for r in rows) if p is not None)
+
+
+def _version_out(row: ServiceVersion, found: list[Change], names: dict[int, str | None]) -> VersionOut:
+    person = person_of(row.created_by)
+    return VersionOut(
+        version=row.version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        created_by_name=names.get(person) if person is not None else None,
+        changes=found,
+    )
 
 
 async def admin_items() -> AdminItemList:
@@ -173,11 +185,12 @@ async def admin_item(*, code: str) -> AdminItemDetail:
     current = next((row for row, _ in history if row.version == item.version), None)
     if current is None:  # every save writes its version in the same transaction; this only guards a hand-edited database
         raise VersionNotFound(code=code[:32], version=item.version)
+    names = await _saver_names([row for row, _ in history])
     return AdminItemDetail(
         item=_item_in(code, current.snapshot),
         version=item.version,
         updated_at=item.updated_at,
-        versions=[_version_out(row, found) for row, found in reversed(history)],
+        versions=[_version_out(row, found, names) for row, found in reversed(history)],
     )
 
 
@@ -185,7 +198,8 @@ async def admin_version(*, code: str, version: int) -> VersionDetail:
     """One version of an item as it was saved, and what it changed."""
     for row, found in await _history(code):
         if row.version == version:
-            return VersionDetail(**_version_out(row, found).model_dump(), item=_item_in(code, row.snapshot))
+            names = await _saver_names([row])
+            return VersionDetail(**_version_out(row, found, names).model_dump(), item=_item_in(code, row.snapshot))
     if not await ServiceItem.exists(code=code):
         raise catalog.ServiceNotFound(code=code[:32])
     raise VersionNotFound(code=code[:32], version=version)

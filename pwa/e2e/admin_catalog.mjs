@@ -49,6 +49,7 @@ try {
       assert((await versionOf(page)) === before + 1, 'the version shown is the new one')
       const entry = await page.getByTestId(`catalog-history-${before + 1}`).textContent()
       assert(entry.includes('申请材料') && entry.includes('场地租赁合同') && entry.includes('经营面积'), `history: ${entry}`)
+      assert(/[\u4e00-\u9fff]\*+ 保存于/.test(entry) && !entry.includes('person:'), `the saver is named, masked: ${entry}`)
     })
 
     await check('a form field key used twice is refused beside the field and no version is made', page, async () => {

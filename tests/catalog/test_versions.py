@@ -118,8 +118,11 @@ async def test_every_change_is_a_version_with_what_it_changed_and_an_unchanged_s
     assert changes["form_schema"]["added"] == ["经营面积（平方米）"] and changes["form_schema"]["removed"] == ["经营范围"]
     assert changes["fee"]["before"] == "不收费" and changes["fee"]["after"] == "收费 10 元"
     assert [c["field"] for c in detail["versions"][0]["changes"]] == ["published"]
+    assert detail["versions"][0]["created_by_name"] == "李**"  # the saver by masked name, not by id
+    assert detail["versions"][2]["created_by"] == "seed-demo" and detail["versions"][2]["created_by_name"] is None
     old = await client.get(f"{ADMIN}/{YYZZ}/versions/1", headers=headers)
     assert old.status_code == 200 and old.json()["item"] == item and old.json()["changes"] == []
+    assert (await client.get(f"{ADMIN}/{YYZZ}/versions/2", headers=headers)).json()["created_by_name"] == "李**"
     assert (await client.get(f"{ADMIN}/{YYZZ}/versions/9", headers=headers)).json()["code"] == "catalog.version_not_found"
     assert (await client.get(f"{ADMIN}/999999999999/versions/1", headers=headers)).json()["code"] == "catalog.service_not_found"
     listed = {i["code"]: i for i in (await client.get(ADMIN, headers=headers)).json()["items"]}

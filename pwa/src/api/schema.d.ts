@@ -5706,6 +5706,12 @@ export interface components {
              * @description who saved it (person:ID, or migration / seed-demo)
              */
             created_by: string;
+            /**
+             * Created By Name
+             * @description the saver's masked name (周**) when a person saved it
+             * @default null
+             */
+            created_by_name: string | null;
             /** @description the item as this version says it */
             item: components["schemas"]["ServiceItemIn"];
             /** Version */
@@ -5728,6 +5734,12 @@ export interface components {
              * @description who saved it (person:ID, or migration / seed-demo)
              */
             created_by: string;
+            /**
+             * Created By Name
+             * @description the saver's masked name (周**) when a person saved it
+             * @default null
+             */
+            created_by_name: string | null;
             /** Version */
             version: number;
         };

@@ -486,6 +486,7 @@ export default {
       invalid: '{n} problems; see the fields marked in red',
       conflict: 'Someone changed this item before you saved; reload and edit again',
       reload: 'Reload',
+      savedBy: { migration: 'an upgrade', seed: 'the demo data', person: 'a staff member', other: 'the system' },
       history: 'Versions',
       by: 'Saved by {who} at {at}',
       first: 'First version',

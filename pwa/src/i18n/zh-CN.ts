@@ -486,6 +486,7 @@ export default {
       invalid: '有 {n} 处需要修改，见标红的项目',
       conflict: '保存前已有人修改了此事项，请刷新后再改',
       reload: '刷新',
+      savedBy: { migration: '系统升级', seed: '演示数据', person: '工作人员', other: '系统' },
       history: '版本记录',
       by: '{who} 保存于 {at}',
       first: '首个版本',
