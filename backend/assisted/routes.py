@@ -105,7 +105,7 @@ async def register(request: Request, *, body: VillagerIn, session: SessionInfo) 
     response=DelegationOut,
     status=201,
     headers=[HEADER_PARAMETER],
-    errors=[service.NotFound, service.NoTownship, service.BadPeriod],
+    errors=[service.NotFound, service.NoTownship, service.TownshipRequired, service.BadPeriod],
     wrappers=[STAFF, idempotent],
 )
 async def create_delegation(request: Request, *, body: DelegationIn, session: SessionInfo) -> DelegationOut:

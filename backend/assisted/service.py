@@ -55,6 +55,11 @@ class NoTownship(errors.Forbidden, code="assist.no_township"):
     en = "No township scope|Only township staff may act for a villager."
 
 
+class TownshipRequired(errors.Invalid, code="assist.township_required"):
+    zh = "请选择乡镇|您负责多个乡镇（或是管理员），请写明这份授权属于哪个乡镇（街道）。"
+    en = "Township needed|You serve several townships (or are an administrator): say which township this delegation is for."
+
+
 class DelegationNotFound(errors.NotFound, code="assist.delegation_not_found"):
     zh = "未找到授权|没有这条授权委托，或不属于您的乡镇。"
     en = "Delegation not found|No such delegation in your township."
@@ -92,16 +97,15 @@ def townships(session: SessionInfo) -> list[str] | None:
 
 
 def _require_township(session: SessionInfo, township: str | None = None) -> str:
-    """The township the session acts in (the one asked for, or its only one); NoTownship otherwise."""
+    """The township the session acts in: the one asked for, or its only one. NoTownship for one not served;
+    TownshipRequired when an admin or staff of several townships did not say which (never a guess)."""
     mine = townships(session)
-    if mine is None:
-        if township:
-            return township
-        raise NoTownship()
     if township:
-        if township not in mine:
+        if mine is not None and township not in mine:
             raise NoTownship()
         return township
+    if mine is None or len(mine) > 1:
+        raise TownshipRequired()
     if not mine:
         raise NoTownship()
     return mine[0]

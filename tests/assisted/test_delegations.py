@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from auth import service as identity
+from auth import sessions
 from auth.models import Person
 from backend.assisted import service
 from backend.assisted.models import Delegation
@@ -220,6 +222,23 @@ async def test_an_admin_looks_up_anywhere_but_names_the_township_of_a_delegation
     r = await client.post("/api/v1/assist/lookup", json={"id_number": RESIDENT_ID, "reason": "核查"}, headers=admin)
     assert r.status_code == 200, r.text
     body = {"person_id": r.json()["id"], "errands": ["*"], "starts": TODAY.isoformat(), "ends": TODAY.isoformat(), "evidence": "photo"}
-    assert (await client.post("/api/v1/assist/delegations", json=body, headers=admin | key())).status_code == 403
+    r = await client.post("/api/v1/assist/delegations", json=body, headers=admin | key())
+    assert r.status_code == 422 and r.json()["code"] == "assist.township_required"
     r = await client.post("/api/v1/assist/delegations", json=body | {"township": TOWNSHIP}, headers=admin | key())
     assert r.status_code == 201 and r.json()["township"] == TOWNSHIP
+
+
+async def test_staff_of_two_townships_say_which_one_a_delegation_is_for(client, resident):
+    person = await identity.create_person(name="王代办", phone="13700000046", actor="test")
+    for township in (TOWNSHIP, OTHER_TOWNSHIP):
+        await identity.grant_role(person=person, role="staff", scope=f"township:{township}", actor="test")
+    token, _ = await sessions.create(account_id=None, person_id=person.id, transport="bearer", mfa=True, user_agent="t", ip="t")
+    worker = {"Authorization": f"Bearer {token}"}
+    person_id = await _resident_id(client, resident)
+    body = {"person_id": person_id, "errands": ["*"], "starts": TODAY.isoformat(), "ends": TODAY.isoformat(), "evidence": "photo"}
+    r = await client.post("/api/v1/assist/delegations", json=body, headers=worker | key())
+    assert r.status_code == 422 and r.json()["code"] == "assist.township_required"  # not the first one, silently
+    r = await client.post("/api/v1/assist/delegations", json=body | {"township": "360426101"}, headers=worker | key())
+    assert r.status_code == 403 and r.json()["code"] == "assist.no_township"
+    r = await client.post("/api/v1/assist/delegations", json=body | {"township": OTHER_TOWNSHIP}, headers=worker | key())
+    assert r.status_code == 201 and r.json()["township"] == OTHER_TOWNSHIP

@@ -10521,7 +10521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: assist.bad_period, idempotency.key_reused, request.invalid */
+            /** @description Problem: assist.township_required, assist.bad_period, idempotency.key_reused, request.invalid */
             422: {
                 headers: {
                     [name: string]: unknown;

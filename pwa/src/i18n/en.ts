@@ -312,6 +312,8 @@ export default {
       by: { photo: 'Signed form', sms: 'Code to their phone' },
     },
     delegation: {
+      township: 'Township of this delegation', townshipCode: 'Division code', townshipPlaceholder: '9 or 12 digits, e.g. 360426100',
+      townshipInvalid: 'Enter the 9- or 12-digit division code of the township',
       title: 'New delegation', errands: 'Errands', all: 'All errands', chosen: 'Chosen errands', search: 'Search errands',
       pick: 'Choose at least one errand', picked: '{n} chosen', starts: 'From', ends: 'Until', periodHint: 'At most one year',
       evidence: 'Consent by', photo: 'Photo of the signed form', sms: 'SMS code to their own phone', noPhone: '(no phone on record)',

@@ -312,6 +312,8 @@ export default {
       by: { photo: '签字的授权委托书', sms: '本人手机验证码' },
     },
     delegation: {
+      township: '授权属于哪个乡镇（街道）', townshipCode: '区划代码', townshipPlaceholder: '9 位或 12 位数字，如 360426100',
+      townshipInvalid: '请填写乡镇（街道）的 9 位或 12 位区划代码',
       title: '新建授权委托', errands: '委托办理的事项', all: '全部事项', chosen: '选定的事项', search: '搜索事项名称或拼音首字母',
       pick: '请至少选择一个事项', picked: '已选 {n} 项', starts: '开始日期', ends: '结束日期', periodHint: '授权最长一年',
       evidence: '授权方式', photo: '拍照上传签字的授权委托书', sms: '发短信验证码到群众本人手机', noPhone: '（没有登记手机，不能用短信）',

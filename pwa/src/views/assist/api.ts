@@ -55,6 +55,16 @@ export function recallVillager(id: number): Villager | null {
 /** The reasons staff pick from when they read a villager's data (audited), besides their own words. */
 export const REASONS = ['errand', 'identity', 'visit'] as const
 
+/**
+ * The townships a new delegation may be for: the staff member's own (a choice when several), or null for an admin,
+ * who serves everywhere and types the township's division code.
+ */
+export async function delegationTownships(): Promise<string[] | null> {
+  const { roles } = await staff.me()
+  const mine = roles.filter((r) => r.role === 'staff' && r.scope.startsWith('township:')).map((r) => r.scope.slice('township:'.length))
+  return mine.length ? mine : roles.some((r) => r.role === 'admin') ? null : []
+}
+
 /** Whether this session may use 帮办代办: a township worker (staff scoped township:…) or an admin; 'login' when signed out. */
 export async function assistAccess(): Promise<'ok' | 'none' | 'login'> {
   try {
