@@ -3,7 +3,7 @@
  * Vant Weapp from miniprogram_npm/), and drive it: tap, type, wait for text.
  *
  *   const page = await openPage('/pages/login/login?next=%2Fpages%2Fservices%2Fservices')
- *   tap(page, '#login-agree')                       // a Vant checkbox, button, cell … (or any tappable view)
+ *   await tap(page, '#login-agree')                       // a Vant checkbox, button, cell … (or any tappable view)
  *   await waitForText(page, '实名认证')
  *   const next = lastNavigation()                   // { kind: 'redirectTo', url: '/pages/identity/identity?…' }
  */
@@ -34,7 +34,14 @@ function parseQuery(qs) {
 async function openPage(url) {
   const [pagePath, qs] = url.replace(/^\//, '').split('?')
   if (!appJson.pages.includes(pagePath)) throw new Error(`${pagePath} is not a page of app.json`)
-  const id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, compiler: 'official', usingComponents })
+  // miniprogram-simulate runs each page's and component's code with require(), counting on require.cache to run it
+  // again for the next page; jest keeps its own registry, so each page loads in a fresh one (its own copy of our
+  // modules, pointed at the test backend like setup.js does).
+  let id
+  jest.isolateModules(() => {
+    require('../../config').apiBase = process.env.BASE_URL || require('../../config').apiBase
+    id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, compiler: 'official', usingComponents })
+  })
   const page = simulate.render(id)
   page.attach(document.createElement('parent-wrapper'))
   if (page.instance.onLoad) await page.instance.onLoad(parseQuery(qs))
@@ -57,19 +64,29 @@ const TAPPABLE = { 'VAN-CHECKBOX': '.van-checkbox__icon-wrap', 'VAN-BUTTON': '.v
  * Tap an element: inside a Vant component, the node its own handler listens on (so the component runs its code and
  * emits its event, as on a phone); else the element itself (a view or text with bindtap).
  */
-function tap(page, selector) {
+async function tap(page, selector) {
   const node = find(page, selector)
   const inner = TAPPABLE[node.dom.tagName]
   const target = inner ? node.querySelector(inner) : node
   if (!target) throw new Error(`${selector}: no ${inner} inside`)
   target.dispatchEvent('tap')
+  await simulate.sleep(10) // j-component delivers events a tick later
 }
 
-/** Type into a Vant field (or a native input): the input event the real keyboard sends. */
-function type(page, selector, value) {
-  const node = find(page, selector)
-  const input = node.querySelector('input') || node.querySelector('textarea') || node
-  input.dispatchEvent('input', { detail: { value } })
+/** The native input inside a Vant field or search (or the node itself when it is one). */
+function inputIn(node) {
+  const tag = node.dom.tagName
+  if (tag === 'WX-INPUT' || tag === 'WX-TEXTAREA') return node
+  if (tag === 'VAN-SEARCH') return inputIn(node.querySelector('.van-search__field'))
+  const input = node.querySelectorAll('.van-field__control').find((n) => ['WX-INPUT', 'WX-TEXTAREA'].includes(n.dom.tagName))
+  if (!input) throw new Error(`no input inside ${tag}`)
+  return input
+}
+
+/** Type into a Vant field or search (or a native input): the input event the keyboard sends, so Vant's code runs. */
+async function type(page, selector, value) {
+  inputIn(find(page, selector)).dispatchEvent('input', { detail: { value } })
+  await simulate.sleep(10)
 }
 
 /** The page's text, whitespace folded. */
