@@ -94,9 +94,8 @@ def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Bac
         CI="true",  # jest: no watch mode, no interactive output
     )
     npx = shutil.which("npx") or "npx"
-    result = subprocess.run(
-        [npx, "jest", "--ci", "--colors=false"], cwd=MINIPROGRAM, env=env, capture_output=True, text=True, timeout=600
-    )
+    result = subprocess.run([npx, "jest", "--ci", "--colors=false"], cwd=MINIPROGRAM, env=env, capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"jest failed in miniprogram/:\n{output[-20000:]}\n\napp log:\n{backend.app.log_path.read_text(errors='replace')[-4000:]}"
+    app_log = backend.app.log_path.read_text(errors="replace")[-4000:]
+    assert result.returncode == 0, f"jest failed in miniprogram/:\n{output[-20000:]}\n\napp log:\n{app_log}"
     assert "Tests:" in output and " failed" not in output.split("Tests:")[-1].split("\n")[0], output[-3000:]

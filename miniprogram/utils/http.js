@@ -188,7 +188,7 @@ function relogin() {
 /** @param {EndpointName} name @param {ApiError} error @param {boolean} retry */
 function shouldRelogin(name, error, retry) {
   const endpoint = ENDPOINTS[name]
-  return retry && endpoint.auth !== false && error.status === 401 && error.code === 'auth.not_authenticated' && getToken() !== ''
+  return retry && !('auth' in endpoint && endpoint.auth === false) && error.status === 401 && error.code === 'auth.not_authenticated' && getToken() !== ''
 }
 
 /**

@@ -8,8 +8,8 @@ const { summaryView } = require('../../utils/catalog')
 const PAGE_SIZE = 20
 const TYPING_PAUSE_MS = 300 // search once the resident pauses, not on every key
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let typing
+/** @type {number} */
+let typing = 0
 
 Component({
   behaviors: [pageBehavior],
