@@ -106,3 +106,20 @@ test('大字模式: the switch on 首页 is kept on the device and every page op
   const again = await openPage('/pages/services/services')
   expect(again.dom.innerHTML).not.toContain('large-text')
 })
+
+test('首页 opened by a subscribe message (?path=) opens the page of that notice; without a login, the login first', async () => {
+  await openPage('/pages/index/index?path=%2Fservices%2F000105001000')
+  expect(lastNavigation()).toEqual({ kind: 'navigateTo', url: '/pages/guide/guide?code=000105001000' })
+  expect(http.getToken()).not.toBe('') // logged in by the first test
+  await openPage('/pages/index/index?path=%2Fcases%2F42')
+  expect(lastNavigation()).toEqual({ kind: 'navigateTo', url: '/pages/case/case?id=42' })
+  const token = http.getToken()
+  http.clearToken()
+  await openPage('/pages/index/index?path=%2Fcases%2F42')
+  expect(lastNavigation()).toEqual({ kind: 'navigateTo', url: '/pages/login/login?next=%2Fpages%2Fcase%2Fcase%3Fid%3D42' })
+  http.setToken(token)
+  const home = await openPage('/pages/index/index?path=%2Fstaff%2Fcases%2F1')
+  expect(lastNavigation().url).toBe('/pages/login/login?next=%2Fpages%2Fcase%2Fcase%3Fid%3D42') // nothing new opened
+  await tap(home, '#home-services')
+  expect(lastNavigation()).toEqual({ kind: 'navigateTo', url: '/pages/services/services' })
+})
