@@ -35,7 +35,7 @@ run: setup
 	echo "fake carrier (EMS + Kuaidi100): $$(cut -d' ' -f2 $$out)"; \
 	$(BIN)/yiwang serve
 
-test: setup lint sysdeps
+test: setup lint sysdeps miniprogram/node_modules/.package-lock.json
 	@$(WITH_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup sysdeps bench-sysdeps
@@ -57,13 +57,17 @@ $(VENV)/.installed: pyproject.toml
 
 pwa: pwa/dist/index.html
 # ruff and mypy read their settings from pyproject.toml. Vite only strips the types; vue-tsc checks them (scripts and templates alike).
-lint: install pwa/node_modules/.package-lock.json
+lint: install pwa/node_modules/.package-lock.json miniprogram/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	cd pwa && npm run --silent typecheck
+	cd miniprogram && npm run --silent typecheck
 pwa/node_modules/.package-lock.json: pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund --loglevel=error
+# The WeChat mini-program's tools (Vant Weapp, jest, miniprogram-simulate, tsc); tests/test_miniprogram.py runs its jest suite.
+miniprogram/node_modules/.package-lock.json: miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
 pwa/dist/index.html: pwa/node_modules/.package-lock.json $(shell find pwa/src pwa/public pwa/index.html pwa/vite.config.* -type f 2>/dev/null)
 	cd pwa && npm run build
 
@@ -96,4 +100,4 @@ bench-sysdeps:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist
+	rm -rf $(VENV) pwa/node_modules pwa/dist miniprogram/node_modules miniprogram/miniprogram_npm

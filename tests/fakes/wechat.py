@@ -370,6 +370,10 @@ class FakeWeChat:
             body = await request.json()
             return JSONResponse({"code": self.issue_login_code(body.get("openid"), unionid=body.get("unionid"))})
 
+        async def control_phone_code(request: Request) -> JSONResponse:
+            body = await request.json()
+            return JSONResponse({"code": self.issue_phone_code(body["phone"])})
+
         async def control_subscribe_accept(request: Request) -> JSONResponse:
             body = await request.json()
             return JSONResponse({"credits": self.accept(body["openid"], body["template_id"], int(body.get("times", 1)))})
@@ -403,6 +407,7 @@ class FakeWeChat:
                 Route("/wxa/business/getuserphonenumber", getuserphonenumber, methods=["POST"]),
                 Route("/cgi-bin/message/subscribe/send", subscribe_send, methods=["POST"]),
                 Route("/_fake/login-code", control_login_code, methods=["POST"]),
+                Route("/_fake/phone-code", control_phone_code, methods=["POST"]),
                 Route("/_fake/subscribe-accept", control_subscribe_accept, methods=["POST"]),
                 Route("/_fake/subscribe-refuse", control_subscribe_refuse, methods=["POST"]),
                 Route("/_fake/subscribe-messages", control_subscribe_messages),

@@ -1,0 +1,53 @@
+// @ts-check
+/**
+ * Home (首页): entries to 办事 / 我的办件 / 预约 / 消息, the large-text switch, login when not logged in.
+ * It is also YIWANG_WECHAT_PAGE, the page a subscribe message opens: `?path=<url-quoted PWA path>` (e.g.
+ * %2Fcases%2F123) opens the matching page (utils/links.js), with home below it for 返回.
+ */
+const pageBehavior = require('../../behaviors/page')
+const { getToken } = require('../../utils/http')
+const { pageFor } = require('../../utils/links')
+const { setLargeText } = require('../../utils/largeText')
+
+const ENTRIES = [
+  { key: 'services', text: '办事', icon: 'apps-o', page: '/pages/services/services' },
+  { key: 'cases', text: '我的办件', icon: 'orders-o', page: '/pages/cases/cases' },
+  { key: 'appointments', text: '预约', icon: 'calendar-o', page: '/pages/appointments/appointments' },
+  { key: 'inbox', text: '消息', icon: 'bell', page: '/pages/inbox/inbox' },
+]
+// Pages anyone may open; the others show personal data: before a login, the login page first, then them.
+const PUBLIC = ['/pages/services/services', '/pages/guide/guide']
+
+Component({
+  behaviors: [pageBehavior],
+  data: { entries: ENTRIES, loggedIn: false },
+  methods: {
+    /** @param {Record<string, string | undefined>} query */
+    onLoad(query) {
+      const target = pageFor(query.path)
+      if (target) this.go(target)
+    },
+    onShow() {
+      this.setData({ loggedIn: getToken() !== '' })
+    },
+    /** @param {string} url */
+    go(url) {
+      const bare = url.split('?')[0]
+      if (!PUBLIC.includes(bare) && getToken() === '') wx.navigateTo({ url: `/pages/login/login?next=${encodeURIComponent(url)}` })
+      else wx.navigateTo({ url })
+    },
+    /** @param {WechatMiniprogram.BaseEvent} event */
+    open(event) {
+      this.go(event.currentTarget.dataset.page)
+    },
+    login() {
+      wx.navigateTo({ url: '/pages/login/login' })
+    },
+    /** @param {WechatMiniprogram.CustomEvent<boolean>} event */
+    onLargeText(event) {
+      setLargeText(event.detail)
+      this.setData({ largeText: event.detail })
+      wx.showToast({ title: event.detail ? '已开启大字模式' : '已关闭大字模式', icon: 'none' })
+    },
+  },
+})

@@ -1,0 +1,68 @@
+// @ts-check
+/**
+ * Typed calls of the backend, one function per entry of utils/endpoints.js. The types come from the OpenAPI
+ * document through the PWA's generated file (pwa/src/api/schema.d.ts, `cd pwa && npm run api-types`): one copy,
+ * shared by both clients.
+ */
+const http = require('./http')
+
+/** @typedef {import('../../pwa/src/api/schema').components['schemas']} Schemas */
+/** @typedef {Schemas['Acceptance']} Acceptance */
+/** @typedef {Schemas['MeOut']} Me */
+/** @typedef {Schemas['DocumentOut']} DocumentRef */
+/** @typedef {Schemas['ServicePage']} ServicePage */
+/** @typedef {Schemas['ServiceGuide']} ServiceGuide */
+
+/**
+ * @template T
+ * @param {Promise<unknown>} promise
+ * @returns {Promise<T>}
+ */
+const as = (promise) => /** @type {Promise<T>} */ (promise)
+
+const api = {
+  /** wx.login → session; `accept`: the terms and privacy versions agreed to on the login page. */
+  login: (/** @type {Acceptance[]} */ accept) => http.login(accept),
+  /** @returns {Promise<Schemas['OkOut']>} */
+  logout: () => as(http.call('logout')),
+  /** @returns {Promise<Me>} */
+  me: () => as(http.call('me')),
+  /** @returns {Promise<Me>} */
+  agree: (/** @type {Acceptance[]} */ accept) => as(http.call('agree', { body: { accept } })),
+  /** @returns {Promise<Me>} */
+  bindIdentity: (/** @type {string} */ name, /** @type {string} */ idNumber, /** @type {Acceptance[]} */ accept) =>
+    as(http.call('bindIdentity', { body: { name, id_number: idNumber, accept } })),
+  /** getPhoneNumber button code → the verified person's phone (answered masked). @returns {Promise<Schemas['PhoneOut']>} */
+  bindWechatPhone: (/** @type {string} */ code) => as(http.call('bindWechatPhone', { body: { code } })),
+
+  /** @returns {Promise<Schemas['DocumentsOut']>} */
+  documents: () => as(http.call('documents')),
+  /** @returns {Promise<Schemas['DocumentTextOut']>} */
+  document: (/** @type {string} */ name) => as(http.call('document', { params: { document: name } })),
+
+  /**
+   * @param {{ q?: string, department?: string, page?: number, page_size?: number }} query
+   * @returns {Promise<ServicePage>}
+   */
+  services: (query) => as(http.call('services', { query })),
+  /** @returns {Promise<ServiceGuide>} */
+  guide: (/** @type {string} */ code) => as(http.call('guide', { params: { code } })),
+  /** @returns {Promise<Schemas['DepartmentList']>} */
+  departments: () => as(http.call('departments')),
+
+  /**
+   * One photo from wx.chooseMedia, with upload progress (0–100).
+   * @param {string} filePath @param {string} kind @param {(percent: number) => void} [onProgress]
+   * @returns {Promise<Schemas['MaterialOut']>}
+   */
+  uploadMaterial: (filePath, kind, onProgress) => as(http.upload('uploadMaterial', { filePath, fields: { kind }, onProgress })),
+
+  /**
+   * What wx.requestSubscribeMessage answered (template id → accept | reject | ban | filter).
+   * @param {Record<string, 'accept' | 'reject' | 'ban' | 'filter'>} results
+   * @returns {Promise<Schemas['WeChatCredits']>}
+   */
+  wechatSubscriptions: (results) => as(http.call('wechatSubscriptions', { body: { results } })),
+}
+
+module.exports = { api }

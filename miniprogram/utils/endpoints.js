@@ -1,0 +1,47 @@
+// @ts-check
+/**
+ * Every call the mini-program makes to the backend, in one table: method, path under /api/v1 (OpenAPI template,
+ * `{name}` for a path parameter), the query parameters and JSON body keys it may send, the multipart fields of an
+ * upload. utils/http.js refuses a call that is not here or sends a key not declared here, and
+ * tests/contract.test.js checks each entry against /api/openapi.json — so this table is the whole surface.
+ *
+ * auth: false marks calls that work without a login (no silent re-login when they answer 401).
+ * To add a call: add an entry here, then a typed function in utils/api.js.
+ */
+
+/**
+ * @typedef {'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} Method
+ * @typedef {object} Endpoint
+ * @property {Method} method
+ * @property {string} path
+ * @property {readonly string[]} [query]
+ * @property {readonly string[]} [body]
+ * @property {{ file: string, fields: readonly string[] }} [upload]  multipart: the file field and the other fields
+ * @property {boolean} [auth]
+ */
+
+/** @satisfies {Record<string, Endpoint>} */
+const ENDPOINTS = {
+  // 登录与账号 (auth/routes.py)
+  wechatLogin: { method: 'POST', path: '/auth/wechat/miniprogram', body: ['code', 'accept'], auth: false },
+  logout: { method: 'POST', path: '/auth/logout' },
+  me: { method: 'GET', path: '/me' },
+  agree: { method: 'POST', path: '/me/consents', body: ['accept'] },
+  bindIdentity: { method: 'POST', path: '/me/identity', body: ['name', 'id_number', 'accept'] },
+  bindWechatPhone: { method: 'POST', path: '/me/phone/wechat', body: ['code'] },
+  // 协议 (auth/legal_routes.py)
+  documents: { method: 'GET', path: '/legal/documents', auth: false },
+  document: { method: 'GET', path: '/legal/documents/{document}', auth: false },
+  // 办事指南 (backend/catalog)
+  services: { method: 'GET', path: '/services', query: ['q', 'department', 'page', 'page_size'], auth: false },
+  guide: { method: 'GET', path: '/services/{code}', auth: false },
+  departments: { method: 'GET', path: '/departments', auth: false },
+  // 材料 (backend/materials): photos go up with wx.uploadFile
+  uploadMaterial: { method: 'POST', path: '/materials', upload: { file: 'file', fields: ['kind', 'expires_on'] } },
+  // 订阅消息 (notifications/routes.py): what the person accepted in wx.requestSubscribeMessage
+  wechatSubscriptions: { method: 'POST', path: '/me/wechat-subscriptions', body: ['results'] },
+}
+
+/** @typedef {keyof typeof ENDPOINTS} EndpointName */
+
+module.exports = { ENDPOINTS }

@@ -1,0 +1,101 @@
+"""The WeChat mini-program (miniprogram/) against a real backend: its Jest suite, run by this test.
+
+One app process on loopback (``yiwang serve``, SQLite: what is tested here is the mini-program's side of the API,
+which the database does not change), migrated and seeded with the demo data (``yiwang seed-demo``), configured for
+WeChat with the fake WeChat server (tests/fakes/wechat.py) behind it. ``npx jest`` in miniprogram/ then renders the
+pages with miniprogram-simulate, its ``wx`` adapter (miniprogram/tests/support/wx.js) sending the real HTTP requests
+to the app (BASE_URL) and asking the fake for wx.login and getPhoneNumber codes (WECHAT_URL). The contract test in
+that suite reads the app's /api/openapi.json. Any failing Jest test fails this test, with Jest's output.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA_KEY, IN_CI, INDEX_KEY, ROOT
+from tests.fakes.server import serve
+from tests.fakes.wechat import FakeWeChat
+from tests.stack import YIWANG, AppProcess, start_app
+
+MINIPROGRAM = ROOT / "miniprogram"
+# Subscribe-message templates as a deployment adds them in 公众平台 (field layouts: notifications/events.py).
+TEMPLATES = {
+    "progress": ("tmpl-progress", ("character_string1", "thing2", "phrase3", "time4", "thing5")),
+    "delivery": ("tmpl-delivery", ("character_string1", "thing2", "phrase3", "time4", "thing5")),
+    "appointment": ("tmpl-appointment", ("thing1", "time2", "thing3", "thing4")),
+}
+
+
+@dataclass
+class Backend:
+    url: str
+    wechat_url: str
+    wechat: FakeWeChat
+    app: AppProcess
+
+
+@pytest.fixture(scope="module")
+def jest_installed() -> Path:
+    jest = MINIPROGRAM / "node_modules" / ".bin" / "jest"
+    if not jest.exists():
+        message = "miniprogram/node_modules missing: run make test (npm ci in miniprogram/)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return jest
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory) -> Iterator[Backend]:
+    workdir = tmp_path_factory.mktemp("miniprogram")
+    wechat = FakeWeChat(templates={template_id: keys for template_id, keys in TEMPLATES.values()})
+    with serve(wechat.app()) as wechat_url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
+        env.update(
+            {
+                "YIWANG_DATA_KEY": DATA_KEY,
+                "YIWANG_INDEX_KEY": INDEX_KEY,
+                "YIWANG_DATABASE_URL": f"sqlite://{workdir / 'miniprogram.sqlite3'}",
+                "YIWANG_MEDIA_DIR": str(workdir / "media"),
+                "YIWANG_WECHAT_APPID": wechat.appid,
+                "YIWANG_WECHAT_SECRET": wechat.secret,
+                "YIWANG_WECHAT_API_BASE": wechat_url,
+                "YIWANG_QUIET_HOURS": "off",
+                **{f"YIWANG_WECHAT_TEMPLATE_{name.upper()}": template_id for name, (template_id, _) in TEMPLATES.items()},
+            }
+        )
+        subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        app = start_app(env, workdir)
+        try:
+            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app)
+        finally:
+            app.stop()
+
+
+def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Backend, tmp_path):
+    from tests.photos import photo
+
+    photo_path = tmp_path / "id_card.jpg"
+    photo_path.write_bytes(photo(1600, 1200))
+    env = dict(
+        os.environ,
+        BASE_URL=backend.url,
+        WECHAT_URL=backend.wechat_url,
+        PHOTO_PATH=str(photo_path),
+        WECHAT_TEMPLATES=",".join(template_id for template_id, _ in TEMPLATES.values()),
+        CI="true",  # jest: no watch mode, no interactive output
+    )
+    npx = shutil.which("npx") or "npx"
+    result = subprocess.run([npx, "jest", "--ci", "--colors=false"], cwd=MINIPROGRAM, env=env, capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    app_log = backend.app.log_path.read_text(errors="replace")[-4000:]
+    assert result.returncode == 0, f"jest failed in miniprogram/:\n{output[-20000:]}\n\napp log:\n{app_log}"
+    assert "Tests:" in output and " failed" not in output.split("Tests:")[-1].split("\n")[0], output[-3000:]
