@@ -326,7 +326,7 @@ async def verify_certificate(request: Request) -> CertificateCheck:
     tags=["applications"],
     content={"image/svg+xml": {"schema": {"type": "string"}}, "image/png": {"schema": {"type": "string", "format": "binary"}}},
     errors=[applications.ApplicationNotFound, applications.NotSubmitted],
-    wrappers=[requires()],
+    wrappers=[requires(acting=True)],
 )
 async def tracking_qr(request: Request, *, session: SessionInfo) -> Response:
     kind = request.path_params["kind"]

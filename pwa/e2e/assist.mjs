@@ -151,6 +151,9 @@ try {
     await desk.getByTestId('case-page').waitFor()
     await desk.getByTestId('case-status').filter({ hasText: '已提交' }).waitFor()
     await desk.getByTestId('acting-banner').waitFor()
+    const qr = await desk.waitForFunction(() => (document.querySelector('[data-testid="case-qr"] img')?.naturalWidth ?? 0) > 0, null, { timeout: 10000 })
+      .then(() => true, () => false)
+    assert(qr, 'the tracking QR does not show while acting')
   })
 
   await check('结束代办 asks first, then the banner is gone and requests are the worker\'s own', desk, async () => {

@@ -61,7 +61,7 @@ export function endActing(): void {
 // The resident endpoints that opt in to acting (backend: requires(acting=True)); the header on any
 // other route is refused (403 assist.acting_not_allowed), so it goes only where it belongs.
 const ACTING_PATHS = [
-  /^\/api\/v1\/applications(\/\d+(\/(form|submit|withdraw|materials\/.+|delivery))?)?\/?(\?.*)?$/,
+  /^\/api\/v1\/applications(\/\d+(\/(form|submit|withdraw|materials\/.+|delivery|qr\.[a-z]+))?)?\/?(\?.*)?$/,
   /^\/api\/v1\/services\/[^/]+\/prefill(\?.*)?$/,
   /^\/api\/v1\/materials(\/\d+\/(file|thumbnail))?(\?.*)?$/,
   /^\/api\/v1\/appointments(\/(\d+(\/(confirm|cancel|reschedule))?|waiting))?\/?(\?.*)?$/,

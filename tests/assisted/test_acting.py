@@ -88,6 +88,10 @@ async def test_staff_file_a_case_that_stays_the_villagers_with_actor_subject_and
     listed = await client.get(API, headers=acting(worker, delegation))
     assert [c["id"] for c in listed.json()["items"]] == [case["id"]]
     assert (await client.get(f"{API}/{case['id']}", headers=worker)).status_code == 404
+    # The tracking QR too, to show the villager where to follow the case.
+    qr = await client.get(f"{API}/{case['id']}/qr.svg", headers=acting(worker, delegation))
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+    assert (await client.get(f"{API}/{case['id']}/qr.svg", headers=worker)).status_code == 404
 
 
 async def test_without_consent_nothing_is_done(client, resident):

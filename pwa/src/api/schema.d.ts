@@ -8956,7 +8956,10 @@ export interface operations {
     tracking_qr: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Township staff acting for a villager (帮办代办): the id of the villager's active delegation */
+                "Yiwang-Delegation"?: string;
+            };
             path: {
                 application_id: number;
                 kind: string;
@@ -8984,7 +8987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: auth.consent_required, assist.acting_not_allowed */
+            /** @description Problem: auth.consent_required, assist.no_delegation, assist.acting_not_allowed, auth.second_factor_required */
             403: {
                 headers: {
                     [name: string]: unknown;
