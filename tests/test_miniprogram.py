@@ -21,6 +21,7 @@ import pytest
 
 from tests.conftest import DATA_KEY, IN_CI, INDEX_KEY, ROOT
 from tests.fakes.server import serve
+from tests.fakes.sms import FakeSms
 from tests.fakes.wechat import FakeWeChat
 from tests.stack import YIWANG, AppProcess, start_app
 
@@ -39,6 +40,8 @@ class Backend:
     wechat_url: str
     wechat: FakeWeChat
     app: AppProcess
+    # 办件 (case.test.js): the staff SMS codes, for a clerk who accepts a case by direct HTTP
+    sms_url: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,9 @@ def jest_installed() -> Path:
 def backend(tmp_path_factory) -> Iterator[Backend]:
     workdir = tmp_path_factory.mktemp("miniprogram")
     wechat = FakeWeChat(templates={template_id: keys for template_id, keys in TEMPLATES.values()})
-    with serve(wechat.app()) as wechat_url:
+    # 办件 (case.test.js): the SMS gateway staff login codes go through (no per-minute limit: tests log staff in often).
+    sms = FakeSms(minute_window=0)
+    with serve(wechat.app()) as wechat_url, serve(sms.app()) as sms_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
         env.update(
             {
@@ -68,6 +73,13 @@ def backend(tmp_path_factory) -> Iterator[Backend]:
                 "YIWANG_WECHAT_SECRET": wechat.secret,
                 "YIWANG_WECHAT_API_BASE": wechat_url,
                 "YIWANG_QUIET_HOURS": "off",
+                # 办件 (case.test.js): staff login codes through the fake SMS gateway; the app's own dispatcher
+                # (YIWANG_DISPATCHER left at its default, inprocess) sends the subscribe messages.
+                "YIWANG_SMS_PROVIDER": "aliyun",
+                "YIWANG_SMS_API_BASE": sms_url,
+                "YIWANG_SMS_ACCESS_KEY_ID": sms.access_key_id,
+                "YIWANG_SMS_ACCESS_KEY_SECRET": sms.access_key_secret,
+                "YIWANG_SMS_RESEND_SECONDS": "1",
                 **{f"YIWANG_WECHAT_TEMPLATE_{name.upper()}": template_id for name, (template_id, _) in TEMPLATES.items()},
             }
         )
@@ -75,7 +87,7 @@ def backend(tmp_path_factory) -> Iterator[Backend]:
         subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
         app = start_app(env, workdir)
         try:
-            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app)
+            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app, sms_url=sms_url)
         finally:
             app.stop()
 
@@ -93,6 +105,14 @@ def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Bac
         WECHAT_TEMPLATES=",".join(template_id for template_id, _ in TEMPLATES.values()),
         CI="true",  # jest: no watch mode, no interactive output
     )
+    # 办件 (case.test.js): a photo too small to read (the backend answers its too_small hint), the SMS gateway, and
+    # the demo clerk who accepts cases (backend/demo.py).
+    from backend.demo import DEMO_PASSWORD, DEMO_PEOPLE
+
+    small_path = tmp_path / "small.jpg"
+    small_path.write_bytes(photo(400, 300))
+    clerk = next(p for p in DEMO_PEOPLE if p["role"] == "staff")
+    env.update(SMALL_PHOTO_PATH=str(small_path), SMS_URL=backend.sms_url, STAFF_PHONE=clerk["phone"], STAFF_PASSWORD=DEMO_PASSWORD)
     npx = shutil.which("npx") or "npx"
     result = subprocess.run([npx, "jest", "--ci", "--colors=false"], cwd=MINIPROGRAM, env=env, capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr

@@ -12,6 +12,7 @@ const http = require('./http')
 /** @typedef {Schemas['DocumentOut']} DocumentRef */
 /** @typedef {Schemas['ServicePage']} ServicePage */
 /** @typedef {Schemas['ServiceGuide']} ServiceGuide */
+/** @typedef {Schemas['ApplicationOut']} Case */
 
 /**
  * @template T
@@ -63,6 +64,27 @@ const api = {
    * @returns {Promise<Schemas['WeChatCredits']>}
    */
   wechatSubscriptions: (results) => as(http.call('wechatSubscriptions', { body: { results } })),
+
+  // 申请与办件 (pages/apply, pages/cases, pages/case)
+  /** Form values offered from my identity and earlier cases (一表申请). @returns {Promise<Schemas['PrefillOut']>} */
+  prefill: (/** @type {string} */ code) => as(http.call('prefill', { params: { code } })),
+  /**
+   * A new draft of this item (201), or my open draft of it as it is (200).
+   * @param {string} serviceCode @param {Record<string, unknown>} form
+   * @returns {Promise<Case>}
+   */
+  createApplication: (serviceCode, form) => as(http.call('createApplication', { body: { service_code: serviceCode, form } })),
+  /** @returns {Promise<Schemas['ApplicationList']>} */
+  myApplications: () => as(http.call('myApplications')),
+  /** @returns {Promise<Case>} */
+  application: (/** @type {number} */ id) => as(http.call('application', { params: { application_id: id } })),
+  /** Autosave (a draft, or a case awaiting corrections). @param {number} id @param {Record<string, unknown>} form @returns {Promise<Case>} */
+  saveForm: (id, form) => as(http.call('saveForm', { params: { application_id: id }, body: { form } })),
+  /** Put an uploaded material in a slot (replacing the one there). @param {number} id @param {string} key @param {number} materialId @returns {Promise<Case>} */
+  attachMaterial: (id, key, materialId) =>
+    as(http.call('attachMaterial', { params: { application_id: id, material_key: key }, body: { material_id: materialId } })),
+  /** Submit (or resubmit after corrections); `key` from http.newKey(), the same for a retry. @param {number} id @param {string} key @returns {Promise<Case>} */
+  submitApplication: (id, key) => as(http.call('submitApplication', { params: { application_id: id }, idempotencyKey: key })),
 }
 
 module.exports = { api }

@@ -18,6 +18,7 @@
  * @property {readonly string[]} [body]
  * @property {{ file: string, fields: readonly string[] }} [upload]  multipart: the file field and the other fields
  * @property {boolean} [auth]
+ * @property {boolean} [idempotent]  the call needs an Idempotency-Key header (a fresh key per user action, reused on retry)
  */
 
 /** @satisfies {Record<string, Endpoint>} */
@@ -40,6 +41,15 @@ const ENDPOINTS = {
   uploadMaterial: { method: 'POST', path: '/materials', upload: { file: 'file', fields: ['kind', 'expires_on'] } },
   // 订阅消息 (notifications/routes.py): what the person accepted in wx.requestSubscribeMessage
   wechatSubscriptions: { method: 'POST', path: '/me/wechat-subscriptions', body: ['results'] },
+
+  // 申请与办件 (backend/applications/routes.py): pages/apply, pages/cases, pages/case
+  prefill: { method: 'GET', path: '/services/{code}/prefill' },
+  createApplication: { method: 'POST', path: '/applications', body: ['service_code', 'form'] },
+  myApplications: { method: 'GET', path: '/applications' },
+  application: { method: 'GET', path: '/applications/{application_id}' },
+  saveForm: { method: 'PUT', path: '/applications/{application_id}/form', body: ['form'] },
+  attachMaterial: { method: 'PUT', path: '/applications/{application_id}/materials/{material_key}', body: ['material_id'] },
+  submitApplication: { method: 'POST', path: '/applications/{application_id}/submit', idempotent: true },
 }
 
 /** @typedef {keyof typeof ENDPOINTS} EndpointName */

@@ -1,11 +1,11 @@
 // @ts-check
 /**
  * 办事指南 of one service (GET /services/{code}): basics, conditions, materials, places, steps, result.
- * Query: code. TODO(apply page): an “在线申请” button for online services, opening /pages/apply/apply?code=.
+ * Query: code. 在线申请 opens /pages/apply/apply?code= (a draft is started there; login and 实名认证 first if needed).
  */
 const pageBehavior = require('../../behaviors/page')
 const { api } = require('../../utils/api')
-const { ApiError, messageOf } = require('../../utils/http')
+const { ApiError, getToken, messageOf } = require('../../utils/http')
 const { guideView } = require('../../utils/catalog')
 
 Component({
@@ -24,6 +24,14 @@ Component({
       } catch (e) {
         this.setData({ error: e instanceof ApiError && e.status === 404 ? '该事项不存在或已下线' : messageOf(e) })
       }
+    },
+    /** 在线申请: the apply page starts (or continues) the draft; without a login, the login page first. */
+    apply() {
+      const guide = this.data.guide
+      if (!guide) return
+      const url = `/pages/apply/apply?code=${encodeURIComponent(guide.code)}`
+      if (getToken() === '') wx.navigateTo({ url: `/pages/login/login?next=${encodeURIComponent(url)}` })
+      else wx.navigateTo({ url })
     },
   },
 })

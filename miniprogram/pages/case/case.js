@@ -1,0 +1,59 @@
+// @ts-check
+/**
+ * 办件进度 of one case (as the PWA's CaseView.vue): the service, tracking number, status in the server's words and the
+ * promised date; what the clerk asked to correct (补正) with the way to do it; the timeline like a parcel's (newest
+ * first); the pages of its delivery (邮寄) and of the appointments booked for it. Reloaded each time it shows.
+ * Query: id = the case.
+ */
+const pageBehavior = require('../../behaviors/page')
+const { api } = require('../../utils/api')
+const { ApiError, messageOf } = require('../../utils/http')
+const { caseView } = require('../../utils/cases')
+
+Component({
+  behaviors: [pageBehavior],
+  data: {
+    id: 0,
+    item: /** @type {ReturnType<typeof caseView> | null} */ (null),
+    emsAllowed: false,
+    failure: '',
+  },
+  methods: {
+    /** @param {Record<string, string | undefined>} query */
+    onLoad(query) {
+      this.setData({ id: Number(query.id || 0) })
+    },
+    onShow() {
+      return this.load()
+    },
+    async load() {
+      const id = this.data.id
+      try {
+        const current = await api.application(id)
+        const item = caseView(current)
+        this.setData({ item, failure: '' })
+        wx.setNavigationBarTitle({ title: '办件进度' })
+        if (item.delivery === 'request' && !this.data.emsAllowed) {
+          // 邮寄送达 is offered only for items that allow it (the guide says so).
+          const guide = await api.guide(current.service_code).catch(() => null)
+          this.setData({ emsAllowed: Boolean(guide && guide.ems_allowed) })
+        }
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) {
+          wx.redirectTo({ url: `/pages/login/login?next=${encodeURIComponent(`/pages/case/case?id=${id}`)}` })
+        } else if (!this.data.item) {
+          this.setData({ failure: e instanceof ApiError && e.status === 404 ? '没有找到这个办件' : messageOf(e) })
+        }
+      }
+    },
+    fix() {
+      wx.navigateTo({ url: `/pages/apply/apply?id=${this.data.id}` })
+    },
+    delivery() {
+      wx.navigateTo({ url: `/pages/delivery/delivery?id=${this.data.id}` })
+    },
+    cases() {
+      wx.redirectTo({ url: '/pages/cases/cases' })
+    },
+  },
+})
