@@ -18,6 +18,7 @@
  * @property {readonly string[]} [body]
  * @property {{ file: string, fields: readonly string[] }} [upload]  multipart: the file field and the other fields
  * @property {boolean} [auth]
+ * @property {boolean} [idempotent]  the call needs an Idempotency-Key header (a fresh key per user action, reused on retry)
  */
 
 /** @satisfies {Record<string, Endpoint>} */
@@ -40,6 +41,19 @@ const ENDPOINTS = {
   uploadMaterial: { method: 'POST', path: '/materials', upload: { file: 'file', fields: ['kind', 'expires_on'] } },
   // 订阅消息 (notifications/routes.py): what the person accepted in wx.requestSubscribeMessage
   wechatSubscriptions: { method: 'POST', path: '/me/wechat-subscriptions', body: ['results'] },
+
+  // 预约 (backend/appointments/routes.py): pages/appointments (mine + booking), pages/appointment (one, with its QR)
+  halls: { method: 'GET', path: '/halls', query: ['lat', 'lng'], auth: false },
+  hall: { method: 'GET', path: '/halls/{code}', auth: false },
+  hallDays: { method: 'GET', path: '/halls/{code}/days', query: ['service'], auth: false },
+  hallSlots: { method: 'GET', path: '/halls/{code}/slots', query: ['date', 'service'], auth: false },
+  myAppointments: { method: 'GET', path: '/appointments' },
+  appointment: { method: 'GET', path: '/appointments/{appointment_id}' },
+  holdAppointment: { method: 'POST', path: '/appointments', body: ['hall_code', 'service_code', 'date', 'start', 'application_id'], idempotent: true },
+  confirmAppointment: { method: 'POST', path: '/appointments/{appointment_id}/confirm' },
+  acceptAppointment: { method: 'POST', path: '/appointments/{appointment_id}/accept' },
+  cancelAppointment: { method: 'POST', path: '/appointments/{appointment_id}/cancel' },
+  rescheduleAppointment: { method: 'POST', path: '/appointments/{appointment_id}/reschedule', body: ['date', 'start'], idempotent: true },
 }
 
 /** @typedef {keyof typeof ENDPOINTS} EndpointName */

@@ -194,7 +194,8 @@ function shouldRelogin(name, error, retry) {
 /**
  * Call a declared endpoint with JSON in and out.
  * @param {EndpointName} name
- * @param {{ params?: Record<string, string | number>, query?: Record<string, unknown>, body?: Record<string, unknown> }} [options]
+ * @param {{ params?: Record<string, string | number>, query?: Record<string, unknown>, body?: Record<string, unknown>,
+ *   idempotencyKey?: string }} [options]  idempotencyKey: required by an endpoint declared `idempotent` (newKey())
  * @param {boolean} [retry] whether a 401 of an expired session may log in again once
  * @returns {Promise<unknown>}
  */
@@ -206,6 +207,10 @@ async function call(name, options = {}, retry = true) {
   }
   const header = baseHeader()
   if (options.body) header['Content-Type'] = 'application/json'
+  if ('idempotent' in endpoint && endpoint.idempotent) {
+    if (!options.idempotencyKey) throw new Error(`${name} needs an idempotencyKey (newKey())`)
+    header['Idempotency-Key'] = options.idempotencyKey
+  }
   const res = await wxRequest({
     url: urlFor(name, options.params, options.query),
     method: endpoint.method,
@@ -261,6 +266,15 @@ async function upload(name, options, retry = true) {
 }
 
 /**
+ * A fresh Idempotency-Key for one user action (a submit): a retry of the same action reuses it, so the server answers
+ * it once. Visible ASCII, as the backend's KEY_PATTERN wants.
+ */
+function newKey() {
+  const random = () => Math.floor(Math.random() * 0x100000000).toString(36)
+  return `mp-${Date.now().toString(36)}-${random()}${random()}${random()}`
+}
+
+/**
  * The Chinese message to show for any error a call threw.
  * @param {unknown} error
  */
@@ -276,6 +290,7 @@ module.exports = {
   upload,
   login,
   messageOf,
+  newKey,
   onProblem,
   getToken,
   setToken,

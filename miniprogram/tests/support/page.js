@@ -40,6 +40,7 @@ async function openPage(url) {
   let id
   jest.isolateModules(() => {
     require('../../config').apiBase = process.env.BASE_URL || require('../../config').apiBase
+    require('./templates')(require('../../config')) // subscribe-message template ids (appointments)
     id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, compiler: 'official', usingComponents })
   })
   const page = simulate.render(id)
