@@ -38,6 +38,7 @@ function view(a) {
 Component({
   behaviors: [pageBehavior],
   data: {
+    shown: false,
     id: 0,
     state: /** @type {'loading' | 'ready' | 'login' | 'verify' | 'failed'} */ ('loading'),
     error: '',
@@ -57,7 +58,9 @@ Component({
       await this.load()
     },
     onShow() {
-      if (this.data.state === 'ready') return this.load()
+      const again = this.data.shown
+      this.setData({ shown: true }) // the first show follows onLoad, which loaded already
+      if (again && this.data.state === 'ready') return this.load()
       return undefined
     },
     async load() {

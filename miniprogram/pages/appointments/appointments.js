@@ -48,6 +48,7 @@ const keys = new Map()
 Component({
   behaviors: [pageBehavior],
   data: {
+    shown: false,
     mode: /** @type {'list' | 'book'} */ ('list'),
     state: /** @type {'loading' | 'ready' | 'login' | 'verify' | 'failed'} */ ('loading'),
     error: '',
@@ -94,7 +95,9 @@ Component({
     },
     onShow() {
       // Back from an appointment (cancelled, moved): the list again.
-      if (this.data.mode === 'list' && this.data.state === 'ready') return this.loadMine()
+      const again = this.data.shown
+      this.setData({ shown: true }) // the first show follows onLoad, which loaded already
+      if (again && this.data.mode === 'list' && this.data.state === 'ready') return this.loadMine()
       return undefined
     },
 
