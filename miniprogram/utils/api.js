@@ -13,6 +13,7 @@ const http = require('./http')
 /** @typedef {Schemas['ServicePage']} ServicePage */
 /** @typedef {Schemas['ServiceGuide']} ServiceGuide */
 /** @typedef {Schemas['ApplicationOut']} Case */
+/** @typedef {Schemas['AppointmentOut']} Appointment */
 
 /**
  * @template T
@@ -85,6 +86,37 @@ const api = {
     as(http.call('attachMaterial', { params: { application_id: id, material_key: key }, body: { material_id: materialId } })),
   /** Submit (or resubmit after corrections); `key` from http.newKey(), the same for a retry. @param {number} id @param {string} key @returns {Promise<Case>} */
   submitApplication: (id, key) => as(http.call('submitApplication', { params: { application_id: id }, idempotencyKey: key })),
+
+  // 预约 (pages/appointments, pages/appointment)
+  /** @returns {Promise<Schemas['HallList']>} */
+  halls: () => as(http.call('halls')),
+  /** @returns {Promise<Schemas['HallDetail']>} */
+  hall: (/** @type {string} */ code) => as(http.call('hall', { params: { code } })),
+  /** The dates from tomorrow to the horizon, each bookable or with the reason why not. @returns {Promise<Schemas['DayList']>} */
+  hallDays: (/** @type {string} */ code, /** @type {string} */ service) => as(http.call('hallDays', { params: { code }, query: { service } })),
+  /** @returns {Promise<Schemas['SlotList']>} */
+  hallSlots: (/** @type {string} */ code, /** @type {string} */ date, /** @type {string} */ service) =>
+    as(http.call('hallSlots', { params: { code }, query: { date, service } })),
+  /** @returns {Promise<Schemas['AppointmentList']>} */
+  myAppointments: () => as(http.call('myAppointments')),
+  /** @returns {Promise<Appointment>} */
+  appointment: (/** @type {number} */ id) => as(http.call('appointment', { params: { appointment_id: id } })),
+  /**
+   * Hold a place for a few minutes (confirm it next). `key`: one Idempotency-Key per chosen slot, so a retried tap is
+   * the same booking.
+   * @param {{ hall_code: string, service_code: string, date: string, start: string }} body @param {string} key
+   * @returns {Promise<Appointment>}
+   */
+  holdAppointment: (body, key) => as(http.call('holdAppointment', { body, idempotencyKey: key })),
+  /** @returns {Promise<Appointment>} */
+  confirmAppointment: (/** @type {number} */ id) => as(http.call('confirmAppointment', { params: { appointment_id: id } })),
+  /** A place offered from the waiting list. @returns {Promise<Appointment>} */
+  acceptAppointment: (/** @type {number} */ id) => as(http.call('acceptAppointment', { params: { appointment_id: id } })),
+  /** @returns {Promise<Appointment>} */
+  cancelAppointment: (/** @type {number} */ id) => as(http.call('cancelAppointment', { params: { appointment_id: id } })),
+  /** @param {number} id @param {{ date: string, start: string }} body @param {string} key @returns {Promise<Appointment>} */
+  rescheduleAppointment: (id, body, key) =>
+    as(http.call('rescheduleAppointment', { params: { appointment_id: id }, body, idempotencyKey: key })),
 }
 
 module.exports = { api }

@@ -50,6 +50,19 @@ const ENDPOINTS = {
   saveForm: { method: 'PUT', path: '/applications/{application_id}/form', body: ['form'] },
   attachMaterial: { method: 'PUT', path: '/applications/{application_id}/materials/{material_key}', body: ['material_id'] },
   submitApplication: { method: 'POST', path: '/applications/{application_id}/submit', idempotent: true },
+
+  // 预约 (backend/appointments/routes.py): pages/appointments (mine + booking), pages/appointment (one, with its QR)
+  halls: { method: 'GET', path: '/halls', query: ['lat', 'lng'], auth: false },
+  hall: { method: 'GET', path: '/halls/{code}', auth: false },
+  hallDays: { method: 'GET', path: '/halls/{code}/days', query: ['service'], auth: false },
+  hallSlots: { method: 'GET', path: '/halls/{code}/slots', query: ['date', 'service'], auth: false },
+  myAppointments: { method: 'GET', path: '/appointments' },
+  appointment: { method: 'GET', path: '/appointments/{appointment_id}' },
+  holdAppointment: { method: 'POST', path: '/appointments', body: ['hall_code', 'service_code', 'date', 'start', 'application_id'], idempotent: true },
+  confirmAppointment: { method: 'POST', path: '/appointments/{appointment_id}/confirm' },
+  acceptAppointment: { method: 'POST', path: '/appointments/{appointment_id}/accept' },
+  cancelAppointment: { method: 'POST', path: '/appointments/{appointment_id}/cancel' },
+  rescheduleAppointment: { method: 'POST', path: '/appointments/{appointment_id}/reschedule', body: ['date', 'start'], idempotent: true },
 }
 
 /** @typedef {keyof typeof ENDPOINTS} EndpointName */

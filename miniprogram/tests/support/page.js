@@ -40,9 +40,7 @@ async function openPage(url) {
   let id
   jest.isolateModules(() => {
     require('../../config').apiBase = process.env.BASE_URL || require('../../config').apiBase
-    // The subscribe templates the test backend has (WECHAT_TEMPLATES: progress,delivery,appointment ids).
-    const [progress = '', delivery = '', appointment = ''] = (process.env.WECHAT_TEMPLATES || '').split(',')
-    Object.assign(require('../../config').templates, { progress, delivery, appointment })
+    require('./templates')(require('../../config')) // subscribe-message template ids (WECHAT_TEMPLATES)
     id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, compiler: 'official', usingComponents })
   })
   const page = simulate.render(id)

@@ -6,6 +6,7 @@ const { createWx } = require('./wx')
 
 const apiBase = process.env.BASE_URL || 'http://127.0.0.1:9'
 config.apiBase = apiBase
+require('./templates')(config) // subscribe-message template ids (appointments)
 const device = createWx({
   wechatUrl: process.env.WECHAT_URL || 'http://127.0.0.1:9',
   photoPath: process.env.PHOTO_PATH, // a real JPEG (tests/test_miniprogram.py writes one)

@@ -1,0 +1,141 @@
+// @ts-check
+/**
+ * 预约详情 (the PWA's AppointmentView.vue): the check-in QR code large for the hall's scanner (its content is the
+ * appointment's `code`, the same as the backend's qr.svg) and the code in big letters to read out; when, where,
+ * the status from the server; cancel and reschedule while the cut-off allows (each after a question); a held place
+ * to confirm, an offered one to accept; at the hall, the queue ticket (number, people ahead, the window once called).
+ * Query: id.
+ */
+const pageBehavior = require('../../behaviors/page')
+const { api } = require('../../utils/api')
+const { ApiError, messageOf } = require('../../utils/http')
+const { subscribe } = require('../../utils/subscribe')
+const { timeText, whenText, qrRows, codeGroups } = require('../../utils/appointments')
+
+/** @typedef {import('../../utils/api').Schemas} Schemas */
+/** @typedef {Schemas['AppointmentOut']} Appointment */
+
+/** @param {Appointment} a */
+function view(a) {
+  return {
+    id: a.id,
+    code: a.code,
+    codeGroups: codeGroups(a.code),
+    status: a.status,
+    statusLabel: a.status_label,
+    service: a.service_name,
+    when: whenText(a),
+    hall: a.hall.name,
+    address: a.hall.address,
+    deadline: a.hold_until ? timeText(a.hold_until) : '',
+    canCancel: a.can_cancel,
+    canReschedule: a.can_reschedule,
+    ticket: a.ticket,
+    timeline: a.timeline.map((s) => ({ text: s.text, at: timeText(s.at) })),
+  }
+}
+
+Component({
+  behaviors: [pageBehavior],
+  data: {
+    shown: false,
+    id: 0,
+    state: /** @type {'loading' | 'ready' | 'login' | 'verify' | 'failed'} */ ('loading'),
+    error: '',
+    item: /** @type {ReturnType<typeof view> | null} */ (null),
+    /** the QR's modules (true = dark), drawn only while the appointment can be checked in */
+    qr: /** @type {boolean[][]} */ ([]),
+    /** what the QR carries (the appointment's code) */
+    qrText: '',
+    /** one module's side in rpx: the code about 480rpx wide whatever its size */
+    qrCell: 16,
+    busy: '',
+  },
+  methods: {
+    /** @param {Record<string, string | undefined>} query */
+    async onLoad(query) {
+      this.setData({ id: Number(query.id || 0) })
+      await this.load()
+    },
+    onShow() {
+      const again = this.data.shown
+      this.setData({ shown: true }) // the first show follows onLoad, which loaded already
+      if (again && this.data.state === 'ready') return this.load()
+      return undefined
+    },
+    async load() {
+      try {
+        this.show(await api.appointment(this.data.id))
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) this.setData({ state: 'login' })
+        else if (e instanceof ApiError && e.status === 403 && String(e.code).startsWith('auth.')) this.setData({ state: 'verify' })
+        else if (e instanceof ApiError && e.status === 404) this.setData({ state: 'failed', error: '没有找到这个预约' })
+        else this.setData({ state: 'failed', error: messageOf(e) })
+      }
+    },
+    /** @param {Appointment} a */
+    show(a) {
+      const pass = a.status === 'booked'
+      const qr = pass ? qrRows(a.code) : []
+      this.setData({ state: 'ready', item: view(a), qr, qrText: pass ? a.code : '', qrCell: qr.length ? Math.max(8, Math.floor(480 / qr.length)) : 16 })
+    },
+    here() {
+      return `/pages/appointment/appointment?id=${this.data.id}`
+    },
+    login() {
+      wx.navigateTo({ url: `/pages/login/login?next=${encodeURIComponent(this.here())}` })
+    },
+    verify() {
+      wx.navigateTo({ url: `/pages/identity/identity?next=${encodeURIComponent(this.here())}` })
+    },
+    /** @param {string} name @param {() => Promise<Appointment>} work @param {string} done */
+    async act(name, work, done) {
+      this.setData({ busy: name })
+      try {
+        this.show(await work())
+        wx.showToast({ title: done, icon: 'success' })
+      } catch (e) {
+        wx.showToast({ title: messageOf(e), icon: 'none' })
+        await this.load()
+      } finally {
+        this.setData({ busy: '' })
+      }
+    },
+    /** A held place (the booking was left before its confirm): confirm it, the subscribe dialog first. */
+    confirm() {
+      const asked = subscribe(['appointment'])
+      return this.act('confirm', async () => {
+        await asked
+        return api.confirmAppointment(this.data.id)
+      }, '预约成功')
+    },
+    accept() {
+      const asked = subscribe(['appointment'])
+      return this.act('accept', async () => {
+        await asked
+        return api.acceptAppointment(this.data.id)
+      }, '已约上，请按时到大厅')
+    },
+    async cancel() {
+      const answer = await wx.showModal({
+        title: '取消这个预约？',
+        content: '取消后名额会让给别人，想再办需要重新预约。',
+        confirmText: '确认取消',
+        cancelText: '不取消',
+        confirmColor: '#ee0a24',
+      })
+      if (!answer.confirm) return
+      await this.act('cancel', () => api.cancelAppointment(this.data.id), '已取消预约')
+    },
+    reschedule() {
+      wx.navigateTo({ url: `/pages/appointments/appointments?reschedule=${this.data.id}` })
+    },
+    mine() {
+      wx.redirectTo({ url: '/pages/appointments/appointments' })
+    },
+    retry() {
+      this.setData({ state: 'loading' })
+      return this.load()
+    },
+  },
+})
