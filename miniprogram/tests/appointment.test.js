@@ -242,3 +242,14 @@ test('a time taken by others meanwhile: the Chinese message, the times listed ag
   expect(device.toasts[device.toasts.length - 1]).toBe('这个时段已约满，请换一个时段')
   expect(page.instance.data.chosen).toBeNull()
 })
+
+test('办事指南 of an item handled at the hall offers 预约办理, which opens booking with the item chosen', async () => {
+  const code = '000110005000' // 以现场办理为主, appointment_needed in the demo catalog
+  const guide = await openPage(`/pages/guide/guide?code=${code}`)
+  await waitFor(() => guide.instance.data.guide, 'the guide')
+  expect(text(guide)).toContain('先预约时间')
+  await tap(guide, '#guide-book')
+  expect(lastNavigation()).toEqual({ kind: 'navigateTo', url: `/pages/appointments/appointments?book=1&service=${code}` })
+  const booking = await openPage(lastNavigation().url)
+  await waitFor(() => booking.instance.data.service === code, 'the item chosen on the booking page')
+})

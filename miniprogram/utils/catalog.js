@@ -57,6 +57,7 @@ function guideView(g) {
     basis: g.legal_basis,
     result: g.result_name,
     deliveries: g.result_delivery.map((d) => DELIVERIES[d]).join('、'),
+    appointmentNeeded: g.appointment_needed,
   }
 }
 

@@ -28,8 +28,15 @@ Component({
     /** 在线申请: the apply page starts (or continues) the draft; without a login, the login page first. */
     apply() {
       const guide = this.data.guide
-      if (!guide) return
-      const url = `/pages/apply/apply?code=${encodeURIComponent(guide.code)}`
+      if (guide) this.open(`/pages/apply/apply?code=${encodeURIComponent(guide.code)}`)
+    },
+    /** 预约办理 (items handled at the hall): booking with this item chosen; without a login, the login page first. */
+    book() {
+      const guide = this.data.guide
+      if (guide) this.open(`/pages/appointments/appointments?book=1&service=${encodeURIComponent(guide.code)}`)
+    },
+    /** @param {string} url */
+    open(url) {
       if (getToken() === '') wx.navigateTo({ url: `/pages/login/login?next=${encodeURIComponent(url)}` })
       else wx.navigateTo({ url })
     },
