@@ -9,39 +9,13 @@
  * still editable (a draft, or 补正 asked).
  */
 const pageBehavior = require('../../behaviors/page')
-const config = require('../../config')
 const { api } = require('../../utils/api')
 const { ApiError, messageOf, newKey } = require('../../utils/http')
 const { fieldView, materialViews, correctionMap, fieldErrors } = require('../../utils/cases')
+const { subscribe } = require('../../utils/subscribe')
 
 /** @typedef {import('../../utils/api').Case} Case */
 /** @typedef {import('../../utils/api').ServiceGuide} ServiceGuide */
-
-const SUBSCRIBE_ANSWERS = ['accept', 'reject', 'ban', 'filter']
-
-/**
- * wx.requestSubscribeMessage as a promise of what the person answered per template (null when WeChat refused to ask).
- * @param {string[]} ids
- * @returns {Promise<Record<string, 'accept' | 'reject' | 'ban' | 'filter'> | null>}
- */
-function askSubscription(ids) {
-  return new Promise((resolve) => {
-    wx.requestSubscribeMessage({
-      tmplIds: ids,
-      success: (res) => {
-        /** @type {Record<string, 'accept' | 'reject' | 'ban' | 'filter'>} */
-        const results = {}
-        const answers = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (res))
-        for (const id of ids) {
-          const answer = answers[id]
-          if (typeof answer === 'string' && SUBSCRIBE_ANSWERS.includes(answer)) results[id] = /** @type {'accept'} */ (answer)
-        }
-        resolve(Object.keys(results).length ? results : null)
-      },
-      fail: () => resolve(null), // closed, main switch off (20004), too many asks …: the submit goes on
-    })
-  })
-}
 
 /**
  * wx.chooseMedia for one photo: the temp file, or null when the person cancelled.
@@ -227,12 +201,9 @@ Component({
      */
     submit() {
       if (!stateOf(this).current || this.data.busy) return
-      const template = config.templates.progress
-      const asked = template ? askSubscription([template]) : Promise.resolve(null)
+      const asked = subscribe(['progress'])
       this.setData({ busy: true, error: '' })
-      return asked
-        .then((results) => (results ? api.wechatSubscriptions(results).catch(() => undefined) : undefined))
-        .then(() => this.send())
+      return asked.then(() => this.send())
     },
 
     async send() {
