@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA_KEY, IN_CI, INDEX_KEY, ROOT
+from tests.fakes.ems import make_fake_carrier
 from tests.fakes.server import serve
+from tests.fakes.sms import FakeSms
 from tests.fakes.wechat import FakeWeChat
 from tests.stack import YIWANG, AppProcess, start_app
 
@@ -39,6 +41,10 @@ class Backend:
     wechat_url: str
     wechat: FakeWeChat
     app: AppProcess
+    # 证照寄递 (pages/delivery): staff log in with the SMS code from the fake gateway; the fake EMS takes the waybill
+    # order that 出证 queues and pushes the parcel's events to the app.
+    sms_url: str = ""
+    carrier_url: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +62,10 @@ def jest_installed() -> Path:
 def backend(tmp_path_factory) -> Iterator[Backend]:
     workdir = tmp_path_factory.mktemp("miniprogram")
     wechat = FakeWeChat(templates={template_id: keys for template_id, keys in TEMPLATES.values()})
-    with serve(wechat.app()) as wechat_url:
+    # ---- 证照寄递 (pages/delivery): a fake SMS gateway (staff login codes) and a fake EMS carrier ----
+    sms = FakeSms(minute_window=0)  # several staff logins of the same demo clerk in one run
+    carrier = make_fake_carrier()
+    with serve(wechat.app()) as wechat_url, serve(sms.app()) as sms_url, serve(carrier.app()) as carrier_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
         env.update(
             {
@@ -71,11 +80,25 @@ def backend(tmp_path_factory) -> Iterator[Backend]:
                 **{f"YIWANG_WECHAT_TEMPLATE_{name.upper()}": template_id for name, (template_id, _) in TEMPLATES.items()},
             }
         )
+        # ---- 证照寄递 (pages/delivery) ----
+        env.update(
+            {
+                "YIWANG_SMS_PROVIDER": "aliyun",
+                "YIWANG_SMS_API_BASE": sms_url,
+                "YIWANG_SMS_ACCESS_KEY_ID": sms.access_key_id,
+                "YIWANG_SMS_ACCESS_KEY_SECRET": sms.access_key_secret,
+                "YIWANG_SMS_RESEND_SECONDS": "1",
+                "YIWANG_EMS_API_BASE": carrier_url,
+                "YIWANG_EMS_SENDER_NO": carrier.sender_no,
+                "YIWANG_EMS_AUTHORIZATION": carrier.authorization,
+                "YIWANG_EMS_SIGN_KEY": carrier.sign_key,
+            }
+        )
         subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
         app = start_app(env, workdir)
         try:
-            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app)
+            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app, sms_url=sms_url, carrier_url=carrier_url)
         finally:
             app.stop()
 
@@ -91,6 +114,8 @@ def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Bac
         WECHAT_URL=backend.wechat_url,
         PHOTO_PATH=str(photo_path),
         WECHAT_TEMPLATES=",".join(template_id for template_id, _ in TEMPLATES.values()),
+        SMS_GATEWAY_URL=backend.sms_url,  # 证照寄递: staff login codes
+        CARRIER_URL=backend.carrier_url,  # 证照寄递: the fake EMS (orders, pushes)
         CI="true",  # jest: no watch mode, no interactive output
     )
     npx = shutil.which("npx") or "npx"

@@ -6,6 +6,7 @@
  * tests/contract.test.js checks each entry against /api/openapi.json — so this table is the whole surface.
  *
  * auth: false marks calls that work without a login (no silent re-login when they answer 401).
+ * idempotent: true marks calls that need an Idempotency-Key header (one key per user action, reused on a retry).
  * To add a call: add an entry here, then a typed function in utils/api.js.
  */
 
@@ -18,6 +19,7 @@
  * @property {readonly string[]} [body]
  * @property {{ file: string, fields: readonly string[] }} [upload]  multipart: the file field and the other fields
  * @property {boolean} [auth]
+ * @property {boolean} [idempotent]  the server requires an Idempotency-Key header: http.call needs `key`
  */
 
 /** @satisfies {Record<string, Endpoint>} */
@@ -40,6 +42,26 @@ const ENDPOINTS = {
   uploadMaterial: { method: 'POST', path: '/materials', upload: { file: 'file', fields: ['kind', 'expires_on'] } },
   // 订阅消息 (notifications/routes.py): what the person accepted in wx.requestSubscribeMessage
   wechatSubscriptions: { method: 'POST', path: '/me/wechat-subscriptions', body: ['results'] },
+
+  // ---- 证照寄递 and 消息 (pages/delivery, pages/inbox) ----
+  // The case the delivery is for (its status decides whether 申请邮寄 is offered; backend/applications).
+  deliveryCase: { method: 'GET', path: '/applications/{application_id}' },
+  // 证照寄递 (backend/delivery/routes.py): saved addresses, the case's delivery card, request (Idempotency-Key), cancel.
+  addresses: { method: 'GET', path: '/me/addresses' },
+  caseDelivery: { method: 'GET', path: '/applications/{application_id}/delivery' },
+  requestDelivery: {
+    method: 'POST',
+    path: '/deliveries',
+    body: ['application_id', 'address_id', 'recipient_name', 'recipient_phone', 'province', 'city', 'district', 'street', 'detail',
+      'region_code', 'allow_proxy', 'proxy_name', 'allow_locker', 'save_address'],
+    idempotent: true,
+  },
+  cancelDelivery: { method: 'POST', path: '/deliveries/{delivery_id}/cancel' },
+  // 消息 (notifications/routes.py)
+  notifications: { method: 'GET', path: '/notifications', query: ['before', 'limit'] },
+  unreadCount: { method: 'GET', path: '/notifications/unread-count' },
+  markRead: { method: 'POST', path: '/notifications/{notification_id}/read' },
+  markAllRead: { method: 'POST', path: '/notifications/read-all' },
 }
 
 /** @typedef {keyof typeof ENDPOINTS} EndpointName */

@@ -194,7 +194,8 @@ function shouldRelogin(name, error, retry) {
 /**
  * Call a declared endpoint with JSON in and out.
  * @param {EndpointName} name
- * @param {{ params?: Record<string, string | number>, query?: Record<string, unknown>, body?: Record<string, unknown> }} [options]
+ * @param {{ params?: Record<string, string | number>, query?: Record<string, unknown>, body?: Record<string, unknown>,
+ *   key?: string }} [options]  key: the Idempotency-Key of an `idempotent` endpoint (required there)
  * @param {boolean} [retry] whether a 401 of an expired session may log in again once
  * @returns {Promise<unknown>}
  */
@@ -206,6 +207,10 @@ async function call(name, options = {}, retry = true) {
   }
   const header = baseHeader()
   if (options.body) header['Content-Type'] = 'application/json'
+  if ('idempotent' in endpoint && endpoint.idempotent) {
+    if (!options.key) throw new Error(`${name}: an Idempotency-Key (options.key) is required`)
+    header['Idempotency-Key'] = options.key
+  }
   const res = await wxRequest({
     url: urlFor(name, options.params, options.query),
     method: endpoint.method,
@@ -269,8 +274,17 @@ function messageOf(error) {
   return MESSAGES.unknown
 }
 
+/** A fresh Idempotency-Key for one user action (a retry of the same action reuses it). */
+function newKey() {
+  const hex = '0123456789abcdef'
+  let key = ''
+  for (let i = 0; i < 32; i++) key += hex[Math.floor(Math.random() * 16)]
+  return key
+}
+
 module.exports = {
   ApiError,
+  newKey,
   MESSAGES,
   call,
   upload,

@@ -6,6 +6,7 @@ const { createWx } = require('./wx')
 
 const apiBase = process.env.BASE_URL || 'http://127.0.0.1:9'
 config.apiBase = apiBase
+config.templates = require('./page').templates() // the subscribe-message template ids the test backend knows
 const device = createWx({
   wechatUrl: process.env.WECHAT_URL || 'http://127.0.0.1:9',
   photoPath: process.env.PHOTO_PATH, // a real JPEG (tests/test_miniprogram.py writes one)

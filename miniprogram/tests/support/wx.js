@@ -8,7 +8,14 @@
  * - wx.requestSubscribeMessage: the user's answer (accept unless told otherwise), given to the fake as consent
  *   (/_fake/subscribe-accept), so a later subscribeMessage.send has a credit the way it would on WeChat.
  * - wx.chooseMedia: a real JPEG file (photoPath) as the temp file.
- * - storage in memory; toasts, modals and navigations recorded for the test to read.
+ * - wx.chooseAddress: `state.address` (a WeChat 收货地址) or a cancel when none is set.
+ * - privacy (base library ≥ 2.32.3, "__usePrivacyCheck__"): while `state.privacy.agreed` is false, chooseAddress,
+ *   chooseMedia and requirePrivacyAuthorize wait on the listener of wx.onNeedPrivacyAuthorization (the last one
+ *   registered, as the page in front registers it) and go on after resolve({event:'agree', buttonId}) or fail with
+ *   "privacy permission is not authorized" after disagree; without a listener they fail. `needPrivacy(referrer)`
+ *   raises the event for a component such as the getPhoneNumber button. Agreed by default (a user who agreed before).
+ * - storage in memory; toasts, modals and navigations recorded for the test to read; `state.modalAnswers` (a queue
+ *   of true/false) answers the next modals' confirm (default: confirm).
  * Anything else falls through to miniprogram-simulate's inert mocks (system info, selector queries …).
  */
 const fs = require('fs')
@@ -95,6 +102,45 @@ function createWx(setup) {
     subscribeAnswers: {},
     photoPath: setup.photoPath,
     errors: [],
+    /** @type {boolean[]} */
+    modalAnswers: [],
+    /** what wx.chooseAddress answers (null: the person closes the list) */
+    address: null,
+    privacy: {
+      agreed: true,
+      listener: null,
+      /** what the pages reported: exposureAuthorization, agree, disagree (in order) */
+      events: [],
+      referrers: [],
+      contractOpened: 0,
+      contractName: '《一网通办小程序隐私保护指引》',
+    },
+    pullDownStopped: 0,
+  }
+
+  /** A privacy API: go on at once when agreed, else wait for the page's answer to onNeedPrivacyAuthorization. */
+  function privacyGate(referrer) {
+    const privacy = state.privacy
+    if (privacy.agreed) return Promise.resolve()
+    privacy.referrers.push(referrer)
+    if (!privacy.listener) return Promise.reject({ errMsg: `${referrer}:fail privacy permission is not authorized` })
+    return new Promise((resolve, reject) => {
+      let answered = false
+      privacy.listener(
+        (result) => {
+          privacy.events.push(result.event)
+          if (result.event === 'exposureAuthorization' || answered) return
+          answered = true
+          if (result.event === 'agree' && result.buttonId) {
+            privacy.agreed = true
+            resolve()
+          } else {
+            reject({ errMsg: `${referrer}:fail privacy permission is not authorized` })
+          }
+        },
+        { referrer },
+      )
+    })
   }
 
   function check(method, url) {
@@ -204,10 +250,43 @@ function createWx(setup) {
 
     chooseMedia(options = {}) {
       return settle(options, async () => {
+        await privacyGate('chooseMedia')
         if (!state.photoPath) throw { errMsg: 'chooseMedia:fail cancel' }
         const size = fs.statSync(state.photoPath).size
         return { type: 'image', errMsg: 'chooseMedia:ok', tempFiles: [{ tempFilePath: state.photoPath, size, fileType: 'image' }] }
       })
+    },
+
+    chooseAddress(options = {}) {
+      return settle(options, async () => {
+        await privacyGate('chooseAddress')
+        if (!state.address) throw { errMsg: 'chooseAddress:fail cancel' }
+        return { ...state.address, errMsg: 'chooseAddress:ok' }
+      })
+    },
+    onNeedPrivacyAuthorization(listener) {
+      state.privacy.listener = listener
+    },
+    requirePrivacyAuthorize(options = {}) {
+      return settle(options, async () => {
+        await privacyGate('requirePrivacyAuthorize')
+        return { errMsg: 'requirePrivacyAuthorize:ok' }
+      })
+    },
+    getPrivacySetting(options = {}) {
+      return settle(options, async () => ({
+        needAuthorization: !state.privacy.agreed,
+        privacyContractName: state.privacy.contractName,
+        errMsg: 'getPrivacySetting:ok',
+      }))
+    },
+    openPrivacyContract(options = {}) {
+      state.privacy.contractOpened++
+      return settle(options, async () => ({ errMsg: 'openPrivacyContract:ok' }))
+    },
+    stopPullDownRefresh(options = {}) {
+      state.pullDownStopped++
+      return settle(options, async () => ({ errMsg: 'stopPullDownRefresh:ok' }))
     },
 
     getStorageSync: (key) => (state.storage.has(key) ? state.storage.get(key) : ''),
@@ -221,7 +300,8 @@ function createWx(setup) {
     },
     showModal(options) {
       state.modals.push({ title: options.title, content: options.content })
-      return settle(options, async () => ({ confirm: true, cancel: false, errMsg: 'showModal:ok' }))
+      const confirm = state.modalAnswers.length ? state.modalAnswers.shift() : true
+      return settle(options, async () => ({ confirm, cancel: !confirm, errMsg: 'showModal:ok' }))
     },
     showLoading: (options = {}) => settle(options, async () => ({ errMsg: 'showLoading:ok' })),
     hideLoading: (options = {}) => settle(options, async () => ({ errMsg: 'hideLoading:ok' })),
@@ -238,6 +318,13 @@ function createWx(setup) {
     state.navigations.push({ kind, url: options.url })
     return settle(options, async () => ({ errMsg: `${kind}:ok` }))
   }
+
+  /** Raise the need-authorization event for a privacy component (e.g. 'button.getPhoneNumber'): 'agree' | 'disagree'. */
+  state.needPrivacy = (referrer) =>
+    privacyGate(referrer).then(
+      () => 'agree',
+      () => 'disagree',
+    )
 
   return { wx, state }
 }
