@@ -2,7 +2,8 @@
 // delivery on pages/delivery (微信收货地址 behind the privacy popup, a named proxy, the 证照寄递通知 asked for in the
 // tap, refusing it blocks nothing), cancels with a confirm and asks again with the saved address; staff issue the
 // certificate (staff Bearer session, SMS code from the fake gateway), the fake EMS takes the order and pushes
-// 揽收 / 到达 / 派送: the card shows 派送中, the carrier's events and the 签收码. Then 消息: the notices of all that,
+// 揽收 / 到达 / 派送: the card shows 派送中, the carrier's events and the 签收码; the courier confirms with the code
+// and a photo: 已签收, who signed, the photo (fetched with the Bearer header). Then 消息: the notices of all that,
 // the unread count, one opened on its page, 全部已读. Last, a session revoked from another device: the next call
 // sends the person to the login page with the reason, in Chinese.
 const { openPage, find, tap, type, text, waitForText, waitFor, lastNavigation } = require('./support/page')
@@ -14,7 +15,7 @@ const { api } = require('../utils/api')
 
 const device = global.device
 const TEMPLATE = (process.env.WECHAT_TEMPLATES || '').split(',')[1] // the delivery template (tests/test_miniprogram.py)
-const ids = { case: 0, delivery: 0, waybill: '' }
+const ids = { case: 0, delivery: 0, waybill: '', code: '' }
 
 /** This test file's WeChat user, logged in and real-name verified (the case needs it). */
 beforeAll(async () => {
@@ -25,6 +26,10 @@ beforeAll(async () => {
     await api.bindIdentity('钱七', idNumber(), [{ document: 'id_number', version: idDoc.version }])
   }
   ids.case = await backend.submittedCase(http.getToken())
+})
+
+afterAll(() => {
+  for (const file of device.downloads) require('fs').rmSync(file, { force: true })
 })
 
 /** Tap inside the privacy popup of a page (a component: its own shadow tree). */
@@ -146,7 +151,26 @@ test('派送中: after 出证 the carrier takes the order and pushes its events;
   expect(card.events.map((e) => e.text)).toEqual(['【蒲亭镇投递站】安排投递', '到达【蒲亭镇投递站】', '【蒲亭镇营业部】已收寄'])
   expect(card.steps.filter((s) => s.done).map((s) => s.label)).toEqual(['已申请邮寄', '已下单', '已揽收', '运输中', '派送中'])
   expect(page.querySelector('#delivery-cancel')).toBeFalsy()
+  ids.code = card.pickupCode
 }, 90000)
+
+test('已签收: the courier confirms with the code and a photo; the card says who signed and shows the photo, the code is gone', async () => {
+  const courier = await backend.staffSession(backend.DEMO_COURIER)
+  await backend.courierDelivers(courier, ids.delivery, ids.code)
+
+  const page = await openPage(`/pages/delivery/delivery?id=${ids.case}`)
+  await waitForText(page, '已签收')
+  expect(text(page)).toMatch(/本人签收 · \d+月\d+日 \d\d:\d\d/)
+  expect(page.instance.data.card.pickupCode).toBe('')
+  expect(text(page)).not.toContain(ids.code)
+  expect(page.instance.data.card.steps.every((s) => s.done)).toBe(true)
+  // The photo came with the Bearer header through wx.downloadFile: a JPEG file the <image> shows.
+  await waitFor(() => page.instance.data.proofPhoto !== '', 'the proof photo')
+  const file = page.instance.data.proofPhoto
+  expect(require('fs').readFileSync(file).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
+  expect(find(page, '#delivery-proof-photo')).toBeTruthy() // the <image src="{{ proofPhoto }}">
+  expect(device.requests.filter((r) => r.path === `/api/v1/deliveries/${ids.delivery}/proof.jpg`)).toHaveLength(1)
+})
 
 test('a call the server wants an Idempotency-Key for is refused without one, before anything goes out', async () => {
   const before = device.requests.length

@@ -79,6 +79,8 @@ const api = {
   requestDelivery: (body, key) => as(http.call('requestDelivery', { body, key })),
   /** @returns {Promise<Schemas['DeliveryCardOut']>} */
   cancelDelivery: (/** @type {number} */ id) => as(http.call('cancelDelivery', { params: { delivery_id: id } })),
+  /** The proof photo as a local temp file (for <image src>). @returns {Promise<string>} */
+  proofPhoto: (/** @type {number} */ id) => http.download('proofPhoto', { params: { delivery_id: id } }),
   /** Newest first; `before`: the page's next_before. @returns {Promise<Schemas['NotificationPage']>} */
   notifications: (/** @type {number | null} */ before, limit = 20) =>
     as(http.call('notifications', { query: { before: before || undefined, limit } })),

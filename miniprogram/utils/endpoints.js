@@ -20,6 +20,7 @@
  * @property {{ file: string, fields: readonly string[] }} [upload]  multipart: the file field and the other fields
  * @property {boolean} [auth]
  * @property {boolean} [idempotent]  the server requires an Idempotency-Key header: http.call needs `key`
+ * @property {boolean} [download]  a file (not JSON): fetched with http.download (wx.downloadFile) to a temp file
  */
 
 /** @satisfies {Record<string, Endpoint>} */
@@ -57,6 +58,8 @@ const ENDPOINTS = {
     idempotent: true,
   },
   cancelDelivery: { method: 'POST', path: '/deliveries/{delivery_id}/cancel' },
+  // The courier's photo of the handed-over parcel (image/jpeg, Bearer: wx.downloadFile, then <image src> of the file).
+  proofPhoto: { method: 'GET', path: '/deliveries/{delivery_id}/proof.jpg', download: true },
   // 消息 (notifications/routes.py)
   notifications: { method: 'GET', path: '/notifications', query: ['before', 'limit'] },
   unreadCount: { method: 'GET', path: '/notifications/unread-count' },

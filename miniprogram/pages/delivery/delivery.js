@@ -54,6 +54,8 @@ Component({
     errors: /** @type {Record<string, string>} */ ({}),
     busy: false,
     cancelling: false,
+    /** the proof photo as a local file, once fetched */
+    proofPhoto: '',
   },
   methods: {
     /** @param {Record<string, string | undefined>} query */
@@ -73,7 +75,14 @@ Component({
         })
         this.setData({ serviceName: item.service_name })
         if (order && order.status !== 'cancelled') {
-          this.setData({ state: 'card', card: cardView(order) })
+          this.setData({ state: 'card', card: cardView(order), proofPhoto: '' })
+          if (order.proof && order.proof.photo_url) {
+            // The courier's photo needs the Bearer header: fetched to a temp file. Without it the card still says who signed.
+            api.proofPhoto(order.id).then(
+              (file) => this.setData({ proofPhoto: file }),
+              () => undefined,
+            )
+          }
           return
         }
         const guide = await api.guide(item.service_code).catch(() => null)
@@ -251,6 +260,9 @@ Component({
           }
         },
       })
+    },
+    previewProof() {
+      if (this.data.proofPhoto) wx.previewImage({ urls: [this.data.proofPhoto] })
     },
     async onPullDownRefresh() {
       await this.load()

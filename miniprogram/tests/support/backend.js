@@ -10,10 +10,12 @@ const { httpRequest } = require('./wx')
 const BASE = () => process.env.BASE_URL
 const DEMO_PASSWORD = 'yiwang-demo-2026' // backend/demo.py
 const DEMO_ADMIN = '13800000001' // 王管理: admin, every case (backend/demo.py STAFF)
+const DEMO_COURIER = '13800000005' // 孙投递: courier of the demo station 蒲亭镇 (backend/delivery/demo.py)
 
 /**
  * @param {string} method @param {string} path under /api/v1
- * @param {{ token?: string, body?: unknown, key?: string, form?: { fields: Record<string, string>, file: string } }} [options]
+ * @param {{ token?: string, body?: unknown, key?: string,
+ *   form?: { fields: Record<string, string>, file: string, fileField?: string } }} [options]
  */
 async function call(method, path, options = {}) {
   const headers = { Accept: 'application/json' }
@@ -26,7 +28,7 @@ async function call(method, path, options = {}) {
       ([k, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
     )
     parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${options.form.fileField || 'file'}"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
       fs.readFileSync(options.form.file),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     )
@@ -103,4 +105,15 @@ async function carrierPush(waybill, opCode, opDesc) {
   if (answer.status !== 200) throw new Error(`push ${opCode}: ${res.body}`)
 }
 
-module.exports = { call, submittedCase, staffSession, staffIssues, waybillOrdered, carrierPush, DEMO_ADMIN, DEMO_PASSWORD }
+/** The courier hands the parcel over at the door: the 签收码, 本人签收, a photo (backend/delivery/courier.py). */
+async function courierDelivers(courierToken, deliveryId, pickupCode) {
+  return call('POST', `/courier/parcels/${deliveryId}/deliver`, {
+    token: courierToken,
+    key: crypto.randomUUID(),
+    form: { fields: { pickup_code: pickupCode, signer_kind: 'self' }, file: process.env.PHOTO_PATH, fileField: 'photo' },
+  })
+}
+
+module.exports = {
+  courierDelivers,
+  DEMO_COURIER, call, submittedCase, staffSession, staffIssues, waybillOrdered, carrierPush, DEMO_ADMIN, DEMO_PASSWORD }

@@ -8,6 +8,7 @@
  * - wx.requestSubscribeMessage: the user's answer (accept unless told otherwise), given to the fake as consent
  *   (/_fake/subscribe-accept), so a later subscribeMessage.send has a credit the way it would on WeChat.
  * - wx.chooseMedia: a real JPEG file (photoPath) as the temp file.
+ * - wx.downloadFile: the same real HTTP (declared calls only), the answer written to a temp file.
  * - wx.chooseAddress: `state.address` (a WeChat 收货地址) or a cancel when none is set.
  * - privacy (base library ≥ 2.32.3, "__usePrivacyCheck__"): while `state.privacy.agreed` is false, chooseAddress,
  *   chooseMedia and requirePrivacyAuthorize wait on the listener of wx.onNeedPrivacyAuthorization (the last one
@@ -19,6 +20,8 @@
  * Anything else falls through to miniprogram-simulate's inert mocks (system info, selector queries …).
  */
 const fs = require('fs')
+const os = require('os')
+const path = require('path')
 const http = require('http')
 const crypto = require('crypto')
 const { URL } = require('url')
@@ -36,7 +39,7 @@ function declared(method, pathname) {
 /**
  * @param {string} url @param {{ method?: string, headers?: Record<string, string>, body?: Buffer | string,
  *   onProgress?: (sent: number, total: number) => void }} options
- * @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string }>}
+ * @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string, raw: Buffer }>}
  */
 function httpRequest(url, { method = 'GET', headers = {}, body, onProgress } = {}) {
   return new Promise((resolve, reject) => {
@@ -45,7 +48,10 @@ function httpRequest(url, { method = 'GET', headers = {}, body, onProgress } = {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode || 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf-8') }))
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        resolve({ status: res.statusCode || 0, headers: res.headers, body: raw.toString('utf-8'), raw })
+      })
       res.on('error', reject)
     })
     req.on('error', reject)
@@ -116,6 +122,8 @@ function createWx(setup) {
       contractName: '《一网通办小程序隐私保护指引》',
     },
     pullDownStopped: 0,
+    /** temp files written by wx.downloadFile */
+    downloads: [],
   }
 
   /** A privacy API: go on at once when agreed, else wait for the page's answer to onNeedPrivacyAuthorization. */
@@ -227,6 +235,23 @@ function createWx(setup) {
         return { data: res.body, statusCode: res.status, errMsg: 'uploadFile:ok' }
       })
       return { abort() {}, onProgressUpdate: (l) => listeners.push(l), offProgressUpdate() {} }
+    },
+
+    downloadFile(options) {
+      check('GET', options.url)
+      settle(options, async () => {
+        let res
+        try {
+          res = await httpRequest(options.url, { method: 'GET', headers: { ...(options.header || {}) } })
+        } catch (e) {
+          throw { errMsg: `downloadFile:fail ${e.message}` }
+        }
+        const tempFilePath = path.join(os.tmpdir(), `wxfile-${crypto.randomBytes(8).toString('hex')}`)
+        fs.writeFileSync(tempFilePath, res.raw)
+        state.downloads.push(tempFilePath)
+        return { tempFilePath, statusCode: res.status, errMsg: 'downloadFile:ok' }
+      })
+      return { abort() {}, onProgressUpdate() {}, offProgressUpdate() {} }
     },
 
     login(options = {}) {
