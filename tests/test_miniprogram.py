@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA_KEY, IN_CI, INDEX_KEY, ROOT
+from tests.fakes.ems import make_fake_carrier
 from tests.fakes.server import serve
 from tests.fakes.sms import FakeSms
 from tests.fakes.wechat import FakeWeChat
@@ -40,8 +41,10 @@ class Backend:
     wechat_url: str
     wechat: FakeWeChat
     app: AppProcess
-    # 办件 (case.test.js): the staff SMS codes, for a clerk who accepts a case by direct HTTP
+    # staff log in with the SMS code from the fake gateway (a clerk accepts a case, staff issue a certificate); the
+    # fake EMS takes the waybill order that 出证 queues and pushes the parcel's events to the app.
     sms_url: str = ""
+    carrier_url: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +62,10 @@ def jest_installed() -> Path:
 def backend(tmp_path_factory) -> Iterator[Backend]:
     workdir = tmp_path_factory.mktemp("miniprogram")
     wechat = FakeWeChat(templates={template_id: keys for template_id, keys in TEMPLATES.values()})
-    # 办件 (case.test.js): the SMS gateway staff login codes go through (no per-minute limit: tests log staff in often).
+    # a fake SMS gateway (staff login codes; no per-minute limit: tests log staff in often) and a fake EMS carrier
     sms = FakeSms(minute_window=0)
-    with serve(wechat.app()) as wechat_url, serve(sms.app()) as sms_url:
+    carrier = make_fake_carrier()
+    with serve(wechat.app()) as wechat_url, serve(sms.app()) as sms_url, serve(carrier.app()) as carrier_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
         env.update(
             {
@@ -83,11 +87,20 @@ def backend(tmp_path_factory) -> Iterator[Backend]:
                 **{f"YIWANG_WECHAT_TEMPLATE_{name.upper()}": template_id for name, (template_id, _) in TEMPLATES.items()},
             }
         )
+        # 证照寄递 (delivery.test.js): 出证 queues the waybill order the fake EMS takes; it pushes the parcel's events.
+        env.update(
+            {
+                "YIWANG_EMS_API_BASE": carrier_url,
+                "YIWANG_EMS_SENDER_NO": carrier.sender_no,
+                "YIWANG_EMS_AUTHORIZATION": carrier.authorization,
+                "YIWANG_EMS_SIGN_KEY": carrier.sign_key,
+            }
+        )
         subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
         app = start_app(env, workdir)
         try:
-            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app, sms_url=sms_url)
+            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app, sms_url=sms_url, carrier_url=carrier_url)
         finally:
             app.stop()
 
@@ -103,6 +116,8 @@ def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Bac
         WECHAT_URL=backend.wechat_url,
         PHOTO_PATH=str(photo_path),
         WECHAT_TEMPLATES=",".join(template_id for template_id, _ in TEMPLATES.values()),
+        SMS_GATEWAY_URL=backend.sms_url,  # 证照寄递: staff login codes
+        CARRIER_URL=backend.carrier_url,  # 证照寄递: the fake EMS (orders, pushes)
         CI="true",  # jest: no watch mode, no interactive output
     )
     # 办件 (case.test.js): a photo too small to read (the backend answers its too_small hint), the SMS gateway, and
@@ -112,7 +127,7 @@ def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Bac
     small_path = tmp_path / "small.jpg"
     small_path.write_bytes(photo(400, 300))
     clerk = next(p for p in DEMO_PEOPLE if p["role"] == "staff")
-    env.update(SMALL_PHOTO_PATH=str(small_path), SMS_URL=backend.sms_url, STAFF_PHONE=clerk["phone"], STAFF_PASSWORD=DEMO_PASSWORD)
+    env.update(SMALL_PHOTO_PATH=str(small_path), STAFF_PHONE=clerk["phone"], STAFF_PASSWORD=DEMO_PASSWORD)
     npx = shutil.which("npx") or "npx"
     result = subprocess.run([npx, "jest", "--ci", "--colors=false"], cwd=MINIPROGRAM, env=env, capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr

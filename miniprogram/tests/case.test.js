@@ -6,6 +6,7 @@ const { openPage, tap, type, text, waitForText, waitFor, lastNavigation } = requ
 const { httpRequest } = require('./support/wx')
 const { idNumber, phone } = require('./support/people')
 const { pageFor } = require('../utils/links')
+const { staffSession } = require('./support/backend')
 
 const device = global.device
 // 就业登记与失业登记: selects, a phone, the ID card photo; taken at hall 1, the demo clerk's (backend/catalog/demo.py)
@@ -136,14 +137,8 @@ test('我的办件 lists the case with the server’s status; the case shows its
 
 test('a clerk accepts the case: the case page says 已受理 on reload, and WeChat delivered the notice that opens it', async () => {
   const base = process.env.BASE_URL + '/api/v1'
-  const staffPhone = process.env.STAFF_PHONE
-  const sent = await json(`${base}/auth/staff/login`, { method: 'POST', body: { phone: staffPhone, password: process.env.STAFF_PASSWORD } })
-  expect([sent.status, sent.body]).toEqual([202, expect.objectContaining({ sent: true })])
-  const messages = await json(`${process.env.SMS_URL}/_fake/messages?phone=${staffPhone}`)
-  const code = messages.body.filter((m) => m.params && m.params.code).pop().params.code
-  const verified = await json(`${base}/auth/staff/verify`, { method: 'POST', body: { phone: staffPhone, code, transport: 'bearer' } })
-  expect(verified.status).toBe(200)
-  const accepted = await json(`${base}/staff/applications/${caseId}/accept`, { method: 'POST', body: { note: '' }, token: verified.body.token })
+  const token = await staffSession(process.env.STAFF_PHONE, process.env.STAFF_PASSWORD)
+  const accepted = await json(`${base}/staff/applications/${caseId}/accept`, { method: 'POST', body: { note: '' }, token })
   expect([accepted.status, accepted.body.status]).toEqual([200, 'accepted'])
 
   const page = await openPage(`/pages/case/case?id=${caseId}`)

@@ -39,6 +39,10 @@ test.each(Object.entries(ENDPOINTS))('%s is in /api/openapi.json as declared', (
   // Required query parameters are ones we send.
   for (const p of params.filter((p) => p.in === 'query' && p.required)) expect(e.query || []).toContain(p.name)
 
+  // A call the server wants an Idempotency-Key for is declared `idempotent` (http.call then needs the key), and only those.
+  const needsKey = params.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key' && p.required)
+  expect([name, 'idempotent', Boolean(e.idempotent)]).toEqual([name, 'idempotent', needsKey])
+
   const content = (op.requestBody && op.requestBody.content) || {}
   if (e.upload) {
     const form = schemaOf(content['multipart/form-data'] && content['multipart/form-data'].schema)

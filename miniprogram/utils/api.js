@@ -117,6 +117,31 @@ const api = {
   /** @param {number} id @param {{ date: string, start: string }} body @param {string} key @returns {Promise<Appointment>} */
   rescheduleAppointment: (id, body, key) =>
     as(http.call('rescheduleAppointment', { params: { appointment_id: id }, body, idempotencyKey: key })),
+
+  // ---- 证照寄递 and 消息 (pages/delivery, pages/inbox) ----
+  /** @returns {Promise<Schemas['AddressList']>} */
+  addresses: () => as(http.call('addresses')),
+  /** The case's delivery card (404 delivery.not_found: none asked yet). @returns {Promise<Schemas['DeliveryCardOut']>} */
+  caseDelivery: (/** @type {number} */ id) => as(http.call('caseDelivery', { params: { application_id: id } })),
+  /**
+   * 申请邮寄; `key`: one Idempotency-Key per filled-in form (a retried tap is the same request).
+   * @param {Partial<Schemas['DeliveryCreate']> & { application_id: number }} body @param {string} key
+   * @returns {Promise<Schemas['DeliveryCardOut']>}
+   */
+  requestDelivery: (body, key) => as(http.call('requestDelivery', { body, idempotencyKey: key })),
+  /** @returns {Promise<Schemas['DeliveryCardOut']>} */
+  cancelDelivery: (/** @type {number} */ id) => as(http.call('cancelDelivery', { params: { delivery_id: id } })),
+  /** The proof photo as a local temp file (for <image src>). @returns {Promise<string>} */
+  proofPhoto: (/** @type {number} */ id) => http.download('proofPhoto', { params: { delivery_id: id } }),
+  /** Newest first; `before`: the page's next_before. @returns {Promise<Schemas['NotificationPage']>} */
+  notifications: (/** @type {number | null} */ before, limit = 20) =>
+    as(http.call('notifications', { query: { before: before || undefined, limit } })),
+  /** @returns {Promise<Schemas['UnreadOut']>} */
+  unreadCount: () => as(http.call('unreadCount')),
+  /** @returns {Promise<void>} */
+  markRead: (/** @type {number} */ id) => as(http.call('markRead', { params: { notification_id: id } })),
+  /** @returns {Promise<Schemas['MarkedOut']>} */
+  markAllRead: () => as(http.call('markAllRead')),
 }
 
 module.exports = { api }

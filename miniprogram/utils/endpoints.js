@@ -6,6 +6,7 @@
  * tests/contract.test.js checks each entry against /api/openapi.json — so this table is the whole surface.
  *
  * auth: false marks calls that work without a login (no silent re-login when they answer 401).
+ * idempotent: true marks calls that need an Idempotency-Key header (one key per user action, reused on a retry).
  * To add a call: add an entry here, then a typed function in utils/api.js.
  */
 
@@ -18,7 +19,8 @@
  * @property {readonly string[]} [body]
  * @property {{ file: string, fields: readonly string[] }} [upload]  multipart: the file field and the other fields
  * @property {boolean} [auth]
- * @property {boolean} [idempotent]  the call needs an Idempotency-Key header (a fresh key per user action, reused on retry)
+ * @property {boolean} [idempotent]  the call needs an Idempotency-Key header (a fresh key per user action, reused on retry): http.call needs `idempotencyKey`
+ * @property {boolean} [download]  a file (not JSON): fetched with http.download (wx.downloadFile) to a temp file
  */
 
 /** @satisfies {Record<string, Endpoint>} */
@@ -63,6 +65,26 @@ const ENDPOINTS = {
   acceptAppointment: { method: 'POST', path: '/appointments/{appointment_id}/accept' },
   cancelAppointment: { method: 'POST', path: '/appointments/{appointment_id}/cancel' },
   rescheduleAppointment: { method: 'POST', path: '/appointments/{appointment_id}/reschedule', body: ['date', 'start'], idempotent: true },
+
+  // ---- 证照寄递 and 消息 (pages/delivery, pages/inbox) ----
+  // 证照寄递 (backend/delivery/routes.py): saved addresses, the case's delivery card, request (Idempotency-Key), cancel.
+  addresses: { method: 'GET', path: '/me/addresses' },
+  caseDelivery: { method: 'GET', path: '/applications/{application_id}/delivery' },
+  requestDelivery: {
+    method: 'POST',
+    path: '/deliveries',
+    body: ['application_id', 'address_id', 'recipient_name', 'recipient_phone', 'province', 'city', 'district', 'street', 'detail',
+      'region_code', 'allow_proxy', 'proxy_name', 'allow_locker', 'save_address'],
+    idempotent: true,
+  },
+  cancelDelivery: { method: 'POST', path: '/deliveries/{delivery_id}/cancel' },
+  // The courier's photo of the handed-over parcel (image/jpeg, Bearer: wx.downloadFile, then <image src> of the file).
+  proofPhoto: { method: 'GET', path: '/deliveries/{delivery_id}/proof.jpg', download: true },
+  // 消息 (notifications/routes.py)
+  notifications: { method: 'GET', path: '/notifications', query: ['before', 'limit'] },
+  unreadCount: { method: 'GET', path: '/notifications/unread-count' },
+  markRead: { method: 'POST', path: '/notifications/{notification_id}/read' },
+  markAllRead: { method: 'POST', path: '/notifications/read-all' },
 }
 
 /** @typedef {keyof typeof ENDPOINTS} EndpointName */

@@ -208,7 +208,7 @@ async function call(name, options = {}, retry = true) {
   const header = baseHeader()
   if (options.body) header['Content-Type'] = 'application/json'
   if ('idempotent' in endpoint && endpoint.idempotent) {
-    if (!options.idempotencyKey) throw new Error(`${name} needs an idempotencyKey (newKey())`)
+    if (!options.idempotencyKey) throw new Error(`${name}: an Idempotency-Key (options.idempotencyKey, from newKey()) is required`)
     header['Idempotency-Key'] = options.idempotencyKey
   }
   const res = await wxRequest({
@@ -275,6 +275,29 @@ function newKey() {
 }
 
 /**
+ * Fetch a file from a declared `download` endpoint with wx.downloadFile (the Bearer header goes along, which an
+ * <image src="https://…"> cannot send); resolves the temp file's path for <image src>.
+ * @param {EndpointName} name
+ * @param {{ params?: Record<string, string | number> }} [options]
+ * @returns {Promise<string>}
+ */
+async function download(name, options = {}) {
+  const endpoint = ENDPOINTS[name]
+  if (!('download' in endpoint)) throw new Error(`${name} is not a download endpoint`)
+  /** @type {{ statusCode: number, tempFilePath: string }} */
+  const res = await new Promise((resolve, reject) => {
+    wx.downloadFile({
+      url: urlFor(name, options.params),
+      header: baseHeader(),
+      success: resolve,
+      fail: () => reject(localProblem('network.offline', MESSAGES.offline)),
+    })
+  })
+  if (res.statusCode === 200) return res.tempFilePath
+  throw failed(res.statusCode, null) // the body went to the file: the generic message
+}
+
+/**
  * The Chinese message to show for any error a call threw.
  * @param {unknown} error
  */
@@ -285,12 +308,13 @@ function messageOf(error) {
 
 module.exports = {
   ApiError,
+  newKey,
   MESSAGES,
   call,
   upload,
+  download,
   login,
   messageOf,
-  newKey,
   onProblem,
   getToken,
   setToken,

@@ -18,6 +18,7 @@ const usingComponents = Object.fromEntries(
   Object.entries(appJson.usingComponents).map(([tag, target]) => [tag, `/miniprogram_npm/${target}`]),
 )
 
+/** The subscribe-message template ids the test backend knows (WECHAT_TEMPLATES: progress,delivery,appointment). */
 /** @param {string} qs */
 function parseQuery(qs) {
   const query = {}
@@ -30,8 +31,10 @@ function parseQuery(qs) {
 
 /**
  * Render a page at `url` ("/pages/x/x?a=1") and run its onLoad; resolves when onLoad's promise settles.
+ * `launch: true` first runs app.js's onLaunch in the page's module registry (its listeners then hear the page's
+ * calls, as in the app, where every page shares the modules).
  */
-async function openPage(url) {
+async function openPage(url, { launch = false } = {}) {
   const [pagePath, qs] = url.replace(/^\//, '').split('?')
   if (!appJson.pages.includes(pagePath)) throw new Error(`${pagePath} is not a page of app.json`)
   // miniprogram-simulate runs each page's and component's code with require(), counting on require.cache to run it
@@ -41,6 +44,16 @@ async function openPage(url) {
   jest.isolateModules(() => {
     require('../../config').apiBase = process.env.BASE_URL || require('../../config').apiBase
     require('./templates')(require('../../config')) // subscribe-message template ids (WECHAT_TEMPLATES)
+    if (launch) {
+      let app
+      global.App = (options) => void (app = options)
+      try {
+        require('../../app')
+      } finally {
+        delete global.App
+      }
+      app.onLaunch({ path: pagePath, query: parseQuery(qs), scene: 1001 })
+    }
     id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, compiler: 'official', usingComponents })
   })
   const page = simulate.render(id)

@@ -8,10 +8,20 @@
  * - wx.requestSubscribeMessage: the user's answer (accept unless told otherwise), given to the fake as consent
  *   (/_fake/subscribe-accept), so a later subscribeMessage.send has a credit the way it would on WeChat.
  * - wx.chooseMedia: a real JPEG file (photoPath) as the temp file.
- * - storage in memory; toasts, modals and navigations recorded for the test to read.
+ * - wx.downloadFile: the same real HTTP (declared calls only), the answer written to a temp file.
+ * - wx.chooseAddress: `state.address` (a WeChat 收货地址) or a cancel when none is set.
+ * - privacy (base library ≥ 2.32.3, "__usePrivacyCheck__"): while `state.privacy.agreed` is false, chooseAddress,
+ *   chooseMedia and requirePrivacyAuthorize wait on the listener of wx.onNeedPrivacyAuthorization (the last one
+ *   registered, as the page in front registers it) and go on after resolve({event:'agree', buttonId}) or fail with
+ *   "privacy permission is not authorized" after disagree; without a listener they fail. `needPrivacy(referrer)`
+ *   raises the event for a component such as the getPhoneNumber button. Agreed by default (a user who agreed before).
+ * - storage in memory; toasts, modals and navigations recorded for the test to read; `state.modalAnswers` (a queue
+ *   of true/false) answers the next modals' confirm (default: confirm).
  * Anything else falls through to miniprogram-simulate's inert mocks (system info, selector queries …).
  */
 const fs = require('fs')
+const os = require('os')
+const path = require('path')
 const http = require('http')
 const crypto = require('crypto')
 const { URL } = require('url')
@@ -29,7 +39,7 @@ function declared(method, pathname) {
 /**
  * @param {string} url @param {{ method?: string, headers?: Record<string, string>, body?: Buffer | string,
  *   onProgress?: (sent: number, total: number) => void }} options
- * @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string }>}
+ * @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string, raw: Buffer }>}
  */
 function httpRequest(url, { method = 'GET', headers = {}, body, onProgress } = {}) {
   return new Promise((resolve, reject) => {
@@ -38,7 +48,10 @@ function httpRequest(url, { method = 'GET', headers = {}, body, onProgress } = {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode || 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf-8') }))
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        resolve({ status: res.statusCode || 0, headers: res.headers, body: raw.toString('utf-8'), raw })
+      })
       res.on('error', reject)
     })
     req.on('error', reject)
@@ -95,6 +108,47 @@ function createWx(setup) {
     subscribeAnswers: {},
     photoPath: setup.photoPath,
     errors: [],
+    /** @type {boolean[]} */
+    modalAnswers: [],
+    /** what wx.chooseAddress answers (null: the person closes the list) */
+    address: null,
+    privacy: {
+      agreed: true,
+      listener: null,
+      /** what the pages reported: exposureAuthorization, agree, disagree (in order) */
+      events: [],
+      referrers: [],
+      contractOpened: 0,
+      contractName: '《一网通办小程序隐私保护指引》',
+    },
+    pullDownStopped: 0,
+    /** temp files written by wx.downloadFile */
+    downloads: [],
+  }
+
+  /** A privacy API: go on at once when agreed, else wait for the page's answer to onNeedPrivacyAuthorization. */
+  function privacyGate(referrer) {
+    const privacy = state.privacy
+    if (privacy.agreed) return Promise.resolve()
+    privacy.referrers.push(referrer)
+    if (!privacy.listener) return Promise.reject({ errMsg: `${referrer}:fail privacy permission is not authorized` })
+    return new Promise((resolve, reject) => {
+      let answered = false
+      privacy.listener(
+        (result) => {
+          privacy.events.push(result.event)
+          if (result.event === 'exposureAuthorization' || answered) return
+          answered = true
+          if (result.event === 'agree' && result.buttonId) {
+            privacy.agreed = true
+            resolve()
+          } else {
+            reject({ errMsg: `${referrer}:fail privacy permission is not authorized` })
+          }
+        },
+        { referrer },
+      )
+    })
   }
 
   function check(method, url) {
@@ -183,6 +237,23 @@ function createWx(setup) {
       return { abort() {}, onProgressUpdate: (l) => listeners.push(l), offProgressUpdate() {} }
     },
 
+    downloadFile(options) {
+      check('GET', options.url)
+      settle(options, async () => {
+        let res
+        try {
+          res = await httpRequest(options.url, { method: 'GET', headers: { ...(options.header || {}) } })
+        } catch (e) {
+          throw { errMsg: `downloadFile:fail ${e.message}` }
+        }
+        const tempFilePath = path.join(os.tmpdir(), `wxfile-${crypto.randomBytes(8).toString('hex')}`)
+        fs.writeFileSync(tempFilePath, res.raw)
+        state.downloads.push(tempFilePath)
+        return { tempFilePath, statusCode: res.status, errMsg: 'downloadFile:ok' }
+      })
+      return { abort() {}, onProgressUpdate() {}, offProgressUpdate() {} }
+    },
+
     login(options = {}) {
       return settle(options, async () => {
         const { code } = await fake('/_fake/login-code', { openid: state.openid })
@@ -204,10 +275,43 @@ function createWx(setup) {
 
     chooseMedia(options = {}) {
       return settle(options, async () => {
+        await privacyGate('chooseMedia')
         if (!state.photoPath) throw { errMsg: 'chooseMedia:fail cancel' }
         const size = fs.statSync(state.photoPath).size
         return { type: 'image', errMsg: 'chooseMedia:ok', tempFiles: [{ tempFilePath: state.photoPath, size, fileType: 'image' }] }
       })
+    },
+
+    chooseAddress(options = {}) {
+      return settle(options, async () => {
+        await privacyGate('chooseAddress')
+        if (!state.address) throw { errMsg: 'chooseAddress:fail cancel' }
+        return { ...state.address, errMsg: 'chooseAddress:ok' }
+      })
+    },
+    onNeedPrivacyAuthorization(listener) {
+      state.privacy.listener = listener
+    },
+    requirePrivacyAuthorize(options = {}) {
+      return settle(options, async () => {
+        await privacyGate('requirePrivacyAuthorize')
+        return { errMsg: 'requirePrivacyAuthorize:ok' }
+      })
+    },
+    getPrivacySetting(options = {}) {
+      return settle(options, async () => ({
+        needAuthorization: !state.privacy.agreed,
+        privacyContractName: state.privacy.contractName,
+        errMsg: 'getPrivacySetting:ok',
+      }))
+    },
+    openPrivacyContract(options = {}) {
+      state.privacy.contractOpened++
+      return settle(options, async () => ({ errMsg: 'openPrivacyContract:ok' }))
+    },
+    stopPullDownRefresh(options = {}) {
+      state.pullDownStopped++
+      return settle(options, async () => ({ errMsg: 'stopPullDownRefresh:ok' }))
     },
 
     getStorageSync: (key) => (state.storage.has(key) ? state.storage.get(key) : ''),
@@ -221,7 +325,8 @@ function createWx(setup) {
     },
     showModal(options) {
       state.modals.push({ title: options.title, content: options.content })
-      return settle(options, async () => ({ confirm: true, cancel: false, errMsg: 'showModal:ok' }))
+      const confirm = state.modalAnswers.length ? state.modalAnswers.shift() : true
+      return settle(options, async () => ({ confirm, cancel: !confirm, errMsg: 'showModal:ok' }))
     },
     showLoading: (options = {}) => settle(options, async () => ({ errMsg: 'showLoading:ok' })),
     hideLoading: (options = {}) => settle(options, async () => ({ errMsg: 'hideLoading:ok' })),
@@ -238,6 +343,13 @@ function createWx(setup) {
     state.navigations.push({ kind, url: options.url })
     return settle(options, async () => ({ errMsg: `${kind}:ok` }))
   }
+
+  /** Raise the need-authorization event for a privacy component (e.g. 'button.getPhoneNumber'): 'agree' | 'disagree'. */
+  state.needPrivacy = (referrer) =>
+    privacyGate(referrer).then(
+      () => 'agree',
+      () => 'disagree',
+    )
 
   return { wx, state }
 }
