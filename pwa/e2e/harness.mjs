@@ -90,7 +90,11 @@ export async function residentLogsIn(page, { baseUrl, gatewayUrl, phone }) {
   await tick(page, 'login-agree')
   const before = await codesSent(gatewayUrl, phone)
   await page.getByTestId('login-send').click()
-  await page.getByTestId('login-code').locator('input').fill(await latestCode(gatewayUrl, phone, before))
+  const code = await latestCode(gatewayUrl, phone, before)
+  // The code can reach the gateway before the send's answer reaches the page, which then sets up the code step;
+  // typing before that lost the code once (请输入 6 位数字验证码), so wait for the countdown the answer starts.
+  await page.getByTestId('login-send').filter({ hasText: '秒后重发' }).waitFor()
+  await page.getByTestId('login-code').locator('input').fill(code)
   await page.getByTestId('login-submit').click()
 }
 

@@ -31,7 +31,7 @@ from tests.conftest import ROOT
 from tests.notifications.conftest import person_id, settings_env, subscribe_browser
 from tests.stack import YIWANG
 
-PUSHES = int(os.environ.get("YIWANG_KILL_TEST_PUSHES", "400"))
+PUSHES = int(os.environ.get("YIWANG_KILL_TEST_PUSHES", "600"))
 SMS_PEOPLE = int(os.environ.get("YIWANG_KILL_TEST_SMS_PEOPLE", "30"))  # two texts each: the limit is five a number an hour
 ANSWER = 0.1  # how long the fake push service and SMS gateway take to answer
 LEASE = 3.0
@@ -68,12 +68,13 @@ class Workers:
         self.live.append(worker)
         self.logs.append(log)
 
-    async def holding_rows(self) -> subprocess.Popen | None:
-        """The longest-running worker that has deliveries claimed (so a kill cuts sends off)."""
-        for worker in self.live:
-            if await Delivery.filter(status="sending", claimed_by__startswith=_worker_prefix(worker.pid)).exists():
-                return worker
-        return None
+    async def holding_rows(self) -> list[subprocess.Popen]:
+        """The workers that have deliveries claimed (so a kill cuts sends off), longest-running first."""
+        return [
+            worker
+            for worker in self.live
+            if await Delivery.filter(status="sending", claimed_by__startswith=_worker_prefix(worker.pid)).exists()
+        ]
 
     def stop(self) -> list[str]:
         if not self.live and not self.logs:
@@ -153,14 +154,18 @@ async def test_workers_killed_under_load_lose_nothing_and_repeat_only_sends_in_f
                 tails = "\n".join(text[-2000:] for text in workers.stop())
                 raise AssertionError(f"deliveries still waiting after {len(kills)} kills: {left[:5]} ({len(left)})\n{tails}")
             await asyncio.sleep(0.02)
+            # A worker is killed after it has worked a while (from its first claim, watched all along), not a fixed
+            # time after it was spawned: on a machine where starting takes longer than KILL_EVERY every worker died
+            # before sending anything.
+            holding = await workers.holding_rows()
+            for worker in holding:
+                working_since.setdefault(worker.pid, time.monotonic())
             if time.monotonic() < next_kill or not await Delivery.filter(status="pending").exists():
                 continue  # under load only: at the tail every kill would hit the few rows left, again and again
-            if (victim := await workers.holding_rows()) is None:
+            worked = [w for w in holding if time.monotonic() - working_since[w.pid] >= KILL_EVERY]
+            if not worked:
                 continue
-            # A worker is killed after it has worked a while (from its first claim), not a fixed time after it was
-            # spawned: on a machine where starting takes longer than KILL_EVERY every worker died before sending anything.
-            if time.monotonic() - working_since.setdefault(victim.pid, time.monotonic()) < KILL_EVERY:
-                continue
+            victim = worked[0]
             kill = Kill(at=time.time(), pid=victim.pid)
             victim.kill()
             victim.wait()
@@ -178,7 +183,7 @@ async def test_workers_killed_under_load_lose_nothing_and_repeat_only_sends_in_f
         with open(os.environ["YIWANG_KILL_TEST_LOGS"], "w") as out:
             out.write("\n----\n".join(errors))
     assert all("Traceback" not in e for e in errors), errors
-    assert len(kills) >= 3, "the run was too short to kill workers under load"
+    assert len(kills) >= 3, f"the run was too short to kill workers under load ({len(kills)} kills in {elapsed:.1f} s)"
 
     taken = copies(push, sms)
     assert set(taken) == set(deliveries.values())  # nothing lost
