@@ -10,6 +10,9 @@ SECRETS := $(YIWANG_VAR_DIR)/secrets.env
 # Load var/secrets.env unless the keys already come from the environment.
 WITH_ENV := set -a; [ -n "$$YIWANG_DATA_KEY" ] || . $(SECRETS); set +a;
 
+# pytest-xdist workers of make test (tests/conftest.py gives each its own Redis database; PostgreSQL ones are per process).
+TEST_WORKERS ?= 2
+
 .PHONY: run test lint bench setup install pwa vapid-key migrate seed sysdeps bench-sysdeps clean
 
 # Without a carrier configured (YIWANG_EMS_API_BASE unset), `make run` starts the fake EMS + Kuaidi100 server of the
@@ -36,7 +39,7 @@ run: setup
 	$(BIN)/yiwang serve
 
 test: setup lint sysdeps miniprogram/node_modules/.package-lock.json
-	@$(WITH_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	@$(WITH_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup sysdeps bench-sysdeps
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'

@@ -32,7 +32,10 @@ from tests.stack import pg_admin
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("YIWANG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each pytest-xdist worker (gw0, gw1, …) its own Redis database, counting down from the one given: tests flush theirs.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+_REDIS_BASE = urlsplit(os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+REDIS_URL = urlunsplit(_REDIS_BASE._replace(path=f"/{int(_REDIS_BASE.path.strip('/') or 0) - _WORKER}"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DATA_KEY = f"t1:{generate_key()}"
 INDEX_KEY = generate_key()
@@ -196,13 +199,45 @@ def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
     problems.current_test = nodeid
 
 
+# Tests that start processes behind nginx, browsers or the mini-program's Jest run on one pytest-xdist worker, one at a
+# time: two of them at once on two cores make each slow enough to time out, and they share module-scoped stacks.
+STACK_MODULES = ("test_nginx", "test_browser_", "test_miniprogram")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1].startswith(STACK_MODULES):
+            item.add_marker(pytest.mark.xdist_group("stack"))
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """pytest-xdist: the controller gathers what each worker saw, for the whole-suite checks below."""
+    from backend.kit.workflow import EXERCISED
+
+    seen = getattr(node, "workeroutput", {})
+    EXERCISED.update(tuple(move) for move in seen.get("exercised", []))
+    for answer, test in seen.get("observed", []):
+        problems.OBSERVED.setdefault(problems.Answer(*answer), test)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail a whole-suite run in which some workflow move was taken by no test (backend.kit.workflow),
     or in which the app answered with a problem code its OpenAPI entry does not list (tests/problems.py)."""
-    from backend.kit.workflow import Coverage
+    from backend.kit.workflow import EXERCISED, Coverage
 
+    if _is_worker(session.config):  # a worker saw part of the suite: it hands that to the controller
+        output = session.config.workeroutput  # type: ignore[attr-defined]
+        output["exercised"] = sorted(EXERCISED)
+        output["observed"] = [((a.method, a.path, a.status, a.code), test) for a, test in problems.OBSERVED.items()]
+        return
     if exitstatus != 0 or not _whole_suite(session.config):
         return
+    import backend.app  # noqa: F401  (every domain's workflows registered: under xdist this process ran no test)
+
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     missing = Coverage.now().missing
     if missing:

@@ -74,6 +74,7 @@ def test_blind_index_is_stable_across_data_key_rotation_and_separated_by_purpose
         ("k1:short", generate_key()),
         ("k-1:" + generate_key(), generate_key()),
     ],
+    ids=["no data key", "no index key", "data key without kid", "short data key", "bad kid"],  # the keys are random
 )
 def test_bad_keys_fail_at_start_up(data_key, index_key):
     with pytest.raises(ConfigError):
