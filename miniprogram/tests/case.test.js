@@ -2,6 +2,7 @@
 // materials with upload progress and the backend's quality hints → the progress notice (wx.requestSubscribeMessage)
 // → 提交申请 → 我的办件 → the case's timeline; then a clerk accepts it (direct HTTP, staff login with the SMS code)
 // and the case page says 已受理, and WeChat got the subscribe message that opens this case.
+const fs = require('fs')
 const { openPage, tap, type, text, waitForText, waitFor, lastNavigation } = require('./support/page')
 const { httpRequest } = require('./support/wx')
 const { idNumber, phone } = require('./support/people')
@@ -104,6 +105,10 @@ test('a photo too small to read shows the hint; the retake with progress clears 
   expect(text(page)).not.toContain('照片太小')
   expect(text(page)).toContain('已提供')
   expect(device.requests.filter((r) => r.path === '/api/v1/materials').length).toBe(uploadsBefore + 1)
+  // The photo itself is shown small: fetched with the Bearer header (wx.downloadFile), a real JPEG on the phone.
+  await waitFor(() => material(page, 'id_card').thumb, 'the thumbnail')
+  expect(page.querySelector('#material-id_card-thumb')).toBeTruthy() // the <image src="{{ item.thumb }}">
+  expect(fs.readFileSync(material(page, 'id_card').thumb).subarray(0, 3).toString('hex')).toBe('ffd8ff')
 
   await type(page, '#field-contact_phone', phone())
   const subscriptionsBefore = device.requests.filter((r) => r.path === '/api/v1/me/wechat-subscriptions').length

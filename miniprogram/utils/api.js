@@ -86,6 +86,8 @@ const api = {
     as(http.call('attachMaterial', { params: { application_id: id, material_key: key }, body: { material_id: materialId } })),
   /** Submit (or resubmit after corrections); `key` from http.newKey(), the same for a retry. @param {number} id @param {string} key @returns {Promise<Case>} */
   submitApplication: (id, key) => as(http.call('submitApplication', { params: { application_id: id }, idempotencyKey: key })),
+  /** A slot's photo, small, as a local temp file (for <image src>). @param {number} id @param {number} materialId @returns {Promise<string>} */
+  materialThumbnail: (id, materialId) => http.download('materialThumbnail', { params: { application_id: id, material_id: materialId } }),
 
   // 预约 (pages/appointments, pages/appointment)
   /** @returns {Promise<Schemas['HallList']>} */

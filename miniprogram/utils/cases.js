@@ -48,8 +48,9 @@ function fieldView(f, form, errors, corrections) {
  * @param {ServiceGuide} guide @param {Case} current
  * @param {Record<string, number>} progress  material key → upload percent while its photo goes up
  * @param {Record<string, string>} errors
+ * @param {Record<number, string>} [thumbs]  material id → its thumbnail as a local file, once fetched
  */
-function materialViews(guide, current, progress, errors) {
+function materialViews(guide, current, progress, errors, thumbs = {}) {
   const corrections = correctionMap(current)
   return guide.materials.map((m) => {
     const slot = current.materials.find((s) => s.key === m.key)
@@ -59,6 +60,8 @@ function materialViews(guide, current, progress, errors) {
       condition: m.condition || '',
       required: Boolean(m.required),
       attached: Boolean(slot),
+      // The photo itself, small, once fetched (a local file: an <image> cannot send the Bearer header).
+      thumb: slot ? thumbs[slot.material_id] || '' : '',
       // The backend's hints for this photo (too_small, blurry, too_dark, overexposed), already in Chinese.
       hints: slot ? slot.warnings.map((w) => ({ code: w.code, message: w.message })) : [],
       correction: corrections[m.key] || '',

@@ -52,6 +52,8 @@ const ENDPOINTS = {
   saveForm: { method: 'PUT', path: '/applications/{application_id}/form', body: ['form'] },
   attachMaterial: { method: 'PUT', path: '/applications/{application_id}/materials/{material_key}', body: ['material_id'] },
   submitApplication: { method: 'POST', path: '/applications/{application_id}/submit', idempotent: true },
+  // The photo in a slot, small (image/jpeg, Bearer: wx.downloadFile, then <image src> of the file).
+  materialThumbnail: { method: 'GET', path: '/applications/{application_id}/materials/{material_id}/thumbnail', download: true },
 
   // 预约 (backend/appointments/routes.py): pages/appointments (mine + booking), pages/appointment (one, with its QR)
   halls: { method: 'GET', path: '/halls', query: ['lat', 'lng'], auth: false },

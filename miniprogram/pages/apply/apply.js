@@ -38,10 +38,10 @@ function choosePhoto() {
  * What the page keeps beside its data (not rendered as such): the case and guide as the server answered, the typed
  * values, the server's field errors, the uploads in flight, the submit's Idempotency-Key, the autosave turn.
  * @typedef {{ guide: ServiceGuide | null, current: Case | null, form: Record<string, unknown>, errors: Record<string, string>,
- *   progress: Record<string, number>, submitKey: string, turn: number }} State
+ *   progress: Record<string, number>, submitKey: string, turn: number, thumbs: Record<number, string> }} State
  */
 /** @returns {State} */
-const fresh = () => ({ guide: null, current: null, form: {}, errors: {}, progress: {}, submitKey: newKey(), turn: 0 })
+const fresh = () => ({ guide: null, current: null, form: {}, errors: {}, progress: {}, submitKey: newKey(), turn: 0, thumbs: {} })
 /** @type {WeakMap<object, State>} */
 const states = new WeakMap()
 /** @param {object} page */
@@ -114,8 +114,27 @@ Component({
         statusLabel: current.status_label,
         corrections: current.editable ? current.corrections.map((c) => ({ item: c.item, label: c.label, reason: c.reason })) : [],
         fields: guide.form_schema.map((f) => fieldView(f, stateOf(this).form, stateOf(this).errors, corrections)),
-        materials: materialViews(guide, current, stateOf(this).progress, stateOf(this).errors),
+        materials: materialViews(guide, current, stateOf(this).progress, stateOf(this).errors, stateOf(this).thumbs),
       })
+      this.fetchThumbnails()
+    },
+
+    /** Each attached photo's thumbnail, once (wx.downloadFile with the Bearer header); without it the slot still says 已提供. */
+    fetchThumbnails() {
+      const state = stateOf(this)
+      const current = state.current
+      if (!current) return
+      for (const slot of current.materials) {
+        if (slot.material_id in state.thumbs) continue
+        state.thumbs[slot.material_id] = ''
+        api.materialThumbnail(current.id, slot.material_id).then(
+          (file) => {
+            state.thumbs[slot.material_id] = file
+            this.render()
+          },
+          () => undefined,
+        )
+      }
     },
 
     /** @param {WechatMiniprogram.CustomEvent<string>} event  a van-field's change (what was typed) */
