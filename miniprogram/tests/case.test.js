@@ -166,3 +166,50 @@ test('a clerk accepts the case: the case page says 已受理 on reload, and WeCh
   await openPage(`/pages/index/index?${query}`)
   expect(lastNavigation()).toEqual({ kind: 'navigateTo', url: `/pages/case/case?id=${caseId}` })
 })
+
+test('without signal 我的办件 and the case show what was last seen, saying when; 退出登录 forgets it', async () => {
+  const list = await openPage('/pages/cases/cases')
+  await waitForText(list, '已受理，审批中')
+  const page = await openPage(`/pages/case/case?id=${caseId}`)
+  await waitForText(page, '已受理，审批中')
+
+  device.offline = true
+  try {
+    const offlineList = await openPage('/pages/cases/cases')
+    await waitForText(offlineList, /网络连接不上，下面是 今天 \d\d:\d\d 的办件情况/)
+    expect(text(offlineList)).toContain('已受理，审批中')
+    const offlineCase = await openPage(`/pages/case/case?id=${caseId}`)
+    await waitForText(offlineCase, /网络连接不上，下面是 今天 \d\d:\d\d 的办理进度/)
+    expect(offlineCase.instance.data.item.timeline[0].text).toMatch(/受理/)
+    await tap(offlineCase, '#case-offline-retry') // still no signal: still the copy, nothing lost
+    expect(offlineCase.instance.data.asOf).not.toBe('')
+
+    device.offline = false
+    await tap(offlineCase, '#case-offline-retry')
+    await waitFor(() => offlineCase.instance.data.asOf === '', 'the live case again')
+    expect(offlineCase.querySelector('#case-offline')).toBeFalsy()
+  } finally {
+    device.offline = false
+  }
+
+  // 退出登录 on 首页 asks first; then the session is gone on the server and nothing of it stays on the phone.
+  const home = await openPage('/pages/index/index')
+  const token = require('../utils/http').getToken()
+  device.modalAnswers.push(false)
+  await tap(home, '#home-logout')
+  expect(require('../utils/http').getToken()).toBe(token)
+  await tap(home, '#home-logout')
+  await waitFor(() => !home.instance.data.loggedIn, 'logged out')
+  expect(device.toasts).toContain('已退出登录')
+  expect(global.wx.getStorageSync('yiwang.offline')).toBe('')
+  const stale = await json(`${process.env.BASE_URL}/api/v1/applications/${caseId}`, { token })
+  expect(stale.status).toBe(401)
+  device.offline = true
+  try {
+    const after = await openPage('/pages/cases/cases')
+    await waitFor(() => after.instance.data.state !== 'loading', 'the list page settled')
+    expect(text(after)).not.toContain('已受理，审批中') // nothing of the person was left to show
+  } finally {
+    device.offline = false
+  }
+})

@@ -12,6 +12,7 @@
  */
 const config = require('../config')
 const { ENDPOINTS } = require('./endpoints')
+const { forgetAll } = require('./offline')
 
 /** @typedef {import('../../pwa/src/api/schema').components['schemas']} Schemas */
 /** @typedef {Schemas['Problem']} Problem */
@@ -75,8 +76,10 @@ function getToken() {
 function setToken(token) {
   wx.setStorageSync(TOKEN_KEY, token)
 }
+/** The session is gone (logged out, or ended from another device): its token and what was kept for offline use. */
 function clearToken() {
   wx.removeStorageSync(TOKEN_KEY)
+  forgetAll()
 }
 
 /** @param {Record<string, unknown>} query */

@@ -9,6 +9,9 @@ const pageBehavior = require('../../behaviors/page')
 const { api } = require('../../utils/api')
 const { ApiError, messageOf } = require('../../utils/http')
 const { caseView } = require('../../utils/cases')
+const { keep, recall, asOf } = require('../../utils/offline')
+
+/** @typedef {import('../../utils/api').Case} Case */
 
 Component({
   behaviors: [pageBehavior],
@@ -17,6 +20,8 @@ Component({
     item: /** @type {ReturnType<typeof caseView> | null} */ (null),
     emsAllowed: false,
     failure: '',
+    /** set when the case shown is the copy kept on the phone (no connection): when it was fetched */
+    asOf: '',
   },
   methods: {
     /** @param {Record<string, string | undefined>} query */
@@ -30,8 +35,9 @@ Component({
       const id = this.data.id
       try {
         const current = await api.application(id)
+        keep(`case:${id}`, current)
         const item = caseView(current)
-        this.setData({ item, failure: '' })
+        this.setData({ item, failure: '', asOf: '' })
         wx.setNavigationBarTitle({ title: '办件进度' })
         if (item.delivery === 'request' && !this.data.emsAllowed) {
           // 邮寄送达 is offered only for items that allow it (the guide says so).
@@ -39,8 +45,12 @@ Component({
           this.setData({ emsAllowed: Boolean(guide && guide.ems_allowed) })
         }
       } catch (e) {
+        const kept = recall(`case:${id}`)
         if (e instanceof ApiError && e.status === 401) {
           wx.redirectTo({ url: `/pages/login/login?next=${encodeURIComponent(`/pages/case/case?id=${id}`)}` })
+        } else if (e instanceof ApiError && e.code === 'network.offline' && kept) {
+          // No connection: the case as it was last seen, saying when, with 重试 (nothing to change until it is back).
+          this.setData({ item: caseView(/** @type {Case} */ (kept.value)), failure: '', asOf: asOf(kept.at) })
         } else if (!this.data.item) {
           this.setData({ failure: e instanceof ApiError && e.status === 404 ? '没有找到这个办件' : messageOf(e) })
         }

@@ -7,6 +7,9 @@ const pageBehavior = require('../../behaviors/page')
 const { api } = require('../../utils/api')
 const { ApiError, messageOf } = require('../../utils/http')
 const { listItem } = require('../../utils/cases')
+const { keep, recall, asOf } = require('../../utils/offline')
+
+/** @typedef {import('../../utils/api').Schemas['ApplicationList']} CaseList */
 
 const HERE = '/pages/cases/cases'
 
@@ -16,6 +19,8 @@ Component({
     state: /** @type {'loading' | 'ready' | 'login' | 'identity' | 'failed'} */ ('loading'),
     items: /** @type {ReturnType<typeof listItem>[]} */ ([]),
     error: '',
+    /** set when the list shown is the one kept on the phone (no connection): when it was fetched */
+    asOf: '',
   },
   methods: {
     onShow() {
@@ -23,12 +28,18 @@ Component({
     },
     async load() {
       try {
-        const { items } = await api.myApplications()
-        this.setData({ items: items.map(listItem), state: 'ready', error: '' })
+        const list = await api.myApplications()
+        keep('cases', list)
+        this.setData({ items: list.items.map(listItem), state: 'ready', error: '', asOf: '' })
       } catch (e) {
+        const kept = recall('cases')
         if (e instanceof ApiError && e.status === 401) this.setData({ state: 'login' })
         else if (e instanceof ApiError && e.code === 'auth.identity_required') this.setData({ state: 'identity' })
-        else if (this.data.state !== 'ready') this.setData({ state: 'failed', error: messageOf(e) })
+        else if (e instanceof ApiError && e.code === 'network.offline' && kept) {
+          // No connection: the list as it was last seen, saying when, with 重试.
+          const list = /** @type {CaseList} */ (kept.value)
+          this.setData({ items: list.items.map(listItem), state: 'ready', error: '', asOf: asOf(kept.at) })
+        } else if (this.data.state !== 'ready') this.setData({ state: 'failed', error: messageOf(e) })
       }
     },
     /** @param {WechatMiniprogram.BaseEvent} event */

@@ -5,7 +5,8 @@
  * %2Fcases%2F123) opens the matching page (utils/links.js), with home below it for 返回.
  */
 const pageBehavior = require('../../behaviors/page')
-const { getToken } = require('../../utils/http')
+const { ApiError, clearToken, getToken, messageOf } = require('../../utils/http')
+const { api } = require('../../utils/api')
 const { pageFor } = require('../../utils/links')
 const { setLargeText } = require('../../utils/largeText')
 
@@ -42,6 +43,32 @@ Component({
     },
     login() {
       wx.navigateTo({ url: '/pages/login/login' })
+    },
+    /** 退出登录 after a question: the session ends on the server, and nothing of this person stays on the phone. */
+    async logout() {
+      const { confirm } = await new Promise((resolve) =>
+        wx.showModal({
+          title: '退出登录',
+          content: '退出后，这台手机上保存的办件信息会一并清除。下次使用时用微信重新登录即可。',
+          confirmText: '退出',
+          cancelText: '不退出',
+          success: resolve,
+          fail: () => resolve({ confirm: false }),
+        }),
+      )
+      if (!confirm) return
+      try {
+        await api.logout()
+      } catch (e) {
+        // Already ended (401) is what was wanted; anything else: say so and stay logged in.
+        if (!(e instanceof ApiError && e.status === 401)) {
+          wx.showToast({ title: messageOf(e), icon: 'none' })
+          return
+        }
+      }
+      clearToken()
+      this.setData({ loggedIn: false })
+      wx.showToast({ title: '已退出登录', icon: 'success' })
     },
     /** @param {WechatMiniprogram.CustomEvent<boolean>} event */
     onLargeText(event) {

@@ -9,6 +9,7 @@
  *   (/_fake/subscribe-accept), so a later subscribeMessage.send has a credit the way it would on WeChat.
  * - wx.chooseMedia: a real JPEG file (photoPath) as the temp file.
  * - wx.downloadFile: the same real HTTP (declared calls only), the answer written to a temp file.
+ * - `state.offline` (no signal): wx.request, uploadFile and downloadFile fail with WeChat's `…:fail net::…` message.
  * - wx.chooseAddress: `state.address` (a WeChat 收货地址) or a cancel when none is set.
  * - privacy (base library ≥ 2.32.3, "__usePrivacyCheck__"): while `state.privacy.agreed` is false, chooseAddress,
  *   chooseMedia and requirePrivacyAuthorize wait on the listener of wx.onNeedPrivacyAuthorization (the last one
@@ -124,6 +125,8 @@ function createWx(setup) {
     pullDownStopped: 0,
     /** temp files written by wx.downloadFile */
     downloads: [],
+    /** no network (aeroplane mode, no signal): wx.request, uploadFile and downloadFile fail as WeChat fails them */
+    offline: false,
   }
 
   /** A privacy API: go on at once when agreed, else wait for the page's answer to onNeedPrivacyAuthorization. */
@@ -181,6 +184,7 @@ function createWx(setup) {
         body = typeof options.data === 'string' ? options.data : JSON.stringify(options.data)
       }
       settle(options, async () => {
+        if (state.offline) throw { errMsg: `request:fail net::ERR_INTERNET_DISCONNECTED` }
         let res
         try {
           res = await httpRequest(options.url, { method, headers, body })
@@ -218,6 +222,7 @@ function createWx(setup) {
       )
       const body = Buffer.concat(parts)
       settle(options, async () => {
+        if (state.offline) throw { errMsg: `uploadFile:fail net::ERR_INTERNET_DISCONNECTED` }
         let res
         try {
           res = await httpRequest(options.url, {
@@ -240,6 +245,7 @@ function createWx(setup) {
     downloadFile(options) {
       check('GET', options.url)
       settle(options, async () => {
+        if (state.offline) throw { errMsg: `downloadFile:fail net::ERR_INTERNET_DISCONNECTED` }
         let res
         try {
           res = await httpRequest(options.url, { method: 'GET', headers: { ...(options.header || {}) } })
