@@ -3,7 +3,7 @@
 // → 提交申请 → 我的办件 → the case's timeline; then a clerk accepts it (direct HTTP, staff login with the SMS code)
 // and the case page says 已受理, and WeChat got the subscribe message that opens this case.
 const fs = require('fs')
-const { openPage, tap, type, text, waitForText, waitFor, lastNavigation } = require('./support/page')
+const { openPage, find, tap, type, text, waitForText, waitFor, lastNavigation } = require('./support/page')
 const { httpRequest } = require('./support/wx')
 const { idNumber, phone } = require('./support/people')
 const { pageFor } = require('../utils/links')
@@ -89,10 +89,16 @@ test('a photo too small to read shows the hint; the retake with progress clears 
   await waitForText(page, '居民身份证')
   expect(material(page, 'id_card').required).toBe(true)
 
-  // 拍照: WeChat's camera answers with a small photo; the backend keeps it and says why a clerk may not read it.
+  // 拍照 by someone who has not agreed to the privacy guide yet: our popup first, then the camera (chooseMedia).
+  // WeChat's camera answers with a small photo; the backend keeps it and says why a clerk may not read it.
   device.photoPath = process.env.SMALL_PHOTO_PATH
+  device.privacy.agreed = false
   await tap(page, '#material-id_card-photo')
+  await waitForText(page, '隐私保护提示')
+  expect(text(page)).toContain('拍照或从相册选择材料照片')
+  find(page, '#apply-privacy').querySelector('#privacy-agree').dispatchEvent('agreeprivacyauthorization')
   await waitForText(page, '照片太小，请靠近一些重拍')
+  expect(device.privacy.referrers).toContain('chooseMedia')
   expect(material(page, 'id_card').attached).toBe(true)
   expect(page.querySelector('#material-id_card-hint-too_small')).toBeTruthy()
 
