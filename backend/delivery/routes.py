@@ -36,6 +36,8 @@ from backend.delivery.schemas import (
     StaffDeliveryList,
     StaffDeliveryOut,
     StaffQuery,
+    StationList,
+    StationOut,
 )
 from backend.kit import audit, errors
 from backend.kit.acting import require_errand
@@ -335,6 +337,20 @@ async def failed_attempt(request: Request, *, body: AttemptIn, session: SessionI
         session=session, delivery_id=_id(request), reason=body.reason, note=body.note, next_attempt=body.next_attempt
     )
     return parcel_out(order)
+
+
+# ---- administrators ----------------------------------------------------------------------------
+
+
+@api.get(
+    "/admin/stations",
+    summary="Delivery stations (投递站), to scope couriers to one (administrator)",
+    tags=["delivery"],
+    response=StationList,
+    wrappers=[requires(roles=("admin",))],
+)
+async def stations(request: Request, *, session: SessionInfo) -> StationList:
+    return StationList(items=[StationOut(code=s.code, name=s.name, region_prefixes=s.region_prefixes) for s in await service.stations()])
 
 
 # ---- clerks ------------------------------------------------------------------------------------

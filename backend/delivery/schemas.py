@@ -186,6 +186,16 @@ class StaffDeliveryOut(BaseModel):
     moved_at: datetime | None
 
 
+class StationOut(BaseModel):
+    code: str = Field(description="the station code couriers are scoped to (station:CODE)")
+    name: str
+    region_prefixes: list[str] = Field(description="division-code prefixes of the places it serves")
+
+
+class StationList(BaseModel):
+    items: list[StationOut]
+
+
 class StaffDeliveryList(BaseModel):
     items: list[StaffDeliveryOut]
 

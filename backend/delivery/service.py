@@ -381,3 +381,8 @@ async def new_code(*, session: SessionInfo, delivery_id: int) -> DeliveryOrder:
         order.code_hash, order.code_sealed, order.wrong_tries = code_hash(code), sealed, 0
         send_code_after_commit(order)
     return order
+
+
+async def stations() -> list[Station]:
+    """Every delivery station (投递站), by code."""
+    return await Station.all().order_by("code")

@@ -80,8 +80,12 @@ try {
       await page.getByText('窗口组已保存').waitFor()
       await page.reload({ waitUntil: 'networkidle' })
       await page.getByTestId('group-form').waitFor()
-      assert((await page.getByTestId('hall-phone').locator('input').inputValue()) === '0792-4567890', 'hall phone read back')
-      assert((await page.getByTestId('group-windows').locator('input').inputValue()) === '1号窗口、2号窗口', 'windows read back')
+      // The form may be drawn before the hall's details arrive: wait for the values, then read them.
+      const readBack = (testId, want) => page.waitForFunction(
+        ([id, value]) => document.querySelector(`[data-testid="${id}"] input`)?.value === value, [testId, want], { timeout: 10000 },
+      ).then(() => true, () => false)
+      assert(await readBack('hall-phone', '0792-4567890'), 'hall phone read back')
+      assert(await readBack('group-windows', '1号窗口、2号窗口'), 'windows read back')
       const weekdays = await page.getByTestId('schedule-weekday-5').getAttribute('aria-checked')
       assert(weekdays === 'true', `the saved schedule is read back (周六 ticked): ${weekdays}`)
     })
@@ -122,6 +126,21 @@ try {
       await page.getByTestId('people-history').filter({ hasText: '撤销角色' }).waitFor()
       const history = await page.getByTestId('people-history').textContent()
       assert(history.includes('授予角色') && history.includes('撤销角色') && history.includes('审批人员'), `history: ${history}`)
+    })
+
+    await check('人员与角色: a courier is scoped to a 投递站 picked from the list, by name', page, async () => {
+      await page.getByTestId('grant-role-courier').click()
+      await page.getByTestId('grant-kind-station').click()
+      await page.getByTestId('grant-scope-S331002').click() // the demo 投递站, listed by name
+      assert(await page.getByTestId('grant-scope-S331002').textContent().then((t) => t.includes('投递')), 'the station by name')
+      await page.getByTestId('grant-save').click()
+      const grant = page.getByTestId('people-grant-courier')
+      await grant.waitFor()
+      const text = await grant.textContent()
+      assert(text.includes('S331002') && text.includes('投递'), `the grant names the station: ${text}`)
+      await grant.locator('[data-testid^="people-withdraw-"]').click()
+      await page.locator('.van-dialog').getByRole('button', { name: '确认' }).click()
+      await grant.waitFor({ state: 'detached' })
     })
 
     await check('人员与角色: the account is disabled after a confirmation and enabled again', page, async () => {

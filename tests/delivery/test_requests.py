@@ -6,8 +6,9 @@ import asyncio
 
 from backend.delivery.models import CarrierCall, DeliveryOrder, SavedAddress
 from backend.kit.models import AuditEntry
+from tests.applications.conftest import staff_headers
 from tests.applications.test_applications import submitted
-from tests.delivery.conftest import ADDRESS, issued_case, key, request_delivery
+from tests.delivery.conftest import ADDRESS, STATION, issued_case, key, request_delivery
 
 API = "/api/v1/deliveries"
 
@@ -122,3 +123,13 @@ async def test_save_address_keeps_the_typed_one(client, resident, stations):
     case = await submitted(client, resident)
     await request_delivery(client, resident, case["id"], save_address=True)
     assert await SavedAddress.all().count() == 1
+
+
+async def test_administrators_list_the_stations_couriers_are_scoped_to(client, resident, approver, stations, courier):
+    admin = await staff_headers("admin", "", "13800000009")
+    r = await client.get("/api/v1/admin/stations", headers=admin)
+    assert r.status_code == 200, r.text
+    assert [(s["code"], s["name"]) for s in r.json()["items"]] == [("S110105", "朝阳投递站"), (STATION, "蒲亭镇投递站")]
+    assert "phone" not in r.json()["items"][0]
+    for other in (approver, courier, resident):
+        assert (await client.get("/api/v1/admin/stations", headers=other)).status_code == 403

@@ -412,6 +412,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/stations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery stations (投递站), to scope couriers to one (administrator) */
+        get: operations["stations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications": {
         parameters: {
             query?: never;
@@ -5354,6 +5371,26 @@ export interface components {
              */
             transport: "cookie" | "bearer";
         };
+        /** StationList */
+        StationList: {
+            /** Items */
+            items: components["schemas"]["StationOut"][];
+        };
+        /** StationOut */
+        StationOut: {
+            /**
+             * Code
+             * @description the station code couriers are scoped to (station:CODE)
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Region Prefixes
+             * @description division-code prefixes of the places it serves
+             */
+            region_prefixes: string[];
+        };
         /** StepOut */
         StepOut: {
             /** Action */
@@ -8139,6 +8176,62 @@ export interface operations {
             };
             /** @description Problem: catalog.service_not_found, catalog.version_not_found, not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: broker.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StationList"];
+                };
+            };
+            /** @description Problem: auth.not_authenticated, auth.session_revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: auth.forbidden, auth.second_factor_required, assist.acting_not_allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

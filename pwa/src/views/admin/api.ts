@@ -55,4 +55,5 @@ export const peopleAdmin = {
   disable: (id: number) => api.post<Person>(`/admin/people/${id}/disable`),
   enable: (id: number) => api.post<Person>(`/admin/people/${id}/enable`),
   departments: () => api.get<Schemas['DepartmentList']>('/departments'),
+  stations: () => api.get<Schemas['StationList']>('/admin/stations'),
 }
