@@ -96,6 +96,9 @@ def backend(tmp_path_factory) -> Iterator[Backend]:
                 "YIWANG_EMS_SIGN_KEY": carrier.sign_key,
             }
         )
+        # 预约候补 (waiting.test.js): a cancelled place reopens at once (no delay before it goes to the waiting list) and
+        # the sweeper runs every second, so an offer is made while the test waits (backend/appointments/booking.py).
+        env.update({"YIWANG_BOOKING_REOPEN_MINUTES": "0", "YIWANG_APPOINTMENT_SWEEP_SECONDS": "1"})
         subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
         app = start_app(env, workdir)

@@ -144,6 +144,18 @@ const api = {
   markRead: (/** @type {number} */ id) => as(http.call('markRead', { params: { notification_id: id } })),
   /** @returns {Promise<Schemas['MarkedOut']>} */
   markAllRead: () => as(http.call('markAllRead')),
+
+  // ---- 预约: 候补 and 申诉 (pages/appointments, pages/appointment) ----
+  /**
+   * Join the waiting list of a full day (my place in the line comes back).
+   * @param {{ hall_code: string, service_code: string, date: string }} body
+   * @returns {Promise<Schemas['WaitingOut']>}
+   */
+  joinWaiting: (body) => as(http.call('joinWaiting', { body })),
+  /** Leave a waiting list (an offered place goes to the next in line). @returns {Promise<Schemas['WaitingOut']>} */
+  leaveWaiting: (/** @type {number} */ id) => as(http.call('leaveWaiting', { params: { entry_id: id } })),
+  /** Appeal against my no-show suspension in writing (staff lift it or refuse). @returns {Promise<Schemas['SuspensionOut']>} */
+  appealSuspension: (/** @type {string} */ text) => as(http.call('appealSuspension', { body: { text } })),
 }
 
 module.exports = { api }

@@ -87,6 +87,13 @@ const ENDPOINTS = {
   unreadCount: { method: 'GET', path: '/notifications/unread-count' },
   markRead: { method: 'POST', path: '/notifications/{notification_id}/read' },
   markAllRead: { method: 'POST', path: '/notifications/read-all' },
+
+  // ---- 预约: 候补 and 申诉 (backend/appointments/waiting_routes.py): pages/appointments, pages/appointment ----
+  // A full day's waiting list (join, leave); the appeal against a no-show suspension (no Idempotency-Key: a second
+  // join answers appointments.already_waiting, a second appeal appointments.not_suspended).
+  joinWaiting: { method: 'POST', path: '/appointments/waiting', body: ['hall_code', 'service_code', 'date'] },
+  leaveWaiting: { method: 'DELETE', path: '/appointments/waiting/{entry_id}' },
+  appealSuspension: { method: 'POST', path: '/appointments/suspension/appeal', body: ['text'] },
 }
 
 /** @typedef {keyof typeof ENDPOINTS} EndpointName */

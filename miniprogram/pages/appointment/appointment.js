@@ -4,6 +4,8 @@
  * appointment's `code`, the same as the backend's qr.svg) and the code in big letters to read out; when, where,
  * the status from the server; cancel and reschedule while the cut-off allows (each after a question); a held place
  * to confirm, an offered one to accept; at the hall, the queue ticket (number, people ahead, the window once called).
+ * A held or offered place shows the time left to its deadline (`hold_until`), counting down each second like the
+ * PWA's; at zero the buttons give way to 保留时间已过 (the server releases the place).
  * Query: id.
  */
 const pageBehavior = require('../../behaviors/page')
@@ -14,6 +16,18 @@ const { timeText, whenText, qrRows, codeGroups } = require('../../utils/appointm
 
 /** @typedef {import('../../utils/api').Schemas} Schemas */
 /** @typedef {Schemas['AppointmentOut']} Appointment */
+
+/** The running countdown of each page instance (cleared when the page goes or the place is no longer held). */
+/** @type {WeakMap<object, ReturnType<typeof setInterval>>} */
+const clocks = new WeakMap()
+
+/** Seconds → "1:05:09" or "4:59". @param {number} s */
+function clockText(s) {
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0')
+  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`
+}
 
 /** @param {Appointment} a */
 function view(a) {
@@ -50,12 +64,24 @@ Component({
     /** one module's side in rpx: the code about 480rpx wide whatever its size */
     qrCell: 16,
     busy: '',
+    /** time left to confirm a held or offered place ("4:59"), '' when none runs */
+    countdown: '',
+    /** the held or offered place's deadline has passed */
+    expired: false,
+  },
+  lifetimes: {
+    detached() {
+      this.stopClock()
+    },
   },
   methods: {
     /** @param {Record<string, string | undefined>} query */
     async onLoad(query) {
       this.setData({ id: Number(query.id || 0) })
       await this.load()
+    },
+    onUnload() {
+      this.stopClock()
     },
     onShow() {
       const again = this.data.shown
@@ -78,6 +104,31 @@ Component({
       const pass = a.status === 'booked'
       const qr = pass ? qrRows(a.code) : []
       this.setData({ state: 'ready', item: view(a), qr, qrText: pass ? a.code : '', qrCell: qr.length ? Math.max(8, Math.floor(480 / qr.length)) : 16 })
+      if (['held', 'offered'].includes(a.status) && a.hold_until) this.startClock(new Date(a.hold_until).getTime())
+      else {
+        this.stopClock()
+        this.setData({ countdown: '', expired: false })
+      }
+    },
+    /** Count down to `end` (ms), once a second. @param {number} end */
+    startClock(end) {
+      this.stopClock()
+      const tick = () => {
+        const left = Math.floor((end - Date.now()) / 1000)
+        if (left > 0) {
+          this.setData({ countdown: clockText(left), expired: false })
+          return
+        }
+        this.stopClock()
+        this.setData({ countdown: '0:00', expired: true })
+      }
+      tick()
+      if (!this.data.expired) clocks.set(this, setInterval(tick, 1000))
+    },
+    stopClock() {
+      const timer = clocks.get(this)
+      if (timer !== undefined) clearInterval(timer)
+      clocks.delete(this)
     },
     here() {
       return `/pages/appointment/appointment?id=${this.data.id}`

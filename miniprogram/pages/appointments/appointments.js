@@ -9,6 +9,9 @@
  *   the tap), then hold + confirm (one Idempotency-Key per chosen time) → pages/appointment. A time taken meanwhile
  *   (409 appointments.slot_full) says so and lists the times again.
  * - Moving a booking (?reschedule=ID): the same day and time pickers, a confirm, then POST …/reschedule.
+ * - 候补 (the PWA's waiting list): a full day whose list is open offers 排候补 (the appointment notice asked in the
+ *   tap first); mine lists each place in a line with 退出候补 (after a question) and an offered place with its
+ *   deadline and 接受这个名额. A suspension can be appealed in writing (申诉); once appealed, the server's state shows.
  */
 const pageBehavior = require('../../behaviors/page')
 const { api } = require('../../utils/api')
@@ -42,6 +45,20 @@ function isUpcoming(a) {
   return ACTIVE.includes(a.status) || Boolean(a.status === 'checked_in' && a.ticket && ['waiting', 'called'].includes(a.ticket.status))
 }
 
+/** A place in a day's waiting line, or the place it offered (with its deadline). @param {Schemas['WaitingOut']} w */
+function waitingView(w) {
+  const offer = w.status === 'offered' && w.offer ? w.offer : null
+  return {
+    id: w.id,
+    service: w.service_name,
+    label: w.status === 'waiting' ? `${dayText(w.date)} · ${w.hall.name}；这一天共 ${w.length} 人在候补，有人取消时按先后通知` : `${dayText(w.date)} · ${w.hall.name}`,
+    status: w.status,
+    tag: w.status === 'offered' ? w.status_label : `候补第 ${w.position} 位`,
+    offerId: offer ? offer.id : 0,
+    offerText: offer ? `已为您保留 ${whenText(offer)}，请在 ${offer.hold_until ? timeText(offer.hold_until) : ''} 前确认，过时会让给下一位。` : '',
+  }
+}
+
 /** @type {Map<string, string>} chosen time → Idempotency-Key: a retried tap is the same booking */
 const keys = new Map()
 
@@ -55,8 +72,15 @@ Component({
     // mine
     upcoming: /** @type {ReturnType<typeof appointmentView>[]} */ ([]),
     past: /** @type {ReturnType<typeof appointmentView>[]} */ ([]),
-    waiting: /** @type {{ id: number, service: string, text: string, tag: string }[]} */ ([]),
-    suspension: /** @type {{ until: string, rule: string, status: string } | null} */ (null),
+    waiting: /** @type {ReturnType<typeof waitingView>[]} */ ([]),
+    suspension: /** @type {{ until: string, rule: string, status: string, statusLabel: string, canAppeal: boolean, appeal: string } | null} */ (null),
+    // 申诉: the written reason, its error, sending
+    appealing: false,
+    appealText: '',
+    appealError: '',
+    appealBusy: false,
+    /** the waiting entry (id) being left or accepted */
+    waitingBusy: 0,
     rule: '',
     // booking
     step: /** @type {'hall' | 'service' | 'day' | 'slot'} */ ('hall'),
@@ -73,6 +97,9 @@ Component({
     dateText: '',
     slots: /** @type {{ start: string, end: string, remaining: number, full: boolean }[]} */ ([]),
     dayFull: false,
+    /** the full day's waiting list: open to join, how many wait */
+    waitingOpen: false,
+    waitingLength: 0,
     chosen: /** @type {{ start: string, end: string } | null} */ (null),
     busy: false,
     notice: '',
@@ -135,15 +162,17 @@ Component({
           state: 'ready',
           upcoming: upcoming.map(appointmentView),
           past: mine.items.filter((a) => !isUpcoming(a)).map(appointmentView),
-          waiting: mine.waiting
-            .filter((w) => ['waiting', 'offered'].includes(w.status))
-            .map((w) => ({
-              id: w.id,
-              service: w.service_name,
-              text: `${dayText(w.date)} · ${w.hall.name}`,
-              tag: w.status === 'offered' ? w.status_label : `候补第 ${w.position} 位`,
-            })),
-          suspension: suspension ? { until: dayText(suspension.until), rule: suspension.rule, status: suspension.status } : null,
+          waiting: mine.waiting.filter((w) => ['waiting', 'offered'].includes(w.status)).map(waitingView),
+          suspension: suspension
+            ? {
+                until: dayText(suspension.until),
+                rule: suspension.rule,
+                status: suspension.status,
+                statusLabel: suspension.status_label,
+                canAppeal: suspension.can_appeal,
+                appeal: suspension.appeal || '',
+              }
+            : null,
           rule: mine.no_show_rule,
         })
       } catch (e) {
@@ -156,6 +185,84 @@ Component({
     },
     book() {
       wx.navigateTo({ url: `${SELF}?book=1` })
+    },
+
+    // ---- mine: 候补 ------------------------------------------------------------------------------
+    /** 接受这个名额: the offered place is booked (the appointment notice asked in the tap first). @param {WechatMiniprogram.BaseEvent} event */
+    acceptOffer(event) {
+      const w = this.data.waiting.find((x) => x.id === Number(event.currentTarget.dataset.id))
+      if (!w || !w.offerId || this.data.waitingBusy) return undefined
+      const asked = subscribe(['appointment']) // before any await: WeChat shows the dialog only from a tap
+      return this.accepting(w.id, w.offerId, asked)
+    },
+    /** @param {number} entryId @param {number} appointmentId @param {Promise<unknown>} asked */
+    async accepting(entryId, appointmentId, asked) {
+      this.setData({ waitingBusy: entryId })
+      try {
+        await asked
+        const booked = await api.acceptAppointment(appointmentId)
+        wx.showToast({ title: '已约上，请按时到大厅', icon: 'success' })
+        wx.navigateTo({ url: `/pages/appointment/appointment?id=${booked.id}` })
+      } catch (e) {
+        wx.showToast({ title: messageOf(e), icon: 'none' }) // lapsed meanwhile …: the server's words
+      } finally {
+        this.setData({ waitingBusy: 0 })
+      }
+      await this.loadMine()
+    },
+    /** 退出候补, after a question. @param {WechatMiniprogram.BaseEvent} event */
+    async leaveWaiting(event) {
+      const w = this.data.waiting.find((x) => x.id === Number(event.currentTarget.dataset.id))
+      if (!w || this.data.waitingBusy) return
+      const answer = await wx.showModal({
+        title: '退出候补',
+        content: w.offerId ? '确定退出这一天的候补吗？为您保留的名额会让给下一位。' : '确定退出这一天的候补吗？',
+        confirmText: '退出候补',
+        cancelText: '取消',
+      })
+      if (!answer.confirm) return
+      this.setData({ waitingBusy: w.id })
+      try {
+        await api.leaveWaiting(w.id)
+        wx.showToast({ title: '已退出候补', icon: 'success' })
+      } catch (e) {
+        wx.showToast({ title: messageOf(e), icon: 'none' })
+      } finally {
+        this.setData({ waitingBusy: 0 })
+      }
+      await this.loadMine()
+    },
+
+    // ---- mine: 申诉 of a suspension ----------------------------------------------------------------
+    startAppeal() {
+      this.setData({ appealing: true, appealText: '', appealError: '' })
+    },
+    stopAppeal() {
+      this.setData({ appealing: false, appealError: '' })
+    },
+    /** @param {WechatMiniprogram.CustomEvent} event */
+    onAppealText(event) {
+      this.setData({ appealText: String(event.detail), appealError: '' })
+    },
+    async sendAppeal() {
+      const text = this.data.appealText.trim()
+      if (this.data.appealBusy) return
+      if (text.length < 2) {
+        this.setData({ appealError: '请写明原因（至少 2 个字）' })
+        return
+      }
+      this.setData({ appealBusy: true, appealError: '' })
+      try {
+        await api.appealSuspension(text)
+        this.setData({ appealing: false })
+        wx.showToast({ title: '申诉已提交', icon: 'success' })
+        await this.loadMine()
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) this.login()
+        else this.setData({ appealError: messageOf(e) })
+      } finally {
+        this.setData({ appealBusy: false })
+      }
     },
     services() {
       wx.navigateTo({ url: '/pages/services/services' })
@@ -267,7 +374,13 @@ Component({
       try {
         const list = await api.hallSlots(this.data.hallCode, this.data.date, this.data.service)
         const slots = list.slots.map((s) => ({ start: s.start, end: s.end, remaining: s.remaining, full: s.remaining <= 0 }))
-        this.setData({ slots, dayFull: list.full || (slots.length > 0 && slots.every((s) => s.full)), state: 'ready' })
+        this.setData({
+          slots,
+          dayFull: list.full || (slots.length > 0 && slots.every((s) => s.full)),
+          waitingOpen: list.waiting.open,
+          waitingLength: list.waiting.length,
+          state: 'ready',
+        })
       } catch (e) {
         this.failed(e)
       }
@@ -328,12 +441,47 @@ Component({
         this.setData({ notice: SLOT_TAKEN })
         return undefined
       }
+      if (code === 'appointments.not_full') {
+        // A place came free meanwhile: the times again, with the server's words.
+        const words = messageOf(e)
+        await this.loadSlots()
+        this.setData({ notice: words })
+        return undefined
+      }
       if (e instanceof ApiError && e.status === 429) {
         this.setData({ notice: '操作太频繁，请稍后再试' })
         return undefined
       }
       // already booked that day, too many, suspended, too late …: the server's words
       this.setData({ notice: messageOf(e) })
+      return undefined
+    },
+
+    // ---- the waiting list of a full day ------------------------------------------------------------
+    /** 排候补: the appointment notice asked in the tap first (an offer is sent as one), then the join. */
+    joinWaiting() {
+      if (this.data.busy || this.data.moving || !this.data.waitingOpen) return undefined
+      const asked = subscribe(['appointment']) // before any await: WeChat shows the dialog only from a tap
+      return this.joining(asked)
+    },
+    /** @param {Promise<unknown>} asked */
+    async joining(asked) {
+      this.setData({ busy: true, notice: '' })
+      try {
+        await asked // reported first, so the offer's notice can use the credit
+        const entry = await api.joinWaiting({ hall_code: this.data.hallCode, service_code: this.data.service, date: this.data.date })
+        await wx.showModal({
+          title: '排候补',
+          content: `已加入候补，第 ${entry.position} 位。有名额时会通知您，请在期限内确认。`,
+          confirmText: '查看我的预约',
+          showCancel: false,
+        })
+        wx.redirectTo({ url: SELF })
+      } catch (e) {
+        await this.explain(e) // already waiting, already booked that day, too many, suspended …: the server's words
+      } finally {
+        this.setData({ busy: false })
+      }
       return undefined
     },
 
