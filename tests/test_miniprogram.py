@@ -10,11 +10,14 @@ that suite reads the app's /api/openapi.json. Any failing Jest test fails this t
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,6 +48,88 @@ class Backend:
     # fake EMS takes the waybill order that 出证 queues and pushes the parcel's events to the app.
     sms_url: str = ""
     carrier_url: str = ""
+    # 申诉 (appeal.test.js): a WeChat resident suspended for no-shows, and the date the suspension ends
+    suspended_openid: str = ""
+    suspended_until: str = ""
+
+
+# ---- 申诉 (appeal.test.js): a resident suspended for no-shows ------------------------------------------------------
+# Nobody can be suspended through the API within a test: only a slot that has begun can be marked a no-show, and the
+# earliest bookable slot is tomorrow. So the person is made here, through the service layer with the app's settings,
+# the way production ends up with one: a WeChat login (the fake's code for a chosen openid), 实名认证, then on each
+# of the last working days a booking made the day before (hold + confirm, with that day's clock), which the hall's
+# clerk (李窗口, hall:1, backend/demo.py) marks as a no-show now; the published rule then suspends the person.
+APPEAL_HALL = "1"
+
+
+async def suspended_resident(env: dict[str, str], wechat: FakeWeChat) -> tuple[str, str]:
+    """A verified WeChat resident suspended by ``noshow.mark``; returns the openid and the suspension's end (ISO)."""
+    from auth import consent, sessions
+    from auth import identity as binding
+    from auth import service as identity
+    from auth.idnumber import check_character
+    from backend.appointments import booking, noshow, slots
+    from backend.appointments.admin import hall_detail
+    from backend.appointments.models import Suspension
+    from backend.demo import DEMO_PEOPLE
+    from backend.kit.config import Settings
+    from backend.kit.resources import opened
+
+    settings = Settings.from_env(env)
+    openid = "o" + secrets.token_urlsafe(20)
+    client = identity.Client(ip="127.0.0.1", user_agent="miniprogram-test")
+    async with opened(settings):
+        library = consent.load()
+        at_login = [(d, library.current(d).version) for d in consent.AT_LOGIN]
+        token, _ = await identity.login_with_wechat(code=wechat.issue_login_code(openid), client=client, accepted=at_login)
+        session = await sessions.resolve(token)
+        assert session is not None
+        first17 = f"360426{1950 + secrets.randbelow(40)}0{1 + secrets.randbelow(9)}1{secrets.randbelow(9)}{100 + secrets.randbelow(800)}"
+        await binding.bind_identity(
+            session=session,
+            name="孙申诉",
+            id_number=first17 + check_character(first17),
+            accepted=[("id_number", library.current("id_number").version)],
+            ip=client.ip,
+        )
+        resident = await sessions.resolve(token)  # now bound to the person
+        assert resident is not None and resident.person_id is not None
+        clerk_phone = next(p["phone"] for p in DEMO_PEOPLE if p["scope"] == f"hall:{APPEAL_HALL}" and p["role"] == "staff")
+        clerk_person = await identity.find_by_phone(phone=clerk_phone)
+        assert clerk_person is not None
+        _, clerk = await sessions.create(
+            account_id=None, person_id=clerk_person.id, transport="bearer", mfa=True, user_agent="miniprogram-test", ip=client.ip
+        )
+        # the first item the hall lists for booking (GET /halls/1: what the booking page offers)
+        service = (await hall_detail(await booking.find_hall(APPEAL_HALL))).services[0].code
+        t = await booking.target(APPEAL_HALL, service)
+        today = slots.local_today()
+        days: list[date] = []
+        day = today
+        while len(days) < settings.no_show_limit:
+            day -= timedelta(days=1)
+            assert day > today - timedelta(days=settings.no_show_days), "no open days for the no-shows within the rule's window"
+            plan = booking.plan_of(t, day, day - timedelta(days=1))
+            if plan.open:
+                days.append(day)
+        suspension = None
+        for day in sorted(days):
+            the_day_before = datetime.combine(day - timedelta(days=1), time(10, 0), tzinfo=slots.hall_zone()).astimezone(UTC)
+            start = booking.plan_of(t, day, day - timedelta(days=1)).times[0][0]
+            held, _, _ = await booking.hold(
+                person_id=resident.person_id,
+                by=resident.principal,
+                hall_code=APPEAL_HALL,
+                service_code=service,
+                day=day,
+                start=start,
+                now=the_day_before,
+            )
+            await booking.confirm(person_id=resident.person_id, by=resident.principal, appointment_id=held.id, now=the_day_before)
+            _, suspension = await noshow.mark(session=clerk, appointment_id=held.id)
+        assert suspension is not None, "the no-show rule did not suspend the resident"
+        assert await Suspension.filter(person_id=resident.person_id).count() == 1
+        return openid, suspension.until.isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +186,20 @@ def backend(tmp_path_factory) -> Iterator[Backend]:
         env.update({"YIWANG_BOOKING_REOPEN_MINUTES": "0", "YIWANG_APPOINTMENT_SWEEP_SECONDS": "1"})
         subprocess.run([YIWANG, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         subprocess.run([YIWANG, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        # 申诉 (appeal.test.js): a resident suspended by our own code, before the app starts.
+        suspended = asyncio.run(suspended_resident(env, wechat))
         app = start_app(env, workdir)
         try:
-            yield Backend(f"http://127.0.0.1:{app.port}", wechat_url, wechat, app, sms_url=sms_url, carrier_url=carrier_url)
+            yield Backend(
+                f"http://127.0.0.1:{app.port}",
+                wechat_url,
+                wechat,
+                app,
+                sms_url=sms_url,
+                carrier_url=carrier_url,
+                suspended_openid=suspended[0],
+                suspended_until=suspended[1],
+            )
         finally:
             app.stop()
 
@@ -121,6 +217,8 @@ def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Bac
         WECHAT_TEMPLATES=",".join(template_id for template_id, _ in TEMPLATES.values()),
         SMS_GATEWAY_URL=backend.sms_url,  # 证照寄递: staff login codes
         CARRIER_URL=backend.carrier_url,  # 证照寄递: the fake EMS (orders, pushes)
+        SUSPENDED_OPENID=backend.suspended_openid,  # 申诉: the WeChat user whose online booking is suspended
+        SUSPENDED_UNTIL=backend.suspended_until,
         CI="true",  # jest: no watch mode, no interactive output
     )
     # 办件 (case.test.js): a photo too small to read (the backend answers its too_small hint), the SMS gateway, and

@@ -247,7 +247,8 @@ Component({
     async sendAppeal() {
       const text = this.data.appealText.trim()
       if (this.data.appealBusy) return
-      if (text.length < 2) {
+      // Counted in characters as the server counts them (a character outside the BMP, such as 𠮷, is one, not two).
+      if (Array.from(text).length < 2) {
         this.setData({ appealError: '请写明原因（至少 2 个字）' })
         return
       }
@@ -259,7 +260,13 @@ Component({
         await this.loadMine()
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) this.login()
-        else this.setData({ appealError: messageOf(e) })
+        else if (e instanceof ApiError && e.code === 'appointments.not_suspended') {
+          // Appealed meanwhile (another device, an older page) or no longer suspended: the server's words, then
+          // the state as it is now, not a form that can never be sent.
+          wx.showToast({ title: messageOf(e), icon: 'none' })
+          this.setData({ appealing: false })
+          await this.loadMine()
+        } else this.setData({ appealError: (e instanceof ApiError && e.fieldMessage('text')) || messageOf(e) })
       } finally {
         this.setData({ appealBusy: false })
       }

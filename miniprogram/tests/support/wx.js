@@ -5,6 +5,8 @@
  *   every call must be one declared in utils/endpoints.js (method + path template), or it is refused.
  * - wx.login: a one-time code from the fake WeChat server (POST {WECHAT_URL}/_fake/login-code, tests/fakes/wechat.py)
  *   for this device's WeChat user (`openid`), which the backend exchanges through jscode2session.
+ *   `state.openid` is read at each wx.login: a test may set it (`device.openid = …`) to be a WeChat user the backend
+ *   fixture prepared (appeal.test.js: SUSPENDED_OPENID, a resident suspended for no-shows).
  * - wx.requestSubscribeMessage: the user's answer (accept unless told otherwise), given to the fake as consent
  *   (/_fake/subscribe-accept), so a later subscribeMessage.send has a credit the way it would on WeChat.
  * - wx.chooseMedia: a real JPEG file (photoPath) as the temp file.
