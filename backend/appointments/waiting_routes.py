@@ -39,6 +39,9 @@ class WaitingJoin(_In):
 
 
 class AppealIn(_In):
+    # Spaces around the reason are not part of it: "  " is no reason (checked after stripping).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
     text: str = Field(min_length=2, max_length=1000, description="why the no-shows should be forgiven (e.g. illness), read by staff")
 
 

@@ -87,7 +87,10 @@ async def test_appeal_then_lift_and_refuse(client):
     await _three_no_shows(client, clerk, person, group)
     suspension = await Suspension.get(person_id=person)
 
-    r = await client.post("/api/v1/appointments/suspension/appeal", json={"text": "那几天住院了，有病历"}, headers=headers)
+    for blank in ("  ", " 病 "):  # spaces are no reason: the length counts what is left
+        r = await client.post("/api/v1/appointments/suspension/appeal", json={"text": blank}, headers=headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"].endswith("text"), r.text
+    r = await client.post("/api/v1/appointments/suspension/appeal", json={"text": " 那几天住院了，有病历 "}, headers=headers)
     assert r.status_code == 200 and r.json()["status"] == "appealed", r.text
     again = await client.post("/api/v1/appointments/suspension/appeal", json={"text": "再申诉"}, headers=headers)
     assert again.status_code == 409 and again.json()["code"] == "appointments.not_suspended"
