@@ -233,5 +233,8 @@ def test_miniprogram_jest_suite_against_the_backend(jest_installed, backend: Bac
     result = subprocess.run([npx, "jest", "--ci", "--colors=false"], cwd=MINIPROGRAM, env=env, capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
     app_log = backend.app.log_path.read_text(errors="replace")[-4000:]
-    assert result.returncode == 0, f"jest failed in miniprogram/:\n{output[-20000:]}\n\napp log:\n{app_log}"
+    if result.returncode != 0:
+        # pytest.fail, not assert: an assertion's message is cut to a few lines unless -vv, and CI must show why.
+        failures = "\n".join(block[:3000] for block in output.split("  ● ")[1:]) or output[-20000:]
+        pytest.fail(f"jest failed in miniprogram/:\n{failures}\n\n{output[-1500:]}\n\napp log:\n{app_log}", pytrace=False)
     assert "Tests:" in output and " failed" not in output.split("Tests:")[-1].split("\n")[0], output[-3000:]
