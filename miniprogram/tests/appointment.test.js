@@ -3,10 +3,10 @@
 // refusal does not stop it); the booking is in 我的预约 with the server's status label; its page shows the QR code
 // that decodes to the appointment's code (what the hall's scanner reads); it is moved to another day and cancelled,
 // each after a question; a time taken by others meanwhile says so in Chinese and shows as 已满.
-const crypto = require('crypto')
 const jsQR = require('jsqr')
 const { openPage, tap, text, waitForText, waitFor, lastNavigation } = require('./support/page')
 const { httpRequest } = require('./support/wx')
+const { otherResident } = require('./support/backend')
 const { idNumber } = require('./support/people')
 const http = require('../utils/http')
 const { api } = require('../utils/api')
@@ -26,25 +26,6 @@ global.wx.requestSubscribeMessage = (options) => {
 
 /** A POST's index in the recorded requests. */
 const requestIndex = (path, from = 0) => device.requests.findIndex((r, i) => i >= from && r.method === 'POST' && r.path === '/api/v1' + path)
-
-/** Another resident, straight over HTTP: WeChat login, consent, 实名认证. */
-async function otherResident() {
-  const json = async (res) => {
-    if (res.status >= 300) throw new Error(`${res.status} ${res.body}`)
-    return JSON.parse(res.body)
-  }
-  const post = (url, body, headers = {}) =>
-    httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) })
-  const { code } = await json(await post(process.env.WECHAT_URL + '/_fake/login-code', { openid: 'o' + crypto.randomBytes(12).toString('hex') }))
-  const { documents } = await json(await httpRequest(BASE + '/api/v1/legal/documents'))
-  const pick = (...names) => documents.filter((d) => names.includes(d.document)).map((d) => ({ document: d.document, version: d.version }))
-  const { token } = await json(await post(BASE + '/api/v1/auth/wechat/miniprogram', { code, accept: pick('terms', 'privacy') }))
-  const auth = { Authorization: `Bearer ${token}` }
-  await json(await post(BASE + '/api/v1/me/identity', { name: '王大山', id_number: idNumber(), accept: pick('id_number') }, auth))
-  return {
-    hold: (body) => post(BASE + '/api/v1/appointments', body, { ...auth, 'Idempotency-Key': crypto.randomUUID() }),
-  }
-}
 
 /** Book through the page: hall → (item) → the first bookable day from `skip` on → the first time with places. */
 async function pickSlot(page, { service, skipDays = 0 } = {}) {

@@ -7,11 +7,9 @@
 // The day to fill: an administrator gives one item of hall 1 its own window group with one slot of one place a day
 // (POST /admin/halls/1/groups, PUT /admin/groups/{id}/schedule, as the PWA's admin screens do), so one other
 // resident's booking fills a day.
-const crypto = require('crypto')
 const { openPage, tap, text, waitForText, waitFor, lastNavigation } = require('./support/page')
-const { httpRequest } = require('./support/wx')
 const { idNumber } = require('./support/people')
-const { call, staffSession } = require('./support/backend')
+const { call, otherResident, staffSession } = require('./support/backend')
 const http = require('../utils/http')
 const { api } = require('../utils/api')
 const { acceptance } = require('../utils/consent')
@@ -33,32 +31,6 @@ global.wx.requestSubscribeMessage = (options) => {
 /** A request's index in the recorded requests. */
 const requestIndex = (method, path, from = 0) =>
   device.requests.findIndex((r, i) => i >= from && r.method === method && r.path === '/api/v1' + path)
-
-/** Another resident, straight over HTTP: WeChat login, consent, 实名认证; books (hold + confirm) and cancels. */
-async function otherResident() {
-  const json = async (res) => {
-    if (res.status >= 300) throw new Error(`${res.status} ${res.body}`)
-    return JSON.parse(res.body)
-  }
-  const post = (url, body, headers = {}) =>
-    httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) })
-  const { code } = await json(await post(process.env.WECHAT_URL + '/_fake/login-code', { openid: 'o' + crypto.randomBytes(12).toString('hex') }))
-  const { documents } = await json(await httpRequest(BASE + '/api/v1/legal/documents'))
-  const pick = (...names) => documents.filter((d) => names.includes(d.document)).map((d) => ({ document: d.document, version: d.version }))
-  const { token } = await json(await post(BASE + '/api/v1/auth/wechat/miniprogram', { code, accept: pick('terms', 'privacy') }))
-  const auth = { Authorization: `Bearer ${token}` }
-  await json(await post(BASE + '/api/v1/me/identity', { name: '李满员', id_number: idNumber(), accept: pick('id_number') }, auth))
-  return {
-    /** @returns {Promise<number>} the booked appointment's id */
-    book: async (body) => {
-      const held = await json(await post(BASE + '/api/v1/appointments', body, { ...auth, 'Idempotency-Key': crypto.randomUUID() }))
-      const booked = await json(await post(`${BASE}/api/v1/appointments/${held.id}/confirm`, {}, auth))
-      expect(booked.status).toBe('booked')
-      return booked.id
-    },
-    cancel: async (id) => json(await post(`${BASE}/api/v1/appointments/${id}/cancel`, {}, auth)),
-  }
-}
 
 let service // the item with its own one-place window group at hall 1
 let days // its open dates, in order

@@ -114,6 +114,43 @@ async function courierDelivers(courierToken, deliveryId, pickupCode) {
   })
 }
 
+/**
+ * Another resident, straight over HTTP: WeChat login (a new openid), consent, 实名认证. `hold` holds a place (the
+ * answer as it is: 201, or a refusal), `book` holds and confirms one (its id), `cancel` cancels.
+ * @param {string} name
+ */
+async function otherResident(name = '王大山') {
+  const { idNumber } = require('./people')
+  const login = await httpRequest(process.env.WECHAT_URL + '/_fake/login-code', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ openid: 'o' + crypto.randomBytes(12).toString('hex') }),
+  })
+  const { documents } = await call('GET', '/legal/documents')
+  const pick = (...names) => documents.filter((d) => names.includes(d.document)).map((d) => ({ document: d.document, version: d.version }))
+  const { token } = await call('POST', '/auth/wechat/miniprogram', { body: { code: JSON.parse(login.body).code, accept: pick('terms', 'privacy') } })
+  await call('POST', '/me/identity', { token, body: { name, id_number: idNumber(), accept: pick('id_number') } })
+  const hold = (body) =>
+    httpRequest(BASE() + '/api/v1/appointments', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'Idempotency-Key': crypto.randomUUID() },
+      body: JSON.stringify(body),
+    })
+  return {
+    token,
+    hold,
+    /** @returns {Promise<number>} the booked appointment's id */
+    book: async (body) => {
+      const held = await call('POST', '/appointments', { token, body, key: crypto.randomUUID() })
+      const booked = await call('POST', `/appointments/${held.id}/confirm`, { token, body: {} })
+      if (booked.status !== 'booked') throw new Error(`not booked: ${JSON.stringify(booked)}`)
+      return booked.id
+    },
+    cancel: (id) => call('POST', `/appointments/${id}/cancel`, { token, body: {} }),
+  }
+}
+
 module.exports = {
+  otherResident,
   courierDelivers,
   DEMO_COURIER, call, submittedCase, staffSession, staffIssues, waybillOrdered, carrierPush, DEMO_ADMIN, DEMO_PASSWORD }
