@@ -64,9 +64,23 @@ async function submittedCase(token, code = '000105001000') {
   return done.id
 }
 
-/** A staff Bearer session: phone + password, then the SMS code the fake gateway delivered. */
+/**
+ * A staff Bearer session: phone + password, then the SMS code the fake gateway delivered. Test files log the same demo
+ * staff in one after another: a code asked within the resend interval is a 429 with Retry-After, waited out as a
+ * person would.
+ */
 async function staffSession(phone = DEMO_ADMIN, password = DEMO_PASSWORD) {
-  await call('POST', '/auth/staff/login', { body: { phone, password } })
+  for (let attempt = 1; ; attempt++) {
+    const res = await httpRequest(BASE() + '/api/v1/auth/staff/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ phone, password }),
+    })
+    if (res.status < 300) break
+    if (res.status !== 429 || attempt === 5) throw new Error(`POST /auth/staff/login: ${res.status} ${res.body}`)
+    const wait = Number(res.headers['retry-after']) || 1
+    await new Promise((r) => setTimeout(r, wait * 1000 + 100))
+  }
   const res = await httpRequest(`${process.env.SMS_GATEWAY_URL}/_fake/messages?phone=${phone}`)
   const codes = JSON.parse(res.body).filter((m) => m.params && m.params.code)
   if (!codes.length) throw new Error(`no SMS code for ${phone}`)
