@@ -97,5 +97,28 @@ export function actingSrc(url: string): string {
   return ''
 }
 
+/**
+ * A link to a file of the API, clicked while acting: a plain link would go without the header (and be refused), so
+ * the file is fetched under the delegation only now, into a window opened at the click (a window opened after the
+ * fetch would be blocked as a pop-up). False when the link may go as it is; throws when the file could not be had.
+ */
+export async function openActing(event: MouseEvent, url: string): Promise<boolean> {
+  const now = acting.value
+  if (!now || !actsFor(url)) return false
+  event.preventDefault()
+  const opened = window.open('', '_blank')
+  try {
+    const r = await fetch(url, { headers: { [HEADER]: String(now.delegationId) }, credentials: 'same-origin' })
+    if (!r.ok) throw new Error(String(r.status))
+    const target = URL.createObjectURL(await r.blob())
+    if (opened) opened.location.href = target
+    else window.location.href = target
+    return true
+  } catch (e) {
+    opened?.close()
+    throw e
+  }
+}
+
 onRequestHeaders((url): Record<string, string> => (acting.value && actsFor(url) ? { [HEADER]: String(acting.value.delegationId) } : {}))
 onSessionGone(() => endActing())
