@@ -339,28 +339,23 @@ async def verify(
     ``progress(rows, seq)`` is awaited after each batch (rows checked so far, the last seq checked).
     """
     problems: list[str] = []
-    expected_seq, prev_hash, rows = 1, GENESIS_HASH, 0
-    last_seq = 0
-    while True:
-        chunk = await AuditLink.filter(seq__gt=last_seq).order_by("seq").limit(batch)
-        if not chunk:
-            break
-        entries = {e.id: e for e in await AuditEntry.filter(id__in=[link.entry_id for link in chunk])}
-        for link in chunk:
-            rows += 1
-            if link.seq != expected_seq:
-                problems.append(f"seq {expected_seq}..{link.seq - 1}: rows missing (deleted?)")
-            if link.prev_hash != prev_hash:
-                problems.append(f"seq {link.seq}: prev_hash does not match the row before (inserted or deleted row)")
-            entry = entries.get(link.entry_id)
-            if entry is None:
-                problems.append(f"seq {link.seq}: audit entry {link.entry_id} is missing (deleted)")
-            elif _hash_of(entry, seq=link.seq, prev_hash=link.prev_hash) != link.hash:
-                problems.append(f"seq {link.seq}: content does not match its hash (edited)")
-            expected_seq, prev_hash, last_seq = link.seq + 1, link.hash, link.seq
-        if progress is not None:
-            await progress(rows, last_seq)
+    # The chain as it stands now: writes go on during the walk, and the chainer keeps linking them. Rows
+    # linked after this read are the next verification's work (or, below, proof of a forged tail).
     conn = connections.get("default")
+    head = await AuditHead.get_or_none(id=1)
+    walk = _Walk(problems, batch=batch, progress=progress)
+    await walk.to(head.seq if head else await _top_seq(conn))
+    if head is not None and (walk.last_seq != head.seq or walk.prev_hash != head.hash):
+        problems.append(
+            f"chain ends at seq {walk.last_seq} but the head says seq {head.seq}: rows at the end were deleted or the head was edited"
+        )
+    # The chainer commits links and the head that counts them together: a link seen before the head is
+    # read again can never be beyond it, unless it was put there by hand.
+    top = await _top_seq(conn)
+    now = await AuditHead.get_or_none(id=1)
+    if now is not None and top > now.seq:
+        await walk.to(top)
+        problems.append(f"links beyond the head (seq {now.seq + 1}..{top}): inserted rows")
     twice = await conn.execute_query_dict(
         "SELECT entry_id FROM audit_link GROUP BY entry_id HAVING count(*) > 1 ORDER BY entry_id LIMIT 10"
     )
@@ -376,12 +371,43 @@ async def verify(
             f"{len(overdue)} entries unlinked for over {unlinked_limit.total_seconds():g} s (ids {', '.join(map(str, overdue[:10]))}"
             f"{' …' if len(overdue) > 10 else ''}): inserted rows, or no chainer running (`yiwang serve` or `yiwang worker`)"
         )
-    head = await AuditHead.get_or_none(id=1)
     if head is None:
         problems.append("audit_head row missing")
-        return VerifyReport(rows, 0, GENESIS_HASH, problems, len(unlinked))
-    if head.seq != last_seq or head.hash != prev_hash:
-        problems.append(
-            f"chain ends at seq {last_seq} but the head says seq {head.seq}: rows at the end were deleted or the head was edited"
-        )
-    return VerifyReport(rows, head.seq, head.hash, problems, len(unlinked))
+        return VerifyReport(walk.rows, 0, GENESIS_HASH, problems, len(unlinked))
+    return VerifyReport(walk.rows, head.seq, head.hash, problems, len(unlinked))
+
+
+async def _top_seq(conn) -> int:
+    found = await conn.execute_query_dict("SELECT max(seq) AS top FROM audit_link")
+    return found[0]["top"] or 0
+
+
+class _Walk:
+    """Checks links in seq order, batch by batch, remembering where it stopped."""
+
+    def __init__(self, problems: list[str], *, batch: int, progress: Callable[[int, int], Awaitable[None]] | None) -> None:
+        self.problems, self.batch, self.progress = problems, batch, progress
+        self.expected_seq, self.prev_hash, self.last_seq, self.rows = 1, GENESIS_HASH, 0, 0
+
+    async def to(self, end: int) -> None:
+        """Check every link after the last one checked, up to seq ``end``."""
+        problems = self.problems
+        while self.last_seq < end:
+            chunk = await AuditLink.filter(seq__gt=self.last_seq, seq__lte=end).order_by("seq").limit(self.batch)
+            if not chunk:
+                return
+            entries = {e.id: e for e in await AuditEntry.filter(id__in=[link.entry_id for link in chunk])}
+            for link in chunk:
+                self.rows += 1
+                if link.seq != self.expected_seq:
+                    problems.append(f"seq {self.expected_seq}..{link.seq - 1}: rows missing (deleted?)")
+                if link.prev_hash != self.prev_hash:
+                    problems.append(f"seq {link.seq}: prev_hash does not match the row before (inserted or deleted row)")
+                entry = entries.get(link.entry_id)
+                if entry is None:
+                    problems.append(f"seq {link.seq}: audit entry {link.entry_id} is missing (deleted)")
+                elif _hash_of(entry, seq=link.seq, prev_hash=link.prev_hash) != link.hash:
+                    problems.append(f"seq {link.seq}: content does not match its hash (edited)")
+                self.expected_seq, self.prev_hash, self.last_seq = link.seq + 1, link.hash, link.seq
+            if self.progress is not None:
+                await self.progress(self.rows, self.last_seq)

@@ -16,6 +16,14 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !ADMIN_PHONE || !ADMIN_PASSWORD || !DEAD_ID
   process.exit(2)
 }
 const { check, finish } = checklist('admin')
+
+// The verification card once the walk is over: passed, or what it found (failed, error, interrupted) in the message.
+async function verificationPassed(page) {
+  const card = page.getByTestId('audit-verification')
+  await card.locator('[data-testid^="audit-state-"]:not([data-testid="audit-state-running"])').waitFor({ timeout: 60000 })
+  const text = await card.textContent()
+  assert(await card.getByTestId('audit-state-passed').count() === 1, `verification: ${text}`)
+}
 const YEAR = new Date().getFullYear() + 1
 const DAY = `${YEAR}-05-15`
 // A date a week ahead (China time): within every group's booking horizon.
@@ -162,7 +170,7 @@ try {
       const rows = await page.getByTestId('audit-rows').textContent()
       assert(rows.includes('撤销角色') && rows.includes('停用账号'), `rows: ${rows.slice(0, 300)}`)
       await page.getByTestId('audit-verify-start').click()
-      await page.getByTestId('audit-state-passed').waitFor({ timeout: 60000 })
+      await verificationPassed(page)
     })
   } finally {
     await desk.close()
@@ -186,7 +194,7 @@ try {
 
     await check('审计日志: the auditor verifies the chain and finds the role grants by object', auditor, async () => {
       await auditor.getByTestId('audit-verify-start').click()
-      await auditor.getByTestId('audit-state-passed').waitFor({ timeout: 60000 })
+      await verificationPassed(auditor)
       await auditor.getByTestId('audit-type-role_grant').click()
       await auditor.getByTestId('audit-search').click()
       await auditor.getByTestId('audit-rows').waitFor()

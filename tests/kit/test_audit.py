@@ -262,6 +262,28 @@ async def test_concurrent_appends_never_fork_the_chain(resources, settings):
     assert report.rows == 30 and report.unlinked == 0
 
 
+async def test_verify_passes_while_the_chainer_links_rows_written_during_the_walk(resources, settings):
+    """Writes go on during a verification: the head read after the walk may be ahead of the last link seen."""
+    await _append(3)
+    await _link(settings)
+    stop = asyncio.Event()
+
+    async def traffic() -> None:
+        while not stop.is_set():
+            await _append(1)
+            await _link(settings)
+            await asyncio.sleep(0)
+
+    writer = asyncio.create_task(traffic())
+    try:
+        reports = [await audit.verify() for _ in range(40)]
+    finally:
+        stop.set()
+        await writer
+    assert all(r.ok for r in reports), [r.problems for r in reports if not r.ok][:3]
+    assert reports[-1].rows > reports[0].rows >= 3  # the chain grew during the runs, and each walked it to its head
+
+
 async def test_a_row_that_commits_after_a_higher_id_is_still_linked(resources, settings, backend_kind):
     if backend_kind == "sqlite":
         pytest.skip("SQLite has one writer at a time: ids are assigned in commit order")
