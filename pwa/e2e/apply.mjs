@@ -2,7 +2,7 @@
 // form and a photo, submits; a clerk asks once for a correction; the resident fixes it; the
 // clerk accepts and approves. Env: BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE,
 // STAFF_PASSWORD, PHOTO_PATH (a JPEG the resident "takes").
-import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, imageLoads, phoneBrowser, residentSignsIn } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE, STAFF_PASSWORD, PHOTO_PATH } = process.env
 if (!BASE_URL || !SMS_GATEWAY_URL || !RESIDENT_PHONE || !STAFF_PHONE || !STAFF_PASSWORD || !PHOTO_PATH) {
@@ -45,11 +45,7 @@ try {
     await page.getByTestId('case-page').waitFor()
     await page.getByTestId('case-status').filter({ hasText: '已提交' }).waitFor()
     // Wait for the image itself: it may still be on its way when the status shows.
-    const qrLoaded = await page.waitForFunction(() => {
-      const img = document.querySelector('img[alt="办件二维码"]')
-      return img !== null && img.complete && img.naturalWidth > 0
-    }, null, { timeout: 5000 }).then(() => true, () => false)
-    assert(qrLoaded, 'the tracking QR code did not load')
+    assert(await imageLoads(page, 'img[alt="办件二维码"]'), 'the tracking QR code did not load')
     caseUrl = page.url()
   })
 

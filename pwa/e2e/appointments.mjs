@@ -9,7 +9,7 @@
 // and cancelled, each after a question. Touch targets stay 44 px and more.
 // Env: BASE_URL, SMS_GATEWAY_URL, CLERK_PHONE, CLERK_PASSWORD (staff of hall:1), RESIDENT_PHONE,
 // SERVICE_CODE (optional: a 需预约 item that hall 1 takes, default 结婚登记预约).
-import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, imageLoads, phoneBrowser, residentSignsIn } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL, CLERK_PHONE, CLERK_PASSWORD, RESIDENT_PHONE } = process.env
 if (!BASE_URL || !SMS_GATEWAY_URL || !CLERK_PHONE || !CLERK_PASSWORD || !RESIDENT_PHONE) {
@@ -120,10 +120,7 @@ try {
     await page.waitForURL(/\/appointments\/\d+$/)
     appointmentId = Number(new URL(page.url()).pathname.split('/').pop())
     await page.getByTestId('appointment-pass').waitFor()
-    await page.waitForFunction(() => {
-      const img = document.querySelector('[data-testid="appointment-qr"]')
-      return img && img.complete && img.naturalWidth > 0
-    })
+    assert(await imageLoads(page, '[data-testid="appointment-qr"]'), 'the check-in QR code did not load')
     code = (await page.getByTestId('appointment-code').innerText()).replace(/\s/g, '')
     assert(/^[A-Z0-9]{6,16}$/.test(code), `code: ${code}`)
     assert((await page.getByTestId('appointment-status').innerText()).includes('已预约'), await page.getByTestId('appointment-status').innerText())

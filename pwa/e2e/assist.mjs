@@ -9,7 +9,7 @@
 // Env: BASE_URL, SMS_GATEWAY_URL, WORKER_PHONE + WORKER_PASSWORD (staff scoped township:…), VILLAGER_PHONE,
 // VILLAGER_NAME, VILLAGER_ID (born before 1946; the fake carrier knows phone, name and ID), PHOTO_PATH and
 // FORM_PATH (JPEGs); optional SERVICE_CODE (default 高龄津贴申领 000110004000).
-import { assert, checklist, clerkSignsIn, codesSent, continueAfterVerifying, latestCode, phoneBrowser, residentLogsIn, residentVerifies } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, imageLoads, codesSent, continueAfterVerifying, latestCode, phoneBrowser, residentLogsIn, residentVerifies } from './harness.mjs'
 
 const env = process.env
 const { BASE_URL, SMS_GATEWAY_URL, WORKER_PHONE, WORKER_PASSWORD, VILLAGER_PHONE, VILLAGER_NAME, VILLAGER_ID, PHOTO_PATH, FORM_PATH } = env
@@ -132,10 +132,7 @@ try {
     await desk.getByTestId('upload-id_card').locator('input[type=file]').setInputFiles(PHOTO_PATH)
     await desk.getByTestId('material-id_card').getByTestId('material-attached').waitFor()
     // The villager's photo is theirs: the worker's browser shows it only under the delegation.
-    const thumb = await desk.waitForFunction(() => {
-      const img = document.querySelector('[data-testid="material-id_card"] img[data-testid="material-thumb"]')
-      return img !== null && img.complete && img.naturalWidth > 0
-    }, null, { timeout: 5000 }).then(() => true, () => false)
+    const thumb = await imageLoads(desk, '[data-testid="material-id_card"] img[data-testid="material-thumb"]')
     assert(thumb, 'the photographed ID card shows no thumbnail while acting')
     // …and its 查看 link opens the photo fetched under the delegation (a plain link would go without the header).
     const [popup] = await Promise.all([desk.waitForEvent('popup'), desk.locator('[data-testid="material-id_card"] a.material-thumb').click()])

@@ -6,7 +6,7 @@
 // approved case opens read-only.
 // Env: BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE, STAFF_PASSWORD, GOOD_PHOTO,
 // DARK_PHOTO, OTHER_PHOTO (JPEGs the resident "takes").
-import { assert, checklist, clerkSignsIn, phoneBrowser, residentSignsIn } from './harness.mjs'
+import { assert, checklist, clerkSignsIn, imageLoads, phoneBrowser, residentSignsIn } from './harness.mjs'
 
 const { BASE_URL, SMS_GATEWAY_URL, RESIDENT_PHONE, STAFF_PHONE, STAFF_PASSWORD, GOOD_PHOTO, DARK_PHOTO, OTHER_PHOTO } = process.env
 if (!BASE_URL || !SMS_GATEWAY_URL || !RESIDENT_PHONE || !STAFF_PHONE || !STAFF_PASSWORD || !GOOD_PHOTO || !DARK_PHOTO || !OTHER_PHOTO) {
@@ -86,8 +86,7 @@ try {
     await row('id_card').getByTestId('material-thumb').waitFor()
     await row('id_card').getByTestId('quality-hint').filter({ hasText: '太暗' }).waitFor()
     assert((await page.getByTestId('quality-hint').count()) === 1, 'the warning shows under another material too')
-    const loaded = await row('id_card').getByTestId('material-thumb').evaluate((img) => img.complete && img.naturalWidth > 0)
-    assert(loaded, 'the thumbnail did not load')
+    assert(await imageLoads(page, '[data-testid="material-id_card"] img[data-testid="material-thumb"]'), 'the thumbnail did not load')
     const slots = (await caseNow(page, caseId)).materials
     assert(slots.length === 1, `slots after the first photo: ${JSON.stringify(slots)}`)
     darkId = slots[0].material_id

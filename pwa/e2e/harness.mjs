@@ -9,6 +9,15 @@ export function assert(condition, message) {
   if (!condition) throw new Error(message)
 }
 
+/** Whether the first element matching `selector` is an <img> that finishes loading a picture within `timeout` ms:
+ * it may still be on its way when it shows. */
+export async function imageLoads(page, selector, timeout = 10000) {
+  return page.waitForFunction((sel) => {
+    const img = document.querySelector(sel)
+    return img !== null && img.complete && img.naturalWidth > 0
+  }, selector, { timeout }).then(() => true, () => false)
+}
+
 export async function phoneBrowser() {
   const profile = mkdtempSync(join(tmpdir(), 'yiwang-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
