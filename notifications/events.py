@@ -299,6 +299,13 @@ _POLICIES = [
     # 帮办代办: what township staff did for a villager under a delegation reaches the villager outside
     # the app (by text when they have no WeChat or push), since they did not do it themselves.
     EventPolicy(
+        "assist.draft_started",
+        phrase="已代办开始",
+        title="代办员已为您开始填写：{subject}",
+        body="申请还没有提交，提交后会再告诉您。如有疑问请联系乡镇代办员，或登录“一网通办”查看。",
+        remark="代办员为您办理",
+    ),
+    EventPolicy(
         "assist.case_submitted",
         phrase="已代办提交",
         title="代办员已为您提交：{subject}",
@@ -319,6 +326,13 @@ _POLICIES = [
         title="代办员已为您预约：{subject}",
         body="请于 {time} 到 {place} 办理。如有疑问请联系乡镇代办员。",
         remark="请按时到达，带齐材料",
+    ),
+    EventPolicy(
+        "assist.waiting_joined",
+        phrase="已代办候补",
+        title="代办员已为您登记候补：{subject}",
+        body="{place} 当天已约满，有人取消时会通知您确认。如有疑问请联系乡镇代办员。",
+        remark="有名额时请及时确认",
     ),
     EventPolicy(
         "assist.delivery_requested",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from backend.applications.models import Application
 from backend.kit.models import WorkflowEvent
+from backend.kit.workflow import Principal
 from notifications.outbox import notify
 
 
@@ -74,5 +75,25 @@ async def tell_resident(application: Application, entry: WorkflowEvent) -> None:
             "actor": entry.actor,
             "on_behalf_of": entry.on_behalf_of,
             "authorisation": entry.authorisation,
+        },
+    )
+
+
+async def tell_draft_started(application: Application, *, by: Principal) -> None:
+    """A draft township staff started for a villager (帮办代办): the villager hears of it, in the draft's transaction."""
+    await notify(
+        person_id=application.person_id,
+        event="assist.draft_started",
+        dedupe_key=f"application:{application.id}:draft_started",
+        title=f"代办员已为您开始填写：{application.service_name}",
+        body="乡镇代办员受您委托办理。申请还没有提交，提交后会再告诉您受理号。",
+        link=f"/cases/{application.id}",
+        fields={"subject": application.service_name},
+        data={
+            "application_id": application.id,
+            "status": application.status,
+            "actor": by.actor,
+            "on_behalf_of": by.on_behalf_of,
+            "authorisation": by.authorisation,
         },
     )

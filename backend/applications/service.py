@@ -255,6 +255,7 @@ async def create_draft(*, session: SessionInfo, service_code: str, form: dict[st
                         object_id=application.id,
                         detail={"service": guide.code, **session.principal.detail()},
                     )
+                    await notices.tell_draft_started(application, by=session.principal)
             return application, True
         except IntegrityError:
             continue

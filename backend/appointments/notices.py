@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.appointments.models import Appointment, Suspension
+from backend.appointments.models import Appointment, Suspension, WaitingEntry
 from backend.catalog.models import Hall
 from backend.kit.models import WorkflowEvent
 from backend.kit.resources import current
 from backend.kit.transactions import transaction
+from backend.kit.workflow import Principal
 from notifications.outbox import notify
 
 log = logging.getLogger("yiwang.appointments")
@@ -118,6 +119,26 @@ async def tell_resident(appointment: Appointment, entry: WorkflowEvent) -> None:
     if notice is None:  # check_in: the queue ticket speaks for itself
         return
     await _write(appointment, notice, dedupe_key=f"appointment:{appointment.id}:event:{entry.id}", entry=entry)
+
+
+async def tell_waiting_joined(entry: WaitingEntry, *, hall: str, service_name: str, by: Principal) -> None:
+    """A waiting-list place township staff took for a villager (帮办代办): the villager hears of it, in the join's transaction."""
+    await notify(
+        person_id=entry.person_id,
+        event="assist.waiting_joined",
+        dedupe_key=f"waiting:{entry.id}:joined",
+        title=f"代办员已为您登记候补：{service_name}",
+        body=f"乡镇代办员受您委托办理。{day_words(entry.date)} 在 {hall} 已约满，已为您登记候补；有人取消时会通知您，请在期限内确认。",
+        link="/appointments",
+        fields={"subject": service_name, "place": hall},
+        data={
+            "waiting_id": entry.id,
+            "status": entry.status,
+            "actor": by.actor,
+            "on_behalf_of": by.on_behalf_of,
+            "authorisation": by.authorisation,
+        },
+    )
 
 
 async def tell_suspension(suspension: Suspension, entry: WorkflowEvent | None, *, action: str | None = None) -> None:

@@ -23,7 +23,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from auth.sessions import SessionInfo
-from backend.appointments import noshow, slots
+from backend.appointments import noshow, notices, slots
 from backend.appointments.flows import APPOINTMENT, WAITING
 from backend.appointments.models import ActiveCount, Appointment, Slot, WaitingEntry, WindowGroup
 from backend.catalog.models import Hall, ServiceItem
@@ -109,6 +109,16 @@ async def join(*, session: SessionInfo, hall_code: str, service_code: str, day: 
                 active_key=key,
                 **WAITING.fields_for_create(),
             )
+            if session.acting is not None:  # a join staff made for a villager (帮办代办): on the record, and the villager is told
+                await audit.record(
+                    actor=session.principal.actor,
+                    subject=f"person:{person_id}",
+                    action="appointment.waiting_joined",
+                    object_type="waiting_entry",
+                    object_id=entry.id,
+                    detail={"service": service_code, **session.principal.detail()},
+                )
+                await notices.tell_waiting_joined(entry, hall=target.hall.name, service_name=target.service_name, by=session.principal)
     except IntegrityError:
         raise AlreadyWaiting() from None
     return entry

@@ -20,10 +20,8 @@ from backend.appointments.notices import day_words
 from backend.appointments.present import present, present_many
 from backend.appointments.schemas import AppointmentOut, HallRef, SuspensionOut, WaitingOut
 from backend.catalog.models import Hall
-from backend.kit import audit
 from backend.kit.acting import require_errand
 from backend.kit.api import API
-from backend.kit.transactions import transaction
 
 api = API(prefix="/api/v1")
 
@@ -152,16 +150,6 @@ async def my_suspension_out(person_id: int) -> SuspensionOut | None:
 async def join_waiting(request: Request, *, body: WaitingJoin, session: SessionInfo) -> JSONResponse:
     require_errand(session, body.service_code)  # staff acting for a villager: only the errands delegated
     entry = await waiting.join(session=session, hall_code=body.hall_code, service_code=body.service_code, day=body.date)
-    if session.acting is not None:  # a join staff made for a villager (帮办代办) is on the record
-        async with transaction():
-            await audit.record(
-                actor=session.principal.actor,
-                subject=f"person:{session.person_id}",
-                action="appointment.waiting_joined",
-                object_type="waiting_entry",
-                object_id=entry.id,
-                detail={"service": body.service_code, **session.principal.detail()},
-            )
     (out,) = await present_entries([await waiting.position_of(entry)])
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 

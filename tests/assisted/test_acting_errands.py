@@ -4,12 +4,15 @@ villager's, the villager is told, and a delegation for another errand reaches ne
 from __future__ import annotations
 
 from backend.appointments import demo as appointments_demo
-from backend.appointments.models import Appointment
+from backend.appointments.models import Appointment, WaitingEntry
 from backend.delivery.models import DeliveryOrder, SavedAddress, Station
 from backend.kit.models import AuditEntry, WorkflowEvent
 from notifications.models import Notification
 from tests.applications.conftest import YYZZ
 from tests.appointments.conftest import BOOK, FOOD, HALL, working_days
+from tests.appointments.test_waiting import book as book_place
+from tests.appointments.waitkit import FOOD_NAME, hall_with_one_slot, open_day
+from tests.appointments.waitkit import resident as other_resident
 from tests.assisted.conftest import key
 from tests.assisted.test_acting import acting, consented, file_case, setup
 from tests.assisted.test_villager_journey import VILLAGER_PHONE, texts
@@ -56,6 +59,33 @@ async def test_staff_book_a_slot_for_the_villager_who_is_told(client, resident, 
     assert (await Appointment.get(id=held["id"])).status == "booked"
 
 
+async def test_staff_join_a_full_days_waiting_list_for_the_villager_who_is_told(client, resident, sms):
+    await hall_with_one_slot()
+    day = open_day(open_day())
+    worker, session, villager, delegation = await setup(client, phone="13700000084")
+    someone, _ = await other_resident("13700000284", "甲")
+    await book_place(client, someone, day)  # the day's one place
+    body = {"hall_code": HALL, "service_code": FOOD, "date": day.isoformat()}
+    r = await client.post(f"{BOOK}/waiting", json=body, headers=acting(worker, delegation))
+    assert r.status_code == 201, r.text
+    entry = await WaitingEntry.get(id=r.json()["id"])
+    assert entry.person_id == villager["id"] and entry.status == "waiting"
+    staff, them, under = f"person:{session.person_id}", f"person:{villager['id']}", f"delegation:{delegation['id']}"
+    row = await AuditEntry.get(action="appointment.waiting_joined")
+    assert (row.actor, row.subject, row.object_id, row.detail["authorisation"]) == (staff, them, str(entry.id), under)
+    notice = await Notification.get(person_id=villager["id"], event="assist.waiting_joined")
+    assert (notice.data["actor"], notice.data["authorisation"]) == (staff, under)
+    assert "代办员" in notice.body and notice.link == "/appointments"
+    await drain(dispatcher())
+    [text] = texts(sms, VILLAGER_PHONE)
+    assert text["params"] == {"subject": FOOD_NAME, "phrase": "已代办候补", "reference": "-"}
+    # A join refused (already on the list) leaves no second record and tells nobody twice.
+    again = await client.post(f"{BOOK}/waiting", json=body, headers=acting(worker, delegation))
+    assert again.status_code == 409 and again.json()["code"] == "appointments.already_waiting"
+    assert await AuditEntry.filter(action="appointment.waiting_joined").count() == 1
+    assert await Notification.filter(person_id=villager["id"], event="assist.waiting_joined").count() == 1
+
+
 async def test_staff_ask_for_ems_delivery_for_the_villager_who_is_told(client, resident, sms):
     await Station.create(code="S331002", name="蒲亭镇投递站", region_prefixes=["3310"], phone="0576-88000000")
     worker, session, villager, delegation = await setup(client, phone="13700000082")
@@ -88,5 +118,6 @@ async def test_staff_ask_for_ems_delivery_for_the_villager_who_is_told(client, r
     assert (cancelled.actor, cancelled.authorisation) == (staff, under)
     assert (await Notification.get(person_id=villager["id"], event="assist.delivery_cancelled")).data["authorisation"] == under
     await drain(dispatcher())
-    assert sorted(t["params"]["phrase"] for t in texts(sms, VILLAGER_PHONE)) == sorted(["已代办提交", "已代办邮寄", "已代办取消"])
-    assert {t["params"]["reference"] for t in texts(sms, VILLAGER_PHONE)} == {case["tracking_no"]}
+    sent = {t["params"]["phrase"]: t["params"]["reference"] for t in texts(sms, VILLAGER_PHONE)}
+    no = case["tracking_no"]
+    assert sent == {"已代办开始": "-", "已代办提交": no, "已代办邮寄": no, "已代办取消": no}  # the draft had no number yet

@@ -25,12 +25,18 @@ async def test_the_villager_is_texted_a_template_message_for_the_step_staff_took
     notice = await Notification.get(person_id=villager["id"], event="assist.case_submitted")
     assert "代办员" in notice.body
     assert [d.channel for d in await Delivery.filter(notification_id=notice.id)] == ["sms"]  # no WeChat, no push: a text
+    started = await Notification.get(person_id=villager["id"], event="assist.draft_started")  # told of the draft too
+    assert "代办员" in started.body and started.link == f"/cases/{case['id']}"
     await drain(dispatcher())
-    [text] = texts(sms, VILLAGER_PHONE)
+    subject = "个体工商户设立登记（营业执照）"
     # The gateway's fixed template with the public fields only: no free text, no name, no ID number.
-    assert text["template"] == "SMS_NOTICE"
-    assert text["params"] == {"subject": "个体工商户设立登记（营业执照）", "phrase": "已代办提交", "reference": case["tracking_no"]}
-    assert not any(secret in str(text) for secret in ("王小花", "王", VILLAGER_ID, VILLAGER_ID[-4:]))
+    assert sorted((t["params"]["phrase"], t["params"]["reference"], t["params"]["subject"]) for t in texts(sms, VILLAGER_PHONE)) == [
+        ("已代办开始", "-", subject),
+        ("已代办提交", case["tracking_no"], subject),
+    ]
+    for text in texts(sms, VILLAGER_PHONE):
+        assert text["template"] == "SMS_NOTICE" and set(text["params"]) == {"subject", "phrase", "reference"}
+        assert not any(secret in str(text) for secret in ("王小花", "王", VILLAGER_ID, VILLAGER_ID[-4:]))
 
 
 async def test_a_villager_registered_by_staff_logs_in_later_and_sees_the_case_and_who_filed_it(client, resident, sms, carrier):
