@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -44,7 +45,9 @@ from backend.kit.acting import require_errand
 from backend.kit.api import API, Handler, Operation, anyone
 from backend.kit.carrier import CallbackInvalid, CallbackStale
 from backend.kit.files import file_response
+from backend.kit.http import client_network
 from backend.kit.idempotency import BODY_DIGEST, HEADER_PARAMETER, idempotent
+from backend.kit.resources import current
 from backend.kit.transactions import transaction
 from backend.kit.validation import field_errors
 from backend.materials.service import ImageTooLarge, ImageUnreadable, UnsupportedImage
@@ -425,7 +428,24 @@ async def _fields(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-async def _refused(source: str, reason: str) -> None:
+class CallbacksRefusedTooOften(errors.TooMany, code="delivery.callbacks_refused_too_often"):
+    zh = "回调被拒绝次数太多|来自该地址的回调多次验签失败，请 {retry_after} 秒后再试。"
+    en = "Too many refused callbacks|Too many callbacks from this address failed their check; try again in {retry_after} seconds."
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after, headers={"Retry-After": str(retry_after)})
+
+
+# A carrier's real pushes pass their check and are never counted. Refusals (forged, stale) are each an audit
+# row; past this many from one address in a minute the rest are answered 429 and recorded no more, so a
+# flood of forgeries cannot fill the audit log.
+REFUSED_PER_MINUTE = 20
+
+
+async def _refused(request: Request, source: str, reason: str) -> None:
+    minute = int(time.time() // 60)
+    if await current().broker.incr(f"carrier-refused:{client_network(request)}:{minute}", ttl=60) > REFUSED_PER_MINUTE:
+        raise CallbacksRefusedTooOften(retry_after=(minute + 1) * 60 - int(time.time()))
     async with transaction():
         await audit.record(
             actor=f"carrier:{source}",
@@ -443,6 +463,7 @@ async def _refused(source: str, reason: str) -> None:
     form=EmsPushForm,
     content=REPLY,
     also=[400],
+    errors=[CallbacksRefusedTooOften],
     wrappers=[anyone],
 )
 async def ems_push(request: Request) -> Response:
@@ -451,7 +472,7 @@ async def ems_push(request: Request) -> Response:
     try:
         push = adapter.parse_push(fields, datetime.now(UTC))
     except (CallbackInvalid, CallbackStale) as exc:
-        await _refused("ems", type(exc).__name__)
+        await _refused(request, "ems", type(exc).__name__)
         return JSONResponse(adapter.push_reply(fields.get("serialNo", ""), False), status_code=400)
     await tracking.apply(push.events)
     return JSONResponse(adapter.push_reply(push.serial_no, True))
@@ -464,6 +485,7 @@ async def ems_push(request: Request) -> Response:
     form=Kuaidi100Form,
     content=KUAIDI_REPLY,
     also=[400],
+    errors=[CallbacksRefusedTooOften],
     wrappers=[anyone],
 )
 async def kuaidi100_callback(request: Request) -> Response:
@@ -472,7 +494,7 @@ async def kuaidi100_callback(request: Request) -> Response:
     try:
         events = adapter.parse_callback(fields)
     except CallbackInvalid:
-        await _refused("kuaidi100", "CallbackInvalid")
+        await _refused(request, "kuaidi100", "CallbackInvalid")
         return JSONResponse(adapter.callback_reply(False), status_code=400)
     await tracking.apply(events)
     return JSONResponse(adapter.callback_reply(True))

@@ -135,6 +135,29 @@ async def test_forged_stale_replayed_duplicated_and_out_of_order_pushes(client, 
     assert unknown.status_code == 200  # not ours: acknowledged, nothing recorded
 
 
+async def test_a_flood_of_forged_callbacks_is_recorded_twenty_times_a_minute_then_refused_with_429(client, resident, approver, ems):
+    import asyncio
+    import time
+
+    from backend.delivery.routes import REFUSED_PER_MINUTE
+
+    case, order = await shipped(client, resident, approver, ems)
+    if time.time() % 60 > 50:  # the count is per minute: all of it in one
+        await asyncio.sleep(61 - time.time() % 60)
+    answers = [await push(client, ems, order.waybill_no, "704", forged=True) for _ in range(REFUSED_PER_MINUTE)]
+    assert {(r.status_code, r.json()["code"]) for r in answers} == {(400, "S00001")}
+    over = await push(client, ems, order.waybill_no, "704", forged=True)
+    assert over.status_code == 429 and over.json()["code"] == "delivery.callbacks_refused_too_often", over.text
+    assert 0 < int(over.headers["Retry-After"]) <= 60
+    bad = ems.kuaidi100_form(waybill_no=order.waybill_no, state="3", bad_sign=True)
+    assert (await client.post("/api/v1/carrier/kuaidi100/callback", data=bad)).status_code == 429  # one count per address
+    assert await AuditEntry.filter(action="delivery.callback_refused").count() == REFUSED_PER_MINUTE  # no more rows
+    # The carrier's real pushes are never counted nor refused: checked first, they go through meanwhile.
+    real = await push(client, ems, order.waybill_no, "203")
+    assert real.status_code == 200 and real.json()["code"] == "00000"
+    assert (await order_of(case["id"])).status == "picked_up"
+
+
 async def test_the_carrier_down_for_a_while_then_back_loses_nothing(client, resident, approver, ems):
     from datetime import UTC, datetime, timedelta
 
