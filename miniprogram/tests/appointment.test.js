@@ -138,6 +138,45 @@ test('我的预约 lists it with the server\'s status label; a tap opens its pag
   expect(lastNavigation()).toEqual({ kind: 'navigateTo', url: `/pages/appointment/appointment?id=${booked.id}` })
 })
 
+test('without signal (at the hall) 我的预约 and the appointment show what was last seen, QR included, and no buttons', async () => {
+  const list = await openPage('/pages/appointments/appointments')
+  await waitForText(list, '待办的预约')
+  const detail = await openPage(`/pages/appointment/appointment?id=${booked.id}`)
+  await waitForText(detail, '到大厅后请出示这个二维码')
+
+  device.offline = true
+  try {
+    const offlineList = await openPage('/pages/appointments/appointments')
+    await waitForText(offlineList, /网络连接不上，下面是 今天 \d\d:\d\d 的预约情况/)
+    expect(offlineList.instance.data.upcoming.map((x) => x.id)).toContain(booked.id)
+    expect(offlineList.querySelector('#appointments-new')).toBeFalsy() // booking needs the server
+    const offline = await openPage(`/pages/appointment/appointment?id=${booked.id}`)
+    await waitForText(offline, /网络连接不上，下面是 今天 \d\d:\d\d 的预约情况/)
+    expect(decodeQr(offline)).toBe(booked.code) // the hall's scanner still reads it
+    expect(offline.querySelector('#appointment-cancel')).toBeFalsy()
+    expect(offline.querySelector('#appointment-reschedule')).toBeFalsy()
+    await tap(offline, '#appointment-offline-retry') // still no signal: still the copy
+    expect(offline.instance.data.asOf).not.toBe('')
+
+    device.offline = false
+    await tap(offline, '#appointment-offline-retry')
+    await waitFor(() => offline.instance.data.asOf === '', 'the live appointment again')
+    expect(offline.querySelector('#appointment-offline')).toBeFalsy()
+    await waitForText(offline, '取消预约')
+  } finally {
+    device.offline = false
+  }
+  // An appointment never seen on this phone has no copy: offline it says what failed, with 重试.
+  device.offline = true
+  try {
+    const unseen = await openPage('/pages/appointment/appointment?id=999999')
+    await waitFor(() => unseen.instance.data.state === 'failed', 'the failure')
+    expect(unseen.querySelector('#appointment-failed')).toBeTruthy()
+  } finally {
+    device.offline = false
+  }
+})
+
 test('改约 moves it to another day after a question; a refused notice does not stop a booking', async () => {
   const detail = await openPage(`/pages/appointment/appointment?id=${booked.id}`)
   await waitForText(detail, '改约（换时间）')

@@ -1,11 +1,12 @@
 // @ts-check
 /**
- * The last known state of 我的办件 and of each case page, kept on the phone (wx storage, one key) with the time it was
- * fetched, so a resident without signal still sees where their cases stand (as the PWA's offline.ts). It is the
- * signed-in person's: forgotten when the token goes (退出登录, a session ended from another device).
+ * The last known state of 我的办件 and of each case page, and of 我的预约 and each appointment (its check-in QR, to show
+ * at a hall with no signal), kept on the phone (wx storage, one key) with the time it was fetched, so a resident
+ * without signal still sees where things stand (as the PWA's offline.ts). It is the signed-in person's: forgotten
+ * when the token goes (退出登录, a session ended from another device).
  */
 const KEY = 'yiwang.offline'
-const MAX_CASES = 20 // case pages kept besides the list (the most recently seen)
+const MAX_PAGES = 20 // pages of each kind ('case:', 'appointment:') kept besides the lists (the most recently seen)
 
 /** @typedef {{ at: number, value: unknown }} Kept */
 
@@ -17,16 +18,18 @@ function all() {
 
 /**
  * Keep what a screen just fetched.
- * @param {string} key  e.g. 'cases', 'case:12'
+ * @param {string} key  e.g. 'cases', 'case:12', 'appointments', 'appointment:7'
  * @param {unknown} value
  */
 function keep(key, value) {
   const kept = all()
   kept[key] = { at: Date.now(), value }
-  const cases = Object.keys(kept)
-    .filter((k) => k.startsWith('case:'))
-    .sort((a, b) => kept[b].at - kept[a].at)
-  for (const old of cases.slice(MAX_CASES)) delete kept[old]
+  for (const kind of ['case:', 'appointment:']) {
+    const pages = Object.keys(kept)
+      .filter((k) => k.startsWith(kind))
+      .sort((a, b) => kept[b].at - kept[a].at)
+    for (const old of pages.slice(MAX_PAGES)) delete kept[old]
+  }
   try {
     wx.setStorageSync(KEY, kept)
   } catch (_) {

@@ -6,6 +6,8 @@
  * to confirm, an offered one to accept; at the hall, the queue ticket (number, people ahead, the window once called).
  * A held or offered place shows the time left to its deadline (`hold_until`), counting down each second like the
  * PWA's; at zero the buttons give way to 保留时间已过 (the server releases the place).
+ * Without signal (at a hall with none) the appointment as last seen, QR included, saying when, with 重试 and no buttons
+ * that would need the server.
  * Query: id.
  */
 const pageBehavior = require('../../behaviors/page')
@@ -13,6 +15,7 @@ const { api } = require('../../utils/api')
 const { ApiError, messageOf } = require('../../utils/http')
 const { subscribe } = require('../../utils/subscribe')
 const { timeText, whenText, qrRows, codeGroups } = require('../../utils/appointments')
+const { keep, recall, asOf } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/api').Schemas} Schemas */
 /** @typedef {Schemas['AppointmentOut']} Appointment */
@@ -68,6 +71,8 @@ Component({
     countdown: '',
     /** the held or offered place's deadline has passed */
     expired: false,
+    /** set when the appointment shown is the copy kept on the phone (no connection): when it was fetched */
+    asOf: '',
   },
   lifetimes: {
     detached() {
@@ -90,10 +95,19 @@ Component({
       return undefined
     },
     async load() {
+      const key = `appointment:${this.data.id}`
       try {
-        this.show(await api.appointment(this.data.id))
+        const current = await api.appointment(this.data.id)
+        keep(key, current)
+        this.setData({ asOf: '' })
+        this.show(current)
       } catch (e) {
-        if (e instanceof ApiError && e.status === 401) this.setData({ state: 'login' })
+        const kept = recall(key)
+        if (e instanceof ApiError && e.code === 'network.offline' && kept) {
+          // No connection: the appointment as last seen (the QR still shows for the hall's scanner), saying when.
+          this.setData({ asOf: asOf(kept.at) })
+          this.show(/** @type {Appointment} */ (kept.value))
+        } else if (e instanceof ApiError && e.status === 401) this.setData({ state: 'login' })
         else if (e instanceof ApiError && e.status === 403 && String(e.code).startsWith('auth.')) this.setData({ state: 'verify' })
         else if (e instanceof ApiError && e.status === 404) this.setData({ state: 'failed', error: '没有找到这个预约' })
         else this.setData({ state: 'failed', error: messageOf(e) })

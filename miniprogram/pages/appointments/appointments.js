@@ -3,7 +3,8 @@
  * 我的预约 and 预约办事 in one page (the PWA's Appointments.vue and AppointmentNew.vue).
  *
  * - Mine: upcoming (held / offered / booked / at the hall) and past appointments with the server's status labels,
- *   a waiting-list place, a suspension, the no-show rule; empty: how to book. Tap one → pages/appointment.
+ *   a waiting-list place, a suspension, the no-show rule; empty: how to book. Tap one → pages/appointment. Without
+ *   signal: the list as last seen, saying when, with 重试 and no buttons that need the server.
  * - Booking (?book=1, optional &service=CODE &hall=CODE): hall → item (when none was given) → day (the others say
  *   why not) → time with the places left (full ones shown as 已满) → 确认预约: wx.requestSubscribeMessage first (in
  *   the tap), then hold + confirm (one Idempotency-Key per chosen time) → pages/appointment. A time taken meanwhile
@@ -18,9 +19,11 @@ const { api } = require('../../utils/api')
 const { ApiError, messageOf, newKey } = require('../../utils/http')
 const { subscribe } = require('../../utils/subscribe')
 const { dayText, timeText, whenText } = require('../../utils/appointments')
+const { keep, recall, asOf } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/api').Schemas} Schemas */
 /** @typedef {Schemas['AppointmentOut']} Appointment */
+/** @typedef {Schemas['AppointmentList']} Mine */
 
 const ACTIVE = ['held', 'offered', 'booked']
 const SLOT_TAKEN = '这个时段刚被约满了，请换一个时段'
@@ -82,6 +85,8 @@ Component({
     /** the waiting entry (id) being left or accepted */
     waitingBusy: 0,
     rule: '',
+    /** set when 我的预约 shows the copy kept on the phone (no connection): when it was fetched */
+    asOf: '',
     // booking
     step: /** @type {'hall' | 'service' | 'day' | 'slot'} */ ('hall'),
     halls: /** @type {{ code: string, name: string, address: string, hours: string, usable: boolean }[]} */ ([]),
@@ -156,28 +161,37 @@ Component({
     async loadMine() {
       try {
         const mine = await api.myAppointments()
-        const upcoming = mine.items.filter(isUpcoming)
-        const suspension = mine.suspension && ['active', 'appealed'].includes(mine.suspension.status) ? mine.suspension : null
-        this.setData({
-          state: 'ready',
-          upcoming: upcoming.map(appointmentView),
-          past: mine.items.filter((a) => !isUpcoming(a)).map(appointmentView),
-          waiting: mine.waiting.filter((w) => ['waiting', 'offered'].includes(w.status)).map(waitingView),
-          suspension: suspension
-            ? {
-                until: dayText(suspension.until),
-                rule: suspension.rule,
-                status: suspension.status,
-                statusLabel: suspension.status_label,
-                canAppeal: suspension.can_appeal,
-                appeal: suspension.appeal || '',
-              }
-            : null,
-          rule: mine.no_show_rule,
-        })
+        keep('appointments', mine)
+        this.showMine(mine, '')
       } catch (e) {
-        this.failed(e)
+        const kept = recall('appointments')
+        // No connection: my appointments as last seen, saying when (nothing to change until it is back).
+        if (e instanceof ApiError && e.code === 'network.offline' && kept) this.showMine(/** @type {Mine} */ (kept.value), asOf(kept.at))
+        else this.failed(e)
       }
+    },
+    /** @param {Mine} mine @param {string} seen  when the copy shown was fetched ('' = just now) */
+    showMine(mine, seen) {
+      const upcoming = mine.items.filter(isUpcoming)
+      const suspension = mine.suspension && ['active', 'appealed'].includes(mine.suspension.status) ? mine.suspension : null
+      this.setData({
+        state: 'ready',
+        upcoming: upcoming.map(appointmentView),
+        past: mine.items.filter((a) => !isUpcoming(a)).map(appointmentView),
+        waiting: mine.waiting.filter((w) => ['waiting', 'offered'].includes(w.status)).map(waitingView),
+        suspension: suspension
+          ? {
+              until: dayText(suspension.until),
+              rule: suspension.rule,
+              status: suspension.status,
+              statusLabel: suspension.status_label,
+              canAppeal: suspension.can_appeal,
+              appeal: suspension.appeal || '',
+            }
+          : null,
+        rule: mine.no_show_rule,
+        asOf: seen,
+      })
     },
     /** @param {WechatMiniprogram.BaseEvent} event */
     open(event) {
