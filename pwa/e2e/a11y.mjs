@@ -422,6 +422,17 @@ const adminScreens = [
       await page.waitForLoadState('networkidle')
     },
   },
+  {
+    name: 'people and roles, a courier picks a 投递站', path: '/admin/people', ready: 'people-find-form',
+    before: async (page) => {
+      await page.getByTestId('people-phone').locator('input').fill(STAFF_PHONE)
+      await page.getByTestId('people-find').click()
+      await page.getByTestId('grant-role-courier').click()
+      await page.getByTestId('grant-kind-station').click()
+      await page.locator('[data-testid^="grant-scope-S"]').first().waitFor()
+      await page.waitForLoadState('networkidle')
+    },
+  },
   { name: 'audit log (审计日志)', path: '/admin/audit', ready: 'audit-search-form' },
   {
     name: 'audit log, a verification and a search by person', path: '/admin/audit', ready: 'audit-search-form',
@@ -466,6 +477,17 @@ async function makeVillager(page) {
   }, { idNumber: env.VILLAGER_ID, phone: env.VILLAGER_PHONE })
 }
 const assisted = { villager: 0, villagerName: '', villagerPhone: '', pending: 0 }
+/** An administrator's 新建授权 names the township (typed, checked beside the field): the worker's villager. */
+const adminAssistScreens = [
+  {
+    name: 'new delegation by an admin, the township refused', path: () => `/assist/villagers/${assisted.villager}/delegations/new`, ready: 'delegation-form',
+    before: async (page) => {
+      await page.getByTestId('delegation-township').locator('input').fill('3604')
+      await page.getByTestId('delegation-create').click()
+      await page.locator('[data-testid="delegation-form"] .error[role="alert"]').first().waitFor()
+    },
+  },
+]
 /** 帮办代办 (a township worker): home, finding with a refused reason, registering, a villager, a delegation, 代办模式. */
 const workerScreens = [
   { name: '帮办代办 home', path: '/assist', ready: 'assist-find-link' },
@@ -597,10 +619,12 @@ try {
     await visitor.close()
   }
 
+  // The worker before the admin: the admin's 新建授权 is for the villager the worker registers.
   const people = [['clerk', STAFF_PHONE, STAFF_PASSWORD]]
+  const withWorker = Boolean(env.WORKER_PHONE && env.WORKER_PASSWORD && env.VILLAGER_ID)
+  if (withWorker) people.push(['worker', env.WORKER_PHONE, env.WORKER_PASSWORD])
   if (env.ADMIN_PHONE && env.ADMIN_PASSWORD) people.push(['admin', env.ADMIN_PHONE, env.ADMIN_PASSWORD])
-  if (env.WORKER_PHONE && env.WORKER_PASSWORD && env.VILLAGER_ID) people.push(['worker', env.WORKER_PHONE, env.WORKER_PASSWORD])
-  const screensOf = { clerk: staffScreens, admin: [...staffScreens, ...adminScreens], worker: workerScreens }
+  const screensOf = { clerk: staffScreens, admin: [...staffScreens, ...adminScreens, ...(withWorker ? adminAssistScreens : [])], worker: workerScreens }
   for (const [role, phone, password] of people) {
     const desk = await browser()
     try {
