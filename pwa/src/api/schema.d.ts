@@ -12086,6 +12086,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: delivery.callbacks_refused_too_often */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: internal */
             500: {
                 headers: {
@@ -12166,6 +12175,15 @@ export interface operations {
             };
             /** @description Problem: request.invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: delivery.callbacks_refused_too_often */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
