@@ -92,8 +92,6 @@ async def tell_draft_started(application: Application, *, by: Principal) -> None
         data={
             "application_id": application.id,
             "status": application.status,
-            "actor": by.actor,
-            "on_behalf_of": by.on_behalf_of,
-            "authorisation": by.authorisation,
+            **by.notice_data(),
         },
     )

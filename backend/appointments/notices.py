@@ -134,9 +134,7 @@ async def tell_waiting_joined(entry: WaitingEntry, *, hall: str, service_name: s
         data={
             "waiting_id": entry.id,
             "status": entry.status,
-            "actor": by.actor,
-            "on_behalf_of": by.on_behalf_of,
-            "authorisation": by.authorisation,
+            **by.notice_data(),
         },
     )
 

@@ -100,9 +100,7 @@ async def tell_requested_for(order: DeliveryOrder, by: Principal) -> None:
             "application_id": application.id,
             "delivery_id": order.id,
             "status": order.status,
-            "actor": by.actor,
-            "on_behalf_of": by.on_behalf_of,
-            "authorisation": by.authorisation,
+            **by.notice_data(),
         },
     )
 

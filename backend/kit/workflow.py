@@ -45,6 +45,10 @@ class Principal:
         """The principal as audit detail (ids only, nothing personal)."""
         return {k: v for k, v in (("on_behalf_of", self.on_behalf_of), ("authorisation", self.authorisation)) if v}
 
+    def notice_data(self) -> dict[str, str | None]:
+        """The principal in a notice's ``data`` (ids only): who did it, for whom, under what."""
+        return {"actor": self.actor, "on_behalf_of": self.on_behalf_of, "authorisation": self.authorisation}
+
 
 SYSTEM = Principal(actor="system")
 
