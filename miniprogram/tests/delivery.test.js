@@ -154,6 +154,26 @@ test('派送中: after 出证 the carrier takes the order and pushes its events;
   ids.code = card.pickupCode
 }, 90000)
 
+test('without signal at the door the card shows what was last seen, the 签收码 included, and no 取消邮寄', async () => {
+  device.offline = true
+  try {
+    const page = await openPage(`/pages/delivery/delivery?id=${ids.case}`)
+    await waitForText(page, /网络连接不上，下面是 今天 \d\d:\d\d 的邮寄情况/)
+    expect(page.instance.data.card.pickupCode).toBe(ids.code)
+    expect(text(page)).toContain(ids.code)
+    expect(page.querySelector('#delivery-cancel')).toBeFalsy()
+    await tap(page, '#delivery-offline-retry') // still no signal: still the copy
+    await waitFor(() => page.instance.data.state === 'card', 'the copy again')
+    expect(page.instance.data.asOf).not.toBe('')
+    device.offline = false
+    await tap(page, '#delivery-offline-retry')
+    await waitFor(() => page.instance.data.state === 'card' && page.instance.data.asOf === '', 'the live card')
+    expect(page.querySelector('#delivery-offline')).toBeFalsy()
+  } finally {
+    device.offline = false
+  }
+})
+
 test('已签收: the courier confirms with the code and a photo; the card says who signed and shows the photo, the code is gone', async () => {
   const courier = await backend.staffSession(backend.DEMO_COURIER)
   await backend.courierDelivers(courier, ids.delivery, ids.code)

@@ -1,12 +1,13 @@
 // @ts-check
 /**
- * The last known state of 我的办件 and of each case page, and of 我的预约 and each appointment (its check-in QR, to show
- * at a hall with no signal), kept on the phone (wx storage, one key) with the time it was fetched, so a resident
- * without signal still sees where things stand (as the PWA's offline.ts). It is the signed-in person's: forgotten
+ * The last known state of 我的办件 and of each case page, of 我的预约 and each appointment (its check-in QR, to show
+ * at a hall with no signal), and of each parcel (its 签收码, for the courier at a door with none), kept on the phone
+ * (wx storage, one key) with the time it was fetched, so a resident without signal still sees where things stand
+ * (as the PWA's offline.ts). It is the signed-in person's: forgotten
  * when the token goes (退出登录, a session ended from another device).
  */
 const KEY = 'yiwang.offline'
-const MAX_PAGES = 20 // pages of each kind ('case:', 'appointment:') kept besides the lists (the most recently seen)
+const MAX_PAGES = 20 // pages of each kind ('case:', 'appointment:', 'delivery:') kept besides the lists (the most recently seen)
 
 /** @typedef {{ at: number, value: unknown }} Kept */
 
@@ -24,7 +25,7 @@ function all() {
 function keep(key, value) {
   const kept = all()
   kept[key] = { at: Date.now(), value }
-  for (const kind of ['case:', 'appointment:']) {
+  for (const kind of ['case:', 'appointment:', 'delivery:']) {
     const pages = Object.keys(kept)
       .filter((k) => k.startsWith(kind))
       .sort((a, b) => kept[b].at - kept[a].at)

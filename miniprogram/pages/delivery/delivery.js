@@ -4,7 +4,8 @@
  * 签收码 while it is out, who signed and when) with 取消邮寄 while the carrier does not have it yet; or, when the
  * case may still ask for it (an item that goes by EMS, a case between submission and collection), the form:
  * a saved address or a new one (微信收货地址 fills it in), and who may sign. Before the request goes out,
- * wx.requestSubscribeMessage asks for the 证照寄递通知 (never blocking). Query: id = the case's id.
+ * wx.requestSubscribeMessage asks for the 证照寄递通知 (never blocking). Without signal (the courier at a door with
+ * none) the card as last seen, the 签收码 included, saying when, with 重试 and no 取消邮寄. Query: id = the case's id.
  * Same states and texts as the PWA's DeliveryCard.vue / DeliveryRequest.vue.
  */
 const pageBehavior = require('../../behaviors/page')
@@ -12,8 +13,10 @@ const { api } = require('../../utils/api')
 const { ApiError, messageOf, newKey } = require('../../utils/http')
 const { subscribe } = require('../../utils/subscribe')
 const { REQUESTABLE, cardView, addressLine, validate, requestBody, fromWechatAddress } = require('../../utils/delivery')
+const { keep, recall, asOf } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/delivery').DeliveryForm} DeliveryForm */
+/** @typedef {import('../../utils/api').Schemas['DeliveryCardOut']} Delivery */
 
 /** @returns {DeliveryForm} */
 function emptyForm() {
@@ -56,6 +59,8 @@ Component({
     cancelling: false,
     /** the proof photo as a local file, once fetched */
     proofPhoto: '',
+    /** set when the card shown is the copy kept on the phone (no connection): when it was fetched */
+    asOf: '',
   },
   methods: {
     /** @param {Record<string, string | undefined>} query */
@@ -73,7 +78,8 @@ Component({
           if (e instanceof ApiError && e.status === 404) return null
           throw e
         })
-        this.setData({ serviceName: item.service_name })
+        this.setData({ serviceName: item.service_name, asOf: '' })
+        keep(`delivery:${id}`, order && order.status !== 'cancelled' ? order : null)
         if (order && order.status !== 'cancelled') {
           this.setData({ state: 'card', card: cardView(order), proofPhoto: '' })
           if (order.proof && order.proof.photo_url) {
@@ -96,6 +102,12 @@ Component({
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) {
           wx.redirectTo({ url: `/pages/login/login?next=${encodeURIComponent(`/pages/delivery/delivery?id=${id}`)}` })
+          return
+        }
+        const kept = recall(`delivery:${id}`)
+        if (e instanceof ApiError && e.code === 'network.offline' && kept && kept.value) {
+          // No connection: the parcel as last seen (the 签收码 for the courier at the door), saying when.
+          this.setData({ state: 'card', card: cardView(/** @type {Delivery} */ (kept.value)), asOf: asOf(kept.at) })
           return
         }
         this.setData({ state: 'failed', failure: messageOf(e) })
