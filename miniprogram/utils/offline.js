@@ -63,4 +63,17 @@ function asOf(at, now = Date.now()) {
   return new Date(now).toDateString() === d.toDateString() ? `今天 ${hm}` : `${d.getMonth() + 1}月${d.getDate()}日 ${hm}`
 }
 
-module.exports = { keep, recall, forgetAll, asOf }
+/**
+ * What a page shows instead of a failed fetch: the copy kept under `key` with when it was fetched, when the failure is
+ * the network (no connection) and a copy was kept; else null (the page says what failed).
+ * @param {unknown} error  what the fetch threw (utils/http's ApiError; `network.offline` when there is no connection)
+ * @param {string} key
+ * @returns {{ value: unknown, asOf: string } | null}
+ */
+function offlineCopy(error, key) {
+  const offline = typeof error === 'object' && error !== null && /** @type {{ code?: unknown }} */ (error).code === 'network.offline'
+  const kept = offline ? recall(key) : null
+  return kept && kept.value ? { value: kept.value, asOf: asOf(kept.at) } : null
+}
+
+module.exports = { keep, recall, forgetAll, asOf, offlineCopy }

@@ -15,7 +15,7 @@ const { api } = require('../../utils/api')
 const { ApiError, messageOf } = require('../../utils/http')
 const { subscribe } = require('../../utils/subscribe')
 const { timeText, whenText, qrRows, codeGroups } = require('../../utils/appointments')
-const { keep, recall, asOf } = require('../../utils/offline')
+const { keep, offlineCopy } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/api').Schemas} Schemas */
 /** @typedef {Schemas['AppointmentOut']} Appointment */
@@ -102,11 +102,11 @@ Component({
         this.setData({ asOf: '' })
         this.show(current)
       } catch (e) {
-        const kept = recall(key)
-        if (e instanceof ApiError && e.code === 'network.offline' && kept) {
+        const copy = offlineCopy(e, key)
+        if (copy) {
           // No connection: the appointment as last seen (the QR still shows for the hall's scanner), saying when.
-          this.setData({ asOf: asOf(kept.at) })
-          this.show(/** @type {Appointment} */ (kept.value))
+          this.setData({ asOf: copy.asOf })
+          this.show(/** @type {Appointment} */ (copy.value))
         } else if (e instanceof ApiError && e.status === 401) this.setData({ state: 'login' })
         else if (e instanceof ApiError && e.status === 403 && String(e.code).startsWith('auth.')) this.setData({ state: 'verify' })
         else if (e instanceof ApiError && e.status === 404) this.setData({ state: 'failed', error: '没有找到这个预约' })

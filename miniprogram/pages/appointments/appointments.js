@@ -19,7 +19,7 @@ const { api } = require('../../utils/api')
 const { ApiError, messageOf, newKey } = require('../../utils/http')
 const { subscribe } = require('../../utils/subscribe')
 const { dayText, timeText, whenText } = require('../../utils/appointments')
-const { keep, recall, asOf } = require('../../utils/offline')
+const { keep, offlineCopy } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/api').Schemas} Schemas */
 /** @typedef {Schemas['AppointmentOut']} Appointment */
@@ -164,9 +164,9 @@ Component({
         keep('appointments', mine)
         this.showMine(mine, '')
       } catch (e) {
-        const kept = recall('appointments')
+        const copy = offlineCopy(e, 'appointments')
         // No connection: my appointments as last seen, saying when (nothing to change until it is back).
-        if (e instanceof ApiError && e.code === 'network.offline' && kept) this.showMine(/** @type {Mine} */ (kept.value), asOf(kept.at))
+        if (copy) this.showMine(/** @type {Mine} */ (copy.value), copy.asOf)
         else this.failed(e)
       }
     },

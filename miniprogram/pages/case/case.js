@@ -9,7 +9,7 @@ const pageBehavior = require('../../behaviors/page')
 const { api } = require('../../utils/api')
 const { ApiError, messageOf } = require('../../utils/http')
 const { caseView } = require('../../utils/cases')
-const { keep, recall, asOf } = require('../../utils/offline')
+const { keep, offlineCopy } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/api').Case} Case */
 
@@ -45,12 +45,12 @@ Component({
           this.setData({ emsAllowed: Boolean(guide && guide.ems_allowed) })
         }
       } catch (e) {
-        const kept = recall(`case:${id}`)
+        const copy = offlineCopy(e, `case:${id}`)
         if (e instanceof ApiError && e.status === 401) {
           wx.redirectTo({ url: `/pages/login/login?next=${encodeURIComponent(`/pages/case/case?id=${id}`)}` })
-        } else if (e instanceof ApiError && e.code === 'network.offline' && kept) {
+        } else if (copy) {
           // No connection: the case as it was last seen, saying when, with 重试 (nothing to change until it is back).
-          this.setData({ item: caseView(/** @type {Case} */ (kept.value)), failure: '', asOf: asOf(kept.at) })
+          this.setData({ item: caseView(/** @type {Case} */ (copy.value)), failure: '', asOf: copy.asOf })
         } else if (!this.data.item) {
           this.setData({ failure: e instanceof ApiError && e.status === 404 ? '没有找到这个办件' : messageOf(e) })
         }

@@ -7,7 +7,7 @@ const pageBehavior = require('../../behaviors/page')
 const { api } = require('../../utils/api')
 const { ApiError, messageOf } = require('../../utils/http')
 const { listItem } = require('../../utils/cases')
-const { keep, recall, asOf } = require('../../utils/offline')
+const { keep, offlineCopy } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/api').Schemas['ApplicationList']} CaseList */
 
@@ -32,13 +32,13 @@ Component({
         keep('cases', list)
         this.setData({ items: list.items.map(listItem), state: 'ready', error: '', asOf: '' })
       } catch (e) {
-        const kept = recall('cases')
+        const copy = offlineCopy(e, 'cases')
         if (e instanceof ApiError && e.status === 401) this.setData({ state: 'login' })
         else if (e instanceof ApiError && e.code === 'auth.identity_required') this.setData({ state: 'identity' })
-        else if (e instanceof ApiError && e.code === 'network.offline' && kept) {
+        else if (copy) {
           // No connection: the list as it was last seen, saying when, with 重试.
-          const list = /** @type {CaseList} */ (kept.value)
-          this.setData({ items: list.items.map(listItem), state: 'ready', error: '', asOf: asOf(kept.at) })
+          const list = /** @type {CaseList} */ (copy.value)
+          this.setData({ items: list.items.map(listItem), state: 'ready', error: '', asOf: copy.asOf })
         } else if (this.data.state !== 'ready') this.setData({ state: 'failed', error: messageOf(e) })
       }
     },

@@ -13,7 +13,7 @@ const { api } = require('../../utils/api')
 const { ApiError, messageOf, newKey } = require('../../utils/http')
 const { subscribe } = require('../../utils/subscribe')
 const { REQUESTABLE, cardView, addressLine, validate, requestBody, fromWechatAddress } = require('../../utils/delivery')
-const { keep, recall, asOf } = require('../../utils/offline')
+const { keep, offlineCopy } = require('../../utils/offline')
 
 /** @typedef {import('../../utils/delivery').DeliveryForm} DeliveryForm */
 /** @typedef {import('../../utils/api').Schemas['DeliveryCardOut']} Delivery */
@@ -104,10 +104,10 @@ Component({
           wx.redirectTo({ url: `/pages/login/login?next=${encodeURIComponent(`/pages/delivery/delivery?id=${id}`)}` })
           return
         }
-        const kept = recall(`delivery:${id}`)
-        if (e instanceof ApiError && e.code === 'network.offline' && kept && kept.value) {
+        const copy = offlineCopy(e, `delivery:${id}`)
+        if (copy) {
           // No connection: the parcel as last seen (the 签收码 for the courier at the door), saying when.
-          this.setData({ state: 'card', card: cardView(/** @type {Delivery} */ (kept.value)), asOf: asOf(kept.at) })
+          this.setData({ state: 'card', card: cardView(/** @type {Delivery} */ (copy.value)), asOf: copy.asOf })
           return
         }
         this.setData({ state: 'failed', failure: messageOf(e) })
