@@ -17,9 +17,12 @@ if (!BASE_URL || !SMS_GATEWAY_URL || !ADMIN_PHONE || !ADMIN_PASSWORD || !DEAD_ID
 }
 const { check, finish } = checklist('admin')
 
-// The verification card once the walk is over: passed, or what it found (failed, error, interrupted) in the message.
-async function verificationPassed(page) {
+// Start a verification and wait for its end: passed, or what it found (failed, error, interrupted) in the message.
+// The card shows the last run's result until the start is answered, so this run's 正在校验 is waited for first.
+async function verifyAndPass(page) {
   const card = page.getByTestId('audit-verification')
+  await page.getByTestId('audit-verify-start').click()
+  await card.getByTestId('audit-state-running').waitFor()
   await card.locator('[data-testid^="audit-state-"]:not([data-testid="audit-state-running"])').waitFor({ timeout: 60000 })
   const text = await card.textContent()
   assert(await card.getByTestId('audit-state-passed').count() === 1, `verification: ${text}`)
@@ -169,8 +172,7 @@ try {
       await page.getByTestId('audit-rows').waitFor()
       const rows = await page.getByTestId('audit-rows').textContent()
       assert(rows.includes('撤销角色') && rows.includes('停用账号'), `rows: ${rows.slice(0, 300)}`)
-      await page.getByTestId('audit-verify-start').click()
-      await verificationPassed(page)
+      await verifyAndPass(page)
     })
   } finally {
     await desk.close()
@@ -193,8 +195,7 @@ try {
     })
 
     await check('审计日志: the auditor verifies the chain and finds the role grants by object', auditor, async () => {
-      await auditor.getByTestId('audit-verify-start').click()
-      await verificationPassed(auditor)
+      await verifyAndPass(auditor)
       await auditor.getByTestId('audit-type-role_grant').click()
       await auditor.getByTestId('audit-search').click()
       await auditor.getByTestId('audit-rows').waitFor()
